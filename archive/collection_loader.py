@@ -1,0 +1,306 @@
+"""Reading and validating a whole collection folder.
+
+A collection is ``collection.yaml``, ``vocabulary.yaml`` and ``people/*.yaml``. Every
+problem in every file is gathered before anything is written, so one run of
+``archive check`` tells the archivist all that is wrong, each as ``file:line: field:
+what is wrong, what is expected``.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from archive import collection_format as fmt
+from archive.problems import InvalidCollection, Problem
+from archive.vocabulary import Vocabulary, missing_required
+from archive.yaml_source import YamlDocument, load_yaml_file
+
+COLLECTION_FILE = "collection.yaml"
+VOCABULARY_FILE = "vocabulary.yaml"
+PEOPLE_DIR = "people"
+
+
+@dataclass
+class Collection:
+    """A validated collection, ready to be imported."""
+
+    root: Path
+    info: fmt.CollectionInfo
+    sources: list[fmt.Source]
+    vocabulary: Vocabulary
+    vocabulary_file: fmt.VocabularyFile
+    people: list[fmt.Person]
+    source_texts: dict[str, str] = field(default_factory=dict)
+
+
+# --- pydantic errors as problems -------------------------------------------------------
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``list[Quote] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return []
+        if isinstance(part, str) and part in current.model_fields:
+            current = _model_in(current.model_fields[part].annotation)
+    return list(current.model_fields) if current else []
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        return f"unknown field; expected one of: {', '.join(allowed)}"
+    if kind == "missing":
+        return "required field is missing"
+    message = error["msg"]
+    message = re.sub(r"^(Value error|Assertion failed), ", "", message)
+    if kind in {"string_type", "int_type", "int_parsing", "bool_type", "bool_parsing", "list_type", "dict_type",
+                "model_type", "float_type", "literal_error", "string_pattern_mismatch", "model_attributes_type"}:
+        message += f" (got {error.get('input')!r})"
+    return message
+
+
+def _validate(doc: YamlDocument, model: type[BaseModel], problems: list[Problem]) -> Any:
+    if not isinstance(doc.data, dict):
+        problems.append(doc.problem((), f"expected a mapping of fields, got {type(doc.data).__name__}"))
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            # drop pydantic's internal location parts (e.g. function-after[...])
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+            problems.append(doc.problem(loc, _describe(error, model)))
+        return None
+
+
+# --- cross-file checks -----------------------------------------------------------------
+
+
+def _walk(obj: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every pydantic object in a tree, with its path."""
+    if isinstance(obj, BaseModel):
+        yield path, obj
+        for name in type(obj).model_fields:
+            yield from _walk(getattr(obj, name), path + (name,))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk(item, path + (i,))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_space(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+class _CrossChecker:
+    def __init__(self, vocabulary: Vocabulary, source_ids: set[str], collection_id: str,
+                 source_texts: dict[str, str], problems: list[Problem]):
+        self.vocabulary = vocabulary
+        self.source_ids = source_ids
+        self.collection_id = collection_id
+        self.source_texts = {k: normalise_space(v) for k, v in source_texts.items()}
+        self.problems = problems
+
+    def term(self, doc: YamlDocument, path: tuple, kind: str, value: str | None) -> None:
+        terms = self.vocabulary.terms(kind)
+        if value is not None and value not in terms:
+            self.problems.append(doc.problem(
+                path, f"{value!r} is not in the {kind} of vocabulary.yaml; expected one of: {', '.join(terms)}"))
+
+    def sources(self, doc: YamlDocument, root: BaseModel) -> None:
+        for path, obj in _walk(root):
+            value = getattr(obj, "source", None)
+            if isinstance(value, str) and value not in self.source_ids:
+                self.problems.append(doc.problem(
+                    path + ("source",),
+                    f"source {value!r} does not exist; expected a source id of collection.yaml: "
+                    f"{', '.join(sorted(self.source_ids))}"))
+
+    def person(self, doc: YamlDocument, person: fmt.Person, expected_id: str) -> None:
+        if person.id != expected_id:
+            doc_path = ("id",)
+            self.problems.append(doc.problem(
+                doc_path, f"id {person.id!r} differs from the file name; expected {expected_id!r} (people/<id>.yaml)"))
+        self.sources(doc, person)
+        self.term(doc, ("role",), "roles", person.role)
+        self.term(doc, ("stance", "value"), "stances", person.stance.value)
+        quote_ids = {q.id for q in person.quotes}
+        for i, quote_id in enumerate(person.stance.supporting_quotes):
+            if quote_id not in quote_ids:
+                self.problems.append(doc.problem(
+                    ("stance", "supporting_quotes", i),
+                    f"quote {quote_id!r} is not among this person's quotes; expected one of: "
+                    f"{', '.join(sorted(quote_ids)) or '(no quotes)'}"))
+        seen_relatives: dict[str, int] = {}
+        for r, relative in enumerate(person.family):
+            self.term(doc, ("family", r, "relation"), "relations", relative.relation)
+            key = fmt.relative_key(person.id, relative, r + 1)
+            if key in seen_relatives:
+                self.problems.append(doc.problem(("family", r, "id"), f"duplicate relative id {key!r}"))
+            seen_relatives[key] = r
+            for e, event in enumerate(relative.events):
+                self.term(doc, ("family", r, "events", e, "kind"), "fates", event.kind)
+        recordings = {i.id for i in person.interviews} | {self.collection_id}
+        interview_ids: set[str] = set()
+        for i, interview in enumerate(person.interviews):
+            if interview.id in interview_ids:
+                self.problems.append(doc.problem(("interviews", i, "id"), f"duplicate interview id {interview.id!r}"))
+            interview_ids.add(interview.id)
+        for q, quote in enumerate(person.quotes):
+            path = ("quotes", q)
+            for t, theme in enumerate(quote.themes):
+                self.term(doc, path + ("themes", t), "themes", theme)
+            self.term(doc, path + ("stance",), "stances", quote.stance)
+            if quote.recording and quote.recording not in recordings:
+                self.problems.append(doc.problem(
+                    path + ("recording",),
+                    f"recording {quote.recording!r} is neither an interview of this person nor the collection; "
+                    f"expected one of: {', '.join(sorted(recordings))}"))
+            if quote.timecode_in and not quote.recording:
+                self.problems.append(doc.problem(path + ("timecode_in",),
+                                                 "a timecode needs `recording` (the interview or film it is in)"))
+            for lang in quote.published_translations:
+                if lang not in quote.text:
+                    self.problems.append(doc.problem(path + ("published_translations",),
+                                                     f"{lang!r} is listed as published but the quote has no {lang} text"))
+            self.verbatim(doc, path, quote)
+
+    def verbatim(self, doc: YamlDocument, path: tuple, quote: fmt.Quote) -> None:
+        """A quote in a published language must occur word for word in its source's text."""
+        text = self.source_texts.get(quote.source)
+        if text is None:
+            return
+        published = {quote.original_language, *quote.published_translations}
+        for lang, value in quote.text.items():
+            if lang in published and normalise_space(value) not in text:
+                self.problems.append(doc.problem(
+                    path + ("text", lang),
+                    f"this text does not occur verbatim in the text of source {quote.source!r}; "
+                    "expected the exact wording of the source (check quotation marks and spelling)"))
+
+
+# --- the whole collection --------------------------------------------------------------
+
+
+def _display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+Progress = Callable[[list[Path]], Iterable[Path]]
+
+
+def read_collection(root: Path | str, progress: Progress | None = None) -> Collection:
+    """Validate a collection folder; raise InvalidCollection with every problem found.
+
+    ``progress`` may wrap the list of people files (a progress bar on a terminal).
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
+
+    def load(path: Path) -> YamlDocument | None:
+        display = _display_path(path)
+        if not path.is_file():
+            problems.append(Problem(display, 1, "(file)", "missing file"))
+            return None
+        doc, found = load_yaml_file(path, display)
+        problems.extend(found)
+        return None if found else doc
+
+    collection_doc = load(root / COLLECTION_FILE)
+    vocabulary_doc = load(root / VOCABULARY_FILE)
+    collection_file = _validate(collection_doc, fmt.CollectionFile, problems) if collection_doc else None
+    vocabulary_file = _validate(vocabulary_doc, fmt.VocabularyFile, problems) if vocabulary_doc else None
+
+    people_docs: list[tuple[Path, YamlDocument, fmt.Person | None]] = []
+    people_paths = sorted((root / PEOPLE_DIR).glob("*.y*ml"))
+    for path in progress(people_paths) if progress else people_paths:
+        doc = load(path)
+        if doc is not None:
+            people_docs.append((path, doc, _validate(doc, fmt.Person, problems)))
+
+    source_texts: dict[str, str] = {}
+    if collection_file and collection_doc:
+        seen: dict[str, int] = {}
+        for i, source in enumerate(collection_file.sources):
+            if source.id in seen:
+                problems.append(collection_doc.problem(("sources", i, "id"), f"duplicate source id {source.id!r}"))
+            seen[source.id] = i
+            if source.text_file:
+                text_path = root / source.text_file
+                if not text_path.is_file():
+                    problems.append(collection_doc.problem(("sources", i, "text_file"),
+                                                           f"no such file {source.text_file!r} in the collection"))
+                else:
+                    source_texts[source.id] = text_path.read_text(encoding="utf-8")
+    if vocabulary_file and vocabulary_doc:
+        for kind, term_id in missing_required(vocabulary_file):
+            problems.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))
+        for kind in ("stances", "themes", "relations", "fates", "roles"):
+            seen_terms: set[str] = set()
+            for i, term in enumerate(getattr(vocabulary_file, kind)):
+                if term.id in seen_terms:
+                    problems.append(vocabulary_doc.problem((kind, i, "id"), f"duplicate {kind} id {term.id!r}"))
+                seen_terms.add(term.id)
+
+    people = [p for _, _, p in people_docs if p is not None]
+    if collection_file and vocabulary_file and collection_doc:
+        vocabulary = Vocabulary.from_file(vocabulary_file)
+        source_ids = {s.id for s in collection_file.sources}
+        checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, problems)
+        checker.sources(collection_doc, collection_file)
+        person_files: dict[str, str] = {}
+        quote_files: dict[str, str] = {}
+        for path, doc, person in people_docs:
+            if person is None:
+                continue
+            checker.person(doc, person, path.stem)
+            if person.id in person_files:
+                problems.append(doc.problem(("id",), f"duplicate person id {person.id!r} (also in {person_files[person.id]})"))
+            person_files[person.id] = doc.file
+            for q, quote in enumerate(person.quotes):
+                if quote.id in quote_files:
+                    problems.append(doc.problem(("quotes", q, "id"),
+                                                f"duplicate quote id {quote.id!r} (also in {quote_files[quote.id]})"))
+                quote_files[quote.id] = doc.file
+
+    if problems:
+        raise InvalidCollection(problems)
+    assert collection_file is not None and vocabulary_file is not None
+    return Collection(
+        root=root,
+        info=collection_file.collection,
+        sources=collection_file.sources,
+        vocabulary=Vocabulary.from_file(vocabulary_file),
+        vocabulary_file=vocabulary_file,
+        people=people,
+        source_texts=source_texts,
+    )

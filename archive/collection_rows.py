@@ -1,0 +1,189 @@
+"""From a validated collection to the rows of each table.
+
+The import compares these rows with what the database holds, so a re-import writes
+only what changed. Child ids are derived from their parents' stable ids
+(``igor/son-1#1`` is the first fate event of Igor's first son).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from archive import collection_format as fmt
+from archive import dates, models, timecodes
+from archive.collection_loader import Collection
+
+Rows = dict[type, dict[tuple[Any, ...], dict[str, Any]]]
+
+
+def _cited(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump(exclude_none=True) for item in items]
+
+
+def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
+    return {
+        "visibility": vis.status,
+        "embargo_until": dates.parse_day(vis.until) if vis.until else None,
+        "visibility_reason": vis.reason,
+        "visibility_review": dates.parse_day(vis.review) if vis.review else None,
+    }
+
+
+def _period(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {"date": None, "date_start": None, "date_end": None}
+    period = dates.parse_period(text)
+    return {"date": text, "date_start": period.start, "date_end": period.end}
+
+
+def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[column.name] for column in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+
+
+def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[str, Any]]]:
+    """Every row one person file produces."""
+    stance = person.stance
+    yield models.Person, {
+        "id": person.id,
+        "position": position,
+        "name": person.name,
+        "name_native": person.name_native,
+        "pseudonym": person.pseudonym,
+        "is_group": person.group,
+        "role": person.role,
+        "ages": _cited(person.ages),
+        "occupations": _cited(person.occupations),
+        "places": _cited(person.places),
+        "stance": stance.value,
+        "stance_basis": stance.basis,
+        "stance_rationale": stance.rationale,
+        "stance_supporting_quotes": list(stance.supporting_quotes),
+        "stance_coded_by": stance.coded_by,
+        "stance_coded_on": dates.parse_day(stance.coded_on) if stance.coded_on else None,
+        "stance_source": stance.source,
+        "stance_locator": stance.locator,
+        "portrait": dict(person.portrait.text),
+        "portrait_sources": _cited(person.portrait.sources),
+        **_visibility(person.visibility),
+    }
+    for r, relative in enumerate(person.family, start=1):
+        relative_id = fmt.relative_key(person.id, relative, r)
+        yield models.Relative, {
+            "id": relative_id,
+            "person_id": person.id,
+            "position": r,
+            "relation": relative.relation,
+            "name": relative.name,
+            "name_native": relative.name_native,
+            "external_records": _cited(relative.external_records),
+            "notes": relative.notes,
+        }
+        for e, event in enumerate(relative.events, start=1):
+            yield models.FateEvent, {
+                "id": f"{relative_id}#{e}",
+                "relative_id": relative_id,
+                "person_id": person.id,
+                "position": e,
+                "kind": event.kind,
+                **_period(event.date),
+                "place": event.place,
+                "details": event.details,
+                "source": event.source,
+                "locator": event.locator,
+            }
+    for i, interview in enumerate(person.interviews, start=1):
+        yield models.Interview, {
+            "id": f"{person.id}/{interview.id}",
+            "person_id": person.id,
+            "local_id": interview.id,
+            "position": i,
+            "date": interview.date,
+            "place": interview.place,
+            "interviewer": interview.interviewer,
+            "language": interview.language,
+            "media": interview.media,
+            "duration_seconds": timecodes.parse_timecode(interview.duration) if interview.duration else None,
+            "source": interview.source,
+            "locator": interview.locator,
+        }
+    for q, quote in enumerate(person.quotes, start=1):
+        yield models.Quote, {
+            "id": quote.id,
+            "person_id": person.id,
+            "position": q,
+            "original_language": quote.original_language,
+            "published_translations": list(quote.published_translations),
+            "recording": quote.recording,
+            "timecode_in": timecodes.parse_timecode(quote.timecode_in) if quote.timecode_in else None,
+            "timecode_out": timecodes.parse_timecode(quote.timecode_out) if quote.timecode_out else None,
+            "stance": quote.stance,
+            "context": quote.context,
+            "source": quote.source,
+            "locator": quote.locator,
+            **_visibility(quote.visibility),
+        }
+        for lang, text in quote.text.items():
+            yield models.QuoteText, {
+                "quote_id": quote.id,
+                "lang": lang,
+                "text": text,
+                "is_original": lang == quote.original_language,
+                "is_published": lang == quote.original_language or lang in quote.published_translations,
+            }
+        for t, theme in enumerate(quote.themes, start=1):
+            yield models.QuoteTheme, {"quote_id": quote.id, "theme": theme, "position": t}
+    for e, event in enumerate(person.events, start=1):
+        yield models.TimelineEvent, {
+            "id": f"{person.id}#{e}",
+            "person_id": person.id,
+            "position": e,
+            **_period(event.date),
+            "description": dict(event.description),
+            "place": event.place,
+            "source": event.source,
+            "locator": event.locator,
+        }
+
+
+def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, Any]]]:
+    info = collection.info
+    yield models.CollectionRecord, {
+        "id": info.id,
+        "title": info.title,
+        "title_native": info.title_native,
+        "kind": info.kind,
+        "year": info.year,
+        "runtime_minutes": info.runtime_minutes,
+        "languages": list(info.languages),
+        "subtitle_languages": list(info.subtitle_languages),
+        "directors": list(info.directors),
+        "organisations": _cited(info.organisations),
+        "premiere": info.premiere.model_dump(exclude_none=True) if info.premiere else None,
+        "description": dict(info.description),
+        "description_sources": _cited(info.description_sources),
+        "facts_sources": _cited(info.facts_sources),
+        "rights": info.rights,
+    }
+    for s, source in enumerate(collection.sources, start=1):
+        yield models.Source, {"position": s, **source.model_dump()}
+    vocabulary = collection.vocabulary_file
+    for kind in ("stances", "themes", "relations", "fates", "roles"):
+        for t, term in enumerate(getattr(vocabulary, kind), start=1):
+            yield models.VocabularyTerm, {
+                "kind": kind,
+                "id": term.id,
+                "position": t,
+                "label": dict(term.label),
+                "definition": dict(term.definition),
+                "synonyms": {k: list(v) for k, v in getattr(term, "synonyms", {}).items()},
+                "repression": getattr(term, "repression", None),
+            }
+    for p, person in enumerate(collection.people, start=1):
+        yield from person_rows(person, p)
+
+
+def rows_by_table(collection: Collection) -> Rows:
+    result: Rows = {table: {} for table in models.TABLES_IN_ORDER}
+    for table, row in collection_rows(collection):
+        result[table][primary_key(table, row)] = row
+    return result

@@ -1,0 +1,151 @@
+"""Importing a validated collection into the database, all or nothing.
+
+The database is made to equal the collection: rows that are new are added, rows that
+differ are updated, rows that are gone are deleted, and unchanged rows are not touched.
+It all happens in one transaction: if anything fails, the database keeps its previous
+contents. The report counts records as an archivist sees them (a quote with its texts
+and themes is one record; a relative with their fate events is one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.engine import Connection, Engine
+
+from archive import models
+from archive.collection_loader import Collection
+from archive.collection_rows import Rows, primary_key, rows_by_table
+
+# How each table is reported: (record kind, function giving the owning record's id).
+_OWNERS: dict[type, tuple[str, Callable[[dict[str, Any]], str]]] = {
+    models.CollectionRecord: ("collection", lambda r: r["id"]),
+    models.Source: ("sources", lambda r: r["id"]),
+    models.VocabularyTerm: ("vocabulary terms", lambda r: f"{r['kind']}:{r['id']}"),
+    models.Person: ("people", lambda r: r["id"]),
+    models.Relative: ("relatives", lambda r: r["id"]),
+    models.FateEvent: ("relatives", lambda r: r["relative_id"]),
+    models.Interview: ("interviews", lambda r: r["id"]),
+    models.Quote: ("quotes", lambda r: r["id"]),
+    models.QuoteText: ("quotes", lambda r: r["quote_id"]),
+    models.QuoteTheme: ("quotes", lambda r: r["quote_id"]),
+    models.TimelineEvent: ("timeline events", lambda r: r["id"]),
+}
+RECORD_KINDS = (
+    "collection", "sources", "vocabulary terms", "people", "relatives", "interviews", "quotes", "timeline events",
+)
+
+
+@dataclass
+class ImportReport:
+    """What an import did, per kind of record."""
+
+    added: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    changed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    removed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    touched_people: set[str] = field(default_factory=set)
+    touched_quotes: set[str] = field(default_factory=set)
+    vocabulary_changed: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        return not any(self.added.values()) and not any(self.changed.values()) and not any(self.removed.values())
+
+    def counts(self) -> dict[str, tuple[int, int, int]]:
+        return {
+            kind: (len(self.added.get(kind, ())), len(self.changed.get(kind, ())), len(self.removed.get(kind, ())))
+            for kind in RECORD_KINDS
+        }
+
+    def summary_lines(self) -> list[str]:
+        if self.unchanged:
+            return ["nothing changed"]
+        lines = []
+        for kind, (added, changed, removed) in self.counts().items():
+            if added or changed or removed:
+                lines.append(f"{kind}: {added} added, {changed} changed, {removed} removed")
+        return lines
+
+
+def _existing(conn: Connection, table: type) -> dict[tuple[Any, ...], dict[str, Any]]:
+    sa_table = table.__table__  # type: ignore[attr-defined]
+    return {primary_key(table, dict(row._mapping)): dict(row._mapping) for row in conn.execute(select(sa_table))}
+
+
+def _update(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
+    sa_table = table.__table__  # type: ignore[attr-defined]
+    keys = [c.name for c in sa_table.primary_key.columns]
+    values = {c.name: bindparam(f"v_{c.name}") for c in sa_table.columns if c.name not in keys}
+    statement = (
+        sa_table.update()
+        .where(and_(*(sa_table.c[k] == bindparam(f"k_{k}") for k in keys)))
+        .values(values)
+    )
+    params = [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{n}": r[n] for n in values}} for r in rows]
+    conn.execute(statement, params)
+
+
+def _delete(conn: Connection, table: type, keys: Iterable[tuple[Any, ...]]) -> None:
+    sa_table = table.__table__  # type: ignore[attr-defined]
+    names = [c.name for c in sa_table.primary_key.columns]
+    statement = sa_table.delete().where(and_(*(sa_table.c[n] == bindparam(f"k_{n}") for n in names)))
+    params = [{f"k_{n}": value for n, value in zip(names, key)} for key in keys]
+    if params:
+        conn.execute(statement, params)
+
+
+def _record(report: ImportReport, table: type, row: dict[str, Any], action: str) -> None:
+    kind, owner = _OWNERS[table]
+    record_id = owner(row)
+    getattr(report, action)[kind].add(record_id)
+    if "person_id" in row:
+        report.touched_people.add(row["person_id"])
+    if table is models.Person:
+        report.touched_people.add(row["id"])
+    if table is models.Quote:
+        report.touched_quotes.add(row["id"])
+    if table in (models.QuoteText, models.QuoteTheme):
+        report.touched_quotes.add(row["quote_id"])
+    if table is models.VocabularyTerm:
+        report.vocabulary_changed = True
+
+
+def apply_rows(conn: Connection, desired: Rows) -> ImportReport:
+    """Make the tables equal ``desired`` inside the caller's transaction."""
+    report = ImportReport()
+    plans = {}
+    for table in models.TABLES_IN_ORDER:
+        current = _existing(conn, table)
+        wanted = desired.get(table, {})
+        added = [row for key, row in wanted.items() if key not in current]
+        changed = [row for key, row in wanted.items() if key in current and current[key] != row]
+        removed = {key: row for key, row in current.items() if key not in wanted}
+        plans[table] = (added, changed, removed)
+        for row in added:
+            _record(report, table, row, "added")
+        for row in changed:
+            _record(report, table, row, "changed")
+        for row in removed.values():
+            _record(report, table, row, "removed")
+    for table in reversed(models.TABLES_IN_ORDER):
+        _delete(conn, table, plans[table][2].keys())
+    for table in models.TABLES_IN_ORDER:
+        added, changed, _ = plans[table]
+        if added:
+            conn.execute(table.__table__.insert(), added)  # type: ignore[attr-defined]
+        if changed:
+            _update(conn, table, changed)
+    # A child row that changed inside a record that was itself added or removed is not a change of its own.
+    for kind in RECORD_KINDS:
+        report.changed[kind] -= report.added[kind] | report.removed[kind]
+    return report
+
+
+def import_collection(collection: Collection, engine: Engine) -> ImportReport:
+    """Write a validated collection in one transaction and report what changed."""
+    desired = rows_by_table(collection)
+    with engine.begin() as conn:
+        return apply_rows(conn, desired)

@@ -1,0 +1,82 @@
+"""The visibility rule: who may see which records and fields.
+
+Every path that shows data (pages, search, exports, OAI-PMH, the API, the index) asks
+this module. Restricted and embargoed records are stored, and shown only to researchers
+and archivists; an embargo whose day has come is public. A quote is visible only when
+both the quote and its person are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+Role = Literal["anonymous", "researcher", "archivist"]
+ROLES: tuple[Role, ...] = ("anonymous", "researcher", "archivist")
+
+# Fields that only some viewers may read, by the least role that may.
+_FIELD_ROLES: dict[str, Role] = {
+    "visibility_reason": "researcher",
+    "visibility_review": "archivist",
+    "stance_coded_on": "researcher",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: Role = "anonymous"
+    today: date = field(default_factory=date.today)
+
+    @property
+    def sees_withheld(self) -> bool:
+        """Researchers and archivists see restricted and embargoed records."""
+        return self.role in ("researcher", "archivist")
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_for(role: str | None, today: date | None = None) -> Viewer:
+    if role not in ROLES:
+        raise ValueError(f"unknown viewer {role!r}; expected one of: {', '.join(ROLES)}")
+    return Viewer(role=role, today=today or date.today())  # type: ignore[arg-type]
+
+
+def is_visible(viewer: Viewer, status: str, embargo_until: date | None) -> bool:
+    """The rule for one record."""
+    if status == "public" or viewer.sees_withheld:
+        return True
+    if status == "embargoed" and embargo_until is not None:
+        return embargo_until <= viewer.today
+    return False
+
+
+def visible_clause(viewer: Viewer, table: Any) -> ColumnElement[bool]:
+    """The same rule as a SQL condition on a table with visibility columns."""
+    if viewer.sees_withheld:
+        return and_(True)
+    return or_(
+        table.visibility == "public",
+        and_(table.visibility == "embargoed", table.embargo_until <= viewer.today),
+    )
+
+
+def quote_clause(viewer: Viewer, quote_table: Any, person_table: Any) -> ColumnElement[bool]:
+    """A quote is shown only when the quote and its person both are (the caller joins them)."""
+    return and_(visible_clause(viewer, quote_table), visible_clause(viewer, person_table))
+
+
+def may_read_field(viewer: Viewer, name: str) -> bool:
+    needed = _FIELD_ROLES.get(name)
+    if needed is None:
+        return True
+    return ROLES.index(viewer.role) >= ROLES.index(needed)
+
+
+def redact(viewer: Viewer, record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a record without the fields this viewer may not read."""
+    return {k: v for k, v in record.items() if may_read_field(viewer, k)}

@@ -1,0 +1,38 @@
+"""Shared fixtures: real temporary archives (SQLite file + index folder) per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archive.home import Archive
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def fixture_collection(tmp_path: Path) -> Path:
+    """A writable copy of the synthetic test collection."""
+    target = tmp_path / "collection"
+    shutil.copytree(FIXTURES / "collection", target)
+    return target
+
+
+@pytest.fixture
+def shipped_collection(tmp_path: Path) -> Path:
+    """A writable copy of the shipped Red Soul collection."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    """An empty archive in a temporary home folder."""
+    opened = Archive.open(tmp_path / "home")
+    yield opened
+    opened.close()
