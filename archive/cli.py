@@ -179,5 +179,20 @@ def run_command(ctx: Context, path: Path) -> None:
     ctx_obj.invoke(stats_command, viewer_role="anonymous", as_json=False)
 
 
+def _load_plugin_commands() -> None:
+    """Commands that other packages add (the web app adds ``serve`` and replaces ``run``).
+
+    They register under the ``archive.commands`` entry-point group, so this core package
+    never imports the web framework.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="archive.commands"):
+        command = entry.load()
+        main.add_command(command, entry.name)
+
+
+_load_plugin_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
