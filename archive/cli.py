@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -14,7 +17,8 @@ from archive import collection_format
 from archive.collection_loader import read_collection
 from archive.home import Archive
 from archive.problems import InvalidCollection
-from archive.settings import DEFAULT_COLLECTION
+from archive.search.request import KINDS, MAX_PER_PAGE, SORTS, SearchRequest
+from archive.settings import DEFAULT_COLLECTION, resolve
 from archive.visibility import ROLES, viewer_for
 
 
@@ -84,11 +88,14 @@ def main(ctx: click.Context, home: str | None, database_url: str | None) -> None
 
 @main.command("check")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION)
-def check_command(path: Path) -> None:
+@click.option("--index/--no-index", default=True, show_default=True,
+              help="Also check that the archive's search index agrees with its database.")
+def check_command(path: Path, index: bool) -> None:
     """Validate a collection folder without writing anything.
 
     Every problem is reported at once as FILE:LINE: FIELD: MESSAGE, and the exit
-    status is 1 when there is any.
+    status is 1 when there is any. Then the archive's search index is compared with its
+    database, and the command that repairs a disagreement is named.
 
     \b
     Example:
@@ -98,6 +105,24 @@ def check_command(path: Path) -> None:
         collection = read_collection(path, _progress("checking"))
     quotes = sum(len(p.quotes) for p in collection.people)
     click.echo(f"{path}: valid ({len(collection.people)} people, {quotes} quotes, {len(collection.sources)} sources)")
+    if index:
+        context = click.get_current_context().find_object(Context)
+        home = resolve(context.home, context.database_url).home
+        if not home.exists():
+            click.echo(f"no archive in {home} yet: `archive import {path}` creates it")
+            return
+        archive = context.archive
+        if archive.is_empty():
+            click.echo(f"the archive in {archive.settings.home} is empty: run `archive import {path}`")
+            return
+        result = archive.check_index()
+        if result.ok:
+            click.echo(f"search index: consistent with the database ({result.documents} documents)")
+        else:
+            for problem in result.problems:
+                click.echo(f"search index: {problem}", err=True)
+            click.echo("the search index disagrees with the database; repair it with: archive reindex", err=True)
+            sys.exit(1)
 
 
 @main.command("import")
@@ -159,6 +184,102 @@ def stats_command(ctx: Context, viewer_role: str, as_json: bool) -> None:
         click.echo(f"{title}:")
         for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             click.echo(f"  {key:<28} {value}")
+
+
+def _doc_progress(documents, total):  # type: ignore[no-untyped-def]
+    """A progress bar with rate and time left, on a terminal only."""
+    if not sys.stderr.isatty():
+        return documents
+    return _doc_bar(documents, total)
+
+
+def _doc_bar(documents, total):  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    done = 0
+
+    def rate(_item: object) -> str:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        return f"{done / elapsed:,.0f} docs/s"
+
+    with click.progressbar(length=total, label="indexing", file=sys.stderr, show_eta=True, show_pos=True,
+                           item_show_func=rate) as bar:
+        for doc in documents:
+            yield doc
+            done += 1
+            bar.update(1, doc)
+
+
+@main.command("reindex")
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Writer processes (Whoosh's multiprocessing writer) for large collections.")
+@pass_context
+def reindex_command(ctx: Context, procs: int) -> None:
+    """Rebuild the search index from the database and swap it in atomically.
+
+    Searches running meanwhile keep using the old index until the new one is complete.
+
+    \b
+    Example:
+      archive reindex
+    """
+    started = time.monotonic()
+    count = ctx.archive.reindex(_doc_progress, procs=procs)
+    elapsed = time.monotonic() - started
+    click.echo(f"indexed {count} documents in {elapsed:.1f} s ({count / max(elapsed, 1e-6):,.0f} docs/s)")
+
+
+@main.command("search")
+@click.argument("query", default="")
+@click.option("--stance", multiple=True, help="Stance of the passage (repeat for OR).")
+@click.option("--person-stance", multiple=True, help="Overall stance of the person.")
+@click.option("--theme", multiple=True, help="Theme id (repeat for OR).")
+@click.option("--person", multiple=True, help="Person id.")
+@click.option("--fate", multiple=True, help="Fate of a relative.")
+@click.option("--kind", multiple=True, type=click.Choice(KINDS), help="Kind of record.")
+@click.option("--lang", multiple=True, help="Language of the text.")
+@click.option("--source", multiple=True, help="Source id.")
+@click.option("--place", multiple=True, help="Place name.")
+@click.option("--decade", multiple=True, help="Decade, e.g. 1930s.")
+@click.option("--within", "within_person", help="Search inside one person's testimony.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+@viewer_option
+@pass_context
+def search_command(ctx: Context, query: str, within_person: str | None, sort: str, page: int, per_page: int,
+                   as_json: bool, viewer_role: str, **facets: tuple[str, ...]) -> None:
+    """Search the testimonies, portraits and family histories.
+
+    Words must all match; use "phrases", OR, -exclusion, prefix*, word~ and filters
+    like theme:the-gulag in the query, or the options.
+
+    \b
+    Example:
+      archive search лагерь --stance critic --theme the-gulag
+      archive search '"shark feed"' --json
+    """
+    filters = {name: values for name, values in facets.items() if values}
+    request = SearchRequest(query=query, filters=filters, sort=sort, page=page, per_page=per_page,
+                            within_person=within_person)
+    result = ctx.archive.search(request, viewer_for(viewer_role))
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False, default=str))
+        return
+    if result.corrected_query:
+        click.echo(f"no results for {query!r}; showing results for {result.corrected_query!r}")
+    elif result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    click.echo(f"{result.total} result(s), page {page} of {result.pages} ({result.elapsed_ms:.1f} ms)")
+    for hit in result.hits:
+        click.echo(f"\n[{hit.kind}] {hit.title}  ({hit.id}; stance: {hit.stance or '-'})")
+        for lang, text in hit.snippets.items():
+            click.echo(f"  {lang}: {_plain(text)}")
+
+
+def _plain(html_snippet: str) -> str:
+    """A snippet for the terminal: marks as [[word]], entities decoded."""
+    return html.unescape(html_snippet.replace("<mark>", "[[").replace("</mark>", "]]"))
 
 
 @main.command("run")

@@ -80,3 +80,20 @@ def may_read_field(viewer: Viewer, name: str) -> bool:
 def redact(viewer: Viewer, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of a record without the fields this viewer may not read."""
     return {k: v for k, v in record.items() if may_read_field(viewer, k)}
+
+
+def combined(*rules: tuple[str, date | None]) -> tuple[str, date | None]:
+    """The visibility of a record shown inside others (a quote inside its person): the strictest wins."""
+    statuses = [status for status, _ in rules]
+    if "restricted" in statuses:
+        return "restricted", None
+    untils = [until for status, until in rules if status == "embargoed" and until is not None]
+    if untils:
+        return "embargoed", max(untils)
+    return "public", None
+
+
+def embargo_cutoff(viewer: Viewer) -> date | None:
+    """For search backends: None when the viewer sees every record; otherwise the last day an
+    embargo may end on and be visible (public records are always visible, restricted never)."""
+    return None if viewer.sees_withheld else viewer.today

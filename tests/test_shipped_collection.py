@@ -41,7 +41,7 @@ def test_shipped_collection_validates_and_imports(archive):
 
 
 def test_check_command_passes_quietly():
-    result = CliRunner().invoke(main, ["check", str(DATA)])
+    result = CliRunner().invoke(main, ["check", "--no-index", str(DATA)])
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("sources)")
 

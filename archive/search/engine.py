@@ -1,0 +1,287 @@
+"""The search engine behind one small interface: rebuild, update people, check, search.
+
+One ``SearchIndex`` per archive keeps a searcher open across requests, with its facet
+arrays, and reopens it when the index changes (a rebuild swapped in, or an import
+updated some people). A server-side engine could later implement the same methods.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from whoosh import query as q
+from whoosh.searching import Searcher
+
+from archive import models
+from archive.search.documents import Labels, _facet_value, documents_for
+from archive.search.facet_arrays import SearcherArrays
+from archive.search.index_schema import FILTER_FIELDS
+from archive.search.index_store import IndexCheck, IndexStore
+from archive.search.query_parsing import ParsedQuery, parse
+from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
+from archive.search.snippets import snippet
+from archive.visibility import Viewer, embargo_cutoff
+
+DocProgress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
+
+
+@dataclass
+class _Open:
+    name: str
+    searcher: Searcher
+    arrays: SearcherArrays
+
+
+class SearchIndex:
+    def __init__(self, store: IndexStore, engine: Engine):
+        self.store = store
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._open: _Open | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def document_count_estimate(self) -> int:
+        with self.engine.connect() as conn:
+            return sum(conn.scalar(select(func.count()).select_from(t)) or 0
+                       for t in (models.Person, models.Relative, models.Quote))
+
+    def rebuild(self, progress: DocProgress | None = None, procs: int = 1) -> int:
+        """Build a new index from the database and swap it in atomically."""
+        with self.engine.connect() as conn:
+            documents: Iterable[dict[str, Any]] = documents_for(conn)
+            if progress:
+                documents = progress(documents, self.document_count_estimate())
+            return self.store.rebuild(documents, procs=procs)
+
+    def update_people(self, person_ids: Iterable[str]) -> int:
+        """Re-index the documents of these people only (after an import changed them)."""
+        ids = sorted(set(person_ids))
+        if not ids:
+            return 0
+        with self.engine.connect() as conn:
+            return self.store.replace_people(ids, list(documents_for(conn, ids)))
+
+    def expected_fingerprints(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {doc["doc_id"]: doc["fingerprint"] for doc in documents_for(conn)}
+
+    def check(self) -> IndexCheck:
+        return self.store.check(self.expected_fingerprints())
+
+    def _state(self) -> _Open:
+        """The open searcher, reopened when the index changed since it was opened."""
+        with self._lock:
+            current = self._open
+            name = self.store.current_name()
+            if current is not None and current.name == name and current.searcher.up_to_date():
+                return current
+            if current is not None and current.name == name:
+                searcher = current.searcher.refresh()
+            else:
+                _, ix = self.store.open()
+                searcher = ix.searcher()
+            # Requests still holding the previous searcher finish with it; Python closes it after.
+            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader()))
+            return self._open
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._open.searcher.close()
+                self._open = None
+
+    # --- searching -----------------------------------------------------------------------
+
+    def search(self, request: SearchRequest, viewer: Viewer) -> SearchResult:
+        started = time.perf_counter()
+        state = self._state()
+        schema = state.searcher.schema
+        parsed = parse(request.query, schema)
+        constraints = self._constraints(request, viewer)
+        docnums = self._matches(state, parsed.query, constraints)
+        corrected = None
+        suggestion = self._suggest(state, parsed, constraints) if parsed.words else None
+        if not len(docnums) and suggestion:
+            corrected = suggestion
+            parsed = parse(suggestion, schema)
+            docnums = self._matches(state, parsed.query, constraints)
+        matched = state.arrays.mask(docnums)
+        facets = self._facets(state.arrays, matched, request)
+        page = self._page(state, request, parsed, constraints, docnums)
+        hits = self._hits(state, page, parsed, whole=request.within_person is not None)
+        return SearchResult(
+            request=request, hits=hits, total=int(len(docnums)), facets=facets, suggestion=suggestion,
+            elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=parsed.fell_back,
+            corrected_query=corrected,
+        )
+
+    def _constraints(self, request: SearchRequest, viewer: Viewer) -> list[q.Query]:
+        """The filters of the request and the viewer's visibility, as queries."""
+        parts: list[q.Query] = []
+        for name, values in request.filters.items():
+            field = FILTER_FIELDS[name]
+            parts.append(q.Or([q.Term(field, _facet_value(v)) for v in values]))
+        if request.within_person:
+            parts.append(q.Term("person_id", request.within_person))
+            parts.append(q.Term("f_kind", "quote"))
+        cutoff = embargo_cutoff(viewer)
+        if cutoff is not None:
+            parts.append(q.Or([
+                q.Term("vis", "public"),
+                q.And([q.Term("vis", "embargoed"), q.NumericRange("embargo_day", 1, cutoff.toordinal())]),
+            ]))
+        return parts
+
+    @staticmethod
+    def _combined(text_query: q.Query, constraints: list[q.Query]) -> q.Query:
+        parts = ([] if isinstance(text_query, q.Every) else [text_query]) + constraints
+        if not parts:
+            return q.Every()
+        return parts[0] if len(parts) == 1 else q.And(parts)
+
+    def _matches(self, state: _Open, text_query: q.Query, constraints: list[q.Query]) -> np.ndarray:
+        combined = self._combined(text_query, constraints)
+        found = state.searcher.docs_for_query(combined)
+        return np.unique(np.fromiter(found, dtype=np.int64))
+
+    def _facets(self, arrays: SearcherArrays, matched: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
+        facets = {}
+        for name in FACETS:
+            counts = arrays.facets[name].count(matched)
+            for value in request.filters.get(name, ()):
+                counts.setdefault(value, 0)
+            values = [FacetValue(v, c, request.selected(name, v)) for v, c in counts.items()]
+            values.sort(key=lambda fv: (-fv.count, fv.value))
+            facets[name] = Facet(name, values)
+        return facets
+
+    def _page(self, state: _Open, request: SearchRequest, parsed: ParsedQuery, constraints: list[q.Query],
+              docnums: np.ndarray) -> list[tuple[int, float]]:
+        start = (request.page - 1) * request.per_page
+        end = start + request.per_page
+        if start >= len(docnums):
+            return []
+        arrays = state.arrays
+        if request.sort == "relevance" and not isinstance(parsed.query, q.Every):
+            results = state.searcher.search(self._combined(parsed.query, constraints), limit=end)
+            return [(hit.docnum, float(hit.score or 0.0)) for hit in results[start:end]]
+        if request.sort == "date":
+            dates = arrays.sort_date[docnums].astype(np.int64)
+            dates = np.where(dates == 0, np.iinfo(np.int32).max, dates)  # undated last
+            order = np.lexsort((docnums, arrays.sort_person[docnums], dates))
+        else:  # by person (and for a query with no words, in the collection's order)
+            order = np.lexsort((docnums, arrays.sort_date[docnums], arrays.sort_person[docnums]))
+        return [(int(docnums[i]), 0.0) for i in order[start:end]]
+
+    def _suggest(self, state: _Open, parsed: ParsedQuery, constraints: list[q.Query]) -> str | None:
+        """A spelling of the query whose every word is in the index, and that finds visible hits."""
+        reader = state.searcher.reader()
+        corrector = state.searcher.corrector("spell")
+        words, changed = [], False
+        for word in parsed.words:
+            lowered = word.lower().replace("ё", "е")
+            # Very long "words" are pasted text, not typos: correcting them costs seconds.
+            if not 3 <= len(lowered) <= 40 or reader.doc_frequency("spell", lowered) > 0:
+                words.append(word)
+                continue
+            choice = None
+            for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
+                if len(self._matches(state, q.Term("spell", candidate), constraints)):
+                    choice = candidate
+                    break
+            words.append(choice or word)
+            changed = changed or choice is not None
+        if not changed:
+            return None
+        suggestion = " ".join(words)
+        if not len(self._matches(state, parse(suggestion, state.searcher.schema).query, constraints)):
+            return None
+        return suggestion
+
+    def _hits(self, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, whole: bool) -> list[Hit]:
+        if not page:
+            return []
+        stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
+        terms = _highlight_terms(parsed.query, state.searcher)
+        details = _page_details(self.engine, stored)
+        hits = []
+        for fields, (_, score) in zip(stored, page):
+            hits.append(details.hit(fields, score, terms, whole))
+        return hits
+
+
+def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[str]]:
+    """Analysed terms of the query per language field, with prefixes and fuzzy terms expanded."""
+    terms: dict[str, set[str]] = {"en": set(), "ru": set()}
+    if isinstance(text_query, q.Every):
+        return terms
+    try:
+        found = text_query.existing_terms(searcher.reader(), expand=True)
+    except Exception:  # highlighting is a courtesy; a query it cannot expand still answers
+        found = set(text_query.iter_all_terms())
+    # Negated terms never occur in a hit's text, so marking every term found is safe.
+    for field, text in found:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        if field in ("text_en", "text_ru"):
+            terms[field[-2:]].add(text)
+    return terms
+
+
+class _page_details:
+    """The database rows behind one page of hits, fetched in a few queries."""
+
+    def __init__(self, engine: Engine, stored: list[dict[str, Any]]):
+        ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind] for kind in ("quote", "person", "relative")}
+        person_ids = sorted({f["person_id"] for f in stored})
+        P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
+                               models.Relative, models.FateEvent)
+        with engine.connect() as conn:
+            self.people = {r.id: r for r in conn.execute(select(P.id, P.name, P.stance, P.portrait)
+                                                          .where(P.id.in_(person_ids)))}
+            self.quotes = {r.id: r for r in conn.execute(select(Q).where(Q.id.in_(ids["quote"])))}
+            self.texts: dict[str, dict[str, str]] = {}
+            for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids["quote"]))):
+                self.texts.setdefault(row.quote_id, {})[row.lang] = row.text
+            self.themes: dict[str, list[str]] = {}
+            for row in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids["quote"]))
+                                    .order_by(QTh.position)):
+                self.themes.setdefault(row.quote_id, []).append(row.theme)
+            self.relatives = {r.id: r for r in conn.execute(select(R).where(R.id.in_(ids["relative"])))}
+            self.events: dict[str, list[Any]] = {}
+            for row in conn.execute(select(F).where(F.relative_id.in_(ids["relative"])).order_by(F.position)):
+                self.events.setdefault(row.relative_id, []).append(row)
+            labels = Labels.load(conn)
+        self.labels = labels
+
+    def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
+        kind, record_id, person_id = fields["kind"], fields["record_id"], fields["person_id"]
+        person = self.people.get(person_id)
+        person_name = person.name if person else person_id
+        if kind == "quote":
+            quote = self.quotes[record_id]
+            texts = self.texts.get(record_id, {})
+            snippets = {lang: snippet(text, lang, terms.get(lang, ()), whole=whole) for lang, text in texts.items()}
+            return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
+                       stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
+                       timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
+        if kind == "relative":
+            relative = self.relatives[record_id]
+            events = self.events.get(record_id, [])
+            text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
+            relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
+            title = f"{relative.name or relation or relative.relation} ({person_name})"
+            return Hit("relative", record_id, person_id, person_name, title,
+                       {"en": snippet(text, "en", terms["en"])}, score, stance=person.stance if person else None,
+                       date=next((e.date for e in events if e.date), None))
+        portrait = (person.portrait if person else None) or {}
+        snippets = {lang: snippet(text, lang, terms.get(lang, ())) for lang, text in portrait.items()}
+        return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
+                   stance=person.stance if person else None)

@@ -1,0 +1,127 @@
+"""The search index: which field is analysed how, in one place.
+
+Three kinds of document are indexed: quote segments, person portraits and family-history
+entries (one per relative). Text is indexed per language, each with its own pipeline:
+
+- ``text_ru``/``terms_ru``: words → lower case → ё→е → Russian Snowball stem (PyStemmer)
+- ``text_en``/``terms_en``: words → lower case → ё→е → English Snowball (Porter2) stem
+- ``names``: names and places in either script → transliteration matching key
+- ``spell``: every word unstemmed, lower case: the vocabulary for "did you mean"
+
+No stop words are dropped, and one-letter words are kept, so that any query has terms to
+search for. The index is lean: it stores ids and a fingerprint, never the text, which
+the database holds; ``f_*`` fields are the filters, and the ``facets`` column carries every
+facet value of a document for the per-searcher facet arrays.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import Stemmer
+from whoosh import columns, fields
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
+
+from archive.search.transliteration import matching_key
+
+WORD = r"\w+(?:[-'’]\w+)*"
+
+
+class YoFilter(Filter):
+    """ё is written as е in most Russian print; fold it so both spellings match."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            if "ё" in token.text:
+                token.text = token.text.replace("ё", "е")
+            yield token
+
+
+class TransliterationFilter(Filter):
+    """Reduces a name in Cyrillic or Latin script to its matching key (see transliteration)."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            token.text = matching_key(token.text)
+            yield token
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(language)
+
+
+# Module-level functions (not PyStemmer's bound methods) because Whoosh pickles the schema.
+def stem_russian(word: str) -> str:
+    """Russian Snowball stemmer, in C (PyStemmer)."""
+    return _stemmer("russian").stemWord(word)
+
+
+def stem_english(word: str) -> str:
+    """English Snowball (Porter2) stemmer, in C (PyStemmer)."""
+    return _stemmer("english").stemWord(word)
+
+
+def russian_analyzer():  # type: ignore[no-untyped-def]
+    return RegexTokenizer(WORD) | LowercaseFilter() | YoFilter() | StemFilter(stemfn=stem_russian)
+
+
+def english_analyzer():  # type: ignore[no-untyped-def]
+    return RegexTokenizer(WORD) | LowercaseFilter() | YoFilter() | StemFilter(stemfn=stem_english)
+
+
+def names_analyzer():  # type: ignore[no-untyped-def]
+    return RegexTokenizer(WORD) | LowercaseFilter() | TransliterationFilter()
+
+
+def spelling_analyzer():  # type: ignore[no-untyped-def]
+    """Unstemmed words, the vocabulary that "did you mean" draws from."""
+    return RegexTokenizer(WORD) | LowercaseFilter() | YoFilter()
+
+
+TEXT_FIELDS = ("text_en", "text_ru", "terms_en", "terms_ru", "names")
+# BM25F weights: the words of the testimony count most, names next, vocabulary labels least.
+FIELD_BOOSTS = {"text_en": 1.0, "text_ru": 1.0, "names": 1.5, "terms_en": 0.4, "terms_ru": 0.4}
+# Query-syntax names for the filter fields (``theme:the-gulag``).
+FILTER_FIELDS = {
+    "kind": "f_kind", "stance": "f_stance", "person_stance": "f_person_stance", "theme": "f_theme",
+    "person": "f_person", "fate": "f_fate", "place": "f_place", "lang": "f_lang", "source": "f_source",
+    "decade": "f_decade",
+}
+
+
+def build_schema() -> fields.Schema:
+    ru, en, names = russian_analyzer(), english_analyzer(), names_analyzer()
+    keyword = dict(stored=False, commas=True, lowercase=False, scorable=False)
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),
+        record_id=fields.ID(stored=True),
+        person_id=fields.ID(stored=True),
+        fingerprint=fields.STORED(),
+        text_en=fields.TEXT(analyzer=en, phrase=True),
+        text_ru=fields.TEXT(analyzer=ru, phrase=True),
+        terms_en=fields.TEXT(analyzer=en, phrase=True),
+        terms_ru=fields.TEXT(analyzer=ru, phrase=True),
+        names=fields.TEXT(analyzer=names, phrase=True),
+        spell=fields.TEXT(analyzer=spelling_analyzer(), phrase=False),
+        f_kind=fields.ID(),
+        f_stance=fields.ID(),
+        f_person_stance=fields.ID(),
+        f_theme=fields.KEYWORD(**keyword),
+        f_person=fields.ID(),
+        f_fate=fields.KEYWORD(**keyword),
+        f_place=fields.KEYWORD(**keyword),
+        f_lang=fields.KEYWORD(**keyword),
+        f_source=fields.KEYWORD(**keyword),
+        f_decade=fields.KEYWORD(**keyword),
+        vis=fields.ID(),
+        embargo_day=fields.NUMERIC(int, bits=32, signed=False),
+        sort_date=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
+        sort_person=fields.ID(sortable=True),
+        facets=fields.COLUMN(columns.VarBytesColumn()),
+    )
+
+
+def analyzer_for(field: str):  # type: ignore[no-untyped-def]
+    return build_schema()[field].analyzer

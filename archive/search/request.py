@@ -1,0 +1,154 @@
+"""What a search asks and what it answers: plain dataclasses, reproducible from URL parameters.
+
+Every search is the same ``SearchRequest`` whether it comes from a page, the API, the CLI or
+an export; ``to_params``/``from_params`` make it a query string and back, so the URL is the
+state (as in Datasette).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+# Facets in the order pages show them. "stance" is the stance of the passage,
+# "person_stance" the overall stance of the person.
+FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
+KINDS = ("quote", "person", "relative")
+SORTS = ("relevance", "date", "person")
+MAX_PER_PAGE = 100
+MAX_QUERY_CHARS = 10_000
+
+
+class BadSearchRequest(ValueError):
+    """A parameter that cannot be understood (the web answers 400 with this message)."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+    within_person: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise BadSearchRequest(f"unknown sort {self.sort!r}; expected one of: {', '.join(SORTS)}")
+        if self.page < 1:
+            raise BadSearchRequest("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadSearchRequest(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        for name in self.filters:
+            if name not in FACETS:
+                raise BadSearchRequest(f"unknown filter {name!r}; expected one of: {', '.join(FACETS)}")
+        object.__setattr__(self, "query", (self.query or "")[:MAX_QUERY_CHARS])
+        object.__setattr__(self, "filters", {k: tuple(v) for k, v in self.filters.items() if v})
+
+    def selected(self, facet: str, value: str) -> bool:
+        return value in self.filters.get(facet, ())
+
+    def toggled(self, facet: str, value: str) -> "SearchRequest":
+        """The same search with one facet value added or removed, back on page 1."""
+        values = list(self.filters.get(facet, ()))
+        values = [v for v in values if v != value] if value in values else values + [value]
+        filters = {**self.filters, facet: tuple(values)}
+        return replace(self, filters={k: v for k, v in filters.items() if v}, page=1)
+
+    def with_page(self, page: int) -> "SearchRequest":
+        return replace(self, page=page)
+
+    def to_params(self) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = []
+        if self.query:
+            params.append(("q", self.query))
+        for name in FACETS:
+            params.extend((name, value) for value in self.filters.get(name, ()))
+        if self.within_person:
+            params.append(("within", self.within_person))
+        if self.sort != "relevance":
+            params.append(("sort", self.sort))
+        if self.page != 1:
+            params.append(("page", str(self.page)))
+        if self.per_page != 20:
+            params.append(("per_page", str(self.per_page)))
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Iterable[str]] | Iterable[tuple[str, str]]) -> "SearchRequest":
+        """From a query string (a multi-dict or pairs); raises BadSearchRequest."""
+        pairs: list[tuple[str, str]] = []
+        if isinstance(params, Mapping):
+            for key, values in params.items():
+                pairs.extend((key, v) for v in ([values] if isinstance(values, str) else values))
+        else:
+            pairs = list(params)
+        query, sort, page, per_page, within = "", "relevance", 1, 20, None
+        filters: dict[str, list[str]] = {}
+        for key, value in pairs:
+            if key == "q":
+                query = value
+            elif key == "sort":
+                sort = value
+            elif key in ("page", "per_page"):
+                try:
+                    number = int(value)
+                except ValueError:
+                    raise BadSearchRequest(f"{key} must be a whole number, got {value!r}") from None
+                if key == "page":
+                    page = number
+                else:
+                    per_page = number
+            elif key == "within":
+                within = value or None
+            elif key in FACETS:
+                if value and value not in filters.setdefault(key, []):
+                    filters[key].append(value)
+        return cls(query=query, filters={k: tuple(v) for k, v in filters.items()}, sort=sort,
+                   page=page, per_page=per_page, within_person=within)
+
+
+@dataclass
+class Hit:
+    kind: str  # quote | person | relative
+    id: str  # the record's id (quote id, person id, relative id)
+    person_id: str
+    person_name: str
+    title: str
+    snippets: dict[str, str]  # language -> HTML-safe snippet with <mark> around matches
+    score: float
+    stance: str | None = None  # the passage's stance (quotes) or the person's stance
+    themes: tuple[str, ...] = ()
+    date: str | None = None
+    timecode_in: float | None = None
+    timecode_out: float | None = None
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Facet:
+    name: str
+    values: list[FacetValue]
+    estimated: bool = False
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    hits: list[Hit]
+    total: int
+    facets: dict[str, Facet]
+    suggestion: str | None = None
+    elapsed_ms: float = 0.0
+    query_fell_back: bool = False  # the query could not be parsed and was read as plain words
+    corrected_query: str | None = None  # nothing matched the query; these hits are for the suggestion
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))

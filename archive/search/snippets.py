@@ -1,0 +1,59 @@
+"""Highlighted snippets that are safe to put in HTML.
+
+The text is escaped first and the ``<mark>`` elements are added around the matched words
+afterwards, so a quote that contains ``<script>`` shows as text. Matching re-uses the
+field's own analyzer (Whoosh's highlighter), so ``лагерях`` is marked for a query ``лагерь``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from whoosh import highlight
+
+from archive.search.index_schema import analyzer_for
+
+
+class EscapingFormatter(highlight.Formatter):
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return escape(text, quote=True)
+
+    def format_token(self, text, token, replace=False):  # type: ignore[no-untyped-def]
+        return f"<mark>{escape(highlight.get_text(text, token, replace), quote=True)}</mark>"
+
+    def format_fragment(self, fragment, replace=False):  # type: ignore[no-untyped-def]
+        """An excerpt says that it is one: an ellipsis where text was cut."""
+        body = super().format_fragment(fragment, replace)
+        before = "… " if fragment.startchar > 0 else ""
+        after = " …" if fragment.endchar < len(fragment.text) else ""
+        return f"{before}{body.strip()}{after}"
+
+
+_FIELD_OF_LANG = {"en": "text_en", "ru": "text_ru"}
+_ANALYZERS = {field: analyzer_for(field) for field in _FIELD_OF_LANG.values()}
+
+
+def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, chars: int = 240) -> str:
+    """An HTML-safe excerpt of ``text`` with the query's terms marked.
+
+    ``whole`` marks the terms in the entire text (search inside one testimony);
+    otherwise the best fragments are kept. Text with no match starts the excerpt.
+    """
+    field = _FIELD_OF_LANG.get(lang)
+    terms = frozenset(terms)
+    if field and terms and text:
+        fragmenter = highlight.WholeFragmenter(charlimit=None) if whole else \
+            highlight.ContextFragmenter(maxchars=chars, surround=60)
+        marked = highlight.highlight(text, terms, _ANALYZERS[field], fragmenter, EscapingFormatter(), top=2)
+        if marked:
+            return marked
+    if whole or len(text) <= chars:
+        return escape(text, quote=True)
+    return escape(text[:chars].rsplit(" ", 1)[0], quote=True) + " …"
+
+
+def count_marks(html: str) -> int:
+    return html.count("<mark>")

@@ -1,0 +1,56 @@
+"""Cyrillic ↔ Latin matching for names and places.
+
+A researcher types ``Galina`` or ``Галина``, ``Solzhenitsyn`` or ``Солженицын``. Rather than
+guess one romanisation, both sides are reduced to the same *matching key*: Cyrillic is
+romanised (a simplified BGN/PCGN scheme) and Latin spellings that the common schemes
+disagree on (``iu``/``yu``/``ju``, ``ii``/``iy``/``ij``, ``ks``/``x``, ``ё``/``е``) are
+folded to one form. The keys are only for matching; nothing shown to a reader is changed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
+}
+# Latin spellings that different romanisations use for the same sounds, folded to one.
+_LATIN_FOLDS = [
+    (re.compile(r"(?<=[aeiou])[jy]e"), "e"),
+    (re.compile(r"\b[jy]e"), "e"),
+    (re.compile(r"i[jy]([aeou])"), r"y\1"),
+    (re.compile(r"[jy]([aeiou])"), r"y\1"),
+    (re.compile(r"i([aeou])"), r"y\1"),
+    (re.compile(r"(?<=[aeiou])[jy]\b"), "i"),
+    (re.compile(r"i[jy]\b"), "i"),
+    (re.compile(r"ii\b"), "i"),
+    (re.compile(r"(?<=[^aeiou])y\b"), "i"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"tch"), "ch"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"ff\b"), "v"),
+    (re.compile(r"h"), "kh"),
+    (re.compile(r"kkh"), "kh"),
+    (re.compile(r"([zcs])kh"), r"\1h"),
+    (re.compile(r"(.)\1"), r"\1"),
+]
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def matching_key(word: str) -> str:
+    """The key under which a name or place word in either script is matched."""
+    lowered = word.lower().replace("ё", "е")
+    romanised = "".join(_CYRILLIC.get(ch, ch) for ch in lowered)
+    key = _strip_accents(romanised)
+    for pattern, replacement in _LATIN_FOLDS:
+        key = pattern.sub(replacement, key)
+    return key
