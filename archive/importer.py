@@ -130,6 +130,10 @@ def apply_rows(conn: Connection, desired: Rows) -> ImportReport:
             _record(report, table, row, "changed")
         for row in removed.values():
             _record(report, table, row, "removed")
+    # A quote's texts and themes name only the quote: find its person among wanted or removed quotes.
+    quote_people = {key[0]: row["person_id"] for key, row in desired.get(models.Quote, {}).items()}
+    quote_people.update({key[0]: row["person_id"] for key, row in plans[models.Quote][2].items()})
+    report.touched_people |= {quote_people[q] for q in report.touched_quotes if q in quote_people}
     for table in reversed(models.TABLES_IN_ORDER):
         _delete(conn, table, plans[table][2].keys())
     for table in models.TABLES_IN_ORDER:

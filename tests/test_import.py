@@ -42,9 +42,9 @@ def line_of(path: Path, needle: str) -> int:
 def test_fixture_collection_imports(archive, fixture_collection):
     report = archive.import_collection(fixture_collection)
     assert report.counts()["people"] == (2, 0, 0)
-    assert report.counts()["quotes"] == (5, 0, 0)
+    assert report.counts()["quotes"] == (6, 0, 0)
     with archive.engine.connect() as conn:
-        assert conn.scalar(text("select count(*) from quote_text")) == 8
+        assert conn.scalar(text("select count(*) from quote_text")) == 10
         assert conn.scalar(text("select timecode_out from quote where id='anna-grandfather-shot'")) == 72.5
         assert conn.scalar(text("select date_start from fate_event where id='anna-synthetic/grandmother-2#1'")) == "1938-01-01"
 
@@ -138,7 +138,7 @@ BAD_INPUTS = [
     _bad(ANNA, "    stance: critic\n    source: synthetic-transcript\n    locator: line 3",
          "    stance: critic\n    source: synthetic-transcript\n    locator: [line 3",
          "(syntax)", "flow sequence, which started on line 49", line_needle="  - id: anna-victory"),
-    _bad(ANNA, "status: embargoed\n      until: \"2999-01-01\"", "status: embargoed", "quotes[3].visibility",
+    _bad(ANNA, "status: embargoed\n      until: \"2999-01-01\"", "status: embargoed", "quotes[4].visibility",
          "an embargoed record needs `until`", line_needle="visibility:"),
     _bad(ANNA, "en: Synthetic interview recorded.", "en: Synthetic interview recorded.\n    date: 2020-05-01",
          "events[0].date", "duplicate key", line_needle="    date: 2020-05-01"),
@@ -231,8 +231,8 @@ def test_cli_stats_respects_viewer(tmp_path, fixture_collection):
     runner.invoke(main, ["--home", home, "import", str(fixture_collection)], catch_exceptions=False)
     public = runner.invoke(main, ["--home", home, "stats"], catch_exceptions=False).output
     research = runner.invoke(main, ["--home", home, "stats", "--viewer", "researcher"], catch_exceptions=False).output
-    assert "people: 1  quotes: 3" in public
-    assert "people: 2  quotes: 5" in research
+    assert "people: 1  quotes: 4" in public
+    assert "people: 2  quotes: 6" in research
 
 
 @pytest.mark.parametrize("command", ["import", "check", "schema", "stats", "run"])

@@ -218,20 +218,29 @@ class SearchIndex:
 
 
 def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[str]]:
-    """Analysed terms of the query per language field, with prefixes and fuzzy terms expanded."""
+    """Analysed terms of the query per language field, with prefixes and fuzzy terms expanded.
+
+    Negated terms never occur in a hit's text, so marking every term found is safe.
+    """
     terms: dict[str, set[str]] = {"en": set(), "ru": set()}
     if isinstance(text_query, q.Every):
         return terms
-    try:
-        found = text_query.existing_terms(searcher.reader(), expand=True)
-    except Exception:  # highlighting is a courtesy; a query it cannot expand still answers
-        found = set(text_query.iter_all_terms())
-    # Negated terms never occur in a hit's text, so marking every term found is safe.
-    for field, text in found:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        if field in ("text_en", "text_ru"):
-            terms[field[-2:]].add(text)
+    reader = searcher.reader()
+    for leaf in text_query.leaves():
+        field = getattr(leaf, "fieldname", None)
+        if field not in ("text_en", "text_ru"):
+            continue
+        if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
+            try:
+                words = list(leaf._btexts(reader))  # noqa: SLF001 - Whoosh's own expansion
+            except Exception:  # highlighting is a courtesy; the hit is shown unmarked
+                words = []
+        elif isinstance(leaf, q.Phrase):
+            words = list(leaf.words)
+        else:
+            words = [getattr(leaf, "text", "")]
+        for word in words:
+            terms[field[-2:]].add(word.decode("utf-8") if isinstance(word, bytes) else word)
     return terms
 
 

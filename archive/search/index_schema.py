@@ -116,8 +116,8 @@ def build_schema() -> fields.Schema:
         f_source=fields.KEYWORD(**keyword),
         f_decade=fields.KEYWORD(**keyword),
         vis=fields.ID(),
-        embargo_day=fields.NUMERIC(int, bits=32, signed=False),
-        sort_date=fields.NUMERIC(int, bits=32, signed=False, sortable=True),
+        embargo_day=fields.NUMERIC(int, bits=32),
+        sort_date=fields.NUMERIC(int, bits=32, sortable=True),
         sort_person=fields.ID(sortable=True),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )

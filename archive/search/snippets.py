@@ -28,7 +28,8 @@ class EscapingFormatter(highlight.Formatter):
         """An excerpt says that it is one: an ellipsis where text was cut."""
         body = super().format_fragment(fragment, replace)
         before = "… " if fragment.startchar > 0 else ""
-        after = " …" if fragment.endchar < len(fragment.text) else ""
+        rest = fragment.text[fragment.endchar:].strip(" \t\n.,;:!?…»”\"')’")
+        after = " …" if rest else ""
         return f"{before}{body.strip()}{after}"
 
 
