@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from sqlalchemy import func, select
@@ -121,6 +121,25 @@ class SearchIndex:
             elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=parsed.fell_back,
             corrected_query=corrected,
         )
+
+    def iter_records(self, request: SearchRequest, viewer: Viewer) -> Iterator[tuple[str, str]]:
+        """(kind, record id) of every match in the request's order, without pagination.
+
+        Exports use this so that an export is exactly the search, whatever its size.
+        """
+        state = self._state()
+        parsed = parse(request.query, state.searcher.schema)
+        constraints = self._constraints(request, viewer)
+        docnums = self._matches(state, parsed.query, constraints)
+        everything = replace(request, page=1, per_page=max(1, len(docnums)))
+        if request.sort == "relevance" and not isinstance(parsed.query, q.Every) and len(docnums):
+            ordered = [hit.docnum for hit in state.searcher.search(
+                self._combined(parsed.query, constraints), limit=None)]
+        else:
+            ordered = [docnum for docnum, _ in self._page(state, everything, parsed, constraints, docnums)]
+        for docnum in ordered:
+            fields = state.searcher.stored_fields(docnum)
+            yield fields["kind"], fields["record_id"]
 
     def _constraints(self, request: SearchRequest, viewer: Viewer) -> list[q.Query]:
         """The filters of the request and the viewer's visibility, as queries."""
