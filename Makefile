@@ -9,6 +9,7 @@ setup:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile -d webapp/translations
 
 run: setup
 	$(BIN)/archive run data

@@ -7,3 +7,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 chromium --version
+# axe-core for the accessibility checks, from the npm registry, afresh on every run.
+cd "$(dirname "$0")/browser"
+rm -rf node_modules
+npm install --no-audit --no-fund --silent
+test -f node_modules/axe-core/axe.min.js

@@ -1,1 +1,66 @@
-"""The Flask front end of the archive (issue #4): views call ``archive``, templates render."""
+"""The Flask front end of the archive (issue #4): views call ``archive``, templates render.
+
+``create_app`` builds the site over one archive home: the Flask instance folder *is* the
+archive home (``archive.settings.resolve``), so the SQLite file and the search index live
+in ``instance/`` next to an optional ``config.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any, Mapping
+
+from flask import Flask, g
+
+from archive.home import Archive
+from archive.settings import resolve
+from archive.visibility import Viewer, viewer_for
+
+DEFAULTS: dict[str, Any] = {
+    # Who the site shows records to. A researcher's own deployment may set "researcher" to
+    # see restricted and embargoed records; a request can never change it.
+    "ARCHIVE_VIEWER": "anonymous",
+    "BABEL_DEFAULT_LOCALE": "en",
+    "LANGUAGE_COOKIE": "lang",
+    "SITE_NAME": "The Red Soul oral-history archive",
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The site: defaults, then ``instance/config.py``, then the environment, then ``test_config``."""
+    overrides = dict(test_config or {})
+    settings = resolve(overrides.get("ARCHIVE_HOME"), overrides.get("DATABASE_URL"))
+    app = Flask(__name__, instance_path=str(settings.home), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("ARCHIVE_VIEWER"):
+        app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
+    app.config.from_mapping(overrides)
+    viewer_for(app.config["ARCHIVE_VIEWER"])  # an unknown role stops the start, it is never guessed
+
+    app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
+
+    from webapp import i18n
+    from webapp.views import errors, home, people, sources, themes
+
+    i18n.init_app(app)
+    for blueprint in (home.bp, people.bp, themes.bp, sources.bp, errors.bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _viewer() -> None:
+        # asked afresh on each request, so an embargo ends on its day without a restart
+        g.viewer = viewer_for(app.config["ARCHIVE_VIEWER"], date.today())
+
+    return app
+
+
+def current_archive() -> Archive:
+    from flask import current_app
+
+    return current_app.extensions["archive"]
+
+
+def current_viewer() -> Viewer:
+    return g.viewer

@@ -1,0 +1,193 @@
+"""The web site in a real browser: Debian's chromium driven by Playwright, against the app
+served by waitress on 127.0.0.1, with axe-core checking each main page.
+
+Chromium comes from ``bash tests/setup-browser.sh`` (apt-get), and so does axe-core (npm,
+into tests/browser/node_modules). Missing either is a failure, not a skip: CI installs both.
+Screenshots of each main page go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from archive.home import Archive
+from webapp import create_app
+from webapp.i18n import compile_catalogues
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+MAIN_PAGES = {
+    "home": "/",
+    "people": "/people",
+    "person": "/people/anna-synthetic",
+    "theme": "/themes/the-terror",
+    "perspectives": "/themes/the-terror/perspectives",
+    "paradoxes": "/paradoxes",
+    "sources": "/sources",
+}
+RED_SOUL_PAGES = {"home": "/", "people": "/people", "person": "/people/jessica-gorter",
+                  "theme": "/themes/the-terror", "perspectives": "/themes/the-terror/perspectives"}
+
+
+def _serve(home: Path, collection: Path) -> Iterator[str]:
+    from waitress.server import create_server
+
+    archive = Archive.open(home)
+    try:
+        archive.import_collection(collection)
+    finally:
+        archive.close()
+    app = create_app({"ARCHIVE_HOME": str(home)})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        app.extensions["archive"].close()
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    compile_catalogues()
+    yield from _serve(tmp_path_factory.mktemp("browser-fixture"), ROOT / "tests" / "fixtures" / "collection")
+
+
+@pytest.fixture(scope="module")
+def red_soul_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    compile_catalogues()
+    yield from _serve(tmp_path_factory.mktemp("browser-data"), ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/setup-browser.sh` (installs Debian's chromium)")
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `bash tests/setup-browser.sh` (installs axe-core with npm)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def _describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("name", list(MAIN_PAGES))
+def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture_site, page):  # type: ignore[no-untyped-def]
+    response = page.goto(f"{fixture_site}{MAIN_PAGES[name]}?lang={lang}")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("h1").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / f"fixture-{name}-{lang}.png"), full_page=True)
+    violations = _axe_violations(page)
+    assert not violations, _describe(violations)
+
+
+@pytest.mark.parametrize("name", list(RED_SOUL_PAGES))
+def test_red_soul_pages_on_desktop_and_phone(name, red_soul_site, browser):  # type: ignore[no-untyped-def]
+    for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            response = page.goto(red_soul_site + RED_SOUL_PAGES[name])
+            assert response is not None and response.status == 200
+            page.screenshot(path=str(SCREENSHOTS / f"red-soul-{name}-{label}.png"), full_page=True)
+            # readable on a phone: nothing wider than the screen
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{name} is {overflow}px wider than a {label} screen"
+            violations = _axe_violations(page)
+            assert not violations, _describe(violations)
+        finally:
+            context.close()
+
+
+def test_switching_language_is_remembered(fixture_site, page):  # type: ignore[no-untyped-def]
+    page.goto(fixture_site + "/people/anna-synthetic")
+    assert page.locator("h2#family-heading").inner_text() == "Family history"
+    page.get_by_role("link", name="Русский").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h2#family-heading").inner_text() == "История семьи"
+    page.get_by_role("navigation", name="Основное меню").get_by_role("link", name="Люди").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Люди"  # remembered without ?lang=
+    assert "lang=" not in page.url
+    page.screenshot(path=str(SCREENSHOTS / "fixture-people-after-switch-ru.png"), full_page=True)
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "People"
+
+
+def test_keyboard_reaches_the_skip_link_and_navigation_with_visible_focus(fixture_site, page):  # type: ignore[no-untyped-def]
+    page.goto(fixture_site + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0, "the skip link must come into view when focused"
+    page.screenshot(path=str(SCREENSHOTS / "fixture-home-skip-link-focus.png"))
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.goto(fixture_site + "/")
+    texts = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        texts.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if texts[-1] == "People":
+            break
+    assert texts[-1] == "People", f"Tab never reached the People link: {texts}"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", ""), "focus must be visible"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/people")
+
+
+def test_the_site_works_without_javascript(fixture_site, browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(fixture_site + "/")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+        page.get_by_role("link", name="Admirer of Stalin").first.click()
+        page.wait_for_url("**/people?stance=admirer")
+        page.goto(fixture_site + "/people")
+        page.get_by_role("link", name="Anna (synthetic)").click()
+        page.wait_for_url("**/people/anna-synthetic")
+        assert page.locator("h1").inner_text().startswith("Anna (synthetic)")
+        page.get_by_role("link", name="Cite this").click()
+        assert page.url.endswith("#cite")
+    finally:
+        context.close()

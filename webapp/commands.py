@@ -1,0 +1,86 @@
+"""``archive serve`` and ``archive run``: the web site on waitress (plugged into the ``archive`` CLI).
+
+They register under the ``archive.commands`` entry-point group (see pyproject.toml), so
+the core CLI never imports Flask. ``run`` is the README's run command: it imports the
+collection, then serves.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli import Context, _reported_problems, pass_context
+from archive.settings import DEFAULT_COLLECTION
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+
+def _server_options(command):  # type: ignore[no-untyped-def]
+    for option in reversed((
+        click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on."),
+        click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port to listen on."),
+        click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+                     help="Waitress worker threads."),
+        click.option("--debug", is_flag=True, help="Flask's development server with the reloader and debugger."),
+    )):
+        command = option(command)
+    return command
+
+
+def _import(ctx: Context, path: Path) -> None:
+    with _reported_problems():
+        report = ctx.archive.import_collection(path)
+    for line in report.summary_lines():
+        click.echo(line)
+
+
+def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool) -> None:
+    from webapp import create_app
+
+    app = create_app({"ARCHIVE_HOME": str(ctx.archive.settings.home),
+                      "DATABASE_URL": ctx.archive.settings.database_url})
+    click.echo(f"Serving on http://{host}:{port}/")
+    sys.stdout.flush()
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="red-soul-archive")
+
+
+@click.command("serve")
+@click.option("--collection", "path", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
+              show_default=True, help="The collection imported on first run, when the archive is empty.")
+@_server_options
+@pass_context
+def serve(ctx: Context, path: Path, host: str, port: int, threads: int, debug: bool) -> None:
+    """Serve the web site (waitress; on first run, import the collection into the empty archive).
+
+    \b
+    Example:
+      archive serve --port 8000
+    """
+    if ctx.archive.is_empty():
+        click.echo(f"The archive is empty: importing {path} first.")
+        _import(ctx, path)
+    _serve(ctx, host, port, threads, debug)
+
+
+@click.command("run")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION)
+@_server_options
+@pass_context
+def run(ctx: Context, path: Path, host: str, port: int, threads: int, debug: bool) -> None:
+    """Import the collection at PATH (validated, idempotent), then serve the web site.
+
+    \b
+    Example:
+      archive run data/
+    """
+    _import(ctx, path)
+    _serve(ctx, host, port, threads, debug)

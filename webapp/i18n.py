@@ -1,0 +1,116 @@
+"""Interface languages: English and Russian, chosen by a visible switch and remembered.
+
+The choice is ``?lang=`` (which also sets a cookie), else the cookie, else the browser's
+Accept-Language. Content is shown in the language it exists in; templates mark every
+piece of content with its own ``lang`` so that a Russian quote on an English page is read
+(and hyphenated, and spoken) as Russian.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, current_app, g, request
+from flask_babel import Babel, get_locale
+from werkzeug.datastructures import MultiDict
+
+from archive import catalogue
+from archive.catalogue import pick_text
+from archive.vocabulary import INTERFACE_LANGUAGES
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in INTERFACE_LANGUAGES:
+        return asked
+    remembered = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if remembered in INTERFACE_LANGUAGES:
+        return remembered
+    return request.accept_languages.best_match(INTERFACE_LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def interface_language() -> str:
+    return str(get_locale() or "en")
+
+
+def switch_url(lang: str) -> str:
+    """This page in another interface language (the query string kept, ``lang`` replaced)."""
+    args = MultiDict(request.args)
+    args.setlist("lang", [lang])
+    query = "&".join(f"{k}={v}" for k, v in _encoded(args))
+    return f"{request.path}?{query}"
+
+
+def _encoded(args: MultiDict) -> list[tuple[str, str]]:
+    from urllib.parse import quote
+
+    return [(quote(k, safe=""), quote(v, safe="")) for k, values in args.lists() for v in values]
+
+
+def label(kind: str, term_id: str | None) -> str:
+    """A vocabulary label in the interface language (the vocabulary comes from the archive)."""
+    if "vocabulary" not in g:
+        g.vocabulary = catalogue.vocabulary(current_app.extensions["archive"].engine)
+    return g.vocabulary.label(kind, term_id, interface_language())
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _check_language() -> None:
+        asked = request.args.get("lang")
+        if asked is not None and asked not in INTERFACE_LANGUAGES:
+            abort(400, description=f"unknown language {asked!r}; expected one of: {', '.join(INTERFACE_LANGUAGES)}")
+
+    @app.after_request
+    def _remember(response: Any) -> Any:
+        asked = request.args.get("lang")
+        if asked in INTERFACE_LANGUAGES:
+            response.set_cookie(app.config["LANGUAGE_COOKIE"], asked, max_age=COOKIE_AGE, samesite="Lax",
+                                httponly=True)
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+        return response
+
+    app.add_template_filter(language_name, "language_name")
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {
+            "ui_lang": interface_language(),
+            "languages": INTERFACE_LANGUAGES,
+            "switch_url": switch_url,
+            "label": label,
+            "pick_text": lambda texts: pick_text(texts, interface_language()),
+        }
+
+
+def compile_catalogues() -> None:
+    """Compile ``messages.po`` into ``messages.mo`` where missing or older (as ``pybabel compile``)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        with mo.open("wb") as f:
+            write_mo(f, catalog)
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the interface language (Babel's CLDR data): ``ru`` → "Russian" / "русский"."""
+    from babel import Locale
+
+    if not code:
+        return ""
+    name = Locale.parse(interface_language()).languages.get(code, code)
+    return name[:1].upper() + name[1:]

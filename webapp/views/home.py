@@ -1,0 +1,17 @@
+"""The home page: the collection, its sources, counts, the stances chart and the themes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from archive import catalogue
+from webapp import current_archive, current_viewer
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    page = catalogue.home(current_archive().engine, current_viewer())
+    largest = max([count for _, count in page.people_by_stance] + [1])
+    return render_template("home.html", page=page, largest=largest)

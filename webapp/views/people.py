@@ -1,0 +1,38 @@
+"""People: the list (filtered by stance), one person's page, and the paradoxes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+
+from archive import catalogue
+from webapp import current_archive, current_viewer
+
+bp = Blueprint("people", __name__)
+
+
+@bp.get("/people")
+def index() -> str:
+    stance = request.args.get("stance") or None
+    engine = current_archive().engine
+    try:
+        cards = catalogue.people(engine, current_viewer(), stance)
+    except catalogue.UnknownTerm as exc:
+        abort(400, description=str(exc))
+    counts = catalogue.home(engine, current_viewer()).people_by_stance
+    return render_template("people.html", people=cards, stance=stance, counts=counts)
+
+
+@bp.get("/people/<person_id>")
+def person(person_id: str) -> str:
+    try:
+        detail = catalogue.person(current_archive().engine, current_viewer(), person_id)
+    except catalogue.NotFound:
+        abort(404)
+    info = catalogue.collection_info(current_archive().engine)
+    permalink = url_for("people.person", person_id=person_id, _external=True)
+    return render_template("person.html", p=detail, collection=info, permalink=permalink)
+
+
+@bp.get("/paradoxes")
+def paradoxes() -> str:
+    return render_template("paradoxes.html", page=catalogue.paradoxes(current_archive().engine, current_viewer()))

@@ -1,0 +1,17 @@
+"""The sources: each with an anchor (``/sources#<id>``) and every record that cites it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from archive import catalogue
+from webapp import current_archive, current_viewer
+from webapp.i18n import interface_language
+
+bp = Blueprint("sources", __name__)
+
+
+@bp.get("/sources")
+def index() -> str:
+    page = catalogue.sources_page(current_archive().engine, current_viewer(), interface_language())
+    return render_template("sources.html", sources=page)
