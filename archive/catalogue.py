@@ -688,3 +688,11 @@ def sources_page(engine: Engine, viewer: Viewer, lang: str = "en") -> list[Sourc
         for i in d.interviews:
             cite_for("interview", i.local_id, i.anchor, i.cite)
     return list(result.values())
+
+
+def display_names(engine: Engine, viewer: Viewer) -> dict[str, dict[str, str]]:
+    """Names to show for ids in facets: people the viewer may see, and source titles."""
+    with Session(engine) as conn:
+        people = {row.id: row.name for row in conn.execute(select(P.id, P.name).where(visible_clause(viewer, P)))}
+        sources = {row.id: row.title for row in conn.execute(select(models.Source.id, models.Source.title))}
+    return {"person": people, "source": sources}

@@ -371,3 +371,11 @@ def test_cli_search(tmp_path):
 
     data = json.loads(result.output)
     assert data["total"] >= 1 and "facets" in data and data["hits"][0]["kind"] in ("relative", "person", "quote")
+
+
+def test_possessives_and_hyphenated_words_hold_their_words(shipped_archive):
+    """"Stalin’s terror" and "pro-Stalin" are found by "Stalin"."""
+    result = search(shipped_archive, "Stalin", kind=["quote"])
+    assert "gorter-not-a-single-russian-unaffected" in ids(result)  # "…, Stalin’s terror followed by …"
+    hit = next(h for h in result.hits if h.id == "gorter-not-a-single-russian-unaffected")
+    assert "<mark>Stalin</mark>’s" in hit.snippets["en"]

@@ -8,6 +8,7 @@ Screenshots of each main page go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -33,6 +34,7 @@ MAIN_PAGES = {
     "perspectives": "/themes/the-terror/perspectives",
     "paradoxes": "/paradoxes",
     "sources": "/sources",
+    "search": "/search?q=Stalin+OR+camp",
 }
 RED_SOUL_PAGES = {"home": "/", "people": "/people", "person": "/people/jessica-gorter",
                   "theme": "/themes/the-terror", "perspectives": "/themes/the-terror/perspectives"}
@@ -107,7 +109,8 @@ def _describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("name", list(MAIN_PAGES))
 def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture_site, page):  # type: ignore[no-untyped-def]
-    response = page.goto(f"{fixture_site}{MAIN_PAGES[name]}?lang={lang}")
+    path = MAIN_PAGES[name]
+    response = page.goto(f"{fixture_site}{path}{'&' if '?' in path else '?'}lang={lang}")
     assert response is not None and response.status == 200
     assert page.locator("html").get_attribute("lang") == lang
     assert page.locator("h1").count() == 1
@@ -191,3 +194,53 @@ def test_the_site_works_without_javascript(fixture_site, browser):  # type: igno
         assert page.url.endswith("#cite")
     finally:
         context.close()
+
+
+def test_search_toggle_two_facets_open_a_hit_switch_language_and_page_through(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/")
+    page.get_by_role("search").first.get_by_role("searchbox").fill("Stalin OR Russia")
+    page.get_by_role("search").first.get_by_role("button").click()
+    page.wait_for_url("**/search?q=Stalin+OR+Russia")
+    total = int(page.locator("#results-heading").inner_text().split()[0])
+    assert total > 2
+    facets = page.get_by_role("complementary")
+    facets.get_by_role("link", name=re.compile(r"^Quote \d+")).click()
+    page.wait_for_url("**kind=quote**")
+    facets.get_by_text("Person", exact=True).click()  # a folded facet opens like any <details>
+    facets.get_by_role("link", name=re.compile(r"^Jessica Gorter \d+")).click()
+    page.wait_for_url("**person=jessica-gorter**")
+    assert "kind=quote" in page.url
+    narrowed = int(page.locator("#results-heading").inner_text().split()[0])
+    assert 0 < narrowed <= total
+    assert page.locator("a.chip").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "red-soul-search-two-facets.png"), full_page=True)
+    assert not _axe_violations(page)
+    # page through with two per page, the facets kept in the URL
+    page.goto(page.url + "&per_page=2")
+    first = page.locator(".hit a[lang]").first.inner_text()
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name=re.compile("Next")).click()
+    page.wait_for_url("**page=2**")
+    assert "person=jessica-gorter" in page.url and page.locator(".hit").count() == 2
+    assert page.locator("ol.hits").get_attribute("start") == "3"
+    # switch language: the same search in Russian
+    page.get_by_role("link", name="Русский").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert "page=2" in page.url and "person=jessica-gorter" in page.url
+    assert page.locator("#facets-heading").inner_text() == "Уточнить"
+    # open a hit: it leads to the quote on the person's page
+    hit = page.locator(".hit a[lang]").first
+    href = hit.get_attribute("href")
+    hit.click()
+    page.wait_for_url("**/people/jessica-gorter#quote-*")
+    assert page.locator(href.split("#", 1)[1].join(["#", ""])).count() == 1
+    assert first  # the first page had hits to show
+
+
+def test_search_inside_one_testimony_from_the_person_page(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/people/igor")
+    page.get_by_label("Search inside this testimony").fill("shark")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url("**within=igor**")
+    assert page.locator("h1").inner_text() == "Search inside the testimony of Igor"
+    assert page.locator(".hit mark").first.inner_text().lower() == "shark"

@@ -24,7 +24,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
 
 from archive.search.transliteration import matching_key
 
-WORD = r"\w+(?:[-'’]\w+)*"
+WORD = r"\w+"  # hyphens and apostrophes split words: "Stalin’s" and "pro-Stalin" hold "Stalin"
 
 
 class YoFilter(Filter):
