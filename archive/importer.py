@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, bindparam, select
@@ -145,7 +146,31 @@ def apply_rows(conn: Connection, desired: Rows) -> ImportReport:
     # A child row that changed inside a record that was itself added or removed is not a change of its own.
     for kind in RECORD_KINDS:
         report.changed[kind] -= report.added[kind] | report.removed[kind]
+    removed_people = plans[models.Person][2]
+    stamped = set(report.touched_people)
+    if any(report.added[k] or report.changed[k] or report.removed[k] for k in ("collection", "sources", "vocabulary terms")):
+        stamped |= {key[0] for key in desired.get(models.Person, {})}  # labels and titles shown in every record
+    _log_changes(conn, stamped - {key[0] for key in removed_people},
+                 [row["id"] for row in removed_people.values() if row["visibility"] == "public"],
+                 [row["id"] for row in removed_people.values() if row["visibility"] != "public"])
     return report
+
+
+def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str], forgotten: Iterable[str]) -> None:
+    """Stamp the people this import changed or deleted (for OAI-PMH harvesters).
+
+    A deleted person who was public is kept as a deletion, so harvesters drop their copy;
+    one who was never public is forgotten, so a deletion does not reveal that it existed.
+    """
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    table = models.RecordChange.__table__  # type: ignore[attr-defined]
+    rows = [{"kind": "person", "id": i, "changed_at": now, "deleted": False} for i in sorted(changed)]
+    rows += [{"kind": "person", "id": i, "changed_at": now, "deleted": True} for i in sorted(deleted)]
+    stale = [row["id"] for row in rows] + list(forgotten)
+    if stale:
+        conn.execute(table.delete().where(table.c.kind == "person", table.c.id.in_(stale)))
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def import_collection(collection: Collection, engine: Engine) -> ImportReport:

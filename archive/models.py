@@ -199,3 +199,14 @@ TABLES_IN_ORDER: tuple[type[SQLModel], ...] = (
     QuoteTheme,
     TimelineEvent,
 )
+
+
+class RecordChange(SQLModel, table=True):
+    """When each person record last changed, and which were deleted: OAI-PMH datestamps and
+    deleted records come from here. Written by the import, never from the YAML files."""
+
+    __tablename__ = "record_change"
+    kind: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    changed_at: dt.datetime = Field(index=True)
+    deleted: bool = False

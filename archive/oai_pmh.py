@@ -20,17 +20,17 @@ Sets
     nothing imported has no sets (``noSetHierarchy``).
 
 Datestamps
-    The database keeps no modification times yet, so every record's datestamp is the last
-    time the archive's SQLite file was written (the last import that changed anything),
-    to the second, in UTC with ``Z``; a record whose embargo (or a quote's) has lifted
-    since is stamped with that day instead, so incremental harvests pick it up. With a
-    database other than an SQLite file, the datestamp is the start of the current UTC day
-    (harvesters then re-harvest daily: more than needed, never less). ``earliestDatestamp``
-    is the archive's stamp, which no record precedes.
+    Each person record is stamped with the time the import last changed it (or anything
+    shown in it: its quotes, relatives, or the vocabulary), kept in ``record_change``, in
+    UTC with ``Z``; a record whose embargo (or a quote's) has lifted since is stamped with
+    that day instead, so incremental harvests pick it up. A record imported before the log
+    existed takes the time the archive's SQLite file was last written (with another
+    database, the start of the current UTC day). ``earliestDatestamp`` is the oldest stamp.
 
 Deleted records
-    ``deletedRecord`` is ``no``: a re-import deletes records without a trace, so there is
-    nothing to report deletions from. (A tombstone table would allow ``transient``.)
+    ``deletedRecord`` is ``transient``: a public person removed by a re-import stays listed
+    as deleted (header with ``status="deleted"``, no metadata) so harvesters drop their
+    copy; a record that was never public leaves no trace, which would reveal it.
 
 Resumption tokens
     Stateless: the token encodes the verb, the arguments, the offset and the archive's
@@ -104,6 +104,7 @@ class Header:
     person_id: str
     datestamp: datetime
     sets: tuple[str, ...]
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -298,9 +299,12 @@ def _headers(repo: Repository) -> list[Header]:
         theme_order = {t: i for i, t in enumerate(conn.execute(
             select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "themes")
             .order_by(models.VocabularyTerm.position)).scalars())}
+        changes = {row.id: row for row in conn.execute(
+            select(models.RecordChange).where(models.RecordChange.kind == "person"))}
     headers = []
     for person_id, visibility, until in people:
-        stamp = repo.stamp
+        change = changes.get(person_id)
+        stamp = _aware(change.changed_at) if change else repo.stamp
         days = [d for d in (lifted.get(person_id), until if visibility == "embargoed" else None)
                 if d is not None and d <= viewer.today]
         if days:
@@ -308,6 +312,10 @@ def _headers(repo: Repository) -> list[Header]:
         person_themes = sorted(themes.get(person_id, ()), key=lambda t: (theme_order.get(t, len(theme_order)), t))
         sets = tuple([f"collection:{c}" for c in collection_ids] + [f"theme:{t}" for t in person_themes])
         headers.append(Header(person_id, stamp, tuple(s for s in sets if SET_SPEC.fullmatch(s))))
+    present = {person_id for person_id, _, _ in people}
+    for person_id, change in changes.items():
+        if change.deleted and person_id not in present:
+            headers.append(Header(person_id, _aware(change.changed_at), (), deleted=True))
     return headers
 
 
@@ -386,8 +394,8 @@ def _identify(repo: Repository, args: dict[str, str]) -> etree._Element:
         ("baseURL", repo.endpoint),
         ("protocolVersion", "2.0"),
         *[("adminEmail", email) for email in repo.admin_emails],
-        ("earliestDatestamp", utc(repo.stamp)),
-        ("deletedRecord", "no"),
+        ("earliestDatestamp", utc(min([h.datestamp for h in _headers(repo)] + [repo.stamp]))),
+        ("deletedRecord", "transient"),
         ("granularity", GRANULARITY),
     ]:
         etree.SubElement(body, f"{{{OAI_NS}}}{name}").text = value
@@ -400,10 +408,12 @@ def _identify(repo: Repository, args: dict[str, str]) -> etree._Element:
 def _find(repo: Repository, identifier: str) -> tuple[str, str]:
     """(kind, id) of a visible person or quote; idDoesNotExist otherwise (restricted records included)."""
     kind, record_id = repo.parse_identifier(identifier)
-    P, Q = models.Person, models.Quote
+    P, Q, C = models.Person, models.Quote, models.RecordChange
     with repo.engine.connect() as conn:
         if kind == "person":
             found = conn.scalar(select(P.id).where(P.id == record_id, visible_clause(repo.viewer, P)))
+            if found is None:  # a deleted record is still answered, as deleted
+                found = conn.scalar(select(C.id).where(C.kind == "person", C.id == record_id, C.deleted.is_(True)))
         else:
             found = conn.scalar(select(Q.id).join(P, Q.person_id == P.id)
                                 .where(Q.id == record_id, quote_clause(repo.viewer, Q, P)))
@@ -464,6 +474,8 @@ def _check_prefix(prefix: str) -> None:
 
 def _header_element(repo: Repository, header: Header) -> etree._Element:
     element = etree.Element(f"{{{OAI_NS}}}header")
+    if header.deleted:
+        element.set("status", "deleted")
     etree.SubElement(element, f"{{{OAI_NS}}}identifier").text = repo.identifier("person", header.person_id)
     etree.SubElement(element, f"{{{OAI_NS}}}datestamp").text = utc(header.datestamp)
     for spec in header.sets:
@@ -474,6 +486,8 @@ def _header_element(repo: Repository, header: Header) -> etree._Element:
 def _record_element(repo: Repository, header: Header) -> etree._Element:
     record = etree.Element(f"{{{OAI_NS}}}record")
     record.append(_header_element(repo, header))
+    if header.deleted:
+        return record  # a deleted record has a header and no metadata
     dc = dublin_core.person_record(repo.engine, header.person_id, repo.viewer, repo.base_url)
     etree.SubElement(record, f"{{{OAI_NS}}}metadata").append(dc.to_oai_dc())
     return record
@@ -550,3 +564,8 @@ _VERB_HANDLERS: dict[str, Callable[[Repository, dict[str, str]], etree._Element]
     "ListIdentifiers": _list_identifiers,
     "ListRecords": _list_records,
 }
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored datetime in UTC (databases may hand it back without its zone)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -91,7 +91,7 @@ def test_identify(synthetic):
     assert identify.findtext("o:repositoryName", namespaces=NS) == "Synthetic test collection"
     assert identify.findtext("o:baseURL", namespaces=NS) == "http://archive.example.org/oai"
     assert identify.findtext("o:protocolVersion", namespaces=NS) == "2.0"
-    assert identify.findtext("o:deletedRecord", namespaces=NS) == "no"
+    assert identify.findtext("o:deletedRecord", namespaces=NS) == "transient"
     assert identify.findtext("o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
     assert identify.findtext("o:adminEmail", namespaces=NS) == "webmaster@archive.example.org"
     # the collection described in Dublin Core
@@ -484,3 +484,43 @@ def test_oaipmh_scythe_sees_no_sets_in_an_empty_archive(archive, serve):
     with Scythe(serve(archive)) as client:
         with pytest.raises(errors.NoSetHierarchy):
             list(client.list_sets())
+
+
+def test_records_carry_their_own_datestamps_and_deletions_are_reported(tmp_path, fixture_collection):
+    import shutil
+    import time as clock
+
+    archive = Archive.open(tmp_path / "home")
+    archive.import_collection(fixture_collection)
+    first = {h.findtext("o:identifier", namespaces=NS): h.findtext("o:datestamp", namespaces=NS)
+             for h in (oai(archive, ("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")))
+             .iterfind(".//o:header", NS)}
+    assert list(first) == ["oai:archive.example.org:person/anna-synthetic"]
+    clock.sleep(1.1)
+    # a second public person arrives; the first is unchanged and keeps its datestamp
+    carl = fixture_collection / "people" / "carl-synthetic.yaml"
+    shutil.copy(fixture_collection / "people" / "boris-synthetic.yaml", carl)
+    text = carl.read_text(encoding="utf-8").replace("id: boris-synthetic", "id: carl-synthetic")
+    text = text.replace("id: boris-secret", "id: carl-quote").replace("status: restricted", "status: public")
+    carl.write_text(text, encoding="utf-8")
+    archive.import_collection(fixture_collection)
+    second = {h.findtext("o:identifier", namespaces=NS): h.findtext("o:datestamp", namespaces=NS)
+              for h in (oai(archive, ("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")))
+              .iterfind(".//o:header", NS)}
+    assert second["oai:archive.example.org:person/anna-synthetic"] == first["oai:archive.example.org:person/anna-synthetic"]
+    assert second["oai:archive.example.org:person/carl-synthetic"] > first["oai:archive.example.org:person/anna-synthetic"]
+    # the public person removed: listed as deleted; the restricted one removed: no trace
+    carl.unlink()
+    (fixture_collection / "people" / "boris-synthetic.yaml").unlink()
+    archive.import_collection(fixture_collection)
+    doc = (oai(archive, ("verb", "ListRecords"), ("metadataPrefix", "oai_dc")))
+    deleted = [h.findtext("o:identifier", namespaces=NS) for h in doc.iterfind(".//o:header[@status='deleted']", NS)]
+    assert deleted == ["oai:archive.example.org:person/carl-synthetic"]
+    record = (oai(archive, ("verb", "GetRecord"), ("identifier", "oai:archive.example.org:person/carl-synthetic"),
+                       ("metadataPrefix", "oai_dc")))
+    assert record.find(".//o:header", NS).get("status") == "deleted"
+    assert record.find(".//o:metadata", NS) is None
+    gone = (oai(archive, ("verb", "GetRecord"), ("identifier", "oai:archive.example.org:person/boris-synthetic"),
+                     ("metadataPrefix", "oai_dc")))
+    assert error_code(gone) == "idDoesNotExist"
+    archive.close()
