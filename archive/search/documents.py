@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -17,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from archive import dates, models
+from archive.search.index_schema import WORD
 from archive.visibility import combined
 
 FACET_SEPARATOR = ","
+_WORDS = re.compile(WORD)
 
 
 @dataclass
@@ -56,7 +59,7 @@ def _day(value: date | None) -> int:
 
 def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str, date | None], *,
               text_en: list[str], text_ru: list[str], terms_en: list[str], terms_ru: list[str], names: list[str],
-              facets: dict[str, list[str]], sort_date: date | None) -> dict[str, Any]:
+              facets: dict[str, list[str]], sort_date: date | None, spell: str | None = None) -> dict[str, Any]:
     facets = {k: sorted({_facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
     facets = {k: v for k, v in facets.items() if v}
     doc: dict[str, Any] = {
@@ -69,13 +72,14 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "terms_en": "\n".join(t for t in terms_en if t),
         "terms_ru": "\n".join(t for t in terms_ru if t),
         "names": "\n".join(t for t in names if t),
-        "spell": "\n".join(t for t in text_en + text_ru + names if t),
         "vis": vis[0],
         "embargo_day": _day(vis[1]),
         "sort_date": _day(sort_date),
         "sort_person": person["name"].casefold(),
         "facets": json.dumps(facets, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
     }
+    if spell:
+        doc["spell"] = spell
     for name, values in facets.items():
         doc[f"f_{name}"] = FACET_SEPARATOR.join(values)
     doc["fingerprint"] = hashlib.blake2b(
@@ -137,6 +141,12 @@ def _person_documents(person, relatives, events, interviews, quotes, texts, them
     stance_terms = lambda lang, stance: labels.words("stances", stance, lang)  # noqa: E731
 
     portrait = person.get("portrait") or {}
+    # "Did you mean" draws from the words of the whole testimony, indexed once on the person's
+    # document (not on every quote: that would double the postings, the cost of indexing).
+    spoken = [t["text"] for q in quotes for t in texts.get(q["id"], [])]
+    spoken += list(portrait.values()) + names
+    spoken += [e.get("details") or "" for r in relatives for e in events.get(r["id"], [])]
+    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
     yield _document(
         "person", person["id"], person, person_vis,
         text_en=[portrait.get("en", "")] + [o["value"] for o in person.get("occupations") or []],
@@ -146,7 +156,7 @@ def _person_documents(person, relatives, events, interviews, quotes, texts, them
         names=names,
         facets={**common, "kind": ["person"], "stance": [person["stance"]], "fate": person_fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
-        sort_date=None,
+        sort_date=None, spell=spell,
     )
     for relative in relatives:
         relative_events = events.get(relative["id"], [])

@@ -212,7 +212,8 @@ class SearchIndex:
                 continue
             choice = None
             for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
-                if len(self._matches(state, q.Term("spell", candidate), constraints)):
+                # the word exists somewhere; it is offered only if it finds what this viewer may see
+                if len(self._matches(state, parse(candidate, state.searcher.schema).query, constraints)):
                     choice = candidate
                     break
             words.append(choice or word)
