@@ -300,6 +300,113 @@ def run_command(ctx: Context, path: Path) -> None:
     ctx_obj.invoke(stats_command, viewer_role="anonymous", as_json=False)
 
 
+@main.command("export")
+@click.argument("query", default="")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["csv", "jsonl", "json", "datapackage", "yaml"]),
+              help="csv (spreadsheets), jsonl, json, datapackage (Frictionless, folder or .zip), "
+                   "yaml (the collection format, folder or .zip).")
+@click.option("--stance", multiple=True, help="Stance of the passage (repeat for OR).")
+@click.option("--person-stance", multiple=True, help="Overall stance of the person.")
+@click.option("--theme", multiple=True, help="Theme id (repeat for OR).")
+@click.option("--person", multiple=True, help="Person id.")
+@click.option("--fate", multiple=True, help="Fate of a relative.")
+@click.option("--lang", multiple=True, help="Language of the text.")
+@click.option("--source", multiple=True, help="Source id.")
+@click.option("--place", multiple=True, help="Place name.")
+@click.option("--decade", multiple=True, help="Decade, e.g. 1930s.")
+@click.option("--within", "within_person", help="Search inside one person's testimony.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--person-record", help="Instead of a search: one person's whole testimony.")
+@click.option("--theme-record", help="Instead of a search: every quote on one theme.")
+@click.option("--collection", "whole_collection", is_flag=True,
+              help="Instead of a search: the whole collection (the default when nothing is asked).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="File to write (default: standard output). For datapackage and yaml: a new folder, "
+                   "or a file ending in .zip.")
+@click.option("--base-url", envvar="ARCHIVE_BASE_URL", default="http://127.0.0.1:5000", show_default=True,
+              help="The public address of the archive, for permalinks (or $ARCHIVE_BASE_URL).")
+@click.option("--source-texts", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="yaml: the collection folder to copy the sources' full texts from (e.g. data/).")
+@viewer_option
+@pass_context
+def export_command(ctx: Context, query: str, fmt: str, within_person: str | None, sort: str,
+                   person_record: str | None, theme_record: str | None, whole_collection: bool,
+                   output: Path | None, base_url: str, source_texts: Path | None, viewer_role: str,
+                   **facets: tuple[str, ...]) -> None:
+    """Export a search, a person, a theme or the whole collection.
+
+    The export holds exactly the quotes the same search shows, in the same order, for
+    the same viewer. An anonymous export leaves out restricted and embargoed records.
+
+    \b
+    Example:
+      archive export лагерь --stance critic --theme the-gulag --format csv -o gulag.csv
+      archive export --person-record igor --format json
+      archive export --collection --format datapackage -o red-soul.zip
+      archive export --collection --format yaml --viewer archivist --source-texts data/ -o copy/
+    """
+    from archive.catalogue import NotFound
+    from archive.exports import UnknownFormat, export
+    from archive.result_sets import ResultSet
+    from archive.search.request import BadSearchRequest
+
+    filters = {name: values for name, values in facets.items() if values}
+    searching = bool(query or filters or within_person)
+    chosen = [name for name, given in (("--person-record", person_record), ("--theme-record", theme_record),
+                                        ("--collection", whole_collection)) if given]
+    if len(chosen) > 1 or (chosen and searching):
+        raise click.UsageError(f"choose one of a search, --person-record, --theme-record or --collection "
+                               f"(got {', '.join(chosen + (['a search'] if searching else []))})")
+    try:
+        if person_record:
+            result_set = ResultSet.person(person_record)
+        elif theme_record:
+            result_set = ResultSet.theme(theme_record)
+        elif searching:
+            result_set = ResultSet.search(SearchRequest(query=query, filters=filters,
+                                                        sort=sort, within_person=within_person))
+        else:
+            result_set = ResultSet.collection()
+        tree = fmt in ("datapackage", "yaml")
+        if output is None and tree and sys.stdout.isatty():
+            raise click.UsageError(f"the {fmt} export is a folder or a zip: give -o FOLDER or -o FILE.zip")
+        out = output if output is not None else sys.stdout.buffer
+        report = export(ctx.archive, result_set, fmt, viewer_for(viewer_role), out, base_url,
+                        source_texts=source_texts)
+    except (NotFound, UnknownFormat, BadSearchRequest, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    what = "people" if fmt == "yaml" else "quotes"
+    click.echo(f"exported {report.records} {what} as {fmt} to {output or 'standard output'}", err=True)
+
+
+@main.command("cite")
+@click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(["csl-json", "bibtex", "ris", "apa", "chicago"]),
+              default="apa", show_default=True)
+@click.option("--base-url", envvar="ARCHIVE_BASE_URL", default="http://127.0.0.1:5000", show_default=True,
+              help="The public address of the archive, for permalinks (or $ARCHIVE_BASE_URL).")
+@viewer_option
+@pass_context
+def cite_command(ctx: Context, target: str, fmt: str, base_url: str, viewer_role: str) -> None:
+    """Cite a quote, a person's testimony or the collection: TARGET is quote:ID, person:ID or collection.
+
+    \b
+    Example:
+      archive cite person:igor --format bibtex
+      archive cite quote:igor-shark-feed --format chicago
+    """
+    from archive.catalogue import NotFound
+    from archive.citations import cite
+
+    try:
+        click.echo(cite(ctx.archive, target, fmt, base_url, viewer_for(viewer_role)).rstrip("\n"))
+    except (NotFound, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _load_plugin_commands() -> None:
     """Commands that other packages add (the web app adds ``serve`` and replaces ``run``).
 

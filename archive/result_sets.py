@@ -155,3 +155,7 @@ def _load(archive: "Archive", ids: list[str], viewer: Viewer) -> list[QuoteRecor
         for row in rows
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+# The visible quotes among ``ids``, in the order given (the API shapes one page of search hits).
+load_quotes = _load

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -131,12 +131,8 @@ class SearchIndex:
         parsed = parse(request.query, state.searcher.schema)
         constraints = self._constraints(request, viewer)
         docnums = self._matches(state, parsed.query, constraints)
-        everything = replace(request, page=1, per_page=max(1, len(docnums)))
-        if request.sort == "relevance" and not isinstance(parsed.query, q.Every) and len(docnums):
-            ordered = [hit.docnum for hit in state.searcher.search(
-                self._combined(parsed.query, constraints), limit=None)]
-        else:
-            ordered = [docnum for docnum, _ in self._page(state, everything, parsed, constraints, docnums)]
+        window = (0, len(docnums))
+        ordered = [docnum for docnum, _ in self._page(state, request, parsed, constraints, docnums, window)]
         for docnum in ordered:
             fields = state.searcher.stored_fields(docnum)
             yield fields["kind"], fields["record_id"]
@@ -182,9 +178,9 @@ class SearchIndex:
         return facets
 
     def _page(self, state: _Open, request: SearchRequest, parsed: ParsedQuery, constraints: list[q.Query],
-              docnums: np.ndarray) -> list[tuple[int, float]]:
-        start = (request.page - 1) * request.per_page
-        end = start + request.per_page
+              docnums: np.ndarray, window: tuple[int, int] | None = None) -> list[tuple[int, float]]:
+        """(docnum, score) of the request's page, or of ``window`` (start, end) in the same order."""
+        start, end = window or ((request.page - 1) * request.per_page, request.page * request.per_page)
         if start >= len(docnums):
             return []
         arrays = state.arrays

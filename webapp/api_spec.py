@@ -1,0 +1,368 @@
+"""The OpenAPI 3.1 document of the JSON API (``/api/openapi.json``), as data.
+
+It describes exactly what ``webapp.views.api`` answers: every parameter (with the fixed
+enums of the search: sort and kind, and the collection's own stances where a value outside
+them is refused), every field of every answer (``additionalProperties: false``, so a new
+field must be described here before it ships), and the ``application/problem+json``
+errors. The tests check the API against it with schemathesis.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from archive.collection_format import SLUG_PATTERN
+from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, SORTS
+from archive.vocabulary import INTERFACE_LANGUAGES
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+TIMECODE_PATTERN = r"^\d{2,}:[0-5]\d:[0-5]\d\.\d{3}$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    kind = schema["type"]
+    return {**schema, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
+
+
+def _object(properties: dict[str, Any], description: str | None = None,
+            optional: Iterable[str] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in set(optional)],
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+URL = {"type": "string", "format": "uri"}
+NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
+DATE_TEXT = {"type": ["string", "null"], "description": "a date as the sources give it (EDTF subset: 1937, "
+                                                        "1937-08-05, 193X, 1937/1945, ../1953)"}
+TRANSLATIONS = {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "text per language code (en, ru, …)"}
+COUNT = {"type": "integer", "minimum": 0}
+TIMECODE = {"type": ["string", "null"], "pattern": TIMECODE_PATTERN,
+            "description": "HH:MM:SS.mmm from the start of the recording"}
+
+
+def _schemas(stances: list[str]) -> dict[str, Any]:
+    stance = {"type": "string", "description": "a stance id of the vocabulary"}
+    if stances:
+        stance["examples"] = stances
+    page_links = _object({
+        "self": URL, "first": URL, "last": URL,
+        "next": {**NULLABLE_URL, "description": "null on the last page"},
+        "prev": {**NULLABLE_URL, "description": "null on the first page"},
+    }, "links to pages of the same list, with the same parameters")
+    paging = {
+        "total": {**COUNT, "description": "matching records over all pages"},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "pages": {"type": "integer", "minimum": 1},
+    }
+    return {
+        "Problem": _object({
+            "type": {"type": "string", "format": "uri-reference", "description": "about:blank: see title"},
+            "title": {"type": "string", "description": "the HTTP status phrase"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "what was wrong, for a person to read"},
+            "instance": {"type": "string", "description": "the path and query that failed"},
+        }, "An RFC 9457 problem detail."),
+        "PageLinks": page_links,
+        "SourceRef": _object({
+            "id": {"type": "string", "description": "the source's id (see the person's sources, or /sources)"},
+            "title": STRING,
+            "locator": {**NULLABLE_STRING, "description": "where in the source: page, section, line, timecode"},
+        }, "Where a fact comes from."),
+        "Source": _object({
+            "id": STRING, "title": STRING, "author": NULLABLE_STRING, "publisher": NULLABLE_STRING,
+            "date": DATE_TEXT, "kind": STRING, "url": NULLABLE_STRING, "locator": NULLABLE_STRING,
+            "language": NULLABLE_STRING, "notes": NULLABLE_STRING,
+        }, "A source of the collection."),
+        "PersonLinks": _object({
+            "self": {**URL, "description": "this person in the API"},
+            "html": {**URL, "description": "the person's page (the permalink)"},
+            "quotes": {**URL, "description": "the person's quotes in the API"},
+        }),
+        "PersonSummary": _object(_person_summary_properties(stance), "A person as the list of people shows them."),
+        "PersonList": _object({**paging, "items": {"type": "array", "items": _ref("PersonSummary")},
+                               "links": _ref("PageLinks")}),
+        "Fact": _object({"text": STRING, "detail": NULLABLE_STRING, "source": _nullable(_ref("SourceRef"))},
+                        "An age, occupation or place of a person, with its source."),
+        "StanceCoding": _object({
+            "stance": stance,
+            "basis": {"type": "string", "enum": ["stated", "described", "none"],
+                      "description": "stated: the person's own words; described: what the sources say; none"},
+            "rationale": STRING,
+            "coded_by": STRING,
+            "source": _nullable(_ref("SourceRef")),
+            "supporting_quotes": {"type": "array", "items": STRING,
+                                  "description": "ids of the visible quotes the coding rests on"},
+        }, "The person's stance towards Stalin, as coded, with why and where from."),
+        "FateEvent": _object({
+            "id": STRING, "kind": {"type": "string", "description": "a fate id of the vocabulary"},
+            "repression": {"type": "boolean", "description": "the fate is a form of political repression"},
+            "date": DATE_TEXT, "place": NULLABLE_STRING, "details": NULLABLE_STRING, "source": _ref("SourceRef"),
+        }, "What happened to a relative."),
+        "ExternalRecord": _object({"label": STRING, "identifier": NULLABLE_STRING, "url": NULLABLE_STRING}),
+        "Relative": _object({
+            "id": STRING, "relation": {"type": "string", "description": "a relation id of the vocabulary"},
+            "name": NULLABLE_STRING, "name_native": NULLABLE_STRING, "notes": NULLABLE_STRING,
+            "external_records": {"type": "array", "items": _ref("ExternalRecord")},
+            "events": {"type": "array", "items": _ref("FateEvent")},
+        }, "A relative and their fate events (the family history)."),
+        "TimelineEvent": _object({
+            "id": STRING, "date": DATE_TEXT, "description": TRANSLATIONS, "place": NULLABLE_STRING,
+            "source": _ref("SourceRef"),
+        }),
+        "Interview": _object({
+            "id": {"type": "string", "description": "the id quotes name as their recording"},
+            "date": DATE_TEXT, "place": NULLABLE_STRING, "interviewer": NULLABLE_STRING,
+            "language": NULLABLE_STRING, "media": NULLABLE_STRING,
+            "duration": {"type": ["string", "null"], "description": "HH:MM:SS"},
+            "source": _nullable(_ref("SourceRef")),
+        }),
+        "PersonDetail": _object({
+            **_person_summary_properties(stance),
+            "portrait": _object({"text": TRANSLATIONS, "sources": {"type": "array", "items": _ref("SourceRef")}}),
+            "stance_coding": _ref("StanceCoding"),
+            "ages": {"type": "array", "items": _ref("Fact")},
+            "occupations": {"type": "array", "items": _ref("Fact")},
+            "places": {"type": "array", "items": _ref("Fact")},
+            "family": {"type": "array", "items": _ref("Relative")},
+            "timeline": {"type": "array", "items": _ref("TimelineEvent")},
+            "interviews": {"type": "array", "items": _ref("Interview")},
+            "quotes": {"type": "array", "items": _ref("Quote")},
+            "sources": {"type": "array", "items": _ref("Source"), "description": "every source cited above"},
+        }, "Everything the person's page shows."),
+        "QuoteText": _object({
+            "lang": STRING, "text": STRING,
+            "is_original": {"type": "boolean"},
+            "is_published": {"type": "boolean", "description": "the original or a published translation "
+                                                               "(not the archive's own translation)"},
+        }),
+        "Quote": _object({
+            "id": STRING,
+            "permalink": {**URL, "description": "the quote on its person's page"},
+            "person": _object({"id": STRING, "name": STRING, "is_group": {"type": "boolean"},
+                               "pseudonym": {"type": "boolean"}, "stance": stance}),
+            "stance": {**stance, "description": "the stance of this passage"},
+            "themes": {"type": "array", "items": STRING},
+            "original_language": STRING,
+            "texts": {"type": "array", "items": _ref("QuoteText"), "description": "the original first"},
+            "recording": {**NULLABLE_STRING, "description": "the interview id"},
+            "timecode_in": TIMECODE, "timecode_out": TIMECODE,
+            "context": NULLABLE_STRING,
+            "source": _object({
+                "id": STRING, "title": STRING, "author": NULLABLE_STRING, "publisher": NULLABLE_STRING,
+                "date": DATE_TEXT, "url": NULLABLE_STRING, "locator": NULLABLE_STRING,
+            }),
+            "access": {"type": "string", "enum": ["public", "restricted", "embargoed"],
+                       "description": "whether the quote may be published; only researchers see others"},
+            "embargo_until": {"type": ["string", "null"], "format": "date"},
+        }, "A quote, with the same fields as the JSON export."),
+        "QuoteList": _object({
+            **paging,
+            "corrected_query": {**NULLABLE_STRING,
+                                "description": "nothing matched q; these quotes are for this spelling"},
+            "items": {"type": "array", "items": _ref("Quote")},
+            "links": _ref("PageLinks"),
+        }),
+        "Hit": _object({
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "id": STRING, "person_id": STRING, "person_name": STRING, "title": STRING,
+            "snippets": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "HTML-safe snippet per language, matches in <mark>"},
+            "score": {"type": "number"},
+            "stance": _nullable(stance),
+            "themes": {"type": "array", "items": STRING},
+            "date": DATE_TEXT,
+            "timecode_in": TIMECODE, "timecode_out": TIMECODE,
+            "links": _object({"html": URL, "person": URL}),
+        }),
+        "FacetValue": _object({
+            "value": STRING, "count": COUNT, "selected": {"type": "boolean"},
+            "label": {**NULLABLE_STRING, "description": "a name to show: the person's name, the source's "
+                                                        "title, the English label of a term"},
+            "labels": {"type": ["object", "null"], "additionalProperties": {"type": "string"},
+                       "description": "labels of a vocabulary term per language"},
+            "toggle": {**URL, "description": "this search with the value added or removed"},
+        }),
+        "Facet": _object({"values": {"type": "array", "items": _ref("FacetValue")},
+                          "estimated": {"type": "boolean"}}),
+        "SearchResult": _object({
+            "query": STRING,
+            "sort": {"type": "string", "enum": list(SORTS)},
+            **paging,
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": _object({name: _ref("Facet") for name in FACETS}),
+            "suggestion": {**NULLABLE_STRING, "description": "a spelling of q that finds visible records"},
+            "corrected_query": {**NULLABLE_STRING,
+                                "description": "nothing matched q; these hits are for this spelling"},
+            "query_fell_back": {"type": "boolean", "description": "q could not be parsed; read as plain words"},
+            "links": _ref("PageLinks"),
+        }),
+        "Theme": _object({
+            "id": STRING, "label": TRANSLATIONS, "definition": TRANSLATIONS,
+            "synonyms": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
+            "quote_count": {**COUNT, "description": "visible quotes on the theme"},
+            "links": _object({"html": URL, "quotes": URL, "search": URL}),
+        }),
+        "ThemeList": _object({"total": COUNT, "items": {"type": "array", "items": _ref("Theme")}}),
+        "Index": _object({
+            "title": STRING,
+            "links": _object({name: URL for name in ("openapi", "people", "quotes", "search", "themes")}),
+        }),
+    }
+
+
+def _person_summary_properties(stance: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": STRING, "name": STRING, "name_native": NULLABLE_STRING,
+        "pseudonym": {"type": "boolean"}, "is_group": {"type": "boolean", "description": "stands for several people"},
+        "role": STRING, "stance": stance, "portrait": TRANSLATIONS,
+        "quote_count": {**COUNT, "description": "visible quotes"},
+        "withheld": {"type": "boolean", "description": "restricted or embargoed: shown only to researchers"},
+        "links": _ref("PersonLinks"),
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _paging_parameters() -> list[dict[str, Any]]:
+    return [
+        _query("page", {"type": "integer", "minimum": 1, "default": 1}, "the page, from 1"),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
+               "records per page"),
+    ]
+
+
+_FACET_HELP = {
+    "stance": "stance of the passage (a stance id); repeat for any of several",
+    "person_stance": "overall stance of the person (a stance id)",
+    "theme": "a theme id",
+    "person": "a person id",
+    "fate": "a fate id: people with a relative of this fate",
+    "place": "a place name",
+    "source": "a source id",
+    "decade": "a decade, as the facet gives it",
+}
+
+
+def _search_parameters(with_kind: bool) -> list[dict[str, Any]]:
+    params = [_query("q", {"type": "string"},
+                     "words, \"phrases\", prefix*, -excluded; Russian and English, stemmed")]
+    for name in FACETS:
+        if name == "kind":
+            if with_kind:
+                params.append({**_query("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)}},
+                                        "kind of record; repeat for any of several"),
+                               "style": "form", "explode": True})
+            continue
+        if name == "lang":
+            # the site answers 400 to any other ?lang= (it is also the interface language of the pages)
+            items: dict[str, Any] = {"type": "string", "enum": list(INTERFACE_LANGUAGES)}
+            help_text = "language of the text"
+        else:
+            items = {"type": "string"}
+            help_text = _FACET_HELP[name]
+        params.append({**_query(name, {"type": "array", "items": items}, help_text + "; repeat for any of several"),
+                       "style": "form", "explode": True})
+    params.append(_query("within", {"type": "string"},
+                         "search one person's testimony (a person id); 404 when there is no such person"))
+    params.append(_query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+                         "relevance, date, or person (collection order)"))
+    return params + _paging_parameters()
+
+
+def _responses(schema: str, *errors: int) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": {JSON: {"schema": _ref(schema)}}}}
+    for status in errors:
+        responses[str(status)] = {"$ref": f"#/components/responses/{_ERROR_NAMES[status]}"}
+    return responses
+
+
+_ERROR_NAMES = {400: "BadRequest", 404: "NotFound", 500: "ServerError"}
+_ERROR_HELP = {
+    400: "A parameter that cannot be understood.",
+    404: "No such record, or one this viewer may not see (never 403).",
+    500: "The server failed; no details are given.",
+}
+
+
+def _operation(operation_id: str, summary: str, parameters: list[dict[str, Any]], schema: str,
+               *errors: int, description: str = "") -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "parameters": parameters,
+                                 "responses": _responses(schema, *errors)}
+    if description:
+        operation["description"] = description
+    return {"get": operation}
+
+
+def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
+    """The document; ``stances`` are the collection's stance ids (the people list refuses others)."""
+    stances = list(stances)
+    stance_param: dict[str, Any] = {"type": "string"}
+    if stances:
+        stance_param["enum"] = stances
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "The Red Soul oral-history archive API",
+            "version": "1",
+            "description": (
+                "Read-only JSON over the archive: people with their stance coding and family history, "
+                "quotes with their texts, themes, timecodes and sources, and search with facets. "
+                "Restricted and embargoed records are absent for anonymous visitors (an id of one answers "
+                "404), and present for a researcher's deployment, marked with `withheld` or `access`. "
+                "Errors are application/problem+json (RFC 9457)."
+            ),
+        },
+        "paths": {
+            "/api/": _operation("index", "Links to the lists and to this document", [], "Index", 500),
+            "/api/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This document", "parameters": [],
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}},
+                              "500": {"$ref": "#/components/responses/ServerError"}},
+            }},
+            "/api/people": _operation(
+                "listPeople", "People, in collection order",
+                [_query("stance", stance_param, "only people of this overall stance"), *_paging_parameters()],
+                "PersonList", 400, 500),
+            "/api/people/{person_id}": _operation(
+                "getPerson", "One person: portrait, stance coding, family history, timeline, quotes",
+                [{"name": "person_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": SLUG_PATTERN}}],
+                "PersonDetail", 404, 500),
+            "/api/quotes": _operation(
+                "listQuotes", "Quotes matching a search",
+                _search_parameters(with_kind=False), "QuoteList", 400, 404, 500,
+                description="The parameters of /api/search, always for quotes (kind=quote)."),
+            "/api/search": _operation(
+                "search", "Search with facets, as the search page",
+                _search_parameters(with_kind=True), "SearchResult", 400, 404, 500,
+                description="Several values of one facet match any of them; different facets all apply."),
+            "/api/themes": _operation("listThemes", "The themes of the vocabulary, with counts", [], "ThemeList", 500),
+        },
+        "components": {
+            "schemas": _schemas(stances),
+            "responses": {
+                name: {"description": _ERROR_HELP[status], "content": {PROBLEM: {"schema": _ref("Problem")}}}
+                for status, name in _ERROR_NAMES.items()
+            },
+        },
+    }
