@@ -407,6 +407,120 @@ def cite_command(ctx: Context, target: str, fmt: str, base_url: str, viewer_role
         raise click.ClickException(str(exc)) from None
 
 
+@main.command("import-ohms")
+@click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "collection", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
+              show_default=True, help="The collection folder to add to (created when it does not exist).")
+@click.option("--person", "person_id", help="The id of the interviewee (default: made from the name in the file).")
+@click.option("--language", default="en", show_default=True, help="The language of the index, when the file does not say.")
+def import_ohms_command(xml_file: Path, collection: Path, person_id: str | None, language: str) -> None:
+    """Bring an OHMS XML export into a collection folder, as YAML.
+
+    Every index point becomes a timecoded quote, keywords and subjects are kept, and no
+    stance is invented (it is 'not-stated' until an editor codes it). Then run
+    `archive import` to load the folder.
+
+    \b
+    Example:
+      archive import-ohms interview.xml --into data/ && archive import data/
+    """
+    from archive.ohms import ohms_to_collection
+
+    with _reported_problems(), _import_errors():
+        result = ohms_to_collection(xml_file, collection, person_id=person_id, language=language)
+    _report_segment_import(result)
+
+
+@main.command("import-subtitles")
+@click.argument("subtitle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "collection", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
+              show_default=True, help="The collection folder to add to.")
+@click.option("--person", "person_id", required=True, help="The person the recording is of (new or existing).")
+@click.option("--name", "person_name", help="The person's name, for a new person.")
+@click.option("--interview", "interview_id", required=True, help="The id of the interview the cues belong to.")
+@click.option("--language", required=True, help="The language of the subtitles (ISO 639-1, e.g. ru).")
+@click.option("--original-language", help="The language spoken, when the subtitles are a translation.")
+def import_subtitles_command(subtitle_file: Path, collection: Path, person_id: str, person_name: str | None,
+                             interview_id: str, language: str, original_language: str | None) -> None:
+    """Bring a WebVTT or SRT file into a collection folder as timecoded quotes of an interview.
+
+    A file that cannot be represented (comma decimals in WebVTT, a cue that ends before it
+    starts, cue text containing -->) is refused with the cue and line, and nothing is written.
+
+    \b
+    Example:
+      archive import-subtitles galina-1.vtt --person galina --interview galina-2017 --language ru
+    """
+    from archive.subtitles import subtitles_to_collection
+
+    with _reported_problems(), _import_errors():
+        result = subtitles_to_collection(subtitle_file, collection, person_id=person_id, interview_id=interview_id,
+                                         language=language, original_language=original_language,
+                                         person_name=person_name)
+    _report_segment_import(result)
+
+
+@main.command("export-recording")
+@click.argument("person_id")
+@click.option("--format", "fmt", type=click.Choice(["ohms", "vtt", "srt"]), required=True)
+@click.option("--recording", help="The interview (or film) whose segments to export, when there are several.")
+@click.option("--lang", help="The language of the subtitle text (default: the original, else any).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("--base-url", envvar="ARCHIVE_BASE_URL", default="http://127.0.0.1:5000/", show_default=True,
+              help="The public address of the archive, for permalinks.")
+@viewer_option
+@pass_context
+def export_recording_command(ctx: Context, person_id: str, fmt: str, recording: str | None, lang: str | None,
+                             output: Path | None, base_url: str, viewer_role: str) -> None:
+    """Export one person's timecoded segments as OHMS XML 6.0, WebVTT or SRT.
+
+    \b
+    Example:
+      archive export-recording anna-synthetic --format vtt -o anna.vtt
+    """
+    from archive import catalogue
+    from archive.ohms import person_to_ohms
+    from archive.subtitles import AmbiguousRecording, person_to_srt, person_to_vtt
+
+    viewer = viewer_for(viewer_role)
+    try:
+        if fmt == "ohms":
+            data = person_to_ohms(ctx.archive, person_id, viewer, base_url)
+        else:
+            render = person_to_vtt if fmt == "vtt" else person_to_srt
+            data = render(ctx.archive, person_id, viewer, lang=lang, recording=recording).encode("utf-8")
+    except catalogue.NotFound:
+        raise click.ClickException(f"no person {person_id!r} that a {viewer_role} viewer may see") from None
+    except AmbiguousRecording as error:
+        raise click.ClickException(f"{error} (choose one with --recording)") from None
+    if output:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+    else:
+        click.echo(data, nl=False)  # bytes go to the binary stdout
+
+
+@contextmanager
+def _import_errors() -> Iterator[None]:
+    """A file that cannot be brought in: its reason, one line, exit status 1, nothing written."""
+    from archive.segment_import import SegmentImportError
+    from archive.subtitles import SubtitleError
+
+    try:
+        yield
+    except (SubtitleError, SegmentImportError, ValueError) as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo("nothing was written.", err=True)
+        sys.exit(1)
+
+
+def _report_segment_import(result) -> None:  # type: ignore[no-untyped-def]
+    action = "created" if result.created_collection else "updated"
+    click.echo(f"{action} {result.root}: {len(result.quote_ids)} timecoded segment(s) in "
+               + ", ".join(str(p) for p in result.person_files))
+    click.echo(f"next: archive check {result.root} && archive import {result.root}")
+
+
 def _load_plugin_commands() -> None:
     """Commands that other packages add (the web app adds ``serve`` and replaces ``run``).
 
