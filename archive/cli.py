@@ -39,7 +39,8 @@ def _bar(paths: list[Path], label: str) -> Iterator[Path]:
 
 
 @contextmanager
-def _reported_problems() -> Iterator[None]:
+def reported_problems() -> Iterator[None]:
+    """Every problem of an invalid collection on stderr, then exit status 1 (shared with the web commands)."""
     try:
         yield
     except InvalidCollection as exc:
@@ -101,7 +102,7 @@ def check_command(path: Path, index: bool) -> None:
     Example:
       archive check data/
     """
-    with _reported_problems():
+    with reported_problems():
         collection = read_collection(path, _progress("checking"))
     quotes = sum(len(p.quotes) for p in collection.people)
     click.echo(f"{path}: valid ({len(collection.people)} people, {quotes} quotes, {len(collection.sources)} sources)")
@@ -138,7 +139,7 @@ def import_command(ctx: Context, path: Path) -> None:
     Example:
       archive import data/
     """
-    with _reported_problems():
+    with reported_problems():
         report = ctx.archive.import_collection(path, _progress("reading"))
     for line in report.summary_lines():
         click.echo(line)
@@ -282,24 +283,6 @@ def _plain(html_snippet: str) -> str:
     return html.unescape(html_snippet.replace("<mark>", "[[").replace("</mark>", "]]"))
 
 
-@main.command("run")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION)
-@pass_context
-def run_command(ctx: Context, path: Path) -> None:
-    """Load the collection at PATH into the archive and summarise it.
-
-    \b
-    Example:
-      archive run data/
-    """
-    with _reported_problems():
-        report = ctx.archive.import_collection(path, _progress("reading"))
-    for line in report.summary_lines():
-        click.echo(line)
-    ctx_obj = click.get_current_context()
-    ctx_obj.invoke(stats_command, viewer_role="anonymous", as_json=False)
-
-
 @main.command("export")
 @click.argument("query", default="")
 @click.option("--format", "fmt", required=True,
@@ -426,7 +409,7 @@ def import_ohms_command(xml_file: Path, collection: Path, person_id: str | None,
     """
     from archive.ohms import ohms_to_collection
 
-    with _reported_problems(), _import_errors():
+    with reported_problems(), _import_errors():
         result = ohms_to_collection(xml_file, collection, person_id=person_id, language=language)
     _report_segment_import(result)
 
@@ -453,7 +436,7 @@ def import_subtitles_command(subtitle_file: Path, collection: Path, person_id: s
     """
     from archive.subtitles import subtitles_to_collection
 
-    with _reported_problems(), _import_errors():
+    with reported_problems(), _import_errors():
         result = subtitles_to_collection(subtitle_file, collection, person_id=person_id, interview_id=interview_id,
                                          language=language, original_language=original_language,
                                          person_name=person_name)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from archive.cli import Context, _reported_problems, pass_context
+from archive.cli import Context, reported_problems, pass_context
 from archive.settings import DEFAULT_COLLECTION
 
 DEFAULT_HOST = "127.0.0.1"
@@ -32,7 +32,7 @@ def _server_options(command):  # type: ignore[no-untyped-def]
 
 
 def _import(ctx: Context, path: Path) -> None:
-    with _reported_problems():
+    with reported_problems():
         report = ctx.archive.import_collection(path)
     for line in report.summary_lines():
         click.echo(line)
