@@ -244,3 +244,55 @@ def test_search_inside_one_testimony_from_the_person_page(red_soul_site, page): 
     page.wait_for_url("**within=igor**")
     assert page.locator("h1").inner_text() == "Search inside the testimony of Igor"
     assert page.locator(".hit mark").first.inner_text().lower() == "shark"
+
+
+def test_downloads_work_without_javascript_with_sensible_file_names(fixture_site, browser):  # type: ignore[no-untyped-def]
+    import csv
+    from urllib.parse import parse_qsl, urlsplit
+
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True, locale="en-GB")
+    page = context.new_page()
+
+    def download(button) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+        with page.expect_download() as info:
+            button.click()
+        got = info.value
+        return got.suggested_filename, got.url, Path(got.path()).read_text(encoding="utf-8-sig")
+
+    try:
+        page.goto(fixture_site + "/search?q=camp&stance=critic")
+        shown = page.locator(".hit-quote").count()
+        page.get_by_text("Export these results").click()  # a <details>: opens without script
+        name, url, text = download(page.get_by_role("button", name=re.compile(r"^CSV spreadsheet")))
+        assert name == "search-camp-critic.csv"
+        assert urlsplit(url).path == "/search/export.csv"
+        assert parse_qsl(urlsplit(url).query) == [("q", "camp"), ("stance", "critic")]
+        assert len(list(csv.DictReader(text.splitlines()))) == shown == 2
+
+        page.goto(fixture_site + "/search?q=лагерь")
+        page.get_by_text("Export these results").click()
+        name, _, _ = download(page.get_by_role("button", name=re.compile(r"^JSON Lines")))
+        assert name == "search-лагерь.jsonl"
+
+        page.goto(fixture_site + "/people/anna-synthetic")
+        page.get_by_text("Export this testimony").click()
+        page.screenshot(path=str(SCREENSHOTS / "fixture-person-export-menu.png"), full_page=True)
+        name, _, text = download(page.get_by_role("button", name=re.compile(r"^WebVTT subtitles · English")))
+        assert name == "person-anna-synthetic.en.vtt" and text.startswith("WEBVTT")
+        name, _, text = download(page.get_by_role("button", name="BibTeX", exact=True))
+        assert name == "person-anna-synthetic.bib" and text.startswith("@misc{")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/people/anna-synthetic", "/search?q=camp", "/themes/the-gulag",
+                                  "/cite/quote:anna-victory", "/cite/collection"])
+def test_open_download_menus_and_cite_pages_have_no_serious_accessibility_violations(path, fixture_site, page):  # type: ignore[no-untyped-def]
+    response = page.goto(fixture_site + path)
+    assert response is not None and response.status == 200
+    for summary in page.locator("details.export-menu > summary").all():
+        summary.click()
+    name = path.strip("/").replace("/", "-").replace("?", "-").replace(":", "-").replace("=", "-")
+    page.screenshot(path=str(SCREENSHOTS / f"fixture-downloads-{name}.png"), full_page=True)
+    violations = _axe_violations(page)
+    assert not violations, _describe(violations)

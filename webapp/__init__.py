@@ -42,10 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
 
     from webapp import i18n
-    from webapp.views import api, errors, home, oai, people, search, sources, themes
+    from webapp.views import api, errors, exports, home, oai, people, search, sources, themes
 
     i18n.init_app(app)
-    for blueprint in (home.bp, people.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp):
+    for blueprint in (home.bp, people.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp, exports.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
