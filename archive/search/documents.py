@@ -76,7 +76,9 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "embargo_day": _day(vis[1]),
         "sort_date": _day(sort_date),
         "sort_person": person["name"].casefold(),
-        "facets": json.dumps(facets, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
+        # the facet values and the document's access ("status", embargo day) for the searcher's arrays
+        "facets": json.dumps({**facets, "_access": [vis[0], _day(vis[1])]}, ensure_ascii=False, sort_keys=True,
+                             separators=(",", ":")).encode(),
     }
     if spell:
         doc["spell"] = spell

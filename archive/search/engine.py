@@ -21,13 +21,15 @@ from whoosh.searching import Searcher
 from archive import models
 from archive.search.documents import Labels, _facet_value, documents_for
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.index_schema import FILTER_FIELDS
+from archive.search.fast_matching import LeafSegments, evaluate
+from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
 from archive.visibility import Viewer, embargo_cutoff
 
+FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
 DocProgress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
 
 
@@ -36,6 +38,7 @@ class _Open:
     name: str
     searcher: Searcher
     arrays: SearcherArrays
+    segments: LeafSegments
 
 
 class SearchIndex:
@@ -88,7 +91,8 @@ class SearchIndex:
                 _, ix = self.store.open()
                 searcher = ix.searcher()
             # Requests still holding the previous searcher finish with it; Python closes it after.
-            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader()))
+            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader()),
+                               LeafSegments(searcher, TEXT_FIELDS))
             return self._open
 
     def close(self) -> None:
@@ -104,17 +108,17 @@ class SearchIndex:
         state = self._state()
         schema = state.searcher.schema
         parsed = parse(request.query, schema)
-        constraints = self._constraints(request, viewer)
-        docnums = self._matches(state, parsed.query, constraints)
+        allowed = self._allowed(state, request, viewer)
+        matched, scores = self._select(state, parsed.query, allowed)
         corrected = None
-        suggestion = self._suggest(state, parsed, constraints) if parsed.words else None
-        if not len(docnums) and suggestion:
+        suggestion = self._suggest(state, parsed, allowed) if parsed.words else None
+        if not matched.any() and suggestion:
             corrected = suggestion
             parsed = parse(suggestion, schema)
-            docnums = self._matches(state, parsed.query, constraints)
-        matched = state.arrays.mask(docnums)
+            matched, scores = self._select(state, parsed.query, allowed)
+        docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
-        page = self._page(state, request, parsed, constraints, docnums)
+        page = self._page(state, request, parsed, docnums, scores)
         hits = self._hits(state, page, parsed, whole=request.within_person is not None)
         return SearchResult(
             request=request, hits=hits, total=int(len(docnums)), facets=facets, suggestion=suggestion,
@@ -129,47 +133,33 @@ class SearchIndex:
         """
         state = self._state()
         parsed = parse(request.query, state.searcher.schema)
-        constraints = self._constraints(request, viewer)
-        docnums = self._matches(state, parsed.query, constraints)
-        window = (0, len(docnums))
-        ordered = [docnum for docnum, _ in self._page(state, request, parsed, constraints, docnums, window)]
-        for docnum in ordered:
+        matched, scores = self._select(state, parsed.query, self._allowed(state, request, viewer))
+        docnums = np.flatnonzero(matched)
+        for docnum, _ in self._page(state, request, parsed, docnums, scores, window=(0, len(docnums))):
             fields = state.searcher.stored_fields(docnum)
             yield fields["kind"], fields["record_id"]
 
-    def _constraints(self, request: SearchRequest, viewer: Viewer) -> list[q.Query]:
-        """The filters of the request and the viewer's visibility, as queries."""
-        parts: list[q.Query] = []
-        for name, values in request.filters.items():
-            field = FILTER_FIELDS[name]
-            parts.append(q.Or([q.Term(field, _facet_value(v)) for v in values]))
+    def _allowed(self, state: _Open, request: SearchRequest, viewer: Viewer) -> np.ndarray:
+        """The documents the request's filters and the viewer's visibility let through, as a mask."""
+        arrays = state.arrays
+        allowed = state.segments.live & arrays.visible(embargo_cutoff(viewer))
+        filters = dict(request.filters)
         if request.within_person:
-            parts.append(q.Term("person_id", request.within_person))
-            parts.append(q.Term("f_kind", "quote"))
-        cutoff = embargo_cutoff(viewer)
-        if cutoff is not None:
-            parts.append(q.Or([
-                q.Term("vis", "public"),
-                q.And([q.Term("vis", "embargoed"), q.NumericRange("embargo_day", 1, cutoff.toordinal())]),
-            ]))
-        return parts
+            filters["person"] = (request.within_person,)
+            filters["kind"] = ("quote",)
+        for name, values in filters.items():
+            allowed &= arrays.facets[name].having([_facet_value(v) for v in values], arrays.doc_count)
+        return allowed
 
     @staticmethod
-    def _combined(text_query: q.Query, constraints: list[q.Query]) -> q.Query:
-        parts = ([] if isinstance(text_query, q.Every) else [text_query]) + constraints
-        if not parts:
-            return q.Every()
-        return parts[0] if len(parts) == 1 else q.And(parts)
-
-    def _matches(self, state: _Open, text_query: q.Query, constraints: list[q.Query]) -> np.ndarray:
-        combined = self._combined(text_query, constraints)
-        found = state.searcher.docs_for_query(combined)
-        return np.unique(np.fromiter(found, dtype=np.int64))
+    def _select(state: _Open, text_query: q.Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        matched, scores = evaluate(text_query, state.searcher, state.segments)
+        return matched & allowed, scores
 
     def _facets(self, arrays: SearcherArrays, matched: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
         facets = {}
         for name in FACETS:
-            counts = arrays.facets[name].count(matched)
+            counts = arrays.facets[name].count(matched, limit=FACET_VALUES)
             for value in request.filters.get(name, ()):
                 counts.setdefault(value, 0)
             values = [FacetValue(v, c, request.selected(name, v)) for v, c in counts.items()]
@@ -177,16 +167,21 @@ class SearchIndex:
             facets[name] = Facet(name, values)
         return facets
 
-    def _page(self, state: _Open, request: SearchRequest, parsed: ParsedQuery, constraints: list[q.Query],
-              docnums: np.ndarray, window: tuple[int, int] | None = None) -> list[tuple[int, float]]:
+    def _page(self, state: _Open, request: SearchRequest, parsed: ParsedQuery, docnums: np.ndarray,
+              scores: np.ndarray, window: tuple[int, int] | None = None) -> list[tuple[int, float]]:
         """(docnum, score) of the request's page, or of ``window`` (start, end) in the same order."""
         start, end = window or ((request.page - 1) * request.per_page, request.page * request.per_page)
         if start >= len(docnums):
             return []
         arrays = state.arrays
         if request.sort == "relevance" and not isinstance(parsed.query, q.Every):
-            results = state.searcher.search(self._combined(parsed.query, constraints), limit=end)
-            return [(hit.docnum, float(hit.score or 0.0)) for hit in results[start:end]]
+            found = scores[docnums]
+            if end < len(docnums):  # only the best ``end`` need sorting
+                best = np.argpartition(-found, end - 1)[:end]
+            else:
+                best = np.arange(len(docnums))
+            order = best[np.lexsort((docnums[best], -found[best]))]
+            return [(int(docnums[i]), float(found[i])) for i in order[start:end]]
         if request.sort == "date":
             dates = arrays.sort_date[docnums].astype(np.int64)
             dates = np.where(dates == 0, np.iinfo(np.int32).max, dates)  # undated last
@@ -195,7 +190,7 @@ class SearchIndex:
             order = np.lexsort((docnums, arrays.sort_date[docnums], arrays.sort_person[docnums]))
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, constraints: list[q.Query]) -> str | None:
+    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
         """A spelling of the query whose every word is in the index, and that finds visible hits."""
         reader = state.searcher.reader()
         corrector = state.searcher.corrector("spell")
@@ -209,7 +204,7 @@ class SearchIndex:
             choice = None
             for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
                 # the word exists somewhere; it is offered only if it finds what this viewer may see
-                if len(self._matches(state, parse(candidate, state.searcher.schema).query, constraints)):
+                if self._select(state, parse(candidate, state.searcher.schema).query, allowed)[0].any():
                     choice = candidate
                     break
             words.append(choice or word)
@@ -217,7 +212,7 @@ class SearchIndex:
         if not changed:
             return None
         suggestion = " ".join(words)
-        if not len(self._matches(state, parse(suggestion, state.searcher.schema).query, constraints)):
+        if not self._select(state, parse(suggestion, state.searcher.schema).query, allowed)[0].any():
             return None
         return suggestion
 
