@@ -211,10 +211,10 @@ def _doc_bar(documents, total):  # type: ignore[no-untyped-def]
 
 
 @main.command("reindex")
-@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Writer processes (Whoosh's multiprocessing writer) for large collections.")
+@click.option("--procs", type=click.IntRange(1, 16), default=None,
+              help="Writer processes (Whoosh's multiprocessing writer). Default: 2 for large collections.")
 @pass_context
-def reindex_command(ctx: Context, procs: int) -> None:
+def reindex_command(ctx: Context, procs: int | None) -> None:
     """Rebuild the search index from the database and swap it in atomically.
 
     Searches running meanwhile keep using the old index until the new one is complete.

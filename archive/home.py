@@ -50,7 +50,7 @@ class Archive:
             self.index.update_people(report.touched_people | report.removed.get("people", set()))
         return report
 
-    def reindex(self, progress: DocProgress | None = None, procs: int = 1) -> int:
+    def reindex(self, progress: DocProgress | None = None, procs: int | None = None) -> int:
         """Rebuild the search index from the database and swap it in atomically."""
         return self.index.rebuild(progress, procs=procs)
 

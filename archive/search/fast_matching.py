@@ -137,8 +137,21 @@ def _term(segments: LeafSegments, leaf: q.Term) -> tuple[np.ndarray, np.ndarray]
 
 
 def _by_whoosh(segments: LeafSegments, searcher: Any, leaf: q.Query) -> tuple[np.ndarray, np.ndarray]:
-    """Phrases, prefixes, fuzzy terms and anything else: Whoosh finds the documents."""
+    """Phrases and anything else: Whoosh finds the documents (positions are its business)."""
     matched = np.zeros(segments.doc_count, dtype=bool)
+    if isinstance(leaf, q.Phrase):
+        # a phrase is searched in each field; only where all its words occur can it match, and
+        # the documents that hold all of them (from the cached posting lists) bound the work
+        candidates = np.ones(segments.doc_count, dtype=bool)
+        for word in leaf.words:
+            ids, _ = _postings(segments, leaf.fieldname, word)
+            if not len(ids):
+                return matched, np.zeros(segments.doc_count, dtype=np.float32)
+            present = np.zeros(segments.doc_count, dtype=bool)
+            present[ids] = True
+            candidates &= present
+        if not candidates.any():
+            return matched, np.zeros(segments.doc_count, dtype=np.float32)
     found = np.fromiter(searcher.docs_for_query(leaf), dtype=np.int64)
     matched[found] = True
     weight = 0.0
