@@ -229,20 +229,30 @@ def reindex_command(ctx: Context, procs: int | None) -> None:
     click.echo(f"indexed {count} documents in {elapsed:.1f} s ({count / max(elapsed, 1e-6):,.0f} docs/s)")
 
 
+def search_filter_options(command):  # type: ignore[no-untyped-def]
+    """The filters of a search, shared by `search` and `export` so both read the same query."""
+    options = [
+        click.option("--stance", multiple=True, help="Stance of the passage (repeat for OR)."),
+        click.option("--person-stance", multiple=True, help="Overall stance of the person."),
+        click.option("--theme", multiple=True, help="Theme id (repeat for OR)."),
+        click.option("--person", multiple=True, help="Person id."),
+        click.option("--fate", multiple=True, help="Fate of a relative."),
+        click.option("--lang", multiple=True, help="Language of the text."),
+        click.option("--source", multiple=True, help="Source id."),
+        click.option("--place", multiple=True, help="Place name."),
+        click.option("--decade", multiple=True, help="Decade, e.g. 1930s."),
+        click.option("--within", "within_person", help="Search inside one person's testimony."),
+        click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command("search")
 @click.argument("query", default="")
-@click.option("--stance", multiple=True, help="Stance of the passage (repeat for OR).")
-@click.option("--person-stance", multiple=True, help="Overall stance of the person.")
-@click.option("--theme", multiple=True, help="Theme id (repeat for OR).")
-@click.option("--person", multiple=True, help="Person id.")
-@click.option("--fate", multiple=True, help="Fate of a relative.")
+@search_filter_options
 @click.option("--kind", multiple=True, type=click.Choice(KINDS), help="Kind of record.")
-@click.option("--lang", multiple=True, help="Language of the text.")
-@click.option("--source", multiple=True, help="Source id.")
-@click.option("--place", multiple=True, help="Place name.")
-@click.option("--decade", multiple=True, help="Decade, e.g. 1930s.")
-@click.option("--within", "within_person", help="Search inside one person's testimony.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
@@ -289,17 +299,7 @@ def _plain(html_snippet: str) -> str:
               type=click.Choice(["csv", "jsonl", "json", "datapackage", "yaml"]),
               help="csv (spreadsheets), jsonl, json, datapackage (Frictionless, folder or .zip), "
                    "yaml (the collection format, folder or .zip).")
-@click.option("--stance", multiple=True, help="Stance of the passage (repeat for OR).")
-@click.option("--person-stance", multiple=True, help="Overall stance of the person.")
-@click.option("--theme", multiple=True, help="Theme id (repeat for OR).")
-@click.option("--person", multiple=True, help="Person id.")
-@click.option("--fate", multiple=True, help="Fate of a relative.")
-@click.option("--lang", multiple=True, help="Language of the text.")
-@click.option("--source", multiple=True, help="Source id.")
-@click.option("--place", multiple=True, help="Place name.")
-@click.option("--decade", multiple=True, help="Decade, e.g. 1930s.")
-@click.option("--within", "within_person", help="Search inside one person's testimony.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@search_filter_options
 @click.option("--person-record", help="Instead of a search: one person's whole testimony.")
 @click.option("--theme-record", help="Instead of a search: every quote on one theme.")
 @click.option("--collection", "whole_collection", is_flag=True,
