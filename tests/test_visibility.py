@@ -57,11 +57,12 @@ def test_sql_clause_agrees_with_the_rule(archive, fixture_collection):
         for viewer in (ANON, RESEARCHER, Viewer("anonymous", date(2999, 1, 1))):
             people = set(conn.scalars(select(P.id).where(visible_clause(viewer, P))))
             quotes = set(conn.scalars(select(Q.id).join(P, Q.person_id == P.id).where(quote_clause(viewer, Q, P))))
-            expected_people = {p.id for p in conn.execute(select(P)) if is_visible(viewer, p.visibility, p.embargo_until)}
-            expected_quotes = {
-                q.id for q, p in conn.execute(select(Q, P).join(P, Q.person_id == P.id))
-                if is_visible(viewer, *combined((q.visibility, q.embargo_until), (p.visibility, p.embargo_until)))
-            }
+            expected_people = {row.id for row in conn.execute(select(P.id, P.visibility, P.embargo_until))
+                               if is_visible(viewer, row.visibility, row.embargo_until)}
+            rows = conn.execute(select(Q.id, Q.visibility, Q.embargo_until, P.visibility.label("pv"),
+                                       P.embargo_until.label("pu")).join(P, Q.person_id == P.id))
+            expected_quotes = {row.id for row in rows if is_visible(
+                viewer, *combined((row.visibility, row.embargo_until), (row.pv, row.pu)))}
             assert people == expected_people and quotes == expected_quotes
         assert "boris-synthetic" not in set(conn.scalars(select(P.id).where(visible_clause(ANON, P))))
         anon_quotes = set(conn.scalars(select(Q.id).join(P, Q.person_id == P.id).where(quote_clause(ANON, Q, P))))
