@@ -1,0 +1,643 @@
+#!/usr/bin/env python3
+"""Import, index and search benchmark on a SYNTHETIC collection, with SQLite FTS5 as the yardstick.
+
+Generates (or reuses) a synthetic bilingual collection with ``generate_synthetic.py``, then,
+each heavy step in its own process so that its peak memory is its own:
+
+1. import: ``Archive.import_collection`` into a fresh archive home, timed in its parts
+   (reading and validating the YAML, writing the database, building the index that the
+   first import builds);
+2. reindex: ``Archive.reindex(procs=P)`` for each ``--reindex-procs`` value;
+3. search: one opened ``Archive`` (one searcher); the cold first query, then 200
+   deterministic queries per set: (a) single terms, (b) phrases, (c) a term with the
+   stance filter ``critic`` (every search also counts all facets and highlights snippets);
+   top 10. Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
+   the same database: a plain ``bm25()`` ORDER BY ... LIMIT 10, and for (c) the stance
+   filter, ``snippet()`` and GROUP BY counts for stance, person stance, theme and person.
+
+Times are wall-clock (``time.perf_counter``); nothing is asserted about them.
+
+    python benchmarks/search_benchmark.py                       # 100k segments, in a temporary folder
+    python benchmarks/search_benchmark.py --segments 100000 --keep /tmp/bench100k --reindex-procs 1,2
+    python benchmarks/search_benchmark.py --smoke               # tiny, for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate_synthetic as synthetic  # noqa: E402
+
+COLD_QUERY = "Сталин победа"
+FTS_TABLE = "bench_fts"
+MUST_TERMS = ["лагерь", "лагерях", "Сталин", "войны", "camp", "camps", "war", "Stalin", "victory", "parade"]
+TARGETS = "issue 3 targets at 100k: search with all facets + snippets p50 <= 30 ms, p95 <= 100 ms and " \
+          "below FTS5 at p95; index build >= 1,000 segments/s; import >= 10,000 segments/s"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _rss_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its (waited-for) children, in MB."""
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024 / 1024  # Linux: KB, macOS: bytes
+    return {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
+            "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}
+
+
+def _code_version() -> str:
+    """Which ``archive`` package runs, and its git commit when it is a checkout (read-only git calls)."""
+    try:
+        import archive
+    except ImportError:
+        return "archive not importable"
+    folder = Path(archive.__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(folder), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    if not commit:
+        return f"{folder} (not a git checkout)"
+    return f"{folder} at commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def _folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6 if path.exists() else 0.0
+
+
+def _db_path(home: Path) -> Path:
+    return home / "archive.sqlite3"
+
+
+def _checkpoint(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _db_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists()) / 1e6
+
+
+def _index_folder(home: Path) -> Path:
+    name = (home / "index" / "CURRENT").read_text(encoding="utf-8").strip()
+    return home / "index" / name
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _start_tracemalloc(enabled: bool) -> None:
+    if enabled:
+        import tracemalloc
+
+        tracemalloc.start()
+
+
+def _tracemalloc_mb(enabled: bool) -> float | None:
+    if not enabled:
+        return None
+    import tracemalloc
+
+    return tracemalloc.get_traced_memory()[1] / 1e6
+
+
+class _Timer:
+    """Wraps a function and records how long its calls took."""
+
+    def __init__(self, function: Callable[..., Any]):
+        self.function = function
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.calls += 1
+
+
+class _DocCounter:
+    """An index progress hook: notes when indexing starts and how many documents pass."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.documents = 0
+
+    def __call__(self, documents: Iterable[dict[str, Any]], total: int) -> Iterator[dict[str, Any]]:
+        self.started = time.perf_counter()
+        for doc in documents:
+            self.documents += 1
+            yield doc
+
+
+# --- phases (each runs in its own process) ---------------------------------------------------
+
+
+def phase_import(config: dict[str, Any]) -> dict[str, Any]:
+    from archive import home as home_module
+    from archive.home import Archive
+
+    _start_tracemalloc(config["tracemalloc"])
+    home = Path(config["home"])
+    shutil.rmtree(home, ignore_errors=True)
+    # Time the parts of Archive.import_collection by wrapping the functions it calls (when it still does).
+    read = _Timer(getattr(home_module, "read_collection", lambda *a, **k: None))
+    write = _Timer(getattr(home_module, "import_collection", lambda *a, **k: None))
+    if hasattr(home_module, "read_collection"):
+        home_module.read_collection = read  # type: ignore[assignment]
+    if hasattr(home_module, "import_collection"):
+        home_module.import_collection = write  # type: ignore[assignment]
+    counter = _DocCounter()
+    started = time.perf_counter()
+    archive = Archive.open(home)
+    opened = time.perf_counter()
+    report = archive.import_collection(config["collection"], index_progress=counter)
+    finished = time.perf_counter()
+    archive.close()
+    db = _db_path(home)
+    _checkpoint(db)
+    with sqlite3.connect(db) as conn:
+        segments = conn.execute("SELECT count(*) FROM quote").fetchone()[0]
+        texts = conn.execute("SELECT count(*) FROM quote_text").fetchone()[0]
+        people = conn.execute("SELECT count(*) FROM person").fetchone()[0]
+        relatives = conn.execute("SELECT count(*) FROM relative").fetchone()[0]
+    total = finished - opened
+    index_seconds = finished - counter.started if counter.started else None
+    return {
+        "segments": segments, "quote_texts": texts, "people": people, "relatives": relatives,
+        "documents": counter.documents, "open_seconds": opened - started,
+        "read_seconds": read.seconds if read.calls else None,
+        "write_seconds": write.seconds if write.calls else None,
+        "index_seconds": index_seconds, "total_seconds": total,
+        "added": {k: len(v) for k, v in report.added.items()},
+        "db_mb": _db_mb(db), "index_mb": _folder_mb(_index_folder(home)),
+        "rss_mb": _rss_mb(), "tracemalloc_mb": _tracemalloc_mb(config["tracemalloc"]), "code": _code_version(),
+    }
+
+
+def phase_reindex(config: dict[str, Any]) -> dict[str, Any]:
+    from archive.home import Archive
+
+    _start_tracemalloc(config["tracemalloc"])
+    archive = Archive.open(Path(config["home"]))
+    counter = _DocCounter()
+    started = time.perf_counter()
+    count = archive.reindex(counter, procs=config["procs"])
+    seconds = time.perf_counter() - started
+    archive.close()
+    return {"procs": config["procs"], "documents": count, "seconds": seconds,
+            "index_mb": _folder_mb(_index_folder(Path(config["home"]))),
+            "rss_mb": _rss_mb(), "tracemalloc_mb": _tracemalloc_mb(config["tracemalloc"])}
+
+
+_WORD = re.compile(r"\w+")
+
+
+def build_queries(db: Path, meta: dict[str, Any], count: int) -> dict[str, list[str]]:
+    """Deterministic query sets: (a) single terms, (b) phrases, (c) terms for the filtered search.
+
+    Terms are lemma forms of the generator's lexicon at log-uniformly drawn frequency ranks (so
+    frequent, middling and rare words all occur), half Russian, half English, with a few real
+    words first. Phrases are two or three adjacent words of stored quote texts.
+    """
+    seed = int(meta.get("seed", 1))
+    lexicon = synthetic.build_lexicon(seed, int(meta.get("lemmas", synthetic.DEFAULT_LEMMAS)))
+    rng = random.Random(f"queries-{seed}")
+
+    def terms(n: int, taken: set[str], first: list[str]) -> list[str]:
+        chosen = [t for t in first if t not in taken][:n]
+        seen = taken | set(chosen)
+        while len(chosen) < n:
+            rank = min(int(math.exp(rng.uniform(0, math.log(len(lexicon))))) - 1, len(lexicon) - 1)
+            lemma = lexicon[rank]
+            forms = lemma.ru_forms if rng.random() < 0.5 else lemma.en_forms
+            form = rng.choice(forms)
+            if form not in seen:
+                seen.add(form)
+                chosen.append(form)
+        return chosen
+
+    single = terms(count, set(), MUST_TERMS)
+    filtered = terms(count, set(single), ["лагерях", "Сталина", "войне", "camps", "Stalin", "victories"])
+
+    function_words = set(synthetic.RU_FUNCTION) | set(synthetic.EN_FUNCTION)
+    with sqlite3.connect(db) as conn:
+        quote_ids = [r[0] for r in conn.execute("SELECT id FROM quote ORDER BY id")]
+        sample = rng.sample(quote_ids, min(len(quote_ids), count * 3))
+        texts = []
+        for start in range(0, len(sample), 500):
+            part = sample[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(f"SELECT quote_id, lang, text FROM quote_text WHERE quote_id IN ({marks}) "
+                                "ORDER BY quote_id, lang", part).fetchall()
+            texts.extend(rows)
+    position = {quote_id: i for i, quote_id in enumerate(sample)}
+    texts.sort(key=lambda r: (position[r[0]], r[1]))
+    phrases: list[str] = []
+    seen: set[str] = set()
+    attempts = 0
+    while len(phrases) < count and texts and attempts < count * 50:
+        attempts += 1
+        _, _, text = texts[rng.randrange(len(texts))]
+        words = [w.lower() for w in _WORD.findall(text)]
+        length = rng.choice((2, 2, 3))
+        if len(words) < length:
+            continue
+        start = rng.randrange(len(words) - length + 1)
+        chunk = words[start:start + length]
+        if all(w in function_words for w in chunk):
+            continue
+        phrase = '"' + " ".join(chunk) + '"'
+        if phrase not in seen:
+            seen.add(phrase)
+            phrases.append(phrase)
+    return {"a": single, "b": phrases, "c": filtered}
+
+
+SETS = {
+    "a": ("(a) single terms", {}),
+    "b": ("(b) phrases", {}),
+    "c": ("(c) term + stance=critic, all facets, snippets", {"stance": ("critic",)}),
+}
+
+
+def _fts_expression(query: str) -> str:
+    """FTS5 syntax: a phrase stays a phrase; plain words become quoted terms, all required."""
+    if query.startswith('"'):
+        return query
+    return " ".join(f'"{word}"' for word in _WORD.findall(query))
+
+
+FTS_TOP10 = f"""
+SELECT rowid, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? ORDER BY score LIMIT 10
+"""
+FTS_FILTERED_TOP10 = f"""
+SELECT qt.quote_id, bm25({FTS_TABLE}) AS score, snippet({FTS_TABLE}, 0, '<mark>', '</mark>', '…', 24)
+FROM {FTS_TABLE} JOIN quote_text qt ON qt.rowid = {FTS_TABLE}.rowid
+JOIN quote q ON q.id = qt.quote_id JOIN person p ON p.id = q.person_id
+WHERE {FTS_TABLE} MATCH ? AND q.stance IN ('critic') AND q.visibility = 'public' AND p.visibility = 'public'
+ORDER BY score LIMIT 10
+"""
+FTS_FACETS = f"""
+WITH m AS MATERIALIZED (
+  SELECT DISTINCT q.id AS id, q.stance AS stance, q.person_id AS person_id, p.stance AS person_stance
+  FROM {FTS_TABLE} JOIN quote_text qt ON qt.rowid = {FTS_TABLE}.rowid
+  JOIN quote q ON q.id = qt.quote_id JOIN person p ON p.id = q.person_id
+  WHERE {FTS_TABLE} MATCH ? AND q.stance IN ('critic') AND q.visibility = 'public' AND p.visibility = 'public')
+SELECT 'stance', stance, count(*) FROM m GROUP BY stance
+UNION ALL SELECT 'person_stance', person_stance, count(*) FROM m GROUP BY person_stance
+UNION ALL SELECT 'theme', t.theme, count(*) FROM m CROSS JOIN quote_theme t ON t.quote_id = m.id GROUP BY t.theme
+UNION ALL SELECT 'person', person_id, count(*) FROM m GROUP BY person_id
+"""
+
+
+def _fts_search(conn: sqlite3.Connection, key: str, query: str) -> int:
+    """One FTS5 search; returns the total (for the filtered set) or the number of rows returned."""
+    expression = _fts_expression(query)
+    if key != "c":
+        return len(conn.execute(FTS_TOP10, (expression,)).fetchall())
+    conn.execute(FTS_FILTERED_TOP10, (expression,)).fetchall()
+    facets = conn.execute(FTS_FACETS, (expression,)).fetchall()
+    return sum(count for name, _, count in facets if name == "stance")
+
+
+def phase_search(config: dict[str, Any]) -> dict[str, Any]:
+    from archive.home import Archive
+    from archive.search.request import SearchRequest
+
+    _start_tracemalloc(config["tracemalloc"])
+    home = Path(config["home"])
+    db = _db_path(home)
+    queries = build_queries(db, config["meta"], config["queries"])
+    result: dict[str, Any] = {"queries": {k: len(v) for k, v in queries.items()}, "ours": {}, "fts": {}}
+
+    started = time.perf_counter()
+    archive = Archive.open(home)
+    result["open_ms"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    first = archive.search(SearchRequest(query=COLD_QUERY, per_page=10))
+    result["cold_ms"] = (time.perf_counter() - started) * 1000
+    result["cold_total"] = first.total
+    errors = 0
+    for key, (_, filters) in SETS.items():
+        times, totals = [], []
+        for text in queries[key]:
+            request = SearchRequest(query=text, filters=filters, per_page=10)
+            started = time.perf_counter()
+            try:
+                answer = archive.search(request)
+            except Exception as exc:  # record, go on: a benchmark reports, it does not stop
+                errors += 1
+                print(f"search error for {text!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            times.append((time.perf_counter() - started) * 1000)
+            totals.append(answer.total)
+        result["ours"][key] = {"ms": times, "totals": totals}
+    result["errors"] = errors
+    result["rss_after_ours_mb"] = _rss_mb()
+    result["tracemalloc_mb"] = _tracemalloc_mb(config["tracemalloc"])
+    archive.close()
+
+    # SQLite FTS5 over the same database: an external-content table over quote_text.
+    _checkpoint(db)
+    before = _db_mb(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        started = time.perf_counter()
+        conn.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(text, content='quote_text', "
+                     "content_rowid='rowid', tokenize='unicode61')")
+        conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")
+        conn.commit()
+        result["fts_build_seconds"] = time.perf_counter() - started
+    _checkpoint(db)
+    result["fts_mb"] = _db_mb(db) - before
+    conn = sqlite3.connect(db)
+    try:
+        started = time.perf_counter()
+        cold_total = _fts_search(conn, "c", COLD_QUERY)
+        result["fts_cold_ms"] = (time.perf_counter() - started) * 1000
+        result["fts_cold_total"] = cold_total
+        for key in SETS:
+            times, totals = [], []
+            for text in queries[key]:
+                started = time.perf_counter()
+                totals.append(_fts_search(conn, key, text))
+                times.append((time.perf_counter() - started) * 1000)
+            result["fts"][key] = {"ms": times, "totals": totals}
+    finally:
+        conn.close()
+    if not config.get("keep_fts"):
+        with sqlite3.connect(db) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    result["rss_mb"] = _rss_mb()
+    result["sample_queries"] = {k: v[:5] for k, v in queries.items()}
+    return result
+
+
+PHASES = {"import": phase_import, "reindex": phase_reindex, "search": phase_search}
+
+
+def run_phase(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Run one phase in a fresh Python process; its last line of output is its JSON result."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name, "--phase-config", json.dumps(config)]
+    load_before = os.getloadavg()[0]
+    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    if completed.returncode != 0:
+        sys.stdout.write(completed.stdout)
+        raise SystemExit(f"phase {name!r} failed with exit status {completed.returncode}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    # Other work on the machine distorts the figures: the report shows the load around each phase.
+    result["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return result
+
+
+def _saved(results: Path | None, name: str, compute: Callable[[], Any], reuse: bool) -> Any:
+    """A phase's result, from ``results/NAME.json`` when reusing, else computed (and saved if kept)."""
+    path = results / f"{name}.json" if results else None
+    if reuse and path and path.exists():
+        value = json.loads(path.read_text(encoding="utf-8"))
+        print(f"reusing the {name} figures of a previous run ({path})", file=sys.stderr, flush=True)
+        return value
+    value = compute()
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value), encoding="utf-8")
+    return value
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _rate(count: float, seconds: float | None) -> str:
+    return _num(count / seconds, 0) if seconds else "—"
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}×" if theirs and not math.isnan(theirs) and not math.isnan(ours) else "—"
+
+
+def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, Any] | None,
+           imported: dict[str, Any], reindexed: list[dict[str, Any]], searched: dict[str, Any]) -> None:
+    segments = imported["segments"]
+    docs = imported["documents"]
+    print()
+    print(f"SYNTHETIC search benchmark: {segments:,} segments ({imported['quote_texts']:,} quote texts), "
+          f"{imported['people']:,} people, {imported['relatives']:,} relatives, {docs:,} index documents, "
+          f"seed {meta.get('seed')}")
+    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+          f"{platform.platform()}")
+    print(f"archive code measured: {imported.get('code') or _code_version()}")
+    print()
+    print("## Import and index")
+    rows = []
+    if generated:
+        rows.append(["generate YAML (generate_synthetic.py)", _num(generated["seconds"], 2),
+                     _rate(segments, generated["seconds"]), "—", "—"])
+    rss = imported["rss_mb"]["self"]
+    rows += [
+        ["import: read + validate YAML", _num(imported["read_seconds"], 2),
+         _rate(segments, imported["read_seconds"]), "—", "—"],
+        ["import: write database", _num(imported["write_seconds"], 2), _rate(segments, imported["write_seconds"]),
+         "—", "—"],
+        ["import: YAML → DB (read + write)",
+         _num((imported["read_seconds"] or 0) + (imported["write_seconds"] or 0), 2),
+         _rate(segments, (imported["read_seconds"] or 0) + (imported["write_seconds"] or 0)), "—", "—"],
+        ["import: index build (first import, default procs)", _num(imported["index_seconds"], 2),
+         _rate(segments, imported["index_seconds"]), _rate(docs, imported["index_seconds"]), "—"],
+        ["import total (Archive.import_collection)", _num(imported["total_seconds"], 2),
+         _rate(segments, imported["total_seconds"]), "—", _num(rss, 0)],
+    ]
+    for r in reindexed:
+        rss = r["rss_mb"]["self"] + (r["rss_mb"]["children"] if r["procs"] > 1 else 0)
+        rows.append([f"reindex (Archive.reindex, procs={r['procs']})", _num(r["seconds"], 2),
+                     _rate(segments, r["seconds"]), _rate(r["documents"], r["seconds"]),
+                     _num(rss, 0) + (" (+children)" if r["procs"] > 1 else "")])
+    rows.append(["SQLite FTS5 build (quote_text, for comparison)", _num(searched["fts_build_seconds"], 2),
+                 _rate(segments, searched["fts_build_seconds"]), "—", "—"])
+    print(_table(["step", "seconds", "segments/s", "docs/s", "peak RSS MB"], rows))
+    print()
+    print("## Sizes and memory")
+    rows = [
+        ["database (SQLite, without FTS5)", _num(imported["db_mb"]) + " MB"],
+        ["search index on disk (Whoosh)", _num(imported["index_mb"]) + " MB"],
+    ]
+    for r in reindexed:
+        rows.append([f"search index after reindex procs={r['procs']}", _num(r["index_mb"]) + " MB"])
+    rows += [
+        ["SQLite FTS5 index (growth of the database)", _num(searched["fts_mb"]) + " MB"],
+        ["peak RSS, import process", _num(imported["rss_mb"]["self"], 0) + " MB"],
+        ["peak RSS, search process (ours, before FTS5)", _num(searched["rss_after_ours_mb"]["self"], 0) + " MB"],
+    ]
+    for name, value in (("import", imported.get("tracemalloc_mb")), ("search", searched.get("tracemalloc_mb"))):
+        if value is not None:
+            rows.append([f"tracemalloc peak, {name}", _num(value, 0) + " MB"])
+    print(_table(["what", "size"], rows))
+    print()
+    n = searched["queries"]
+    print(f"## Search latency (top 10, one opened searcher; {n['a']}/{n['b']}/{n['c']} queries; ms)")
+    rows = [["cold first query (first search after Archive.open)", _num(searched["cold_ms"]), "—",
+             _num(searched["fts_cold_ms"]), "—", _ratio(searched["cold_ms"], searched["fts_cold_ms"]), "—",
+             f"{searched['cold_total']:,}", "—"]]
+    for key, (label, _) in SETS.items():
+        ours, fts = searched["ours"][key], searched["fts"][key]
+        o50, o95 = _percentile(ours["ms"], 50), _percentile(ours["ms"], 95)
+        f50, f95 = _percentile(fts["ms"], 50), _percentile(fts["ms"], 95)
+        hits = _num(sum(ours["totals"]) / len(ours["totals"]), 0) if ours["totals"] else "—"
+        fts_hits = _num(sum(fts["totals"]) / len(fts["totals"]), 0) if key == "c" and fts["totals"] else "—"
+        rows.append([label, _num(o50), _num(o95), _num(f50), _num(f95), _ratio(o50, f50), _ratio(o95, f95),
+                     hits, fts_hits])
+        if key == "c" and ours["totals"] and len(ours["totals"]) == len(fts["ms"]):
+            # the fifth of the queries with the most hits: the expensive case for facets and scoring
+            order = sorted(range(len(ours["totals"])), key=lambda i: (-ours["totals"][i], i))
+            order = order[:max(1, len(order) // 5)]
+            o = [ours["ms"][i] for i in order]
+            f = [fts["ms"][i] for i in order]
+            rows.append([f"(c) frequent fifth ({len(order)} queries)", _num(_percentile(o, 50)),
+                         _num(_percentile(o, 95)), _num(_percentile(f, 50)), _num(_percentile(f, 95)),
+                         _ratio(_percentile(o, 50), _percentile(f, 50)), _ratio(_percentile(o, 95), _percentile(f, 95)),
+                         _num(sum(ours["totals"][i] for i in order) / len(order), 0),
+                         _num(sum(fts["totals"][i] for i in order) / len(order), 0)])
+    print(_table(["query set", "ours p50", "ours p95", "FTS5 p50", "FTS5 p95", "ratio p50", "ratio p95",
+                  "ours mean hits", "FTS5 mean hits"], rows))
+    print()
+    print("ratio = ours / FTS5 (below 1× means faster than FTS5). Ours: Archive.search as an anonymous viewer, "
+          "which always counts all 10 facets over every kind of record (quotes, portraits, relatives), stems, "
+          "and highlights HTML-safe snippets. FTS5 (a)/(b): plain bm25() ORDER BY LIMIT 10 over quote texts, no "
+          "stemming, no visibility; FTS5 (c): stance + visibility join, snippet(), and GROUP BY counts for stance, "
+          "person stance, theme and person. Hits differ because FTS5 does not stem.")
+    if searched.get("errors"):
+        print(f"search errors: {searched['errors']} (see stderr)")
+    loads = [("import", imported)] + [(f"reindex procs={r['procs']}", r) for r in reindexed] + [("search", searched)]
+    print("load average (1 min) before → after each phase: "
+          + ", ".join(f"{name} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for name, r in loads if r.get("load"))
+          + f" (on {os.cpu_count()} CPUs; a load above the phase's own processes means other work shared the CPUs)")
+    if getattr(args, "only", "all") == "search":
+        print("import and reindex figures were reused from a previous run (--only search)")
+    print(f"Archive.open: {_num(searched['open_ms'])} ms; the OS file cache is warm (the index was just built).")
+    print(TARGETS, flush=True)
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--people", type=int, help="interviewees (default: segments / 30)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queries", type=int, default=200, help="queries per set")
+    parser.add_argument("--smoke", action="store_true", help="tiny (300 segments, 30 queries per set), for CI")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (the collection is reused "
+                                                   "when its parameters match)")
+    parser.add_argument("--reindex-procs", default="1",
+                        help="comma-separated writer process counts for separate reindex runs, or 'none'")
+    parser.add_argument("--tracemalloc", action="store_true", help="also report tracemalloc peaks (slows import)")
+    parser.add_argument("--keep-fts", action="store_true", help="leave the FTS5 table in the database")
+    parser.add_argument("--only", choices=("all", "search"), default="all",
+                        help="'search': with --keep, re-run only the search phase on the kept archive and "
+                             "reuse the saved import and reindex figures")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--phase-config", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](json.loads(args.phase_config))))
+        return 0
+
+    if args.smoke:
+        args.segments, args.people, args.queries = 300, args.people or 10, min(args.queries, 30)
+    people = args.people or synthetic.default_people(args.segments)
+    procs = [] if args.reindex_procs.strip().lower() == "none" else \
+        [int(p) for p in args.reindex_procs.split(",") if p.strip()]
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="search-benchmark-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    collection, home = workdir / "collection", workdir / "home"
+    try:
+        meta_file = collection / synthetic.META_FILE
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        generated = None
+        wanted = {"segments": args.segments, "people": people, "seed": args.seed}
+        if args.only == "search" and (not args.keep or any(meta.get(k) != v for k, v in wanted.items())
+                                      or not (workdir / "results" / "import.json").exists()):
+            parser.error("--only search needs --keep DIR holding a previous complete run with the same parameters")
+        if any(meta.get(k) != v for k, v in wanted.items()):
+            print(f"generating {args.segments:,} SYNTHETIC segments for {people:,} people in {collection} …",
+                  file=sys.stderr, flush=True)
+            generated = synthetic.generate(collection, args.segments, people, args.seed)
+            meta = generated
+        else:
+            print(f"reusing the SYNTHETIC collection in {collection}", file=sys.stderr, flush=True)
+        base = {"home": str(home), "collection": str(collection), "tracemalloc": args.tracemalloc}
+        results = workdir / "results" if args.keep else None
+        reuse = args.only == "search"
+
+        def imported_now() -> dict[str, Any]:
+            print("importing (YAML → database → index) …", file=sys.stderr, flush=True)
+            return run_phase("import", base)
+
+        imported = _saved(results, "import", imported_now, reuse)
+        reindexed = []
+        for p in procs:
+            def reindexed_now(p: int = p) -> dict[str, Any]:
+                print(f"reindexing with procs={p} …", file=sys.stderr, flush=True)
+                return run_phase("reindex", {**base, "procs": p})
+
+            reindexed.append(_saved(results, f"reindex-{p}", reindexed_now, reuse))
+        print("searching (ours, then SQLite FTS5) …", file=sys.stderr, flush=True)
+        searched = _saved(results, "search", lambda: run_phase(
+            "search", {**base, "meta": meta, "queries": args.queries, "keep_fts": args.keep_fts}), False)
+        report(args, meta, generated, imported, reindexed, searched)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
