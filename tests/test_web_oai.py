@@ -62,3 +62,20 @@ def test_responses_are_valid_xml_with_the_right_type(site):
         doc = etree.fromstring(response.read())
     schema.assertValid(doc)
     assert doc.find("{http://www.openarchives.org/OAI/2.0/}error").get("code") == "badVerb"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_oaipmh_scythe_harvests_the_site(site, method):
+    from oaipmh_scythe import Scythe
+    from oaipmh_scythe import exceptions as errors
+    from oaipmh_scythe.config import HTTPConfig
+
+    with Scythe(f"{site}/oai", http_config=HTTPConfig(http_method=method)) as client:
+        assert client.identify().repositoryName
+        records = list(client.list_records(metadata_prefix="oai_dc"))
+        assert [r.header.identifier for r in records] == ["oai:127.0.0.1:person/anna-synthetic"]
+        assert all(h.datestamp.endswith("Z") for h in client.list_identifiers(metadata_prefix="oai_dc"))
+        with pytest.raises(errors.IdDoesNotExist):
+            client.get_record("oai:127.0.0.1:person/boris-synthetic")
+        with pytest.raises(errors.BadVerb):
+            client.harvest({"verb": "Harvest"})
