@@ -24,7 +24,7 @@ from archive import models
 from archive.collection_format import FateTerm, Term, ThemeTerm
 from archive.stats import Stats, collect_stats
 from archive.timecodes import format_timecode
-from archive.visibility import Viewer, quote_clause, visible_clause
+from archive.visibility import Viewer, may_read_field, quote_clause, visible_clause
 from archive.vocabulary import KINDS, Vocabulary
 
 P, Q, QT, QTh = models.Person, models.Quote, models.QuoteText, models.QuoteTheme
@@ -314,6 +314,9 @@ class PersonDetail:
     quotes_by_theme: list[tuple[str | None, list[QuoteView]]]
     interviews: list[InterviewView]
     sources: list[SourceInfo]
+    # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
+    real_name: str | None = None
+    real_name_native: str | None = None
 
 
 def _date_key(start: Any, position: int) -> tuple[Any, ...]:
@@ -420,6 +423,8 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         quotes_by_theme=quotes_by_theme,
         interviews=interviews,
         sources=[],
+        real_name=record.real_name if may_read_field(viewer, "real_name") else None,
+        real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]

@@ -212,6 +212,7 @@ class FateEvent(Cited):
     date: DateText | None = None
     place: str | None = None
     details: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
 
 class Relative(Strict):
@@ -222,6 +223,7 @@ class Relative(Strict):
     events: list[FateEvent] = Field(default_factory=list)
     external_records: list[ExternalRecord] = Field(default_factory=list)
     notes: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
 
 class Quote(Cited):
@@ -238,6 +240,7 @@ class Quote(Cited):
     stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
     context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
     visibility: Visibility = Field(default_factory=Visibility)
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
     @model_validator(mode="after")
     def _timecodes_in_order(self) -> "Quote":
@@ -256,6 +259,7 @@ class TimelineEvent(Cited):
     date: DateText | None = None
     description: Translations = Field(min_length=1)
     place: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
 
 class Interview(Strict):
@@ -268,13 +272,18 @@ class Interview(Strict):
     duration: Timecode | None = None
     source: Slug | None = None
     locator: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
 
 class Person(Strict):
     id: Slug
     name: NonEmpty = Field(description="the name as the sources give it")
     name_native: str | None = Field(None, description="the Cyrillic (native-script) form, where a source gives it")
-    pseudonym: bool = False
+    pseudonym: bool = Field(False, description="true when `name` is a pseudonym chosen to protect the narrator")
+    real_name: str | None = Field(
+        None, description="for a pseudonym: the real name; stored, shown and exported only to researchers"
+    )
+    real_name_native: str | None = Field(None, description="the real name in the native script; researchers only")
     group: bool = Field(False, description="true when the record stands for several people")
     role: Slug = Field(description="a role id from vocabulary.yaml")
     ages: list[Age] = Field(default_factory=list)
@@ -287,6 +296,13 @@ class Person(Strict):
     quotes: list[Quote] = Field(default_factory=list)
     events: list[TimelineEvent] = Field(default_factory=list)
     interviews: list[Interview] = Field(default_factory=list)
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+    @model_validator(mode="after")
+    def _real_name_needs_pseudonym(self) -> "Person":
+        if (self.real_name or self.real_name_native) and not self.pseudonym:
+            raise ValueError("`real_name` is only for a person shown under a pseudonym (set `pseudonym: true`)")
+        return self
 
 
 def json_schemas() -> dict[str, dict]:

@@ -49,6 +49,8 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
         "name": person.name,
         "name_native": person.name_native,
         "pseudonym": person.pseudonym,
+        "real_name": person.real_name,
+        "real_name_native": person.real_name_native,
         "is_group": person.group,
         "role": person.role,
         "ages": _cited(person.ages),
@@ -65,6 +67,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
         "portrait": dict(person.portrait.text),
         "portrait_sources": _cited(person.portrait.sources),
         **_visibility(person.visibility),
+        "private_notes": person.private_notes,
     }
     for r, relative in enumerate(person.family, start=1):
         relative_id = fmt.relative_key(person.id, relative, r)
@@ -77,6 +80,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             "name_native": relative.name_native,
             "external_records": _cited(relative.external_records),
             "notes": relative.notes,
+            "private_notes": relative.private_notes,
         }
         for e, event in enumerate(relative.events, start=1):
             yield models.FateEvent, {
@@ -90,6 +94,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
                 "details": event.details,
                 "source": event.source,
                 "locator": event.locator,
+                "private_notes": event.private_notes,
             }
     for i, interview in enumerate(person.interviews, start=1):
         yield models.Interview, {
@@ -105,6 +110,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             "duration_seconds": timecodes.parse_timecode(interview.duration) if interview.duration else None,
             "source": interview.source,
             "locator": interview.locator,
+            "private_notes": interview.private_notes,
         }
     for q, quote in enumerate(person.quotes, start=1):
         yield models.Quote, {
@@ -121,6 +127,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             "source": quote.source,
             "locator": quote.locator,
             **_visibility(quote.visibility),
+            "private_notes": quote.private_notes,
         }
         for lang, text in quote.text.items():
             yield models.QuoteText, {
@@ -142,6 +149,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             "place": event.place,
             "source": event.source,
             "locator": event.locator,
+            "private_notes": event.private_notes,
         }
 
 

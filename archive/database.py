@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
 from archive import models  # noqa: F401  (registers the tables)
+from archive.schema_upgrade import add_missing_columns
 from archive.settings import Settings
 
 
@@ -31,4 +32,5 @@ def open_database(settings: Settings) -> Engine:
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)  # an archive made by an older version gains the new columns
     return engine

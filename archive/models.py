@@ -71,6 +71,8 @@ class Person(SQLModel, table=True):
     name: str
     name_native: Optional[str] = None
     pseudonym: bool = False
+    real_name: Optional[str] = None  # behind a pseudonym; researchers only
+    real_name_native: Optional[str] = None
     is_group: bool = False
     role: str
     ages: Any = _json()
@@ -90,6 +92,7 @@ class Person(SQLModel, table=True):
     embargo_until: Optional[dt.date] = None
     visibility_reason: Optional[str] = None
     visibility_review: Optional[dt.date] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 class Relative(SQLModel, table=True):
@@ -101,6 +104,7 @@ class Relative(SQLModel, table=True):
     name_native: Optional[str] = None
     external_records: Any = _json()
     notes: Optional[str] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 class FateEvent(SQLModel, table=True):
@@ -117,6 +121,7 @@ class FateEvent(SQLModel, table=True):
     details: Optional[str] = None
     source: str = Field(foreign_key="source.id")
     locator: Optional[str] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 class Interview(SQLModel, table=True):
@@ -132,6 +137,7 @@ class Interview(SQLModel, table=True):
     duration_seconds: Optional[float] = None
     source: Optional[str] = Field(default=None, foreign_key="source.id")
     locator: Optional[str] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 class Quote(SQLModel, table=True):
@@ -151,6 +157,7 @@ class Quote(SQLModel, table=True):
     embargo_until: Optional[dt.date] = None
     visibility_reason: Optional[str] = None
     visibility_review: Optional[dt.date] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 class QuoteText(SQLModel, table=True):
@@ -183,6 +190,7 @@ class TimelineEvent(SQLModel, table=True):
     place: Optional[str] = None
     source: str = Field(foreign_key="source.id")
     locator: Optional[str] = None
+    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
 
 
 # Parents before children: inserts run in this order, deletes in reverse.

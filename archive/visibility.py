@@ -23,6 +23,11 @@ _FIELD_ROLES: dict[str, Role] = {
     "visibility_reason": "researcher",
     "visibility_review": "archivist",
     "stance_coded_on": "researcher",
+    # the real name behind a pseudonym: stored, and read by researchers only
+    "real_name": "researcher",
+    "real_name_native": "researcher",
+    # archivists' private notes are never published: not to the public, not to researchers
+    "private_notes": "archivist",
 }
 
 

@@ -22,6 +22,20 @@ def fixture_collection(tmp_path: Path) -> Path:
     return target
 
 
+def make_access_collection(target: Path) -> Path:
+    """The synthetic collection plus the access-level people (pseudonym, private notes, restricted
+    and embargoed records carrying marker words; see fixtures/access/README.md)."""
+    shutil.copytree(FIXTURES / "collection", target)
+    for person in (FIXTURES / "access").glob("*.yaml"):
+        shutil.copy(person, target / "people" / person.name)
+    return target
+
+
+@pytest.fixture
+def access_collection(tmp_path: Path) -> Path:
+    return make_access_collection(tmp_path / "access-collection")
+
+
 @pytest.fixture
 def shipped_collection(tmp_path: Path) -> Path:
     """A writable copy of the shipped Red Soul collection."""

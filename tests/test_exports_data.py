@@ -332,11 +332,12 @@ def _check_command(folder: Path) -> None:
     assert "valid" in result.output
 
 
-@pytest.mark.parametrize("which", ["shipped", "fixture"])
+@pytest.mark.parametrize("which", ["shipped", "fixture", "access"])
 @pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
-def test_yaml_round_trip_gives_an_identical_database(archive: Archive, fixture_collection: Path, tmp_path: Path,
+def test_yaml_round_trip_gives_an_identical_database(archive: Archive, fixture_collection: Path,
+                                                     access_collection: Path, tmp_path: Path,
                                                      which: str, as_zip: bool) -> None:
-    source = DATA if which == "shipped" else fixture_collection
+    source = {"shipped": DATA, "fixture": fixture_collection, "access": access_collection}[which]
     archive.import_collection(source)
     target = tmp_path / ("export.zip" if as_zip else "export")
     report = export(archive, ResultSet.collection(), "yaml", ARCHIVIST, target, BASE, source_texts=source)

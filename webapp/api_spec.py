@@ -146,7 +146,9 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "interviews": {"type": "array", "items": _ref("Interview")},
             "quotes": {"type": "array", "items": _ref("Quote")},
             "sources": {"type": "array", "items": _ref("Source"), "description": "every source cited above"},
-        }, "Everything the person's page shows."),
+            "real_name": {**STRING, "description": "the real name behind a pseudonym; researchers only"},
+            "real_name_native": {**NULLABLE_STRING, "description": "the real name in the native script; researchers only"},
+        }, "Everything the person's page shows.", optional=("real_name", "real_name_native")),
         "QuoteText": _object({
             "lang": STRING, "text": STRING,
             "is_original": {"type": "boolean"},

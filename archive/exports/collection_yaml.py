@@ -100,9 +100,14 @@ def _visibility(viewer: Viewer, row: Any) -> dict[str, Any] | None:
     return None if block == {"status": "public"} else block
 
 
+def _only_for(viewer: Viewer, name: str, value: Any) -> Any:
+    """A field kept for the viewers the rule lets read it (real names, private notes), else left out."""
+    return value if may_read_field(viewer, name) else None
+
+
 def _header(ctx: ExportContext, what: str) -> str:
     scope = ("the whole collection" if ctx.viewer.role == "archivist" else
-             "restricted and embargoed records included; internal review dates left out"
+             "restricted and embargoed records included; internal review dates and private notes left out"
              if ctx.viewer.sees_withheld else
              "public records only: restricted and embargoed people and quotes are left out")
     return f"# {what}, exported from the archive on {ctx.generated_at_text} (viewer: {ctx.viewer.role}; {scope})\n"
@@ -209,6 +214,7 @@ def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterato
             "source": q.source,
             "locator": q.locator,
             "visibility": _visibility(viewer, q),
+            "private_notes": _only_for(viewer, "private_notes", q.private_notes),
         })
 
 
@@ -216,13 +222,14 @@ def _visible_quote_ids(conn: Connection, person_id: str, viewer: Viewer) -> set[
     return set(conn.scalars(select(Q.id).where(Q.person_id == person_id, visible_clause(viewer, Q))))
 
 
-def _family(conn: Connection, person_id: str) -> list[dict[str, Any]]:
+def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     events: dict[str, list[dict[str, Any]]] = {}
     FE = models.FateEvent
     for e in conn.execute(select(FE).where(FE.person_id == person_id).order_by(FE.relative_id, FE.position)):
         events.setdefault(e.relative_id, []).append(_clean({
             "kind": e.kind, "date": e.date, "place": e.place, "details": e.details,
             "source": e.source, "locator": e.locator,
+            "private_notes": _only_for(viewer, "private_notes", e.private_notes),
         }))
     R = models.Relative
     family = []
@@ -230,24 +237,27 @@ def _family(conn: Connection, person_id: str) -> list[dict[str, Any]]:
         family.append(_clean({
             "id": r.id.split("/", 1)[1], "relation": r.relation, "name": r.name, "name_native": r.name_native,
             "events": events.get(r.id), "external_records": r.external_records, "notes": r.notes,
+            "private_notes": _only_for(viewer, "private_notes", r.private_notes),
         }))
     return family
 
 
-def _timeline(conn: Connection, person_id: str) -> list[dict[str, Any]]:
+def _timeline(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     T = models.TimelineEvent
     return [_clean({"date": e.date, "description": e.description, "place": e.place,
-                    "source": e.source, "locator": e.locator})
+                    "source": e.source, "locator": e.locator,
+                    "private_notes": _only_for(viewer, "private_notes", e.private_notes)})
             for e in conn.execute(select(T).where(T.person_id == person_id).order_by(T.position))]
 
 
-def _interviews(conn: Connection, person_id: str) -> list[dict[str, Any]]:
+def _interviews(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     I = models.Interview  # noqa: E741
     return [_clean({
         "id": i.local_id, "date": i.date, "place": i.place, "interviewer": i.interviewer, "language": i.language,
         "media": i.media,
         "duration": format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
         "source": i.source, "locator": i.locator,
+        "private_notes": _only_for(viewer, "private_notes", i.private_notes),
     }) for i in conn.execute(select(I).where(I.person_id == person_id).order_by(I.position))]
 
 
@@ -264,10 +274,12 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str
     })
     head = _clean({
         "id": p.id, "name": p.name, "name_native": p.name_native, "pseudonym": p.pseudonym or None,
+        "real_name": _only_for(viewer, "real_name", p.real_name),
+        "real_name_native": _only_for(viewer, "real_name_native", p.real_name_native),
         "group": p.is_group or None, "role": p.role, "ages": _cited(p.ages),
         "occupations": _cited(p.occupations), "places": _cited(p.places), "stance": stance,
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
-        "visibility": _visibility(viewer, p), "family": _family(conn, p.id),
+        "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
     })
     yield _header(ctx, f"Person {p.id}") + dump(head)
     first = True
@@ -276,9 +288,12 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str
             yield "quotes:\n"
             first = False
         yield dump([quote])
-    for key, items in (("events", _timeline(conn, p.id)), ("interviews", _interviews(conn, p.id))):
+    for key, items in (("events", _timeline(conn, p.id, viewer)), ("interviews", _interviews(conn, p.id, viewer))):
         if items:
             yield dump({key: items})
+    private = _only_for(viewer, "private_notes", p.private_notes)
+    if private:
+        yield dump({"private_notes": private})
 
 
 def _people(conn: Connection, ctx: ExportContext) -> Iterator[Any]:

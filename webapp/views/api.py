@@ -313,6 +313,8 @@ def person(person_id: str) -> Response:
         ],
         "quotes": _quote_items(iter_quotes(archive, ResultSet.person(person_id), viewer)),
         "sources": [_source(s) for s in detail.sources],
+        # present only for a viewer who may read it: catalogue asks the visibility rule
+        **({"real_name": detail.real_name, "real_name_native": detail.real_name_native} if detail.real_name else {}),
     })
 
 
