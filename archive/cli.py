@@ -17,7 +17,7 @@ from archive import collection_format
 from archive.collection_loader import read_collection
 from archive.home import Archive
 from archive.problems import InvalidCollection
-from archive.search.request import KINDS, MAX_PER_PAGE, SORTS, SearchRequest
+from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 from archive.settings import DEFAULT_COLLECTION, resolve
 from archive.visibility import ROLES, viewer_for
 
@@ -253,7 +253,7 @@ def search_filter_options(command):  # type: ignore[no-untyped-def]
 @click.argument("query", default="")
 @search_filter_options
 @click.option("--kind", multiple=True, type=click.Choice(KINDS), help="Kind of record.")
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 @viewer_option
@@ -270,9 +270,16 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
       archive search лагерь --stance critic --theme the-gulag
       archive search '"shark feed"' --json
     """
+    from archive.search.request import BadSearchRequest
+
     filters = {name: values for name, values in facets.items() if values}
-    request = SearchRequest(query=query, filters=filters, sort=sort, page=page, per_page=per_page,
-                            within_person=within_person)
+    try:
+        request = SearchRequest(query=query, filters=filters, sort=sort, page=page, per_page=per_page,
+                                within_person=within_person)
+    except BadSearchRequest as exc:  # a limit of archive/search/request.py
+        raise click.UsageError(str(exc)) from None
+    if request.query_truncated:
+        click.echo(f"the query was cut to its first {len(request.query):,} characters", err=True)
     result = ctx.archive.search(request, viewer_for(viewer_role))
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False, default=str))
@@ -517,6 +524,13 @@ def _load_plugin_commands() -> None:
         main.add_command(command, entry.name)
 
 
+from archive.cli_users import user as user_group  # noqa: E402  (it uses Context, defined above)
+
+main.add_command(user_group)
+from archive.cli_backup import backup_command, restore_command  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
 _load_plugin_commands()
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from archive import collection_format as fmt
 from archive.problems import InvalidCollection, Problem
 from archive.vocabulary import Vocabulary, missing_required
-from archive.yaml_source import YamlDocument, load_yaml_file
+from archive.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
 
 COLLECTION_FILE = "collection.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -216,12 +216,39 @@ def _display_path(path: Path) -> str:
 Progress = Callable[[list[Path]], Iterable[Path]]
 
 
-def read_collection(root: Path | str, progress: Progress | None = None) -> Collection:
+def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, str | None]:
+    """A source's full text, read only from inside the collection folder: ``(text, None)``,
+    or ``("", what is wrong)`` for a path that leaves the folder, a missing, too large or non-UTF-8 file."""
+    parts = PurePosixPath(text_file).parts
+    if (not parts or PurePosixPath(text_file).is_absolute() or "\\" in text_file or "\x00" in text_file
+            or ":" in parts[0] or any(part in ("..", ".") for part in parts)):
+        return "", (f"{text_file!r} is not a path inside the collection; expected a relative path such as "
+                    "sources/interview.txt")
+    folder = root.resolve()
+    path = folder.joinpath(*parts).resolve()
+    if folder not in path.parents or not path.is_file():  # a symbolic link out of the folder too
+        return "", f"no such file {text_file!r} in the collection"
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        return "", (f"the text file is {describe_size(size)}, more than the limit of "
+                    f"{describe_size(limits.max_file_bytes)} per file")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return "", (f"the text file {text_file!r} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); "
+                    "save it as UTF-8")
+
+
+def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None) -> Collection:
     """Validate a collection folder; raise InvalidCollection with every problem found.
 
-    ``progress`` may wrap the list of people files (a progress bar on a terminal).
+    ``progress`` may wrap the list of people files (a progress bar on a terminal); ``limits``
+    bound what one file may hold (``YamlLimits``: 20 MB per file unless ``ARCHIVE_YAML_MAX_MB``).
     """
     root = Path(root)
+    limits = limits or YamlLimits.from_environment()
     problems: list[Problem] = []
     if not root.is_dir():
         raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
@@ -231,7 +258,7 @@ def read_collection(root: Path | str, progress: Progress | None = None) -> Colle
         if not path.is_file():
             problems.append(Problem(display, 1, "(file)", "missing file"))
             return None
-        doc, found = load_yaml_file(path, display)
+        doc, found = load_yaml_file(path, display, limits)
         problems.extend(found)
         return None if found else doc
 
@@ -255,12 +282,11 @@ def read_collection(root: Path | str, progress: Progress | None = None) -> Colle
                 problems.append(collection_doc.problem(("sources", i, "id"), f"duplicate source id {source.id!r}"))
             seen[source.id] = i
             if source.text_file:
-                text_path = root / source.text_file
-                if not text_path.is_file():
-                    problems.append(collection_doc.problem(("sources", i, "text_file"),
-                                                           f"no such file {source.text_file!r} in the collection"))
+                text, wrong = _source_text(root, source.text_file, limits)
+                if wrong:
+                    problems.append(collection_doc.problem(("sources", i, "text_file"), wrong))
                 else:
-                    source_texts[source.id] = text_path.read_text(encoding="utf-8")
+                    source_texts[source.id] = text
     if vocabulary_file and vocabulary_doc:
         for kind, term_id in missing_required(vocabulary_file):
             problems.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))

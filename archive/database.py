@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
-from archive import models  # noqa: F401  (registers the tables)
+from archive import accounts, models  # noqa: F401  (registers the tables)
+from archive import index_state  # noqa: F401  (registers the index_state table)
 from archive.schema_upgrade import add_missing_columns
 from archive.settings import Settings
+
+BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # SQLite enforces foreign keys only when asked; WAL lets readers (the web app)
     # go on while an import writes.
+    # A writer waits up to BUSY_TIMEOUT_MS for another writer instead of failing at once
+    # with "database is locked" (two imports, or an import and a user's last login).
+    # synchronous=FULL: in WAL mode, NORMAL syncs only at checkpoints, so after a power cut
+    # the last committed import could be lost while CURRENT already names its index build
+    # (archive/index_state.py): the database and the index would disagree. FULL fsyncs the
+    # WAL at every commit; imports are rare, so the one fsync each costs nothing that matters.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    # pysqlite's own busy handler (``timeout``, seconds) matches the PRAGMA above
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000} if sqlite else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

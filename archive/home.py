@@ -12,9 +12,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archive import models
+from archive import index_state, models
 from archive.collection_loader import Progress, read_collection
 from archive.database import open_database
+from archive.crashpoints import crash_point
 from archive.importer import ImportReport, import_collection
 from archive.search.engine import DocProgress, SearchIndex
 from archive.search.index_store import IndexCheck, IndexStore
@@ -29,25 +30,32 @@ class Archive:
     settings: Settings
     engine: Engine
     index: SearchIndex
+    recovery: index_state.Recovery | None = None
 
     @classmethod
     def open(cls, home: str | Path | None = None, database_url: str | None = None) -> "Archive":
+        """Open (creating when needed) the archive, and recover from a crash of an import or a
+        reindex: CURRENT is pointed at the index build the database names, stray builds go."""
         settings = resolve(home, database_url)
         engine = open_database(settings)
-        return cls(settings, engine, SearchIndex(IndexStore(settings.index_dir), engine))
+        archive = cls(settings, engine, SearchIndex(IndexStore(settings.index_dir), engine))
+        archive.recovery = archive.index.recover()
+        return archive
 
     def import_collection(self, path: str | Path, progress: Progress | None = None,
                           index_progress: DocProgress | None = None) -> ImportReport:
-        """Validate the collection at ``path`` (raising InvalidCollection), write it in one
-        transaction, then bring the search index up to date: only the people the import
-        touched, or a full rebuild when there is no index yet or the vocabulary changed
-        (its labels are in every document)."""
+        """Validate the collection at ``path`` (raising InvalidCollection), then write it and bring
+        the search index up to date as one change: the rows, then a new index build with only the
+        people the import touched re-indexed (every document when there is no index yet or the
+        vocabulary changed: its labels are in every document), then one commit that names the
+        build, then the swap (``archive/index_state.py``). A crash anywhere leaves the old
+        database and index, or the new ones."""
         collection = read_collection(path, progress)
-        report = import_collection(collection, self.engine)
-        if not self.index.store.exists() or report.vocabulary_changed:
-            self.reindex(index_progress)
-        else:
-            self.index.update_people(report.touched_people | report.removed.get("people", set()))
+        with index_state.write_transaction(self.engine) as conn:
+            report = import_collection(collection, conn)
+            crash_point("db-written")
+            self.index.commit_import(conn, report.touched_people | report.removed.get("people", set()),
+                                     full=report.vocabulary_changed, progress=index_progress)
         return report
 
     def reindex(self, progress: DocProgress | None = None, procs: int | None = None) -> int:

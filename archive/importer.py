@@ -173,8 +173,13 @@ def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str
         conn.execute(table.insert(), rows)
 
 
-def import_collection(collection: Collection, engine: Engine) -> ImportReport:
-    """Write a validated collection in one transaction and report what changed."""
+def import_collection(collection: Collection, target: Engine | Connection) -> ImportReport:
+    """Write a validated collection in one transaction and report what changed.
+
+    Given a connection, the rows are written in the caller's open transaction and not committed
+    (``Archive.import_collection`` commits them together with the index build that matches them)."""
     desired = rows_by_table(collection)
-    with engine.begin() as conn:
+    if isinstance(target, Connection):
+        return apply_rows(target, desired)
+    with target.begin() as conn:
         return apply_rows(conn, desired)

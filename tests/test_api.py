@@ -230,7 +230,7 @@ def test_html_in_a_quote_is_escaped_in_snippets(tmp_path):
     archive = Archive.open(tmp_path / "home")
     archive.import_collection(collection)
     archive.close()
-    app = create_app({"ARCHIVE_HOME": str(tmp_path / "home")})
+    app = create_app({"ARCHIVE_HOME": str(tmp_path / "home"), "TESTING": True})
     hits = app.test_client().get("/api/search?q=Stalin+script").get_json()["hits"]
     snippet = hits[0]["snippets"]["en"]
     assert "<script>" not in snippet and "<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;" in snippet

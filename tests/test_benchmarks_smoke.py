@@ -32,3 +32,28 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
                     "SQLite FTS5 build", "cold first query", "(a) single terms", "(b) phrases",
                     "(c) term + stance=critic", "ratio p95"):
         assert heading in done.stdout, heading
+
+
+def test_load_benchmark_smoke(tmp_path: Path) -> None:
+    """A tiny load run: waitress serves, locust drives it, a background import runs; every kind answers."""
+    import json
+
+    result_file = tmp_path / "load.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "load_benchmark.py"), "--segments", "300", "--users", "3",
+                           "--duration", "5s", "--processes", "1", "--keep", str(tmp_path / "work"),
+                           "--json", str(result_file)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for heading in ("SYNTHETIC load benchmark", "## Requests", "## Targets", "## Background import",
+                    "| kind", "req/s", "p95", "p99", "errors"):
+        assert heading in done.stdout, heading
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert result["synthetic"] is True
+    for kind in ("home", "person", "search", "export search csv", "export person csv"):
+        figures = result["summary"]["kinds"][kind]
+        assert figures["requests"] > 0, kind
+        assert figures["errors"] == 0, (kind, result["failures"])
+        assert f"| {kind} " in done.stdout, kind
+    assert result["summary"]["total"]["errors"] == 0, result["failures"]
+    assert result["background_import"]["rounds"], "no background import ran"
+    assert result["background_import"]["failed"] == 0, result["background_import"]["rounds"]

@@ -23,7 +23,7 @@ def site(tmp_path_factory):
     archive = Archive.open(home)
     archive.import_collection(ROOT / "tests" / "fixtures" / "collection")
     archive.close()
-    app = create_app({"ARCHIVE_HOME": str(home)})
+    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "oai-site-test-key-0123456789"})
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

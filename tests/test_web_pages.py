@@ -309,6 +309,7 @@ def test_serve_imports_an_empty_archive_and_prints_the_address(tmp_path, monkeyp
 
     served = {}
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw, app=app))
+    monkeypatch.setenv("ARCHIVE_SECRET_KEY", "serve-test-key-0123456789")  # serve never makes one up
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "serve", "--collection", str(FIXTURE)])
     assert result.exit_code == 0, result.output
     assert "Serving on http://127.0.0.1:5000/" in result.output

@@ -109,7 +109,7 @@ def test_html_in_a_quote_shows_as_text_in_search_results(tmp_path):
     archive = Archive.open(tmp_path / "home")
     archive.import_collection(collection)
     archive.close()
-    app = create_app({"ARCHIVE_HOME": str(tmp_path / "home")})
+    app = create_app({"ARCHIVE_HOME": str(tmp_path / "home"), "TESTING": True})
     html = app.test_client().get("/search?q=Stalin+script").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;" in html

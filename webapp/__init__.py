@@ -8,7 +8,6 @@ in ``instance/`` next to an optional ``config.py``.
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import Any, Mapping
 
 from flask import Flask, g
@@ -19,7 +18,8 @@ from archive.visibility import Viewer, viewer_for
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
-    # see restricted and embargoed records; a request can never change it.
+    # see restricted and embargoed records. A logged-in account or an API token wins over it
+    # (webapp.auth); a request parameter never changes it.
     "ARCHIVE_VIEWER": "anonymous",
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGE_COOKIE": "lang",
@@ -32,26 +32,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     overrides = dict(test_config or {})
     settings = resolve(overrides.get("ARCHIVE_HOME"), overrides.get("DATABASE_URL"))
     app = Flask(__name__, instance_path=str(settings.home), instance_relative_config=True)
-    app.config.from_mapping(DEFAULTS)
+    from webapp import auth, secret_key
+
+    app.config.from_mapping({**DEFAULTS, **auth.DEFAULTS})
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("ARCHIVE_VIEWER"):
         app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
     app.config.from_mapping(overrides)
     viewer_for(app.config["ARCHIVE_VIEWER"])  # an unknown role stops the start, it is never guessed
+    secret_key.configure_secret_key(app, overrides)  # no usable key outside debug/testing stops the start
 
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
 
-    from webapp import i18n
+    from webapp import i18n, security
     from webapp.views import api, errors, exports, home, oai, people, search, sources, themes
+    from webapp.views import auth as auth_views
 
     i18n.init_app(app)
+    security.init_app(app)  # security headers on every response; path ids must be slugs
     for blueprint in (home.bp, people.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp, exports.bp):
         app.register_blueprint(blueprint)
-
-    @app.before_request
-    def _viewer() -> None:
-        # asked afresh on each request, so an embargo ends on its day without a restart
-        g.viewer = viewer_for(app.config["ARCHIVE_VIEWER"], date.today())
+    app.register_blueprint(auth_views.bp)
+    auth.init_app(app)  # sets g.viewer on each request: a token, a login, else ARCHIVE_VIEWER
+    auth_views.init_app(app)
 
     return app
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from archive.collection_format import SLUG_PATTERN
-from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, SORTS
+from archive.search.request import (FACETS, KINDS, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
+                                     MAX_VALUE_CHARS, SORTS)
 from archive.vocabulary import INTERFACE_LANGUAGES
 
 JSON = "application/json"
@@ -57,6 +58,10 @@ TIMECODE = {"type": ["string", "null"], "pattern": TIMECODE_PATTERN,
             "description": "HH:MM:SS.mmm from the start of the recording"}
 
 
+QUERY_TRUNCATED = {"type": "boolean",
+                   "description": f"q was longer than {MAX_QUERY_CHARS:,} characters and was cut to them"}
+
+
 def _schemas(stances: list[str]) -> dict[str, Any]:
     stance = {"type": "string", "description": "a stance id of the vocabulary"}
     if stances:
@@ -68,7 +73,7 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
     }, "links to pages of the same list, with the same parameters")
     paging = {
         "total": {**COUNT, "description": "matching records over all pages"},
-        "page": {"type": "integer", "minimum": 1},
+        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "pages": {"type": "integer", "minimum": 1},
     }
@@ -177,6 +182,7 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
         }, "A quote, with the same fields as the JSON export."),
         "QuoteList": _object({
             **paging,
+            "query_truncated": QUERY_TRUNCATED,
             "corrected_query": {**NULLABLE_STRING,
                                 "description": "nothing matched q; these quotes are for this spelling"},
             "items": {"type": "array", "items": _ref("Quote")},
@@ -205,7 +211,8 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
         "Facet": _object({"values": {"type": "array", "items": _ref("FacetValue")},
                           "estimated": {"type": "boolean"}}),
         "SearchResult": _object({
-            "query": STRING,
+            "query": {**STRING, "description": f"q as searched: at most {MAX_QUERY_CHARS:,} characters"},
+            "query_truncated": QUERY_TRUNCATED,
             "sort": {"type": "string", "enum": list(SORTS)},
             **paging,
             "hits": {"type": "array", "items": _ref("Hit")},
@@ -247,7 +254,8 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 def _paging_parameters() -> list[dict[str, Any]]:
     return [
-        _query("page", {"type": "integer", "minimum": 1, "default": 1}, "the page, from 1"),
+        _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+               "the page, from 1; a page past the last is empty"),
         _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
                "records per page"),
     ]
@@ -267,11 +275,13 @@ _FACET_HELP = {
 
 def _search_parameters(with_kind: bool) -> list[dict[str, Any]]:
     params = [_query("q", {"type": "string"},
-                     "words, \"phrases\", prefix*, -excluded; Russian and English, stemmed")]
+                     "words, \"phrases\", prefix*, -excluded; Russian and English, stemmed; a longer q than "
+                     f"{MAX_QUERY_CHARS:,} characters is cut to them (query_truncated)")]
     for name in FACETS:
         if name == "kind":
             if with_kind:
-                params.append({**_query("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)}},
+                params.append({**_query("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)},
+                                                 "maxItems": MAX_FILTER_VALUES},
                                         "kind of record; repeat for any of several"),
                                "style": "form", "explode": True})
             continue
@@ -280,11 +290,12 @@ def _search_parameters(with_kind: bool) -> list[dict[str, Any]]:
             items: dict[str, Any] = {"type": "string", "enum": list(INTERFACE_LANGUAGES)}
             help_text = "language of the text"
         else:
-            items = {"type": "string"}
+            items = {"type": "string", "maxLength": MAX_VALUE_CHARS}
             help_text = _FACET_HELP[name]
-        params.append({**_query(name, {"type": "array", "items": items}, help_text + "; repeat for any of several"),
+        params.append({**_query(name, {"type": "array", "items": items, "maxItems": MAX_FILTER_VALUES},
+                                help_text + f"; repeat for any of several (at most {MAX_FILTER_VALUES})"),
                        "style": "form", "explode": True})
-    params.append(_query("within", {"type": "string"},
+    params.append(_query("within", {"type": "string", "maxLength": MAX_VALUE_CHARS},
                          "search one person's testimony (a person id); 404 when there is no such person"))
     params.append(_query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
                          "relevance, date, or person (collection order)"))

@@ -38,11 +38,20 @@ def _import(ctx: Context, path: Path) -> None:
         click.echo(line)
 
 
-def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool) -> None:
+def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create_secret_key: bool = False) -> None:
     from webapp import create_app
+    from webapp.secret_key import CREATE_FLAG
 
-    app = create_app({"ARCHIVE_HOME": str(ctx.archive.settings.home),
-                      "DATABASE_URL": ctx.archive.settings.database_url})
+    config: dict[str, object] = {"ARCHIVE_HOME": str(ctx.archive.settings.home),
+                                 "DATABASE_URL": ctx.archive.settings.database_url}
+    if debug:
+        config["DEBUG"] = True
+    if create_secret_key:
+        config[CREATE_FLAG] = True  # a fresh machine's `make run` gets a key of its own, once
+    try:
+        app = create_app(config)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Serving on http://{host}:{port}/")
     sys.stdout.flush()
     if debug:
@@ -61,6 +70,9 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool) -> Non
 def serve(ctx: Context, path: Path, host: str, port: int, threads: int, debug: bool) -> None:
     """Serve the web site (waitress; on first run, import the collection into the empty archive).
 
+    It needs a secret key (SECRET_KEY in instance/config.py, or $ARCHIVE_SECRET_KEY) and
+    refuses to start without one.
+
     \b
     Example:
       archive serve --port 8000
@@ -78,9 +90,12 @@ def serve(ctx: Context, path: Path, host: str, port: int, threads: int, debug: b
 def run(ctx: Context, path: Path, host: str, port: int, threads: int, debug: bool) -> None:
     """Import the collection at PATH (validated, idempotent), then serve the web site.
 
+    When no secret key is configured, a random one is written to the archive home
+    (secret_key, mode 0600) the first time and reused after.
+
     \b
     Example:
       archive run data/
     """
     _import(ctx, path)
-    _serve(ctx, host, port, threads, debug)
+    _serve(ctx, host, port, threads, debug, create_secret_key=True)

@@ -64,9 +64,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _check_language() -> None:
-        asked = request.args.get("lang")
-        if asked is not None and asked not in INTERFACE_LANGUAGES:
-            abort(400, description=f"unknown language {asked!r}; expected one of: {', '.join(INTERFACE_LANGUAGES)}")
+        for asked in request.args.getlist("lang"):  # every one: the API also reads them as a facet
+            if asked not in INTERFACE_LANGUAGES:
+                abort(400, description=f"unknown language {asked[:40]!r}; expected one of: "
+                                       f"{', '.join(INTERFACE_LANGUAGES)}")
 
     @app.after_request
     def _remember(response: Any) -> Any:

@@ -245,13 +245,15 @@ def _term_row(t: Any) -> dict[str, Any]:
 def _people_rows(conn: Connection, ctx: ExportContext, person_ids: set[str] | None) -> Iterator[dict[str, Any]]:
     P = models.Person
     statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(P.position)
-    for p in conn.execute(statement):
+    # ``position`` is the rank among the people this viewer may see: a stored position would
+    # show gaps where withheld people stand
+    for rank, p in enumerate(conn.execute(statement), start=1):
         if person_ids is not None and p.id not in person_ids:
             continue
         access, until = public_status(ctx.viewer, ((p.visibility, p.embargo_until),))
         portrait = p.portrait or {}
         yield {
-            "id": p.id, "position": p.position, "name": p.name, "name_native": p.name_native,
+            "id": p.id, "position": rank, "name": p.name, "name_native": p.name_native,
             "pseudonym": p.pseudonym, "is_group": p.is_group, "role": p.role, "stance": p.stance,
             "stance_basis": p.stance_basis, "stance_rationale": p.stance_rationale,
             "stance_coded_by": p.stance_coded_by, "stance_source": p.stance_source, "stance_locator": p.stance_locator,

@@ -15,16 +15,17 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from archive import models
+from archive import index_state, models
 from archive.search.documents import Labels, _facet_value, documents_for
-from archive.search.facet_arrays import SearcherArrays
+from archive.search import whoosh_io
+from archive.search.facet_arrays import SearcherArrays, index_folder
 from archive.search.fast_matching import LeafSegments, evaluate
 from archive.search.index_schema import TEXT_FIELDS
-from archive.search.index_store import IndexCheck, IndexStore
+from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
@@ -49,6 +50,7 @@ class SearchIndex:
         self.engine = engine
         self._lock = threading.Lock()
         self._open: _Open | None = None
+        self._unrecoverable: tuple[str | None, str | None] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -57,37 +59,103 @@ class SearchIndex:
             return sum(conn.scalar(select(func.count()).select_from(t)) or 0
                        for t in (models.Person, models.Relative, models.Quote))
 
-    def rebuild(self, progress: DocProgress | None = None, procs: int | None = None) -> int:
-        """Build a new index from the database and swap it in atomically.
+    def rebuild(self, progress: DocProgress | None = None, procs: int | None = None, attempts: int = 3) -> int:
+        """Build a new index from a snapshot of the database, name it in the database, swap it in.
 
-        ``procs`` writer processes; by default two on a machine that has them when the index is
-        large enough to gain (measured at 100k segments: 232 docs/s with one, 481 with two)."""
+        The write lock is not held while building: when an import commits meanwhile, the build
+        is thrown away and made again (``archive/index_state.py``). ``procs`` writer processes;
+        by default two on a machine that has them when the index is large enough to gain
+        (measured at 100k segments: 232 docs/s with one, 481 with two)."""
         estimate = self.document_count_estimate()
-        if procs is None:
-            procs = 2 if estimate >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
-        with self.engine.connect() as conn:
-            documents: Iterable[dict[str, Any]] = documents_for(conn)
-            if progress:
-                documents = progress(documents, estimate)
-            return self.store.rebuild(documents, procs=procs)
+        procs = procs or self._procs(estimate)
+        for _ in range(attempts):
+            with index_state.read_snapshot(self.engine) as conn:
+                seen = index_state.named_build(conn)
+                build = self._write_build(conn, progress, procs, estimate)
+            try:
+                with index_state.write_transaction(self.engine) as conn:
+                    if index_state.named_build(conn) == seen:
+                        index_state.commit_build(conn, self.store, build.name)
+                        return build.count
+                build.discard()  # an import committed while we built: its data is not in this build
+            finally:
+                build.release()
+        raise RuntimeError(f"the database changed during each of {attempts} rebuilds; run `archive reindex` again")
+
+    @staticmethod
+    def _procs(estimate: int) -> int:
+        return 2 if estimate >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
+
+    def _write_build(self, conn: Connection, progress: DocProgress | None, procs: int | None = None,
+                     estimate: int | None = None) -> Build:
+        if estimate is None:
+            estimate = sum(conn.scalar(select(func.count()).select_from(t)) or 0
+                           for t in (models.Person, models.Relative, models.Quote))
+        documents: Iterable[dict[str, Any]] = documents_for(conn)
+        if progress:
+            documents = progress(documents, estimate)
+        return self.store.write_build(documents, procs=procs or self._procs(estimate))
+
+    def commit_import(self, conn: Connection, person_ids: Iterable[str], full: bool,
+                      progress: DocProgress | None = None) -> int:
+        """Bring the index up to the import written (not committed) in ``conn``, then commit both.
+
+        A new build is written from what ``conn`` sees: the build the database names, cloned,
+        with these people re-indexed; or every document when ``full`` or when there is no
+        build to start from. Returns the number of documents written."""
+        ids = sorted(set(person_ids))
+        base = index_state.named_build(conn)
+        if base is None and self.store.exists():
+            base = self.store.current_name()  # an archive indexed before the database named its build
+        if base and not self.store.has_index(base):
+            base = None
+        if full or not base:
+            build = self._write_build(conn, progress)
+        elif ids:
+            build = self.store.write_update(base, ids, documents_for(conn, ids))
+        else:  # nothing to re-index: the database keeps (or starts) naming its build
+            index_state.commit_build(conn, self.store, base)
+            return 0
+        try:  # on failure the build stays unnamed (or, failing after the commit, named): the collector decides
+            index_state.commit_build(conn, self.store, build.name)
+        finally:
+            build.release()
+        return build.count
 
     def update_people(self, person_ids: Iterable[str]) -> int:
-        """Re-index the documents of these people only (after an import changed them)."""
-        ids = sorted(set(person_ids))
-        if not ids:
-            return 0
-        with self.engine.connect() as conn:
-            return self.store.replace_people(ids, list(documents_for(conn, ids)))
+        """Re-index the documents of these people only, in a new build named in the database."""
+        with index_state.write_transaction(self.engine) as conn:
+            return self.commit_import(conn, person_ids, full=False)
+
+    def recover(self) -> index_state.Recovery:
+        """Point CURRENT at the build the database names (after a crash), remove unnamed builds."""
+        result = index_state.recover(self.engine, self.store)
+        self._unrecoverable = (result.named, result.current) if result.problem else None
+        return result
 
     def expected_fingerprints(self) -> dict[str, str]:
         with self.engine.connect() as conn:
             return {doc["doc_id"]: doc["fingerprint"] for doc in documents_for(conn)}
 
     def check(self) -> IndexCheck:
-        return self.store.check(self.expected_fingerprints())
+        result = self.store.check(self.expected_fingerprints())
+        problem = index_state.disagreement(self.engine, self.store)
+        if problem:
+            result.ok = False
+            result.problems.insert(0, problem)
+        return result
+
+    def _roll_forward_if_needed(self) -> None:
+        """A crash between an import's commit and its swap, noticed by a long-running searcher."""
+        with self.engine.connect() as conn:
+            named = index_state.named_build(conn)
+        current = self.store.current_name()
+        if named and named != current and self._unrecoverable != (named, current):
+            self.recover()
 
     def _state(self) -> _Open:
         """The open searcher, reopened when the index changed since it was opened."""
+        self._roll_forward_if_needed()
         with self._lock:
             current = self._open
             name = self.store.current_name()
@@ -96,10 +164,11 @@ class SearchIndex:
             if current is not None and current.name == name:
                 searcher = current.searcher.refresh()
             else:
+                whoosh_io.install()  # segments read in place, not copied into memory (see whoosh_io)
                 _, ix = self.store.open()
                 searcher = ix.searcher()
             # Requests still holding the previous searcher finish with it; Python closes it after.
-            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader()),
+            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader(), index_folder(searcher)),
                                LeafSegments(searcher, TEXT_FIELDS))
             return self._open
 

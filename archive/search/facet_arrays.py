@@ -1,23 +1,47 @@
-"""Facet counts from arrays loaded once per searcher.
+"""Facet counts from arrays loaded once per searcher, cached on disk per segment.
 
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
 (document number, value number). Counting the facets of a result is then a boolean mask
 and a ``bincount`` per facet: microseconds for any result size.
+
+Deriving the arrays means parsing every document's facet JSON (1.7 s at 100k segments, the
+whole of a cold first query), so they are cached. A Whoosh segment never changes once
+written (a commit writes new segments under new random ids; deletions live in the TOC, and
+the arrays do not depend on them), so each segment's arrays are saved beside the index, in
+the build folder, as ``arrays-v2-<segment id>.bin`` when a searcher first opens it; later
+searchers load them in milliseconds (measured at 100k segments: 1.5 s derived, 0.03 s
+loaded). A cache file is written to a temporary name and renamed into place (atomic); one
+that is missing, unreadable, damaged (it carries a CRC-32) or does not describe its segment
+is ignored and written again; files of segments the index no longer has are removed. An
+incremental update clones the build with its cache files and adds a segment (or merges
+some): only those are derived. The cache is an optimisation only: a folder that cannot be
+written just means the arrays are derived on every open.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
+import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from whoosh import columns
 
 from archive.search.request import FACETS
 
 VISIBILITY_CODES = {"public": 0, "embargoed": 1, "restricted": 2}
+CACHE_VERSION = 2
+CACHE_PREFIX = "arrays-"
+_CACHE_SUFFIX = ".bin"
+_STALE_TEMPORARY_SECONDS = 600  # a temporary cache file this old was left by a crash
 
 
 @dataclass
@@ -66,17 +90,133 @@ class SearcherArrays:
         return (self.visibility == 0) | lifted
 
     @classmethod
-    def load(cls, reader) -> "SearcherArrays":  # type: ignore[no-untyped-def]
-        count = reader.doc_count_all()
+    def load(cls, reader, cache_folder: Path | str | None = None) -> "SearcherArrays":  # type: ignore[no-untyped-def]
+        """The arrays of every document of ``reader``; with ``cache_folder`` (the index's folder),
+        each segment's arrays come from its cache file there, written when missing."""
+        folder = Path(cache_folder) if cache_folder else None
+        parts: list[_SegmentArrays] = []
+        wanted: set[str] = set()
+        for leaf, _offset in sorted(reader.leaf_readers(), key=lambda pair: pair[1]):
+            segment_id = _segment_id(leaf)
+            path = folder / cache_name(segment_id) if folder is not None and segment_id else None
+            part = _SegmentArrays.read(path, segment_id, leaf.doc_count_all()) if path is not None else None
+            if part is None:
+                part = _SegmentArrays.derive(leaf)
+                if path is not None:
+                    part.write(path, segment_id)
+            if path is not None:
+                wanted.add(path.name)
+            parts.append(part)
+        if folder is not None:
+            _remove_stale(folder, wanted)
+        return cls._combine(parts)
+
+    @classmethod
+    def _combine(cls, parts: list["_SegmentArrays"]) -> "SearcherArrays":
+        count = sum(p.doc_count for p in parts)
+        offsets = np.cumsum([0] + [p.doc_count for p in parts])[:-1]
+        facets = {}
+        for name in FACETS:
+            # value numbers in order of first appearance over the whole index, as one pass would give
+            index: dict[str, int] = {}
+            docs, codes = [], []
+            for part, offset in zip(parts, offsets):
+                values, counts, part_codes = part.facets[name]
+                mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                                      count=len(values))
+                docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
+                codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
+            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+        names = _concat([p.names for p in parts], np.dtype("S1"))
+        # rank by name, ties in document order (a stable sort), as Python's sorted() would give
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(count, dtype=np.int32)
+        rank[order] = np.arange(count, dtype=np.int32)
+        return cls(count, facets, _concat([p.sort_date for p in parts], np.int32), rank,
+                   _concat([p.visibility for p in parts], np.int8), _concat([p.embargo_day for p in parts], np.int32))
+
+
+def write_cache(folder: Path | str) -> None:
+    """Write the cache files of the index in ``folder`` (those missing), e.g. right after a build is
+    written and before it is marked complete, so that no searcher's first query derives them
+    (1.2 s of CPU at 100k segments; an incremental update clones its base's files and derives
+    only its new segments)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        with ix.reader() as reader:
+            SearcherArrays.load(reader, folder)
+    finally:
+        ix.close()
+
+
+def cache_name(segment_id: str) -> str:
+    """The name of a segment's cache file in the index folder."""
+    return f"{CACHE_PREFIX}v{CACHE_VERSION}-{segment_id}{_CACHE_SUFFIX}"
+
+
+def index_folder(searcher: Any) -> Path | None:
+    """The folder of the index a Whoosh searcher reads, when it is a folder on disk."""
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)  # noqa: SLF001 - Whoosh keeps its index
+    folder = getattr(storage, "folder", None)
+    return Path(folder) if folder else None
+
+
+def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
+
+
+def _segment_id(leaf: Any) -> str | None:
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    segment_id = segment.segment_id() if segment is not None and hasattr(segment, "segment_id") else None
+    return segment_id if isinstance(segment_id, str) and segment_id.replace("_", "").isalnum() else None
+
+
+def _remove_stale(folder: Path, wanted: set[str]) -> None:
+    """Cache files of segments this index no longer has, and temporary files a crash left."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        try:
+            if name.startswith(CACHE_PREFIX) and name not in wanted:  # (also those of older layouts)
+                os.unlink(entry.path)
+            elif name.startswith("." + CACHE_PREFIX) and now - entry.stat().st_mtime > _STALE_TEMPORARY_SECONDS:
+                os.unlink(entry.path)
+        except OSError:  # removed by another process meanwhile, or a read-only folder
+            pass
+
+
+@dataclass
+class _SegmentArrays:
+    """One segment's arrays, document numbers local to the segment."""
+
+    doc_count: int
+    facets: dict[str, tuple[list[str], np.ndarray, np.ndarray]]  # values, count per document, value numbers
+    sort_date: np.ndarray  # int32
+    names: np.ndarray  # bytes (S), the UTF-8 sort name of each document
+    visibility: np.ndarray  # int8
+    embargo_day: np.ndarray  # int32
+
+    # --- derived from the segment --------------------------------------------------------
+
+    @classmethod
+    def derive(cls, leaf: Any) -> "_SegmentArrays":
+        """From the segment's columns: the facet JSON of every document (read as one block, parsed
+        one document at a time, which measured fastest), the sort columns read in bulk."""
+        count = leaf.doc_count_all()
         pairs: dict[str, tuple[list[int], list[int], dict[str, int]]] = {f: ([], [], {}) for f in FACETS}
-        column = reader.column_reader("facets") if reader.has_column("facets") else None
         visibility = np.full(count, VISIBILITY_CODES["restricted"], dtype=np.int8)  # unknown: withheld
         embargo_day = np.zeros(count, dtype=np.int32)
-        for docnum in range(count):
-            raw = column[docnum] if column is not None else b""
+        loads = json.loads
+        for docnum, raw in enumerate(_raw_column(leaf, "facets", count)):
             if not raw:
                 continue
-            payload = json.loads(raw)
+            payload = loads(raw)
             access = payload.pop("_access", None)
             if access:
                 visibility[docnum] = VISIBILITY_CODES.get(access[0], VISIBILITY_CODES["restricted"])
@@ -88,18 +228,150 @@ class SearcherArrays:
                     docs.append(docnum)
                     codes.append(code)
         facets = {
-            name: FacetArray(list(index), np.asarray(docs, dtype=np.int32), np.asarray(codes, dtype=np.int32))
+            name: (list(index), np.bincount(np.asarray(docs, dtype=np.int64), minlength=count).astype(np.int32),
+                   np.asarray(codes, dtype=np.int32))
             for name, (docs, codes, index) in pairs.items()
         }
-        sort_date = np.zeros(count, dtype=np.int32)
-        if reader.has_column("sort_date"):
-            values = reader.column_reader("sort_date")
-            sort_date = np.fromiter((values[d] or 0 for d in range(count)), dtype=np.int32, count=count)
-        names = [b""] * count
-        if reader.has_column("sort_person"):
-            values = reader.column_reader("sort_person")
-            names = [values[d] or b"" for d in range(count)]
-        order = sorted(range(count), key=names.__getitem__)
-        rank = np.empty(count, dtype=np.int32)
-        rank[np.asarray(order, dtype=np.int64)] = np.arange(count, dtype=np.int32)
-        return cls(count, facets, sort_date, rank, visibility, embargo_day)
+        return cls(count, facets, _sort_dates(leaf, count), _sort_names(leaf, count), visibility, embargo_day)
+
+    # --- the cache file --------------------------------------------------------------------
+
+    def write(self, path: Path, segment_id: str) -> None:
+        meta = {"version": CACHE_VERSION, "segment": segment_id, "doc_count": self.doc_count,
+                "facets": {name: values for name, (values, _, _) in self.facets.items()}}
+        arrays = {"sort_date": self.sort_date, "names": self.names, "visibility": self.visibility,
+                  "embargo_day": self.embargo_day}
+        for name in FACETS:
+            _, arrays[f"counts.{name}"], arrays[f"codes.{name}"] = self.facets[name]
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            temporary.write_bytes(_pack(meta, arrays))
+            os.replace(temporary, path)
+        except OSError:  # a read-only or full folder: the arrays are derived again next time
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
+
+    @classmethod
+    def read(cls, path: Path, segment_id: str | None, doc_count: int) -> "_SegmentArrays | None":
+        """The cached arrays of this segment, or None when the file is missing or not right."""
+        try:
+            meta, arrays = _unpack(path.read_bytes())
+            if meta.get("version") != CACHE_VERSION or meta.get("segment") != segment_id \
+                    or meta.get("doc_count") != doc_count or set(meta.get("facets", ())) != set(FACETS):
+                return None
+            facets = {}
+            for name in FACETS:
+                values, counts, codes = meta["facets"][name], arrays[f"counts.{name}"], arrays[f"codes.{name}"]
+                if not isinstance(values, list) or counts.shape != (doc_count,) or counts.dtype != np.int32 \
+                        or codes.dtype != np.int32 or int(counts.sum()) != len(codes) \
+                        or (len(codes) and (int(codes.min()) < 0 or int(codes.max()) >= len(values))):
+                    return None
+                facets[name] = (values, counts, codes)
+            part = cls(doc_count, facets, arrays["sort_date"], arrays["names"], arrays["visibility"],
+                       arrays["embargo_day"])
+        except Exception:  # missing, truncated, corrupted, or of another layout: derive it again
+            return None
+        expected = {"sort_date": np.int32, "visibility": np.int8, "embargo_day": np.int32}
+        if part.names.dtype.kind != "S" or any(getattr(part, a).dtype != t for a, t in expected.items()) \
+                or any(a.shape != (doc_count,) for a in (part.sort_date, part.names, part.visibility,
+                                                          part.embargo_day)):
+            return None
+        return part
+
+
+# --- the cache file's layout: a header, then the arrays' bytes ---------------------------------------
+#
+# MAGIC, the header's length (8 bytes, little-endian), the header (JSON: the caller's fields, and
+# each array's dtype, shape and place), then the arrays one after another, 8-byte aligned, with
+# a CRC-32 of them in the header. Reading is one read and a view per array (no zip, no pickle).
+
+_MAGIC = b"archive-search-arrays\n"
+
+
+def _pack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    chunks, layout, offset = [], {}, 0
+    for key, array in arrays.items():
+        raw = np.ascontiguousarray(array).tobytes()
+        layout[key] = [array.dtype.str, list(array.shape), offset, len(raw)]
+        padding = -len(raw) % 8
+        chunks.append(raw + b"\0" * padding)
+        offset += len(raw) + padding
+    payload = b"".join(chunks)
+    header = json.dumps({**meta, "arrays": layout, "crc32": zlib.crc32(payload)}, ensure_ascii=False).encode()
+    return _MAGIC + len(header).to_bytes(8, "little") + header + payload
+
+
+def _unpack(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and the arrays of a cache file; ValueError when it is not one, or damaged."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not an arrays cache file")
+    start = len(_MAGIC) + 8
+    length = int.from_bytes(data[len(_MAGIC):start], "little")
+    meta = json.loads(data[start:start + length].decode())
+    payload = memoryview(data)[start + length:]
+    if zlib.crc32(payload) != meta.get("crc32"):
+        raise ValueError("damaged arrays cache file")
+    arrays = {}
+    for key, (dtype, shape, offset, size) in meta.pop("arrays").items():
+        if offset < 0 or offset + size > len(payload):
+            raise ValueError("damaged arrays cache file")
+        arrays[key] = np.frombuffer(payload, dtype=np.dtype(dtype), count=size // np.dtype(dtype).itemsize,
+                                    offset=offset).reshape(shape)
+    return meta, arrays
+
+
+# --- reading a segment's columns in bulk ------------------------------------------------------
+
+
+def _column_reader(leaf: Any, name: str) -> Any:
+    if not leaf.has_column(name):
+        return None
+    return leaf.column_reader(name, translate=False)
+
+
+def _raw_column(leaf: Any, name: str, count: int) -> list[bytes]:
+    """Every document's raw value of a variable-length bytes column (b"" when none)."""
+    column = _column_reader(leaf, name)
+    if column is None:
+        return [b""] * count
+    if type(column) is columns.VarBytesColumn.Reader:  # noqa: E721 - not its compressed subclasses
+        lengths = np.asarray(column._lengths, dtype=np.int64)  # noqa: SLF001 - the column's own arrays
+        offsets = np.asarray(column._offsets, dtype=np.int64)  # noqa: SLF001
+        if len(lengths) == count and len(offsets) == count:
+            end = int((offsets + lengths).max()) if count else 0
+            data = bytes(column._dbfile.get(column._basepos, end))  # noqa: SLF001 - the whole column at once
+            if len(data) == end:
+                return [data[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
+    return [column[d] or b"" for d in range(count)]
+
+
+def _sort_names(leaf: Any, count: int) -> np.ndarray:
+    """The ``sort_person`` of every document as UTF-8 bytes (b"" when none): bytes sort like the text."""
+    names = _raw_column(leaf, "sort_person", count)
+    return np.array(names, dtype="S") if count and any(names) else np.zeros(count, dtype="S1")
+
+
+def _sort_dates(leaf: Any, count: int) -> np.ndarray:
+    """The ``sort_date`` of every document (a day ordinal, 0 when none)."""
+    dates = np.zeros(count, dtype=np.int32)
+    column = _column_reader(leaf, "sort_date")
+    if column is None or not count:
+        return dates
+    if type(column) is columns.NumericColumn.Reader:  # noqa: E721
+        # the stored (sortable) numbers in one read, padded with the default past the last one written
+        stored = min(column._count, count)  # noqa: SLF001
+        raw = np.empty(count, dtype=np.int64)
+        raw[stored:] = column._default  # noqa: SLF001
+        if stored:
+            data = column._dbfile.get(column._basepos, stored * column._fixedlen)  # noqa: SLF001
+            raw[:stored] = np.frombuffer(data, dtype=">" + column._typecode, count=stored)  # noqa: SLF001
+    else:
+        raw = np.fromiter((column[d] for d in range(count)), dtype=np.int64, count=count)
+    # translated as Whoosh does (sortable form to the number), once per distinct value
+    field = leaf.schema["sort_date"]
+    distinct, inverse = np.unique(raw, return_inverse=True)
+    translated = np.fromiter((field.from_column_value(int(v)) or 0 for v in distinct), dtype=np.int64,
+                             count=len(distinct))
+    return translated[inverse.reshape(-1)].astype(np.int32)

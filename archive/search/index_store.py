@@ -1,27 +1,62 @@
-"""The index on disk: builds, the atomic swap, incremental updates, and consistency checks.
+"""The index on disk: immutable builds, the ``CURRENT`` pointer, locks, and consistency checks.
 
-``home/index/CURRENT`` names the build in use. A rebuild writes a new build folder beside
-it and then replaces ``CURRENT`` with ``os.replace`` (atomic), so a searcher sees either the
-old index or the new one, never a half-built one. Searchers notice the change and reopen.
+Layout of ``home/index``::
+
+    CURRENT                  the name of the build searchers use, replaced with os.replace (atomic)
+    build-<time>-<id>/       one Whoosh index; never written again once complete
+        .complete            written and fsynced last: the build is whole
+    build-<time>-<id>.lock   flock: held exclusively by the process writing the build, shared by a backup copying it
+    SWAP.lock                flock: held while the database's build name and CURRENT change together
+
+Every change writes a *new* build: a rebuild writes every document; an incremental update
+clones the build it starts from and deletes and adds the changed people's documents in the
+clone. A searcher therefore sees the old index or the new one, never a half-written one, and
+a build that a committed database names is never touched again. How builds are kept in step
+with the database across crashes is ``archive/index_state.py``.
+
+The clone hard-links the files of the build it starts from. That is safe because no file in
+a build folder is ever rewritten in place (read in whoosh 2.7 ``writing.py``, ``index.py``,
+``codec/whoosh3.py``, ``filedb/filestore.py``): a commit writes new segments under new random
+ids, deletions are kept in the segment objects pickled into the TOC, each commit writes a new
+TOC generation (a temporary file renamed into place), and files no longer used are unlinked,
+which removes this folder's link and leaves the other build's alone; the facet-array cache
+(``facet_arrays.py``) also writes a temporary file and renames it. Not linked: Whoosh's
+``WRITELOCK`` (a lock must not be shared), our marker, and dot-files (temporary files being
+written). So a clone costs nothing for a large index and an incremental update stays fast.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from archive.crashpoints import crash_point
 from archive.search.index_schema import build_schema
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no locks between processes (documented)
+    fcntl = None  # type: ignore[assignment]
+
 Progress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
-_KEEP_OLD_BUILDS = 1  # the previous build stays for searchers that still hold it open
+_KEEP_OLD_BUILDS = 1  # the newest previous build stays for searchers that still hold it open
+COMPLETE_MARKER = ".complete"
+BUILD_PATTERN = re.compile(r"^build-[0-9T]+-[0-9a-f]+$")
+
+
+def is_build_file(name: str) -> bool:
+    """A file that belongs to the index in a build folder (not a lock, not a temporary file, not our marker)."""
+    return not name.startswith(".") and not name.endswith("WRITELOCK")
 
 
 class IndexMissing(RuntimeError):
@@ -35,16 +70,106 @@ class IndexCheck:
     documents: int = 0
 
 
+# --- locks ------------------------------------------------------------------------------
+
+
+def _lock(path: Path, shared: bool = False, blocking: bool = True) -> int | None:
+    """An flock on ``path`` (created when missing): its descriptor, or None when it is held elsewhere.
+
+    The file may be unlinked by the garbage collector between our open and our flock; the
+    inode is then compared with the path's, and the lock taken again on the new file.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is None:
+            return fd
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the file we locked was removed meanwhile: lock the one there now
+
+
+def _unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file of ``folder`` and the folder itself to disk (power cuts, not only crashes)."""
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            _fsync_path(Path(entry.path))
+    _fsync_path(folder, directory=True)
+
+
+@dataclass
+class Build:
+    """A build this process is writing or has just written, held under its exclusive lock."""
+
+    name: str
+    folder: Path
+    lock_fd: int | None
+    count: int = 0
+
+    def release(self) -> None:
+        _unlock(self.lock_fd)
+        self.lock_fd = None
+
+    def discard(self) -> None:
+        _remove_build(self.folder)
+        self.release()
+
+
+def _remove_build(folder: Path) -> None:
+    """The marker first: a removal cut short leaves an incomplete build, never a damaged 'complete' one."""
+    (folder / COMPLETE_MARKER).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class IndexStore:
     def __init__(self, root: Path):
         self.root = root
         self.pointer = root / "CURRENT"
+
+    # --- names and folders -------------------------------------------------------------
 
     def current_name(self) -> str | None:
         try:
             return self.pointer.read_text(encoding="utf-8").strip() or None
         except FileNotFoundError:
             return None
+
+    def folder(self, name: str) -> Path:
+        return self.root / name
+
+    def is_complete(self, name: str | None) -> bool:
+        """The build was written to the end (its marker is there) and Whoosh can open it."""
+        return bool(name) and (self.folder(name) / COMPLETE_MARKER).exists() \
+            and whoosh_index.exists_in(str(self.folder(name)))
+
+    def has_index(self, name: str) -> bool:
+        """Whoosh can open the build (complete, or made before builds were marked complete)."""
+        return whoosh_index.exists_in(str(self.folder(name)))
+
+    def builds(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and BUILD_PATTERN.match(p.name))
 
     def exists(self) -> bool:
         name = self.current_name()
@@ -56,62 +181,166 @@ class IndexStore:
             raise IndexMissing(f"no search index in {self.root}; run `archive reindex`")
         return name, whoosh_index.open_dir(str(self.root / name))
 
-    def rebuild(self, documents: Iterable[dict[str, Any]], total: int | None = None,
-                procs: int = 1, limitmb: int = 256) -> int:
-        """Write every document into a new build, then swap it in atomically."""
+    # --- writing builds ------------------------------------------------------------------
+
+    def _new_build(self) -> Build:
         self.root.mkdir(parents=True, exist_ok=True)
-        name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        fd = _lock(self.root / f"{name}.lock")  # before the folder exists: the collector never sees it unlocked
         folder = self.root / name
         folder.mkdir()
+        return Build(name, folder, fd)
+
+    def _finish(self, build: Build) -> Build:
+        """Make the build durable, then mark it complete (the marker is the last thing written)."""
+        fsync_tree(build.folder)
+        marker = build.folder / COMPLETE_MARKER
+        marker.write_text(f"{build.count}\n", encoding="utf-8")
+        _fsync_path(marker)
+        _fsync_path(build.folder, directory=True)
+        _fsync_path(self.root, directory=True)
+        return build
+
+    def write_build(self, documents: Iterable[dict[str, Any]], procs: int = 1, limitmb: int = 256) -> Build:
+        """Every document into a new build; the caller names it in the database, then points CURRENT at it."""
+        build = self._new_build()
         try:
-            ix = whoosh_index.create_in(str(folder), build_schema())
+            ix = whoosh_index.create_in(str(build.folder), build_schema())
             writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1) if procs > 1 else \
                 ix.writer(limitmb=limitmb)
-            count = 0
             for doc in documents:
                 writer.add_document(**doc)
-                count += 1
+                build.count += 1
+                if build.count == 1:
+                    crash_point("index-building")
             writer.commit()
             ix.close()
+            return self._finish(build)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            build.discard()
             raise
-        temporary = self.root / f"CURRENT.{uuid.uuid4().hex}"
-        temporary.write_text(name, encoding="utf-8")
-        os.replace(temporary, self.pointer)
-        self._remove_old_builds(keep=name)
-        return count
 
-    def _remove_old_builds(self, keep: str) -> None:
-        builds = sorted((p for p in self.root.glob("build-*") if p.is_dir() and p.name != keep),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in builds[_KEEP_OLD_BUILDS:]:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def replace_people(self, person_ids: Iterable[str], documents: Iterable[dict[str, Any]]) -> int:
-        """Incremental update: delete the people's documents and add their new ones, in one commit."""
-        _, ix = self.open()
-        writer = ix.writer()
+    def write_update(self, base: str, person_ids: Iterable[str], documents: Iterable[dict[str, Any]]) -> Build:
+        """A new build: ``base`` cloned, then the people's documents deleted and their new ones added."""
+        build = self._new_build()
         try:
-            for person_id in person_ids:
-                writer.delete_by_term("person_id", person_id)
-            count = 0
-            for doc in documents:
-                writer.add_document(**doc)
-                count += 1
-            writer.commit()
+            self._clone(self.folder(base), build.folder)
+            crash_point("index-building")
+            ix = whoosh_index.open_dir(str(build.folder))
+            try:
+                writer = ix.writer()
+                try:
+                    for person_id in person_ids:
+                        writer.delete_by_term("person_id", person_id)
+                    for doc in documents:
+                        writer.add_document(**doc)
+                        build.count += 1
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+            finally:
+                ix.close()
+            return self._finish(build)
         except BaseException:
-            writer.cancel()
+            build.discard()
             raise
+
+    @staticmethod
+    def _clone(source: Path, target: Path) -> None:
+        """Hard links of the build's files (never rewritten in place, see above); copies where links fail."""
+        for entry in os.scandir(source):
+            if not entry.is_file(follow_symlinks=False) or not is_build_file(entry.name):
+                continue
+            try:
+                try:
+                    os.link(entry.path, target / entry.name)
+                except FileNotFoundError:
+                    raise
+                except OSError:  # a file system without hard links
+                    shutil.copy2(entry.path, target / entry.name)
+            except FileNotFoundError:  # a cache file a searcher removed meanwhile; Whoosh's files stay
+                continue
+
+    # --- the pointer, locks, garbage -----------------------------------------------------
+
+    @contextmanager
+    def swap_lock(self) -> Iterator[None]:
+        """Held while the database's build name and CURRENT change, and while builds are collected."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = _lock(self.root / "SWAP.lock")
+        try:
+            yield
         finally:
-            ix.close()
-        return count
+            _unlock(fd)
+
+    @contextmanager
+    def shared(self, name: str) -> Iterator[Path]:
+        """A build held against collection (a shared lock) while it is copied, e.g. by a backup."""
+        fd = _lock(self.root / f"{name}.lock", shared=True)
+        try:
+            yield self.folder(name)
+        finally:
+            _unlock(fd)
+
+    def point_to(self, name: str) -> None:
+        """Make CURRENT name ``name``, atomically and durably."""
+        temporary = self.root / f"CURRENT.{uuid.uuid4().hex}"
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(name)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.pointer)
+        _fsync_path(self.root, directory=True)
+
+    def collect_garbage(self, named: Iterable[str | None]) -> list[str]:
+        """Remove the builds nothing names, no one writes or copies, and that are not the newest previous one.
+
+        Call it under ``swap_lock``, with the names that the database and CURRENT give now.
+        """
+        keep = {n for n in named if n} | {self.current_name() or ""}
+        others = [self.folder(n) for n in self.builds() if n not in keep]
+        complete = sorted((p for p in others if (p / COMPLETE_MARKER).exists()),
+                          key=lambda p: (p / COMPLETE_MARKER).stat().st_mtime, reverse=True)
+        keep |= {p.name for p in complete[:_KEEP_OLD_BUILDS]}
+        removed = []
+        for folder in others:
+            if folder.name in keep:
+                continue
+            lock = self.root / f"{folder.name}.lock"
+            fd = _lock(lock, blocking=False)
+            if fd is None:
+                continue  # being written, or copied by a backup
+            try:
+                _remove_build(folder)
+                lock.unlink(missing_ok=True)
+                removed.append(folder.name)
+            finally:
+                _unlock(fd)
+        for lock in self.root.glob("build-*.lock"):  # locks whose build is gone
+            if lock.stem in keep or self.folder(lock.stem).exists():
+                continue
+            fd = _lock(lock, blocking=False)
+            if fd is not None:
+                try:
+                    if not self.folder(lock.stem).exists():
+                        lock.unlink(missing_ok=True)
+                finally:
+                    _unlock(fd)
+        for stray in self.root.glob("CURRENT.*"):  # a pointer written but never renamed (a crash; we hold the lock)
+            stray.unlink(missing_ok=True)
+        return removed
+
+    # --- checks ------------------------------------------------------------------------
 
     def fingerprints(self) -> dict[str, str]:
         """doc_id → fingerprint of every live document in the index."""
         _, ix = self.open()
-        with ix.searcher() as searcher:
-            return {fields["doc_id"]: fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
+        try:
+            with ix.searcher() as searcher:
+                return {fields["doc_id"]: fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
+        finally:
+            ix.close()
 
     def check(self, expected: dict[str, str]) -> IndexCheck:
         """Compare the index with the documents the database implies."""

@@ -15,8 +15,13 @@ from typing import Iterable, Mapping
 FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
 KINDS = ("quote", "person", "relative")
 SORTS = ("relevance", "date", "person")
+# The limits of a search, the same for the pages, the API, the exports and the command line
+# (each refuses with 400 what it cannot read, except the query, which is cut and answered):
+MAX_QUERY_CHARS = 1_000  # a longer query is cut to this length and answered (``query_truncated``)
+MAX_PAGE = 1_000  # a page past the last one is empty; past this one, refused
 MAX_PER_PAGE = 100
-MAX_QUERY_CHARS = 10_000
+MAX_FILTER_VALUES = 20  # values of one facet (they combine with OR)
+MAX_VALUE_CHARS = 200  # one facet value, or the person of ``within``: ids and names are far shorter
 
 
 class BadSearchRequest(ValueError):
@@ -31,18 +36,27 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     within_person: str | None = None
+    # the query was longer than MAX_QUERY_CHARS and was cut (set by __post_init__)
+    query_truncated: bool = field(default=False, init=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
             raise BadSearchRequest(f"unknown sort {self.sort!r}; expected one of: {', '.join(SORTS)}")
         if self.page < 1:
             raise BadSearchRequest("page must be 1 or more")
+        if self.page > MAX_PAGE:
+            raise BadSearchRequest(f"page must be between 1 and {MAX_PAGE}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise BadSearchRequest(f"per_page must be between 1 and {MAX_PER_PAGE}")
-        for name in self.filters:
+        for name, values in self.filters.items():
             if name not in FACETS:
                 raise BadSearchRequest(f"unknown filter {name!r}; expected one of: {', '.join(FACETS)}")
-        object.__setattr__(self, "query", (self.query or "")[:MAX_QUERY_CHARS])
+            check_filter_values(name, list(values))
+        if self.within_person is not None and len(self.within_person) > MAX_VALUE_CHARS:
+            raise BadSearchRequest(f"within must be a person id of at most {MAX_VALUE_CHARS} characters")
+        query = self.query or ""
+        object.__setattr__(self, "query_truncated", len(query) > MAX_QUERY_CHARS)
+        object.__setattr__(self, "query", query[:MAX_QUERY_CHARS])
         object.__setattr__(self, "filters", {k: tuple(v) for k, v in self.filters.items() if v})
 
     def selected(self, facet: str, value: str) -> bool:
@@ -85,16 +99,14 @@ class SearchRequest:
             pairs = list(params)
         query, sort, page, per_page, within = "", "relevance", 1, 20, None
         filters: dict[str, list[str]] = {}
-        for key, value in pairs:
+        given: dict[str, list[str]] = {}
+        for key, value in pairs:  # unknown parameters are ignored
             if key == "q":
                 query = value
             elif key == "sort":
                 sort = value
             elif key in ("page", "per_page"):
-                try:
-                    number = int(value)
-                except ValueError:
-                    raise BadSearchRequest(f"{key} must be a whole number, got {value!r}") from None
+                number = whole_number(key, value)
                 if key == "page":
                     page = number
                 else:
@@ -102,10 +114,35 @@ class SearchRequest:
             elif key == "within":
                 within = value or None
             elif key in FACETS:
+                given.setdefault(key, []).append(value)
                 if value and value not in filters.setdefault(key, []):
                     filters[key].append(value)
+        for key, values in given.items():  # counted as given, repeated values too
+            check_filter_values(key, values)
         return cls(query=query, filters={k: tuple(v) for k, v in filters.items()}, sort=sort,
                    page=page, per_page=per_page, within_person=within)
+
+
+def whole_number(name: str, value: str, low: int | None = None, high: int | None = None) -> int:
+    """A page number or size from a URL (ASCII digits, at most 12); BadSearchRequest when it is
+    not one, or is outside ``low..high``."""
+    text = value.strip()
+    if not (text.isascii() and (text.isdigit() or (text[:1] in "+-" and text[1:].isdigit()))) or len(text) > 12:
+        raise BadSearchRequest(f"{name} must be a whole number, got {value[:40]!r}")
+    number = int(text)
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise BadSearchRequest(f"{name} must be between {low} and {high}" if high is not None
+                               else f"{name} must be {low} or more")
+    return number
+
+
+def check_filter_values(name: str, values: list[str]) -> None:
+    """At most MAX_FILTER_VALUES values of one facet, each at most MAX_VALUE_CHARS long."""
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadSearchRequest(f"at most {MAX_FILTER_VALUES} values of {name} may be given, got {len(values)}")
+    for value in values:
+        if len(value) > MAX_VALUE_CHARS:
+            raise BadSearchRequest(f"a value of {name} may be at most {MAX_VALUE_CHARS} characters long")
 
 
 @dataclass

@@ -23,7 +23,8 @@ from archive.exports.access import with_access
 from archive.exports.context import ExportContext
 from archive.exports.quote_fields import quote_document
 from archive.result_sets import ResultSet, iter_quotes, load_quotes
-from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, BadSearchRequest, Hit, SearchRequest, SearchResult
+from archive.search.request import (FACETS, KINDS, MAX_PAGE, MAX_PER_PAGE, BadSearchRequest, Hit, SearchRequest,
+                                     SearchResult, whole_number)
 from archive.timecodes import format_timecode
 from webapp import current_archive, current_viewer
 from webapp.api_spec import openapi_document
@@ -56,7 +57,11 @@ def problem(status: int, detail: str, headers: Iterable[tuple[str, str]] = ()) -
 @bp.errorhandler(HTTPException)
 def _http_problem(error: HTTPException) -> Response:
     allow = [(k, v) for k, v in error.get_headers() if k.lower() == "allow"]
-    return problem(error.code or 500, error.description or error.name, allow)
+    status = error.code or 500
+    if status >= 500:  # the standard text only: an exception's own may hold a path or a query
+        current_app.logger.error("HTTP %s in the API: %s", status, error.description)
+        return problem(status, InternalServerError.description)
+    return problem(status, error.description or error.name, allow)
 
 
 @bp.errorhandler(Exception)
@@ -89,12 +94,9 @@ def _whole_number(name: str, default: int, low: int, high: int | None = None) ->
     if raw is None:
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        raise BadRequest(f"{name} must be between {low} and {high}" if high else f"{name} must be {low} or more")
-    return value
+        return whole_number(name, raw, low, high)
+    except BadSearchRequest as error:
+        raise BadRequest(str(error)) from None
 
 
 def _url(endpoint: str, params: Iterable[tuple[str, str]] = (), **values: Any) -> str:
@@ -265,6 +267,8 @@ def openapi() -> Response:
 def people() -> Response:
     stance = request.args.get("stance") or None
     page = _whole_number("page", 1, 1)
+    if page > MAX_PAGE:
+        raise BadRequest(f"page must be between 1 and {MAX_PAGE}")
     per_page = _whole_number("per_page", 20, 1, MAX_PER_PAGE)
     try:
         cards = catalogue.people(current_archive().engine, current_viewer(), stance)
@@ -326,7 +330,7 @@ def quotes() -> Response:
     records = load_quotes(archive, [hit.id for hit in result.hits if hit.kind == "quote"], current_viewer())
     return _json({
         "total": result.total, "page": search.page, "per_page": search.per_page, "pages": result.pages,
-        "corrected_query": result.corrected_query,
+        "query_truncated": search.query_truncated, "corrected_query": result.corrected_query,
         "items": _quote_items(records),
         "links": _page_links("api.quotes", _search_params(search, drop_kind=True), search.page, result.pages,
                              search.per_page),
@@ -338,7 +342,8 @@ def search() -> Response:
     search_request = _search_request()
     result = current_archive().search(search_request, current_viewer())
     return _json({
-        "query": search_request.query, "sort": search_request.sort,
+        "query": search_request.query, "query_truncated": search_request.query_truncated,
+        "sort": search_request.sort,
         "total": result.total, "page": search_request.page, "per_page": search_request.per_page,
         "pages": result.pages,
         "hits": [_hit(hit) for hit in result.hits],

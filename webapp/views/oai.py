@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from archive import oai_pmh
 from webapp import current_archive, current_viewer
@@ -15,5 +15,6 @@ def endpoint() -> Response:
     # GET arguments in the query string, POST arguments form-encoded in the body (never both mixed).
     params = request.form.items(multi=True) if request.method == "POST" else request.args.items(multi=True)
     status, body = oai_pmh.handle(current_archive(), list(params), base_url=request.url_root,
-                                  viewer=current_viewer(), endpoint=request.base_url)
+                                  viewer=current_viewer(), endpoint=request.base_url,
+                                  page_size=current_app.config.get("OAI_PAGE_SIZE", oai_pmh.PAGE_SIZE))
     return Response(body, status=status, content_type="text/xml; charset=utf-8")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from archive import catalogue
-from archive.search.request import BadSearchRequest, SearchRequest
+from archive.search.request import MAX_QUERY_CHARS, BadSearchRequest, SearchRequest
 from webapp import current_archive, current_viewer
 from webapp.i18n import label, language_name
 
@@ -73,5 +73,5 @@ def search() -> str:
     return render_template(
         "search.html", result=result, search=search_request, search_url=search_url, facet_label=facet_label,
         facet_titles=_facet_titles(), kinds=kinds, hit_url=hit_url, markup=Markup,
-        within_name=names["person"].get(search_request.within_person or "", ""),
+        within_name=names["person"].get(search_request.within_person or "", ""), max_query_chars=MAX_QUERY_CHARS,
     )

@@ -1,0 +1,325 @@
+"""Backing up and restoring an archive: its SQLite database and its search index, as one pair.
+
+``backup`` may run while the site serves and imports run. It copies the database with
+SQLite's online backup API (a consistent snapshot, whatever writes go on), reads from the
+copy the index build the database names (``archive/index_state.py``), and copies that
+build: a named build is never written again, and a shared lock keeps the garbage collector
+off it while it is copied. Both happen under the index's ``SWAP.lock``, so the build cannot
+be collected between the snapshot and the lock. A backup folder::
+
+    archive.sqlite3      the database (rollback-journal mode: one self-contained file)
+    index/CURRENT        the build's name
+    index/build-…/       the build
+    manifest.json        written last: format, time, app version, build, counts, SHA-256 of every file
+
+``restore`` verifies a backup (manifest, checksums, ``PRAGMA integrity_check``, the build the
+database names is there and opens with the documented number of documents), then puts it
+in place: the build is copied beside the home's builds, the database is written beside
+the home's database and renamed over it (after the old one's write-ahead log is
+checkpointed and removed, so that it cannot be replayed into the new file), and CURRENT is
+pointed at the build. A crash during a restore leaves the old database or the new one;
+with the new one, opening the archive points CURRENT at its build.
+
+Stop the site (and any import) before a restore: a process that has the old database open
+keeps reading the old file, and its next write would go to a log that no longer belongs to
+the database. The restore does not detect such processes.
+
+Only SQLite databases: another ``DATABASE_URL`` is refused with a clear message (back up
+such a database with its own tools, then run ``archive reindex``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url
+from whoosh import index as whoosh_index
+
+from archive.search.index_store import COMPLETE_MARKER, IndexCheck, IndexStore, fsync_tree, is_build_file
+from archive.settings import Settings
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE_FILE = "archive.sqlite3"
+INDEX_FOLDER = "index"
+_COUNTED = {"people": "person", "quotes": "quote", "relatives": "relative", "sources": "source"}
+
+
+class BackupError(RuntimeError):
+    """A backup or a restore that cannot be done; the message says why."""
+
+
+@dataclass
+class RestoreResult:
+    manifest: dict[str, Any]
+    check: IndexCheck
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The database file of a SQLite URL; any other database is refused."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        raise BackupError(f"archive backup and restore handle SQLite database files only, not {url.render_as_string()}; "
+                          "back that database up with its own tools, and rebuild the index with `archive reindex`")
+    return Path(url.database).resolve()
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+def backup(archive: Any, dest: Path) -> dict[str, Any]:
+    """Copy ``archive`` (an ``archive.home.Archive``) into the new or empty folder ``dest``; return the manifest."""
+    started = time.monotonic()
+    database = sqlite_path(archive.settings.database_url)
+    if not database.exists():
+        raise BackupError(f"there is no archive database at {database}")
+    dest = Path(dest)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise BackupError(f"{dest} exists and is not an empty folder; give a new folder for the backup")
+    created = not dest.exists()
+    dest.mkdir(parents=True, exist_ok=True)
+    store: IndexStore = archive.index.store
+    try:
+        with ExitStack() as held:
+            with store.swap_lock():  # no build changes name or is collected while we snapshot
+                _online_copy(database, dest / DATABASE_FILE)
+                build = _named_build(dest / DATABASE_FILE)
+                if not build or not store.is_complete(build):
+                    raise BackupError(f"the database in {archive.settings.home} names no complete index build "
+                                      f"({build or 'none'}); run `archive reindex`, then back up again")
+                held.enter_context(store.shared(build))
+            index = dest / INDEX_FOLDER
+            _copy_build(store.folder(build), index / build)
+            (index / "CURRENT").write_text(build, encoding="utf-8")
+        manifest = {
+            "format": FORMAT,
+            "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "app_version": _app_version(),
+            "build": build,
+            "counts": {**_counts(dest / DATABASE_FILE), "documents": _documents(index / build)},
+            "files": {},
+        }
+        manifest["files"] = {path: _sha256(dest / path) for path in _files(dest)}
+        fsync_tree(index / build)
+        _write_durably(dest / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    except BaseException:
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        else:
+            for child in dest.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
+    manifest["seconds"] = round(time.monotonic() - started, 3)
+    return manifest
+
+
+def _online_copy(database: Path, target: Path) -> None:
+    """SQLite's backup API in one step: a consistent snapshot while others read and write."""
+    with closing(sqlite3.connect(database, timeout=10)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise BackupError(f"the database {database} fails SQLite's quick_check; it is not backed up")
+
+
+def _named_build(database: Path) -> str | None:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        try:
+            row = conn.execute("SELECT build FROM index_state WHERE id = 1").fetchone()
+        except sqlite3.DatabaseError:
+            return None
+    return row[0] if row else None
+
+
+def _counts(database: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        return {name: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for name, table in _COUNTED.items()}
+
+
+def _documents(folder: Path) -> int:
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        return ix.doc_count()
+    finally:
+        ix.close()
+
+
+def _copy_build(source: Path, target: Path) -> None:
+    """The index's files and the completeness marker; a cache file a searcher removes meanwhile is skipped
+    (Whoosh's own files never change in a named build, and the copy is opened afterwards to be sure)."""
+    target.mkdir(parents=True)
+    for entry in os.scandir(source):
+        if entry.is_file(follow_symlinks=False) and (is_build_file(entry.name) or entry.name == COMPLETE_MARKER):
+            try:
+                shutil.copy2(entry.path, target / entry.name)
+            except FileNotFoundError:
+                continue
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_durably(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+    fsync_tree(path.parent)
+
+
+def _app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("red-soul-archive")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
+        return "unknown"
+
+
+# --- restore -----------------------------------------------------------------------------
+
+
+def verify(src: Path) -> dict[str, Any]:
+    """The manifest of the backup in ``src`` once every check passed; BackupError says which failed."""
+    src = Path(src)
+    try:
+        manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BackupError(f"{src} is not a complete backup: it has no {MANIFEST}") from None
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"the manifest of {src} cannot be read ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{src}/{MANIFEST} is not a manifest of backup format {FORMAT}")
+    files, build = manifest.get("files") or {}, manifest.get("build")
+    for required in (DATABASE_FILE, f"{INDEX_FOLDER}/CURRENT"):
+        if required not in files:
+            raise BackupError(f"the manifest of {src} does not list {required}")
+    for name, digest in files.items():
+        path = src / name
+        if not path.is_file():
+            raise BackupError(f"the backup {src} is incomplete: {name} is missing")
+        if _sha256(path) != digest:
+            raise BackupError(f"the backup {src} is damaged: {name} does not match its checksum")
+    database = src / DATABASE_FILE
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+            result = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"the database of {src} cannot be read ({exc})") from None
+    if result != [("ok",)]:
+        lines = [line for row in result for line in str(row[0]).splitlines() if not line.startswith("***")]
+        raise BackupError(f"the database of {src} fails SQLite's integrity_check: {'; '.join(lines[:3])}"
+                          + (f" and {len(lines) - 3} more" if len(lines) > 3 else ""))
+    if _named_build(database) != build:
+        raise BackupError(f"the database of {src} names the index build {_named_build(database)}, "
+                          f"the manifest {build}")
+    folder = src / INDEX_FOLDER / str(build)
+    if not whoosh_index.exists_in(str(folder)):
+        raise BackupError(f"the backup {src} lacks the index build {build}")
+    try:
+        documents = _documents(folder)
+    except Exception as exc:  # a damaged index fails in many ways
+        raise BackupError(f"the index build of {src} cannot be opened ({type(exc).__name__}: {exc})") from None
+    if documents != manifest.get("counts", {}).get("documents"):
+        raise BackupError(f"the index build of {src} holds {documents} documents, the manifest says "
+                          f"{manifest.get('counts', {}).get('documents')}")
+    return manifest
+
+
+def restore(src: Path, settings: Settings, replace: bool = False) -> RestoreResult:
+    """Verify the backup in ``src`` and make it the archive of ``settings`` (see the module's notes)."""
+    from archive.home import Archive
+
+    database = sqlite_path(settings.database_url)
+    manifest = verify(src)
+    src = Path(src)
+    build = manifest["build"]
+    if _holds_an_archive(database) and not replace:
+        raise BackupError(f"{database} already holds an archive; restoring replaces it: add --replace")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    store = IndexStore(settings.index_dir)
+    store.root.mkdir(parents=True, exist_ok=True)
+    with store.shared(build):  # keeps the collector off the build until the database names it
+        _place_build(src / INDEX_FOLDER / build, store, build, manifest)
+        beside = database.with_name(f"{database.name}.restoring-{uuid.uuid4().hex[:8]}")
+        try:
+            shutil.copyfile(src / DATABASE_FILE, beside)
+            with open(beside, "rb+") as f:
+                os.fsync(f.fileno())
+            with store.swap_lock():
+                _retire(database)
+                os.replace(beside, database)
+                fsync_tree(database.parent)
+                store.point_to(build)
+        finally:
+            beside.unlink(missing_ok=True)
+    archive = Archive.open(settings.home, settings.database_url)  # recovery: collects the old builds
+    try:
+        return RestoreResult(manifest, archive.check_index())
+    finally:
+        archive.close()
+
+
+def _holds_an_archive(database: Path) -> bool:
+    if not database.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+            return bool(conn.execute("SELECT count(*) FROM collection").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return True  # something is there that we cannot read: not ours to overwrite silently
+
+
+def _place_build(source: Path, store: IndexStore, build: str, manifest: dict[str, Any]) -> None:
+    """The backup's build in the home's index folder (kept when the same build is already there intact)."""
+    target = store.folder(build)
+    prefix = f"{INDEX_FOLDER}/{build}/"
+    expected = {name[len(prefix):]: digest for name, digest in manifest["files"].items() if name.startswith(prefix)}
+    if target.is_dir() and all((target / n).is_file() and _sha256(target / n) == d for n, d in expected.items()):
+        return
+    temporary = store.root / f"restoring-{uuid.uuid4().hex[:8]}"
+    try:
+        shutil.copytree(source, temporary)
+        fsync_tree(temporary)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(temporary, target)
+        fsync_tree(store.root)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _retire(database: Path) -> None:
+    """Fold the old database's write-ahead log into it and remove the log, so it is never replayed into the new file."""
+    if database.exists():
+        with closing(sqlite3.connect(database, timeout=10)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)

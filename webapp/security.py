@@ -1,0 +1,80 @@
+"""HTTP hardening: security headers on every response, and ids checked before any lookup.
+
+Every response (pages, the API, OAI-PMH, downloads, static files, error pages) carries:
+
+* ``Content-Security-Policy``: scripts, styles and everything else only from this site, and
+  no inline script or style at all (the templates have none: the stance chart's bar widths are
+  classes of ``site.css``); no plugins, no ``<base>``, forms only to this site, no framing;
+* ``X-Frame-Options: DENY`` (``frame-ancestors`` for browsers without CSP 2);
+* ``X-Content-Type-Options: nosniff``: a CSV or a JSON quote is never sniffed into a page;
+* ``Referrer-Policy: same-origin``: a search (its query is in the URL) is not sent to other sites;
+* ``Cross-Origin-Opener-Policy: same-origin`` and a ``Permissions-Policy`` that turns off the
+  powerful features the site never uses.
+
+A request body is at most ``MAX_CONTENT_LENGTH`` (64 KB unless configured): the site takes no
+uploads. A view may set a header itself (it is then left as it is). The ``Server`` header is the WSGI
+server's: ``archive serve`` names waitress's ``ident`` without a version.
+
+Path ids: a URL's ``…_id`` part (``/people/<person_id>``, ``/themes/<theme_id>``, their
+exports) must be a slug, as every id of the collection format is (``archive.collection_format``),
+before any view looks it up; anything else (``..%2F..%2Fetc%2Fpasswd``, a NUL, a backslash) is
+a 404 like an unknown id. No view joins a string from a request to a file-system path: the
+only files served are Flask's static files (``safe_join``), and a source's text is never served.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, abort, request
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "midi",
+    "accelerometer", "gyroscope", "magnetometer", "display-capture", "publickey-credentials-get",
+))
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+}
+
+# archive.collection_format.SLUG_PATTERN, matched whole (``$`` would also accept a final newline)
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID_CHARS = 200
+MAX_REQUEST_BYTES = 64 * 1024  # a request body larger than this is a 413
+
+
+def is_slug(value: str) -> bool:
+    return len(value) <= MAX_ID_CHARS and _SLUG.fullmatch(value) is not None
+
+
+def init_app(app: Flask) -> None:
+    # the site takes no uploads: a login form or an OAI-PMH request is a few hundred bytes
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
+        app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+    @app.before_request
+    def _ids_are_slugs() -> None:
+        for name, value in (request.view_args or {}).items():
+            if name.endswith("_id") and isinstance(value, str) and not is_slug(value):
+                abort(404)  # as an unknown id: nothing about the string reaches a lookup
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.pop("X-Powered-By", None)
+        return response
