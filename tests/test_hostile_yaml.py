@@ -40,8 +40,10 @@ except InvalidCollection as error:
     problems = [[p.file, p.line, p.field, p.message] for p in error.problems]
 finally:
     archive.close()
-print(json.dumps({"problems": problems,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM is this process's own peak: ru_maxrss would carry over the peak of the pytest process
+# that forked it (Linux keeps it across exec)
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"problems": problems, "peak_mb": peak_kb / 1024}))
 """
 
 
