@@ -8,11 +8,13 @@ what is wrong, what is expected``.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel, ValidationError
 
@@ -96,15 +98,35 @@ def _validate(doc: YamlDocument, model: type[BaseModel], problems: list[Problem]
 # --- cross-file checks -----------------------------------------------------------------
 
 
-def _walk(obj: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    """Every pydantic object in a tree, with its path."""
+_WALKED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_with_models(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model that may hold pydantic objects (a ``str`` or ``list[str]`` field cannot)."""
+    names = _WALKED_FIELDS.get(model)
+    if names is None:
+        names = tuple(name for name, info in model.model_fields.items()
+                      if info.annotation is Any or _model_in(info.annotation) is not None)
+        _WALKED_FIELDS[model] = names
+    return names
+
+
+def _unknown_sources(obj: Any, path: tuple[Any, ...], source_ids: set[str],
+                     found: list[tuple[tuple[Any, ...], str]]) -> None:
+    """Every pydantic object in a tree (depth first, fields in order) whose ``source`` is not
+    among ``source_ids``, with its path; only fields that can hold a model are descended."""
     if isinstance(obj, BaseModel):
-        yield path, obj
-        for name in type(obj).model_fields:
-            yield from _walk(getattr(obj, name), path + (name,))
+        value = getattr(obj, "source", None)
+        if isinstance(value, str) and value not in source_ids:
+            found.append((path, value))
+        for name in _fields_with_models(type(obj)):
+            child = getattr(obj, name)
+            if child is not None:
+                _unknown_sources(child, path + (name,), source_ids, found)
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
-            yield from _walk(item, path + (i,))
+            if isinstance(item, (BaseModel, list)):
+                _unknown_sources(item, path + (i,), source_ids, found)
 
 
 _SPACE = re.compile(r"\s+")
@@ -130,13 +152,13 @@ class _CrossChecker:
                 path, f"{value!r} is not in the {kind} of vocabulary.yaml; expected one of: {', '.join(terms)}"))
 
     def sources(self, doc: YamlDocument, root: BaseModel) -> None:
-        for path, obj in _walk(root):
-            value = getattr(obj, "source", None)
-            if isinstance(value, str) and value not in self.source_ids:
-                self.problems.append(doc.problem(
-                    path + ("source",),
-                    f"source {value!r} does not exist; expected a source id of collection.yaml: "
-                    f"{', '.join(sorted(self.source_ids))}"))
+        unknown: list[tuple[tuple[Any, ...], str]] = []
+        _unknown_sources(root, (), self.source_ids, unknown)
+        for path, value in unknown:
+            self.problems.append(doc.problem(
+                path + ("source",),
+                f"source {value!r} does not exist; expected a source id of collection.yaml: "
+                f"{', '.join(sorted(self.source_ids))}"))
 
     def person(self, doc: YamlDocument, person: fmt.Person, expected_id: str) -> None:
         if person.id != expected_id:
@@ -241,11 +263,127 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
                     "save it as UTF-8")
 
 
-def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None) -> Collection:
+# --- people files, parsed here or by worker processes ------------------------------------
+
+PARALLEL_FILES = 64  # from this many people files on, worker processes parse them
+PARALLEL_WORKERS = 2
+_CHUNK_FILES = 8
+
+
+@dataclass
+class _PersonResult:
+    """One people file read: ``problems`` of reading and validating it, ``checks`` of the
+    cross-checks against the collection (None when they were not run)."""
+
+    doc: YamlDocument | None
+    person: fmt.Person | None
+    problems: list[Problem]
+    checks: list[Problem] | None = None
+
+
+def _check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
+                  checker: "_CrossChecker | None") -> _PersonResult:
+    if problems or doc is None:
+        return _PersonResult(None, None, problems)
+    person = _validate(doc, fmt.Person, problems)
+    result = _PersonResult(doc, person, problems)
+    if person is not None and checker is not None:
+        checks: list[Problem] = []
+        checker.problems = checks
+        try:
+            checker.person(doc, person, path.stem)
+        finally:
+            checker.problems = []
+        result.checks = checks
+    return result
+
+
+def _parse_people(paths: list[tuple[Path, str]], limits: YamlLimits) -> list[tuple[YamlDocument, list[Problem]]]:
+    """The YAML of some people files, parsed (in a worker process: the results are pickled, so
+    a document whose lines are not known yet is sent without its text: the file is read again
+    should a message need a line)."""
+    loaded = []
+    for path, display in paths:
+        doc, problems = load_yaml_file(path, display, limits)
+        if doc.pending is not None:
+            doc.pending = (path, doc.pending[1])
+        loaded.append((doc, problems))
+    return loaded
+
+
+def _spare_cores() -> bool:
+    """Whether worker processes would help: no other thread here (forking a process that runs
+    threads, a web server, is not safe) and a core left idle by the machine's other work (on
+    a busy machine they only add the cost of sending the data back)."""
+    if threading.active_count() != 1:
+        return False
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return cores >= 2 and cores - load >= 1
+
+
+def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker | None",
+                 progress: Progress | None, workers: int | None) -> list[_PersonResult]:
+    """Every people file read, validated and cross-checked (when ``checker`` is given), in order.
+
+    From ``PARALLEL_FILES`` files on, ``PARALLEL_WORKERS`` processes parse the YAML (the
+    larger part of the work) while this one validates what they send back, in the files'
+    order: the results are those of reading the files here. Should the processes not start
+    (no ``fork``, no semaphores in a sandbox), the files are read here.
+    """
+    displays = [(path, _display_path(path)) for path in paths]
+    if workers is None:
+        workers = PARALLEL_WORKERS if len(paths) >= PARALLEL_FILES and _spare_cores() else 1
+    count = workers
+    ticks = iter(progress(paths)) if progress else None
+    results: list[_PersonResult] = []
+    if count > 1 and len(paths) > 1:
+        chunks = [displays[i:i + _CHUNK_FILES] for i in range(0, len(displays), _CHUNK_FILES)]
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+        except (OSError, ImportError, NotImplementedError, ValueError):
+            pool = None
+        if pool is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                with pool:
+                    parsed = pool.map(_parse_people, chunks, [limits] * len(chunks))
+                    for chunk, loaded in zip(chunks, parsed):
+                        for (path, _), (doc, problems) in zip(chunk, loaded):
+                            if ticks is not None:
+                                next(ticks, None)
+                            results.append(_check_person(path, doc, problems, checker))
+                return results
+            except (BrokenProcessPool, OSError):  # the workers could not run: read the files here
+                results = []
+                ticks = iter(progress(paths)) if progress else None
+    for path, display in displays:
+        if ticks is not None:
+            next(ticks, None)
+        if not path.is_file():
+            results.append(_PersonResult(None, None, [Problem(display, 1, "(file)", "missing file")]))
+            continue
+        doc, problems = load_yaml_file(path, display, limits)
+        results.append(_check_person(path, doc, problems, checker))
+    return results
+
+
+def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None,
+                    workers: int | None = None) -> Collection:
     """Validate a collection folder; raise InvalidCollection with every problem found.
 
     ``progress`` may wrap the list of people files (a progress bar on a terminal); ``limits``
     bound what one file may hold (``YamlLimits``: 20 MB per file unless ``ARCHIVE_YAML_MAX_MB``).
+    ``workers`` is the number of processes reading people files (default: 2 from
+    ``PARALLEL_FILES`` files on, else 1).
     """
     root = Path(root)
     limits = limits or YamlLimits.from_environment()
@@ -267,55 +405,64 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
     collection_file = _validate(collection_doc, fmt.CollectionFile, problems) if collection_doc else None
     vocabulary_file = _validate(vocabulary_doc, fmt.VocabularyFile, problems) if vocabulary_doc else None
 
-    people_docs: list[tuple[Path, YamlDocument, fmt.Person | None]] = []
-    people_paths = sorted((root / PEOPLE_DIR).glob("*.y*ml"))
-    for path in progress(people_paths) if progress else people_paths:
-        doc = load(path)
-        if doc is not None:
-            people_docs.append((path, doc, _validate(doc, fmt.Person, problems)))
-
+    # the collection's own checks, reported after those of the people files
+    collection_problems: list[Problem] = []
     source_texts: dict[str, str] = {}
     if collection_file and collection_doc:
         seen: dict[str, int] = {}
         for i, source in enumerate(collection_file.sources):
             if source.id in seen:
-                problems.append(collection_doc.problem(("sources", i, "id"), f"duplicate source id {source.id!r}"))
+                collection_problems.append(collection_doc.problem(("sources", i, "id"),
+                                                                  f"duplicate source id {source.id!r}"))
             seen[source.id] = i
             if source.text_file:
                 text, wrong = _source_text(root, source.text_file, limits)
                 if wrong:
-                    problems.append(collection_doc.problem(("sources", i, "text_file"), wrong))
+                    collection_problems.append(collection_doc.problem(("sources", i, "text_file"), wrong))
                 else:
                     source_texts[source.id] = text
     if vocabulary_file and vocabulary_doc:
         for kind, term_id in missing_required(vocabulary_file):
-            problems.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))
+            collection_problems.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))
         for kind in ("stances", "themes", "relations", "fates", "roles"):
             seen_terms: set[str] = set()
             for i, term in enumerate(getattr(vocabulary_file, kind)):
                 if term.id in seen_terms:
-                    problems.append(vocabulary_doc.problem((kind, i, "id"), f"duplicate {kind} id {term.id!r}"))
+                    collection_problems.append(vocabulary_doc.problem((kind, i, "id"),
+                                                                      f"duplicate {kind} id {term.id!r}"))
                 seen_terms.add(term.id)
 
-    people = [p for _, _, p in people_docs if p is not None]
+    checker: _CrossChecker | None = None
     if collection_file and vocabulary_file and collection_doc:
         vocabulary = Vocabulary.from_file(vocabulary_file)
         source_ids = {s.id for s in collection_file.sources}
-        checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, problems)
+        checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
+
+    people_paths = sorted((root / PEOPLE_DIR).glob("*.y*ml"))
+    people_results = _read_people(people_paths, limits, checker, progress, workers)
+    for result in people_results:
+        problems.extend(result.problems)
+    problems.extend(collection_problems)
+
+    people = [r.person for r in people_results if r.person is not None]
+    if checker is not None and collection_doc is not None and collection_file is not None:
+        checker.problems = problems
         checker.sources(collection_doc, collection_file)
         person_files: dict[str, str] = {}
         quote_files: dict[str, str] = {}
-        for path, doc, person in people_docs:
-            if person is None:
+        for result in people_results:
+            person, doc = result.person, result.doc
+            if person is None or doc is None:
                 continue
-            checker.person(doc, person, path.stem)
+            problems.extend(result.checks or [])
             if person.id in person_files:
-                problems.append(doc.problem(("id",), f"duplicate person id {person.id!r} (also in {person_files[person.id]})"))
+                problems.append(doc.problem(("id",), f"duplicate person id {person.id!r} "
+                                                        f"(also in {person_files[person.id]})"))
             person_files[person.id] = doc.file
             for q, quote in enumerate(person.quotes):
                 if quote.id in quote_files:
                     problems.append(doc.problem(("quotes", q, "id"),
-                                                f"duplicate quote id {quote.id!r} (also in {quote_files[quote.id]})"))
+                                                   f"duplicate quote id {quote.id!r} (also in {quote_files[quote.id]})"))
                 quote_files[quote.id] = doc.file
 
     if problems:

@@ -42,9 +42,59 @@ from yaml.reader import ReaderError
 from archive.problems import Problem
 
 try:
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# the first characters some implicit resolver (bool, int, float, null, timestamp, merge, value) looks at
+_RESOLVED_FIRST = frozenset(_BaseLoader.yaml_implicit_resolvers)
+class _Everything(frozenset):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY_CHARACTER = _Everything()
+_RESOLVED_CACHE: dict[str, str] = {}  # short plain scalars -> their tag ("no", "1937", "source", ...)
+_RESOLVED_CACHE_SIZE = 50_000
+
+
+def _discard(*_args: Any) -> None:
+    return None
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with the same tags resolved faster.
+
+    PyYAML's resolver is Python code called for every node (most of the composing time on a
+    large file): here a plain scalar whose first character no implicit resolver looks at is a
+    string at once, the verdict on short plain scalars is remembered, and the path-resolver
+    bookkeeping (no path resolver is registered on the safe loader) is skipped.
+    """
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        if not self.yaml_path_resolvers:  # descend/ascend only feed path resolvers
+            self.descend_resolver = _discard
+            self.ascend_resolver = _discard
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            if not implicit[0] or value[:1] not in _RESOLVED_FIRST:
+                if None in self.yaml_implicit_resolvers or self.yaml_path_resolvers:  # pragma: no cover
+                    return super().resolve(kind, value, implicit)
+                return _STR
+            tag = _RESOLVED_CACHE.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 64 and len(_RESOLVED_CACHE) < _RESOLVED_CACHE_SIZE:
+                    _RESOLVED_CACHE[value] = tag
+            return tag
+        if self.yaml_path_resolvers:  # pragma: no cover
+            return super().resolve(kind, value, implicit)
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 Path_ = tuple[Any, ...]
 
@@ -88,18 +138,36 @@ class YamlLimits:
 
 @dataclass
 class YamlDocument:
-    """The data of one YAML file and the line of each path in it."""
+    """The data of one YAML file and the line of each path in it.
+
+    A file read on the fast path (``load_yaml_text``) does not know its lines yet: they are
+    found, by reading the text again on the line-tracking path, the first time one is asked for.
+    """
 
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    # the text (or the file, read again) and limits to find the lines with, until they are found
+    pending: tuple["str | Path", "YamlLimits"] | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, path: Path_) -> int:
         """The line of the deepest known node on ``path`` (1-based)."""
+        if self.pending is not None:
+            self._find_lines()
         path = tuple(path)
         while path and path not in self.lines:
             path = path[:-1]
         return self.lines.get(path, 1)
+
+    def _find_lines(self) -> None:
+        assert self.pending is not None
+        text, limits = self.pending
+        self.pending = None
+        if isinstance(text, Path):  # sent by a worker process without its text: read it again
+            text = text.read_bytes().decode("utf-8")
+            text = text[1:] if text.startswith("\ufeff") else text
+        slow, _ = _load_tracking_lines(text, self.file, limits)
+        self.lines = slow.lines
 
     def problem(self, path: Path_, message: str) -> Problem:
         return Problem(self.file, self.line_of(path), format_path(path), message)
@@ -313,13 +381,146 @@ def _depth_problem(text: str, file: str, limits: YamlLimits) -> Problem | None:
         loader.dispose()
 
 
+class _NotPlain(Exception):
+    """The fast path meets something it leaves to the line-tracking path."""
+
+
+_NO_KEY = object()
+
+
+def _plain_data(text: str, limits: YamlLimits) -> Any:
+    """The data of a plain file, built straight from the parser's events (no nodes, no lines).
+
+    Only what needs no judgement is built here: mappings with distinct string keys, sequences
+    and scalars of the standard types, within ``max_depth`` and ``max_scalar_chars``. Anything
+    else (an anchor, an alias, a merge key, an explicit tag, a key that is not a string, a
+    duplicate key, a value the type cannot hold, a syntax error, a second document) raises
+    ``_NotPlain``, and the caller reads the file again on the line-tracking path, which gives
+    the same data or the precise problem, and applies the alias budget.
+    """
+    loader = _Loader(text)
+    try:
+        get_event = loader.get_event
+        resolve = loader.resolve
+        resolved, resolved_first = _RESOLVED_CACHE, _RESOLVED_FIRST
+        if None in loader.yaml_implicit_resolvers or loader.yaml_path_resolvers:  # pragma: no cover
+            resolved_first = _EVERY_CHARACTER
+        max_depth = limits.max_depth
+        max_scalar = limits.max_scalar_chars
+        scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end, document_start = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentStartEvent
+        stream_end, document_end, stream_start = yaml.StreamEndEvent, yaml.DocumentEndEvent, yaml.StreamStartEvent
+        scalar_node = yaml.ScalarNode
+        containers: list[Any] = []  # the open collections, innermost last
+        keys: list[Any] = []  # for each open mapping, the key waiting for its value (or _NO_KEY)
+        root: Any = None
+        documents = 0
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar_event:
+                if event.anchor is not None or event.tag is not None:
+                    raise _NotPlain
+                value = event.value
+                if len(value) > max_scalar:
+                    raise _NotPlain
+                # the resolver's verdict, inlined: most values are text no implicit resolver looks at
+                if not event.implicit[0] or value[:1] not in resolved_first:
+                    tag = _STR_TAG
+                else:
+                    tag = resolved.get(value) or resolve(scalar_node, value, event.implicit)
+                if tag != _STR_TAG:
+                    if tag == _MERGE_TAG or tag == _VALUE_TAG:
+                        raise _NotPlain
+                    try:
+                        value = loader.construct_object(
+                            scalar_node(tag, value, event.start_mark, event.end_mark, event.style), deep=True)
+                    except (ValueError, OverflowError):
+                        raise _NotPlain from None
+                if not containers:
+                    root = value
+                    continue
+                parent = containers[-1]
+                if parent.__class__ is list:
+                    parent.append(value)
+                    continue
+                key = keys[-1]
+                if key is _NO_KEY:
+                    if tag != _STR_TAG or value in parent:
+                        raise _NotPlain
+                    keys[-1] = value
+                else:
+                    parent[key] = value
+                    keys[-1] = _NO_KEY
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag is not None or len(containers) >= max_depth:
+                    raise _NotPlain
+                value = {} if kind is mapping_start else []
+                if containers:
+                    parent = containers[-1]
+                    if parent.__class__ is list:
+                        parent.append(value)
+                    else:
+                        key = keys[-1]
+                        if key is _NO_KEY:  # a collection as a key
+                            raise _NotPlain
+                        parent[key] = value
+                        keys[-1] = _NO_KEY
+                else:
+                    root = value
+                containers.append(value)
+                if kind is mapping_start:
+                    keys.append(_NO_KEY)
+            elif kind is mapping_end:
+                containers.pop()
+                keys.pop()
+            elif kind is sequence_end:
+                containers.pop()
+            elif kind is document_start:
+                documents += 1
+                if documents > 1:
+                    raise _NotPlain
+            elif kind is stream_end:
+                return root
+            elif kind is document_end or kind is stream_start:
+                continue
+            else:  # an alias
+                raise _NotPlain
+    except _NotPlain:
+        raise
+    except Exception:  # a syntax or reader error: the line-tracking path reports it
+        raise _NotPlain from None
+    finally:
+        loader.dispose()
+
+
 def load_yaml_text(text: str, file: str, limits: YamlLimits | None = None) -> tuple[YamlDocument, list[Problem]]:
-    """Parse one YAML document; syntax errors and limits come back as problems, not exceptions."""
+    """Parse one YAML document; syntax errors and limits come back as problems, not exceptions.
+
+    A plain file (no anchors, aliases, merge keys, tags, duplicate or non-string keys, nothing
+    past the limits: see ``_plain_data``) is built straight from the parser's events, and its
+    lines are found only if a message needs one; any other file is read on the
+    line-tracking path, which reports the problems with their lines.
+    """
     limits = limits or YamlLimits()
+    if _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
+        deep = _depth_problem(text, file, limits)
+        if deep:
+            return YamlDocument(file, None), [deep]
+    try:
+        data = _plain_data(text, limits)
+    except _NotPlain:
+        return _load_tracking_lines(text, file, limits, measured=True)
+    return YamlDocument(file, data, pending=(text, limits)), []
+
+
+def _load_tracking_lines(text: str, file: str, limits: YamlLimits,
+                         measured: bool = False) -> tuple[YamlDocument, list[Problem]]:
+    """The line-tracking path: compose the node tree, then build the data and the line of every path."""
     doc = YamlDocument(file, None)
     problems: list[Problem] = []
     try:
-        if _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
+        if not measured and _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
             deep = _depth_problem(text, file, limits)
             if deep:
                 return doc, [deep]
