@@ -188,4 +188,6 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        """The pages one may browse: every page of the total, up to ``MAX_PAGE`` (a larger result
+        is narrowed with facets or taken whole as an export; the total stays exact)."""
+        return min(MAX_PAGE, max(1, -(-self.total // self.request.per_page)))
