@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from archive import models
+from archive import models, read_cache
 from archive.collection_format import FateTerm, Term, ThemeTerm
+from archive.read_cache import visibility_key
 from archive.stats import Stats, collect_stats
 from archive.timecodes import format_timecode
 from archive.visibility import Viewer, may_read_field, quote_clause, visible_clause
@@ -110,6 +111,15 @@ def _sources(conn: Session) -> dict[str, SourceInfo]:
     }
 
 
+def sources_by_id(engine: Engine) -> dict[str, SourceInfo]:
+    """Every source by id, in the collection's order (once per data version; read-only)."""
+    def compute() -> dict[str, SourceInfo]:
+        with Session(engine) as conn:
+            return _sources(conn)
+
+    return read_cache.cached(engine, "sources", None, compute)
+
+
 def _cite(sources: dict[str, SourceInfo], source: str | None, locator: str | None = None) -> Cite | None:
     if not source:
         return None
@@ -157,21 +167,25 @@ class QuoteView:
 
 def _quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo], *where: Any) -> list[QuoteView]:
     """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
+    # plain rows, not ORM instances: building a SQLModel instance costs ~5 times a row's reading
     rows = conn.execute(
-        select(Q, P.name, P.is_group, P.visibility).join(P, Q.person_id == P.id)
+        select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
+               P.visibility.label("person_visibility")).join(P, Q.person_id == P.id)
         .where(quote_clause(viewer, Q, P), *where).order_by(P.position, Q.position)
     ).all()
     if not rows:
         return []
-    ids = [row[0].id for row in rows]
+    ids = [row.id for row in rows]
     texts: dict[str, list[QuoteTextView]] = defaultdict(list)
-    for t in conn.execute(select(QT).where(QT.quote_id.in_(ids))).scalars():
+    for t in conn.execute(select(QT.quote_id, QT.lang, QT.text, QT.is_original, QT.is_published)
+                          .where(QT.quote_id.in_(ids))):
         texts[t.quote_id].append(QuoteTextView(t.lang, t.text, t.is_original, t.is_published))
     themes: dict[str, list[str]] = defaultdict(list)
-    for th in conn.execute(select(QTh).where(QTh.quote_id.in_(ids)).order_by(QTh.position)).scalars():
+    for th in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids)).order_by(QTh.position)):
         themes[th.quote_id].append(th.theme)
     result = []
-    for quote, name, is_group, person_visibility in rows:
+    for quote in rows:
+        name, is_group, person_visibility = quote.person_name, quote.person_is_group, quote.person_visibility
         # the original first, then the other languages in a fixed order
         ordered = sorted(texts[quote.id], key=lambda t: (not t.is_original, t.lang))
         result.append(QuoteView(
@@ -212,24 +226,29 @@ def _card(person: models.Person, quote_count: int = 0) -> PersonCard:
     )
 
 
-def _quote_counts(conn: Session, viewer: Viewer) -> dict[str, int]:
+def _quote_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
+    """Visible quotes per person id (an aggregate over every quote: once per data version and viewer)."""
     from sqlalchemy import func
 
-    return dict(conn.execute(
-        select(Q.person_id, func.count()).join(P, Q.person_id == P.id)
-        .where(quote_clause(viewer, Q, P)).group_by(Q.person_id)
-    ).all())
+    def compute() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(conn.execute(
+                select(Q.person_id, func.count()).join(P, Q.person_id == P.id)
+                .where(quote_clause(viewer, Q, P)).group_by(Q.person_id)
+            ).all())
+
+    return read_cache.cached(engine, "quote_counts", visibility_key(viewer), compute)
 
 
 def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[PersonCard]:
     """The people this viewer may see, in collection order, optionally of one stance."""
+    if stance is not None and stance not in vocabulary(engine).stances:
+        raise UnknownTerm(f"unknown stance {stance!r}")
+    counts = _quote_counts(engine, viewer)
     with Session(engine) as conn:
-        if stance is not None and stance not in load_vocabulary(conn).stances:
-            raise UnknownTerm(f"unknown stance {stance!r}")
         query = select(P).where(visible_clause(viewer, P)).order_by(P.position)
         if stance is not None:
             query = query.where(P.stance == stance)
-        counts = _quote_counts(conn, viewer)
         return [_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
 
 
@@ -326,25 +345,23 @@ def _date_key(start: Any, position: int) -> tuple[Any, ...]:
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
     """Everything the person page shows; ``NotFound`` when absent or not visible."""
+    terms = vocabulary(engine)
+    repression = terms.repression_fates()
+    sources = sources_by_id(engine)
     with Session(engine) as conn:
         record = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).scalar_one_or_none()
         if record is None:
             raise NotFound(person_id)
-        vocabulary = load_vocabulary(conn)
-        repression = vocabulary.repression_fates()
-        sources = _sources(conn)
         quotes = _quotes(conn, viewer, sources, Q.person_id == person_id)
         by_id = {q.id: q for q in quotes}
 
         relatives: list[RelativeView] = []
         fates: list[FateView] = []
+        R, F = models.Relative, models.FateEvent
         relative_rows = conn.execute(
-            select(models.Relative).where(models.Relative.person_id == person_id).order_by(models.Relative.position)
-        ).scalars().all()
-        events_by_relative: dict[str, list[models.FateEvent]] = defaultdict(list)
-        for event in conn.execute(
-            select(models.FateEvent).where(models.FateEvent.person_id == person_id).order_by(models.FateEvent.position)
-        ).scalars():
+            select(R.__table__).where(R.person_id == person_id).order_by(R.position)).all()
+        events_by_relative: dict[str, list[Any]] = defaultdict(list)
+        for event in conn.execute(select(F.__table__).where(F.person_id == person_id).order_by(F.position)):
             events_by_relative[event.relative_id].append(event)
         for r in relative_rows:
             views = [
@@ -365,8 +382,8 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         fates.sort(key=lambda f: f.sort_key)
 
         timeline_rows = conn.execute(
-            select(models.TimelineEvent).where(models.TimelineEvent.person_id == person_id)
-        ).scalars().all()
+            select(models.TimelineEvent.__table__).where(models.TimelineEvent.person_id == person_id)
+        ).all()
         timeline_rows = sorted(timeline_rows, key=lambda e: _date_key(e.date_start, e.position))
         events = [
             TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
@@ -381,13 +398,13 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
                 cite=_cite(sources, i.source, i.locator),
             )
             for i in conn.execute(
-                select(models.Interview).where(models.Interview.person_id == person_id)
+                select(models.Interview.__table__).where(models.Interview.person_id == person_id)
                 .order_by(models.Interview.position)
-            ).scalars()
+            )
         ]
 
     grouped: dict[str | None, list[QuoteView]] = {}
-    theme_order = list(vocabulary.themes)
+    theme_order = list(terms.themes)
     for quote in quotes:
         for theme in quote.themes or [None]:
             grouped.setdefault(theme, []).append(quote)
@@ -476,8 +493,12 @@ class HomePage:
 
 
 def collection_info(engine: Engine) -> CollectionInfo | None:
-    with Session(engine) as conn:
-        return _collection_info(conn, _sources(conn))
+    """The collection's record (once per data version; read-only)."""
+    def compute() -> CollectionInfo | None:
+        with Session(engine) as conn:
+            return _collection_info(conn, sources_by_id(engine))
+
+    return read_cache.cached(engine, "collection_info", None, compute)
 
 
 def _collection_info(conn: Session, sources: dict[str, SourceInfo]) -> CollectionInfo | None:
@@ -497,23 +518,30 @@ def _collection_info(conn: Session, sources: dict[str, SourceInfo]) -> Collectio
 
 
 def home(engine: Engine, viewer: Viewer) -> HomePage:
-    stats = collect_stats(engine, viewer)
-    with Session(engine) as conn:
-        sources = _sources(conn)
-        vocabulary = load_vocabulary(conn)
-        info = _collection_info(conn, sources)
-    return HomePage(
-        collection=info,
-        sources=list(sources.values()),
-        stats=stats,
-        people_by_stance=[(s, stats.people_by_stance.get(s, 0)) for s in vocabulary.stance_order()],
-        themes=[(t, stats.quotes_by_theme.get(t, 0)) for t in vocabulary.themes],
-    )
+    """The home page (once per data version, role and day: the counts are aggregates over the
+    whole collection; ``archive/read_cache.py``; read-only)."""
+    def compute() -> HomePage:
+        stats = collect_stats(engine, viewer)
+        sources = sources_by_id(engine)
+        terms = vocabulary(engine)
+        return HomePage(
+            collection=collection_info(engine),
+            sources=list(sources.values()),
+            stats=stats,
+            people_by_stance=[(s, stats.people_by_stance.get(s, 0)) for s in terms.stance_order()],
+            themes=[(t, stats.quotes_by_theme.get(t, 0)) for t in terms.themes],
+        )
+
+    return read_cache.cached(engine, "home", visibility_key(viewer), compute)
 
 
 def vocabulary(engine: Engine) -> Vocabulary:
-    with Session(engine) as conn:
-        return load_vocabulary(conn)
+    """The vocabulary as imported (once per data version; read-only)."""
+    def compute() -> Vocabulary:
+        with Session(engine) as conn:
+            return load_vocabulary(conn)
+
+    return read_cache.cached(engine, "vocabulary", None, compute)
 
 
 # --- themes and perspectives ------------------------------------------------------------------
@@ -529,14 +557,14 @@ class ThemePage:
 
 
 def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
+    term = vocabulary(engine).themes.get(theme_id)
+    if term is None:
+        raise NotFound(theme_id)
+    sources = sources_by_id(engine)
+    counts = _quote_counts(engine, viewer)
     with Session(engine) as conn:
-        term = load_vocabulary(conn).themes.get(theme_id)
-        if term is None:
-            raise NotFound(theme_id)
-        sources = _sources(conn)
         quotes = _quotes(conn, viewer, sources, Q.id.in_(select(QTh.quote_id).where(QTh.theme == theme_id)))
         person_ids = {q.person_id for q in quotes}
-        counts = _quote_counts(conn, viewer)
         cards = [
             _card(p, counts.get(p.id, 0))
             for p in conn.execute(
@@ -591,9 +619,9 @@ ADMIRING_STANCES = ("admirer", "ambivalent")
 
 
 def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
+    repression = vocabulary(engine).repression_fates()
+    sources = sources_by_id(engine)
     with Session(engine) as conn:
-        repression = load_vocabulary(conn).repression_fates()
-        sources = _sources(conn)
         F, R = models.FateEvent, models.Relative
         rows = conn.execute(
             select(P, R, F).join(R, F.relative_id == R.id).join(P, F.person_id == P.id)
@@ -648,10 +676,16 @@ class SourceWithCitations:
 
 
 def sources_page(engine: Engine, viewer: Viewer, lang: str = "en") -> list[SourceWithCitations]:
-    """Every source with every visible record that cites it."""
+    """Every source with every visible record that cites it (reads every person: once per data
+    version, role, day and language; read-only)."""
+    return read_cache.cached(engine, "sources_page", (visibility_key(viewer), lang),
+                             lambda: _sources_page(engine, viewer, lang))
+
+
+def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithCitations]:
+    sources = sources_by_id(engine)
+    info = collection_info(engine)
     with Session(engine) as conn:
-        sources = _sources(conn)
-        info = _collection_info(conn, sources)
         visible_people = conn.execute(
             select(P.id).where(visible_clause(viewer, P)).order_by(P.position)
         ).scalars().all()
@@ -696,8 +730,12 @@ def sources_page(engine: Engine, viewer: Viewer, lang: str = "en") -> list[Sourc
 
 
 def display_names(engine: Engine, viewer: Viewer) -> dict[str, dict[str, str]]:
-    """Names to show for ids in facets: people the viewer may see, and source titles."""
-    with Session(engine) as conn:
-        people = {row.id: row.name for row in conn.execute(select(P.id, P.name).where(visible_clause(viewer, P)))}
-        sources = {row.id: row.title for row in conn.execute(select(models.Source.id, models.Source.title))}
-    return {"person": people, "source": sources}
+    """Names to show for ids in facets: people the viewer may see, and source titles (once per
+    data version, role and day: every person's name; read-only)."""
+    def compute() -> dict[str, dict[str, str]]:
+        with engine.connect() as conn:
+            people = {pid: name for pid, name in conn.execute(select(P.id, P.name).where(visible_clause(viewer, P)))}
+            sources = {sid: title for sid, title in conn.execute(select(models.Source.id, models.Source.title))}
+        return {"person": people, "source": sources}
+
+    return read_cache.cached(engine, "display_names", visibility_key(viewer), compute)

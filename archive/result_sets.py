@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from archive import models
 from archive.search.request import SearchRequest
-from archive.visibility import Viewer, quote_clause
+from archive.visibility import Viewer, is_visible, quote_clause
 
 if TYPE_CHECKING:
     from archive.home import Archive
@@ -128,12 +128,17 @@ def iter_quotes(archive: "Archive", result_set: ResultSet, viewer: Viewer, batch
 
 def _load(archive: "Archive", ids: list[str], viewer: Viewer) -> list[QuoteRecord]:
     with archive.engine.connect() as conn:
-        rows = conn.execute(
+        # the visibility rule is applied to the rows here, not in SQL: with ``quote_clause`` in the
+        # WHERE, SQLite (no statistics) reads every quote through the visibility index instead of
+        # looking the ids up (40 ms per batch at 100k quotes, against well under 1 ms)
+        rows = [row for row in conn.execute(
             select(Q, P.name, P.is_group, P.pseudonym, P.stance.label("person_stance"),
+                   P.visibility.label("person_visibility"), P.embargo_until.label("person_embargo_until"),
                    S.title, S.author, S.publisher, S.date.label("source_date"), S.url)
             .join(P, Q.person_id == P.id).join(S, Q.source == S.id)
-            .where(Q.id.in_(ids), quote_clause(viewer, Q, P))
-        ).mappings().all()
+            .where(Q.id.in_(ids))
+        ).mappings() if is_visible(viewer, row["visibility"], row["embargo_until"])
+            and is_visible(viewer, row["person_visibility"], row["person_embargo_until"])]
         texts: dict[str, dict[str, str]] = {}
         for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids))):
             texts.setdefault(row.quote_id, {})[row.lang] = row.text

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archive import models
+from archive import models, read_cache
 from archive.visibility import Viewer, quote_clause, visible_clause
 
 
@@ -24,7 +24,13 @@ class Stats:
 
 
 def collect_stats(engine: Engine, viewer: Viewer) -> Stats:
-    """Counts over what ``viewer`` may see."""
+    """Counts over what ``viewer`` may see (computed once per data version, role and day:
+    ``archive/read_cache.py``; treat the answer as read-only)."""
+    return read_cache.cached(engine, "stats", read_cache.visibility_key(viewer),
+                             lambda: _collect_stats(engine, viewer))
+
+
+def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
     P, Q, QT, R, F = models.Person, models.Quote, models.QuoteTheme, models.Relative, models.FateEvent
     person_ok = visible_clause(viewer, P)
     quote_ok = quote_clause(viewer, Q, P)

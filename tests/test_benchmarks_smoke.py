@@ -57,3 +57,22 @@ def test_load_benchmark_smoke(tmp_path: Path) -> None:
     assert result["summary"]["total"]["errors"] == 0, result["failures"]
     assert result["background_import"]["rounds"], "no background import ran"
     assert result["background_import"]["failed"] == 0, result["background_import"]["rounds"]
+
+
+def test_page_costs_smoke(tmp_path: Path) -> None:
+    """CPU per kind of page, cold and warm, on a tiny SYNTHETIC home."""
+    from archive.home import Archive
+
+    collection = tmp_path / "collection"
+    assert _run("generate_synthetic.py", "--smoke", "--out", str(collection), cwd=tmp_path).returncode == 0
+    archive = Archive.open(tmp_path / "home")
+    try:
+        archive.import_collection(collection)
+    finally:
+        archive.close()
+    done = _run("page_costs.py", "--home", str(tmp_path / "home"), "--collection", str(collection), "--people", "3",
+                "--searches", "3", "--homes", "1", "--repeat", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for heading in ("CPU ms per request", "| home", "| person", "| search", "| export search csv",
+                    "| export person csv", "cold p50", "warm p95"):
+        assert heading in done.stdout, heading

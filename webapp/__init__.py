@@ -43,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     secret_key.configure_secret_key(app, overrides)  # no usable key outside debug/testing stops the start
 
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
+    _one_data_version_per_request(app)
 
     from webapp import i18n, security
     from webapp.views import api, errors, exports, home, oai, people, search, sources, themes
@@ -57,6 +58,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth_views.init_app(app)
 
     return app
+
+
+def _one_data_version_per_request(app: Flask) -> None:
+    """Cached answers (archive/read_cache.py) read the database's data version once per request."""
+    from archive import read_cache
+
+    @app.before_request
+    def _pin_data_version() -> None:
+        g._read_cache_token = read_cache.begin_request()
+
+    @app.teardown_request
+    def _unpin_data_version(_error: BaseException | None) -> None:
+        token = g.pop("_read_cache_token", None)
+        if token is not None:
+            try:
+                read_cache.end_request(token)
+            except ValueError:  # ended in another context than it began: nothing is pinned there
+                pass
 
 
 def current_archive() -> Archive:

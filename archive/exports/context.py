@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sqlalchemy import select
 
-from archive import models
+from archive import models, read_cache
 from archive.result_sets import QuoteRecord, ResultSet
 from archive.visibility import ANONYMOUS, Viewer
 
@@ -77,6 +77,16 @@ def ordered_languages(found: Iterable[str]) -> tuple[str, ...]:
 def build_context(archive: "Archive", result_set: ResultSet, viewer: Viewer, base_url: str,
                   source_texts: Path | None = None) -> ExportContext:
     """A context read from the archive: the collection's title and its languages and stances."""
+    collection, languages, stances = read_cache.cached(archive.engine, "export_context", None,
+                                                       lambda: _collection_facts(archive))
+    return ExportContext(
+        base_url=base_url, result_set=result_set, viewer=viewer, archive=archive, collection=collection,
+        languages=languages, stances=stances, source_texts=source_texts,
+    )
+
+
+def _collection_facts(archive: "Archive") -> tuple[CollectionSummary | None, tuple[str, ...], tuple[str, ...]]:
+    # every quote text's language is a scan of the texts: once per data version (archive/read_cache.py)
     with archive.engine.connect() as conn:
         row = conn.execute(select(models.CollectionRecord.id, models.CollectionRecord.title,
                                   models.CollectionRecord.title_native, models.CollectionRecord.rights)).first()
@@ -84,8 +94,5 @@ def build_context(archive: "Archive", result_set: ResultSet, viewer: Viewer, bas
         stances = conn.scalars(
             select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "stances")
             .order_by(models.VocabularyTerm.position)).all()
-    return ExportContext(
-        base_url=base_url, result_set=result_set, viewer=viewer, archive=archive,
-        collection=CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None,
-        languages=ordered_languages(languages), stances=tuple(stances), source_texts=source_texts,
-    )
+    return (CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None,
+            ordered_languages(languages), tuple(stances))

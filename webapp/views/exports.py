@@ -49,7 +49,7 @@ CITATION_FILES = {  # citation format -> (file name suffix, media type)
 CITATION_DOWNLOADS = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
 SUBTITLE_MEDIA = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
-RENDERED_LIMIT = 2048  # APA and Chicago texts kept (a few hundred bytes each)
+RENDERED_LIMIT = 8192  # APA and Chicago texts kept (a few hundred bytes each): every person of a 100k collection
 _RENDERED: dict[tuple[str, str], str] = {}
 _RENDERED_LOCK = threading.Lock()
 
@@ -273,14 +273,26 @@ def _data_downloads(kind: str, endpoint: str, **ids: str) -> list[Download]:
             for name, fmt in FORMATS.items() if kind in fmt.scopes]
 
 
-def _subtitle_groups(person_id: str) -> list[DownloadGroup]:
-    """WebVTT and SRT per recording, in the original language and in each translation."""
+def _subtitle_groups(person_id: str, quotes: list[catalogue.QuoteView] | None = None) -> list[DownloadGroup]:
+    """WebVTT and SRT per recording, in the original language and in each translation.
+
+    ``quotes``: the person's visible quotes as their page already read them (the same query
+    and order as ``subtitles.recordings``), so the page does not read them twice more."""
     archive, viewer = current_archive(), current_viewer()
-    found = subtitles.recordings(archive, person_id, viewer)
-    translations: dict[str, set[str]] = {r: set() for r in found}
-    for quote in iter_quotes(archive, ResultSet.person(person_id), viewer):
-        if quote.recording in translations and quote.timecode_in is not None:
-            translations[quote.recording].update(lang for lang in quote.texts if lang != quote.original_language)
+    translations: dict[str, set[str]] = {}
+    if quotes is None:
+        found = subtitles.recordings(archive, person_id, viewer)
+        translations = {r: set() for r in found}
+        for record in iter_quotes(archive, ResultSet.person(person_id), viewer):
+            if record.recording in translations and record.timecode_in is not None:
+                translations[record.recording].update(lang for lang in record.texts
+                                                      if lang != record.original_language)
+    else:
+        for quote in quotes:
+            if quote.recording and quote.timecode_in is not None:
+                translations.setdefault(quote.recording, set()).update(
+                    t.lang for t in quote.texts if t.lang != quote.original_language)
+        found = list(translations)
     groups, original = [], _("original language")
     for recording in found:
         downloads = []
@@ -297,9 +309,10 @@ def _subtitle_groups(person_id: str) -> list[DownloadGroup]:
 
 
 @bp.app_template_global()
-def page_downloads(kind: str, record_id: str | None = None,
-                   search: SearchRequest | None = None) -> list[DownloadGroup]:
-    """The export menu of a page: ``search`` (with its request), ``person``, ``theme`` or ``collection``."""
+def page_downloads(kind: str, record_id: str | None = None, search: SearchRequest | None = None,
+                   quotes: list[catalogue.QuoteView] | None = None) -> list[DownloadGroup]:
+    """The export menu of a page: ``search`` (with its request), ``person`` (with the quotes its
+    page shows, when it has them), ``theme`` or ``collection``."""
     if kind == "search":
         params = [(k, v) for k, v in (search or SearchRequest()).to_params() if k not in ("page", "per_page")]
         return [DownloadGroup(_data_downloads("search", "exports.search_export"), params)]
@@ -310,7 +323,7 @@ def page_downloads(kind: str, record_id: str | None = None,
     person_id = record_id or ""
     records = _data_downloads("person", "exports.person_export", person_id=person_id)
     records.append(Download(url_for("exports.person_ohms", person_id=person_id), *_described("ohms")))
-    return [DownloadGroup(records), *_subtitle_groups(person_id)]
+    return [DownloadGroup(records), *_subtitle_groups(person_id, quotes)]
 
 
 @bp.app_template_global()
