@@ -71,6 +71,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
+from run_info import code_version  # noqa: E402
 
 LOCUSTFILE = HERE / "locustfile.py"
 KINDS = ("home", "person", "search", "export search csv", "export person csv")
@@ -140,24 +141,6 @@ def _archive_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "import sys; from archive.cli import main; sys.exit(main())"]
-
-
-def _code_version() -> str:
-    try:
-        import archive
-    except ImportError:
-        return "archive not importable"
-    folder = Path(archive.__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(folder), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = "", ""
-    if not commit:
-        return f"{folder} (not a git checkout)"
-    return f"{folder} at commit {commit}" + (" with uncommitted changes" if dirty else "")
 
 
 def _free_ports(count: int) -> list[int]:
@@ -823,7 +806,7 @@ def main(argv: list[str] | None = None) -> int:
             "synthetic": collection_counts(home)["synthetic"],
             "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                        "code": _code_version()},
+                        "code": code_version()},
             "collection": {**{k: meta.get(k) for k in ("seed", "relatives", "words")}, **collection_counts(home)},
             "prepared": prepared, "home": str(home), "visible_people": len(people),
             "config": {"processes": processes, "threads": args.threads, "ports": [s.port for s in servers],

@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
+from run_info import code_version  # noqa: E402
 
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
@@ -61,25 +62,6 @@ def _rss_mb() -> dict[str, float]:
     scale = 1 / 1024 if sys.platform != "darwin" else 1 / 1024 / 1024  # Linux: KB, macOS: bytes
     return {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale,
             "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale}
-
-
-def _code_version() -> str:
-    """Which ``archive`` package runs, and its git commit when it is a checkout (read-only git calls)."""
-    try:
-        import archive
-    except ImportError:
-        return "archive not importable"
-    folder = Path(archive.__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(folder), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = "", ""
-    if not commit:
-        return f"{folder} (not a git checkout)"
-    return f"{folder} at commit {commit}" + (" with uncommitted changes" if dirty else "")
 
 
 def _folder_mb(path: Path) -> float:
@@ -200,7 +182,7 @@ def phase_import(config: dict[str, Any]) -> dict[str, Any]:
         "index_seconds": index_seconds, "total_seconds": total,
         "added": {k: len(v) for k, v in report.added.items()},
         "db_mb": _db_mb(db), "index_mb": _folder_mb(_index_folder(home)),
-        "rss_mb": _rss_mb(), "tracemalloc_mb": _tracemalloc_mb(config["tracemalloc"]), "code": _code_version(),
+        "rss_mb": _rss_mb(), "tracemalloc_mb": _tracemalloc_mb(config["tracemalloc"]), "code": code_version(),
     }
 
 
@@ -471,7 +453,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
           f"seed {meta.get('seed')}")
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"{platform.platform()}")
-    print(f"archive code measured: {imported.get('code') or _code_version()}")
+    print(f"archive code measured: {imported.get('code') or code_version()}")
     print()
     print("## Import and index")
     rows = []
