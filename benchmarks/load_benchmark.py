@@ -71,7 +71,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
-from run_info import code_version  # noqa: E402
+from run_info import code_version, table  # noqa: E402
 
 LOCUSTFILE = HERE / "locustfile.py"
 KINDS = ("home", "person", "search", "export search csv", "export person csv")
@@ -96,16 +96,6 @@ def _num(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.{digits}f}"
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
-    return "\n".join(lines)
 
 
 def _seconds(text: str) -> int:
@@ -603,10 +593,10 @@ def report(result: dict[str, Any]) -> None:
     t = summary["total"]
     rows.append(["total", f"{t['requests']:,}", _num(t["rps"]), _num(t["p50_ms"]), _num(t["p95_ms"]),
                  _num(t["p99_ms"]), _num(t["max_ms"]), f"{t['errors']:,}"])
-    print(_table(["kind", "requests", "req/s", "p50", "p95", "p99", "max", "errors"], rows))
+    print(table(["kind", "requests", "req/s", "p50", "p95", "p99", "max", "errors"], rows))
     print()
     print("## Targets (issue 6: 20 concurrent clients, 100k segments)")
-    print(_table(["what", "target", "measured", "met"],
+    print(table(["what", "target", "measured", "met"],
                  [[x["what"], x["target"], _num(x["value"]) + ("" if x["what"] == "errors" else " ms"),
                    "met" if x["met"] else "NOT MET"] for x in result["targets"]]))
     if result["failures"]:
@@ -620,7 +610,7 @@ def report(result: dict[str, Any]) -> None:
         print("## Background import (archive import of an edited copy, round after round)")
         rows = [[str(r["number"]), _num(r["offset_s"]), _num(r["seconds"]), _num(r["cpu_seconds"]),
                  str(r["returncode"]), "yes" if r["during_load"] else "no"] for r in background["rounds"]]
-        print(_table(["round", "started at s", "seconds", "CPU s", "exit", "overlaps the load"], rows))
+        print(table(["round", "started at s", "seconds", "CPU s", "exit", "overlaps the load"], rows))
         print(f"imports completed during the load: {background['completed_during_load']}, failed: "
               f"{background['failed']}; an import was running for {background['busy_share'] * 100:.0f}% of the load"
               + ("; the last one was killed at the end" if background.get("killed") else "")
@@ -629,14 +619,14 @@ def report(result: dict[str, Any]) -> None:
     profile = result.get("profile")
     if profile:
         print(f"## Where the servers' time goes (py-spy, {profile['samples']:,} samples of busy threads at 100/s)")
-        print(_table(["project function (inclusive)", "samples", "share"],
+        print(table(["project function (inclusive)", "samples", "share"],
                      [[name, f"{count:,}", f"{share * 100:.0f}%"] for name, count, share in profile["inclusive"]]))
         print()
-        print(_table(["function (self)", "samples", "share"],
+        print(table(["function (self)", "samples", "share"],
                      [[name, f"{count:,}", f"{share * 100:.0f}%"] for name, count, share in profile["self"]]))
         print()
     print("## Over time (by when requests started; ms)")
-    print(_table(["seconds", "requests", "p95 all", "p95 search", "errors", "background import"],
+    print(table(["seconds", "requests", "p95 all", "p95 search", "errors", "background import"],
                  [[f"{x['from_s']:.0f}–{x['to_s']:.0f}", f"{x['requests']:,}", _num(x["p95_ms"]),
                    _num(x["search_p95_ms"]), f"{x['errors']:,}", x["import"] or "—"] for x in result["timeline"]]))
     print()

@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import load_benchmark as load  # noqa: E402
+from run_info import table  # noqa: E402
 
 KINDS = load.KINDS
 
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{sum(values) / len(values):,.1f}"]
         rows.append(row)
     print(f"CPU ms per request (time.process_time, lowest of {args.repeat}), {args.home}")
-    print(load._table(["kind", "n", "cold p50", "cold p95", "cold mean", "warm p50", "warm p95", "warm mean"], rows))
+    print(table(["kind", "n", "cold p50", "cold p95", "cold mean", "warm p50", "warm p95", "warm mean"], rows))
     if args.json:
         args.json.write_text(json.dumps({"home": str(args.home), "repeat": args.repeat, "paths": paths,
                                          "cpu_ms": figures}, indent=2) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""What a benchmark measured: shared by the benchmark scripts so every report names its code."""
+"""What the benchmark scripts share: the code they measured and the tables they print."""
 
 from __future__ import annotations
 
@@ -23,3 +23,14 @@ def code_version() -> str:
     if not commit:
         return f"{folder} (not a git checkout)"
     return f"{folder} at commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, numbers right-aligned, so a report pastes into a note as it is."""
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
+    return "\n".join(lines)

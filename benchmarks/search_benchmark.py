@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
-from run_info import code_version  # noqa: E402
+from run_info import code_version, table  # noqa: E402
 
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
@@ -419,16 +419,6 @@ def _saved(results: Path | None, name: str, compute: Callable[[], Any], reuse: b
 # --- the report -----------------------------------------------------------------------------
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
-    return "\n".join(lines)
-
-
 def _num(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -481,7 +471,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
                      _num(rss, 0) + (" (+children)" if r["procs"] > 1 else "")])
     rows.append(["SQLite FTS5 build (quote_text, for comparison)", _num(searched["fts_build_seconds"], 2),
                  _rate(segments, searched["fts_build_seconds"]), "—", "—"])
-    print(_table(["step", "seconds", "segments/s", "docs/s", "peak RSS MB"], rows))
+    print(table(["step", "seconds", "segments/s", "docs/s", "peak RSS MB"], rows))
     print()
     print("## Sizes and memory")
     rows = [
@@ -498,7 +488,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     for name, value in (("import", imported.get("tracemalloc_mb")), ("search", searched.get("tracemalloc_mb"))):
         if value is not None:
             rows.append([f"tracemalloc peak, {name}", _num(value, 0) + " MB"])
-    print(_table(["what", "size"], rows))
+    print(table(["what", "size"], rows))
     print()
     n = searched["queries"]
     print(f"## Search latency (top 10, one opened searcher; {n['a']}/{n['b']}/{n['c']} queries; ms)")
@@ -524,7 +514,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
                          _ratio(_percentile(o, 50), _percentile(f, 50)), _ratio(_percentile(o, 95), _percentile(f, 95)),
                          _num(sum(ours["totals"][i] for i in order) / len(order), 0),
                          _num(sum(fts["totals"][i] for i in order) / len(order), 0)])
-    print(_table(["query set", "ours p50", "ours p95", "FTS5 p50", "FTS5 p95", "ratio p50", "ratio p95",
+    print(table(["query set", "ours p50", "ours p95", "FTS5 p50", "FTS5 p95", "ratio p50", "ratio p95",
                   "ours mean hits", "FTS5 mean hits"], rows))
     print()
     print("ratio = ours / FTS5 (below 1× means faster than FTS5). Ours: Archive.search as an anonymous viewer, "
