@@ -51,8 +51,14 @@ class CacheStats:
 class ReadCache:
     """A thread-safe LRU of at most ``max_entries`` values."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES):
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int | None = None,
+                 size: Callable[[Any], int] | None = None):
+        """``max_bytes`` with ``size`` (a value's weight in bytes) also bounds the total weight:
+        the least recently used entries go until the rest fits (the web app's page cache)."""
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._size = size or (lambda value: 0)
+        self._bytes = 0
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._latest: dict[str, Version] = {}  # database -> the data version last read
         self._lock = threading.Lock()
@@ -70,16 +76,30 @@ class ReadCache:
             return True, value
 
     def put(self, key: Hashable, value: Any) -> None:
+        weight = self._size(value)
+        if self.max_bytes is not None and weight > self.max_bytes:
+            return  # would push out everything else
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= self._size(old)
             self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += weight
+            while len(self._entries) > self.max_entries or (
+                    self.max_bytes is not None and self._bytes > self.max_bytes):
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= self._size(dropped)
+
+    @property
+    def bytes(self) -> int:
+        """The total weight held (0 without a ``size``)."""
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._latest.clear()
+            self._bytes = 0
             self.stats = CacheStats()
 
     def seen(self, database: str, version: Version) -> None:
@@ -91,7 +111,7 @@ class ReadCache:
                 return
             self._latest[database] = version
             for key in [k for k in self._entries if k[0] == database and k[1] != version]:  # type: ignore[index]
-                del self._entries[key]
+                self._bytes -= self._size(self._entries.pop(key))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -148,8 +168,8 @@ def visibility_key(viewer: Viewer) -> tuple[Hashable, ...]:
     return (viewer.role,) if viewer.sees_withheld else (viewer.role, viewer.today.isoformat())
 
 
-def cached(engine: Engine, name: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, or its answer for this database at its current data version."""
+def current_version(engine: Engine) -> tuple[str, Version]:
+    """(the database, its data version): read once per request inside ``begin_request``."""
     database = engine.url.render_as_string()
     pinned = _REQUEST_VERSIONS.get()
     version = pinned.get(database) if pinned is not None else None
@@ -157,6 +177,12 @@ def cached(engine: Engine, name: str, key: Hashable, compute: Callable[[], T]) -
         version = data_version(engine)
         if pinned is not None:
             pinned[database] = version
+    return database, version
+
+
+def cached(engine: Engine, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or its answer for this database at its current data version."""
+    database, version = current_version(engine)
     if version == (None, None):
         return compute()
     _CACHE.seen(database, version)

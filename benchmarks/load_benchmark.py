@@ -17,7 +17,9 @@ What it does, in order:
 3. the background import (on by default): ``archive import`` of an edited copy of the
    collection, again and again until the load ends; each round changes one quote of a few
    people and restores the previous round's people, so every import writes the database and
-   updates the index while the site serves;
+   updates the index while the site serves. It runs at ``nice 10`` (``--import-nice``), as a
+   deployment would run an archivist's import next to its site; ``--import-nice 0`` gives it
+   the servers' priority;
 4. the load: ``locust --headless`` (``benchmarks/locustfile.py``, FastHttpUser) with
    ``--users`` concurrent users for ``--duration``, no think time by default (each user sends
    its next request as soon as the previous one is answered, like wrk's connections; ``--wait
@@ -27,7 +29,9 @@ What it does, in order:
    a search and a CSV export of one person;
 5. the report: per kind of request, requests, requests/s, p50/p95/p99/max ms and errors (any
    answer but a 2xx is an error), the totals, the targets met or not, the background imports,
-   the CPU time each part used and the load averages; ``--json PATH`` writes it all.
+   the CPU time each part used and the load averages; ``--json PATH`` writes it all. The
+   servers' page cache (``webapp/page_cache.py``) answers repeated pages between two imports:
+   the report says which share of each kind it answered; ``--page-cache-mb 0`` turns it off.
 
 Percentiles are exact (from every request's time, which the locustfile writes), measured by
 locust on the client side: they include queueing in waitress. Nothing is asserted about them.
@@ -98,6 +102,11 @@ def _num(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _share(kind: dict[str, Any]) -> str:
+    """The share of a kind's requests the servers' page cache answered (webapp/page_cache.py)."""
+    return f"{100 * kind.get('cache_hits', 0) / kind['requests']:.0f}%" if kind["requests"] else "—"
+
+
 def _seconds(text: str) -> int:
     """'60s', '2m', '1h30m' or '90' → seconds."""
     text = text.strip().lower()
@@ -149,6 +158,20 @@ def _free_ports(count: int) -> list[int]:
 
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def _lower_priority(nice: int) -> None:
+    """In the child, before ``archive import`` starts: ``nice -n`` that holds against the servers.
+
+    Linux's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) shares the CPU
+    between sessions first, and a process's nice value counts only inside its session: so the
+    import gets a session of its own, and that session the nice value."""
+    os.setsid()
+    try:
+        Path("/proc/self/autogroup").write_text(str(nice), encoding="ascii")
+    except OSError:  # no autogroup (or not Linux): the plain nice value is what counts
+        pass
+    os.nice(nice)
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -280,9 +303,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start_servers(home: Path, collection: Path | None, count: int, threads: int, logs: Path) -> list[Server]:
+def start_servers(home: Path, collection: Path | None, count: int, threads: int, logs: Path,
+                  page_cache_mb: int | None = None) -> list[Server]:
     env = dict(os.environ)
     env["ARCHIVE_SECRET_KEY"] = secrets.token_hex(32)  # a fresh random key each run (the site may require one)
+    if page_cache_mb is not None:
+        env["ARCHIVE_PAGE_CACHE_MB"] = str(page_cache_mb)  # webapp/page_cache.py; 0 turns it off
     env.pop("ARCHIVE_VIEWER", None)  # the anonymous public site
     servers = []
     for n, port in enumerate(_free_ports(count)):
@@ -418,9 +444,10 @@ class BackgroundImporter(threading.Thread):
     ``people`` people (chosen by r) and restores the people edited in round r-1, so each
     import changes the database and re-indexes about 2 × ``people`` people."""
 
-    def __init__(self, home: Path, original: Path, copy: Path, logs: Path, people: int):
+    def __init__(self, home: Path, original: Path, copy: Path, logs: Path, people: int, nice: int = 0):
         super().__init__(name="background-import", daemon=True)
         self.home, self.original, self.copy, self.logs, self.people = home, original, copy, logs, people
+        self.nice = nice  # the import's CPU priority (``nice -n``): a batch job below the site
         self.rounds: list[ImportRound] = []
         self.stop_requested = threading.Event()
         self.current: subprocess.Popen | None = None
@@ -463,7 +490,8 @@ class BackgroundImporter(threading.Thread):
                 log = self.logs / f"import-{number}.log"
                 started = time.perf_counter()
                 with log.open("w", encoding="utf-8") as out:
-                    self.current = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+                    self.current = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                                    preexec_fn=(lambda: _lower_priority(self.nice)) if self.nice else None)
                     _, status, usage = os.wait4(self.current.pid, 0)  # its CPU time, as well as its end
                     self.current.returncode = os.waitstatus_to_exitcode(status)
                 round_.seconds = time.perf_counter() - started
@@ -516,13 +544,15 @@ def summarize(samples: dict[str, Any]) -> dict[str, Any]:
         everything += times
         total_errors += errors
         kinds[kind] = {"requests": len(rows), "rps": len(rows) / duration, "p50_ms": _percentile(times, 50),
+                       "cache_hits": samples.get("cache_hits", {}).get(kind, 0),
                        "p95_ms": _percentile(times, 95), "p99_ms": _percentile(times, 99),
                        "max_ms": max(times) if times else float("nan"),
                        "mean_ms": sum(times) / len(times) if times else float("nan"), "errors": errors}
     total = {"requests": len(everything), "rps": len(everything) / duration, "p50_ms": _percentile(everything, 50),
              "p95_ms": _percentile(everything, 95), "p99_ms": _percentile(everything, 99),
              "max_ms": max(everything) if everything else float("nan"),
-             "mean_ms": sum(everything) / len(everything) if everything else float("nan"), "errors": total_errors}
+             "mean_ms": sum(everything) / len(everything) if everything else float("nan"), "errors": total_errors,
+             "cache_hits": sum(samples.get("cache_hits", {}).values())}
     return {"duration_s": duration, "kinds": kinds, "total": total}
 
 
@@ -582,18 +612,21 @@ def report(result: dict[str, Any]) -> None:
           f"ports {', '.join(str(p) for p in config['ports'])}; locust {config['users']} users "
           f"(FastHttpUser, think time {config['wait'][0]:g}–{config['wait'][1]:g} s) for {config['duration_s']} s; "
           f"background import: {'on' if config['background_import'] else 'off'}"
-          + (f", started {config['import_lead_s']:.0f} s before the load" if config.get("import_lead_s") else ""))
+          + (f" at nice {config['import_nice']}" if config.get("import_nice") else "")
+          + (f", started {config['import_lead_s']:.0f} s before the load" if config.get("import_lead_s") else "")
+          + "; page cache: " + ("the servers' default" if config.get("page_cache_mb") is None
+                                else "off" if config["page_cache_mb"] == 0 else f"{config['page_cache_mb']} MB"))
     print()
     print(f"## Requests ({label}, {summary['duration_s']:.1f} s of load; ms, measured by the client)")
     rows = []
     for kind in KINDS:
         k = summary["kinds"][kind]
         rows.append([kind, f"{k['requests']:,}", _num(k["rps"]), _num(k["p50_ms"]), _num(k["p95_ms"]),
-                     _num(k["p99_ms"]), _num(k["max_ms"]), f"{k['errors']:,}"])
+                     _num(k["p99_ms"]), _num(k["max_ms"]), f"{k['errors']:,}", _share(k)])
     t = summary["total"]
     rows.append(["total", f"{t['requests']:,}", _num(t["rps"]), _num(t["p50_ms"]), _num(t["p95_ms"]),
-                 _num(t["p99_ms"]), _num(t["max_ms"]), f"{t['errors']:,}"])
-    print(table(["kind", "requests", "req/s", "p50", "p95", "p99", "max", "errors"], rows))
+                 _num(t["p99_ms"]), _num(t["max_ms"]), f"{t['errors']:,}", _share(t)])
+    print(table(["kind", "requests", "req/s", "p50", "p95", "p99", "max", "errors", "from page cache"], rows))
     print()
     print("## Targets (issue 6: 20 concurrent clients, 100k segments)")
     print(table(["what", "target", "measured", "met"],
@@ -674,6 +707,11 @@ def main(argv: list[str] | None = None) -> int:
                              "servers then reload, inside the load)")
     parser.add_argument("--import-grace", type=float, default=600.0,
                         help="seconds to let the running background import finish after the load")
+    parser.add_argument("--import-nice", type=int, default=10,
+                        help="CPU priority of the background import (nice -n; 0: the same as the servers). "
+                             "10, as a deployment runs its imports: a batch job that yields to the site")
+    parser.add_argument("--page-cache-mb", type=int, help="each server's page cache (ARCHIVE_PAGE_CACHE_MB; "
+                        "0 turns it off; default: the server's own)")
     parser.add_argument("--searches", type=int, default=200, help="distinct searches in the deterministic list")
     parser.add_argument("--profile", action="store_true",
                         help="sample the servers with py-spy during the load and report where their time goes")
@@ -711,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
         load_before = _loadavg()
 
         _log(f"starting {processes} × archive serve ({args.threads} threads) …")
-        servers = start_servers(home, collection, processes, args.threads, rundir / "logs")
+        servers = start_servers(home, collection, processes, args.threads, rundir / "logs", args.page_cache_mb)
         wait_ready(servers)
         warm = warm_up(servers, ["/", f"/people/{people[0]}", f"/search?{searches[0]}",
                                  f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"])
@@ -723,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
             assert collection is not None
             _log("starting the background import loop …")
             importer = BackgroundImporter(home, collection, rundir / "import-copy", rundir / "logs",
-                                          args.import_people)
+                                          args.import_people, args.import_nice)
             importer.start()
             if args.import_lead > 0:
                 _log(f"letting the import run {args.import_lead:.0f} s before the load …")
@@ -802,7 +840,9 @@ def main(argv: list[str] | None = None) -> int:
             "config": {"processes": processes, "threads": args.threads, "ports": [s.port for s in servers],
                        "users": args.users, "duration_s": args.duration, "wait": list(args.wait),
                        "weights": WEIGHTS, "searches": len(searches), "background_import": args.background_import,
-                       "import_lead_s": args.import_lead if args.background_import else None},
+                       "import_lead_s": args.import_lead if args.background_import else None,
+                       "import_nice": args.import_nice if args.background_import else None,
+                       "page_cache_mb": args.page_cache_mb},
             "summary": summary, "timeline": slices, "targets": targets(summary), "failures": samples.get("failures", {}),
             "background_import": background, "cpu_seconds": cpu,
             "load_average": {"before": load_before, "load_start": load_start, "load_end": load_end,

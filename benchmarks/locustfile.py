@@ -40,6 +40,7 @@ CONFIG: dict[str, Any] = json.loads(Path(_CONFIG_FILE).read_text(encoding="utf-8
 
 _SAMPLES: dict[str, list[list[float]]] = {kind: [] for kind in KINDS}  # kind -> [start, ms, ok]
 _FAILURES: dict[str, int] = {}
+_CACHE_HITS: dict[str, int] = {}  # kind -> answers the server's page cache gave (X-Archive-Cache: hit)
 _STATE: dict[str, Any] = {}
 _USER_NUMBERS = itertools.count()
 
@@ -75,6 +76,7 @@ def _write_samples(**_: Any) -> None:
     Path(CONFIG["samples"]).write_text(json.dumps({
         "started": _STATE.get("started"), "stopped": _STATE.get("stopped") or time.time(),
         "locust_cpu_seconds": _STATE.get("cpu_seconds"), "samples": _SAMPLES, "failures": _FAILURES,
+        "cache_hits": _CACHE_HITS,
     }), encoding="utf-8")
 
 
@@ -123,6 +125,8 @@ class ArchiveVisitor(FastHttpUser):
             elif not response.content:
                 response.failure("empty body")
             else:
+                if response.headers.get("X-Archive-Cache") == "hit":
+                    _CACHE_HITS[kind] = _CACHE_HITS.get(kind, 0) + 1
                 response.success()
 
     def _path(self, kind: str) -> str:

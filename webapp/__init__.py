@@ -38,6 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("ARCHIVE_VIEWER"):
         app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
+    if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
+        app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)
     viewer_for(app.config["ARCHIVE_VIEWER"])  # an unknown role stops the start, it is never guessed
     secret_key.configure_secret_key(app, overrides)  # no usable key outside debug/testing stops the start
@@ -56,6 +58,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     auth.init_app(app)  # sets g.viewer on each request: a token, a login, else ARCHIVE_VIEWER
     auth_views.init_app(app)
+    from webapp import page_cache
+
+    page_cache.init_app(app)  # last: shared pages answered from memory once the viewer is known
 
     return app
 

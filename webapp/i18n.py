@@ -8,11 +8,12 @@ piece of content with its own ``lang`` so that a Russian quote on an English pag
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from werkzeug.datastructures import MultiDict
 
 from archive import catalogue
@@ -34,7 +35,15 @@ def select_locale() -> str:
 
 
 def interface_language() -> str:
-    return str(get_locale() or "en")
+    """The request's interface language, worked out once per request (a page asks hundreds of
+    times: every label, language name and translated word)."""
+    try:
+        return g._ui_lang  # type: ignore[no-any-return]
+    except AttributeError:
+        pass
+    lang = str(get_locale() or "en")
+    g._ui_lang = lang
+    return lang
 
 
 def switch_url(lang: str) -> str:
@@ -51,6 +60,16 @@ def _encoded(args: MultiDict) -> list[tuple[str, str]]:
     return [(quote(k, safe=""), quote(v, safe="")) for k, values in args.lists() for v in values]
 
 
+def _translations() -> Any:
+    """The request's message catalogue (Flask-Babel's, kept in ``g`` for the request)."""
+    try:
+        return g._ui_translations
+    except AttributeError:
+        pass
+    found = g._ui_translations = get_translations()
+    return found
+
+
 def label(kind: str, term_id: str | None) -> str:
     """A vocabulary label in the interface language (the vocabulary comes from the archive)."""
     if "vocabulary" not in g:
@@ -61,6 +80,15 @@ def label(kind: str, term_id: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    # the same callables Flask-Babel installs, with the catalogue looked up once per request
+    # rather than on each of a page's hundreds of ``_()`` calls
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
     @app.before_request
     def _check_language() -> None:
@@ -109,9 +137,14 @@ def compile_catalogues() -> None:
 
 def language_name(code: str | None) -> str:
     """A language's name in the interface language (Babel's CLDR data): ``ru`` → "Russian" / "русский"."""
-    from babel import Locale
-
     if not code:
         return ""
-    name = Locale.parse(interface_language()).languages.get(code, code)
+    return _language_name(code, interface_language())
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, lang: str) -> str:
+    from babel import Locale
+
+    name = Locale.parse(lang).languages.get(code, code)
     return name[:1].upper() + name[1:]

@@ -36,6 +36,7 @@ from archive.search.request import BadSearchRequest, SearchRequest
 from archive.search.transliteration import matching_key
 from webapp import current_archive, current_viewer
 from webapp.i18n import interface_language, language_name
+from webapp.page_cache import shared
 
 bp = Blueprint("exports", __name__)
 
@@ -54,9 +55,21 @@ _RENDERED: dict[tuple[str, str], str] = {}
 _RENDERED_LOCK = threading.Lock()
 
 
+_PURPOSES: dict[str, dict[str, tuple[str, str]]] = {}  # interface language -> _purposes()
+
+
 def _purposes() -> dict[str, tuple[str, str]]:
     """What each download is, and is for, in the visitor's language. A format registered later
-    without an entry here still shows, under its registry title."""
+    without an entry here still shows, under its registry title. Translated once per language
+    (a person page lists a dozen downloads)."""
+    lang = interface_language()
+    found = _PURPOSES.get(lang)
+    if found is None:
+        found = _PURPOSES[lang] = _translated_purposes()
+    return found
+
+
+def _translated_purposes() -> dict[str, tuple[str, str]]:
     return {
         "csv": (_("CSV spreadsheet"), _("one row per quote, for Excel, LibreOffice or Google Sheets")),
         "jsonl": (_("JSON Lines"), _("one JSON object per quote and line, for scripts")),
@@ -227,6 +240,7 @@ def _formatted(data: citations.CitationData, fmt: str) -> str:
 
 
 @bp.get("/cite/<target>")
+@shared
 def cite_page(target: str) -> str:
     try:
         found = _read_citations(target, ("apa", "chicago"))

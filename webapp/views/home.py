@@ -6,11 +6,13 @@ from flask import Blueprint, render_template
 
 from archive import catalogue
 from webapp import current_archive, current_viewer
+from webapp.page_cache import shared
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@shared
 def index() -> str:
     page = catalogue.home(current_archive().engine, current_viewer())
     largest = max([count for _, count in page.people_by_stance] + [1])

@@ -6,11 +6,13 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from archive import catalogue
 from webapp import current_archive, current_viewer
+from webapp.page_cache import shared
 
 bp = Blueprint("people", __name__)
 
 
 @bp.get("/people")
+@shared
 def index() -> str:
     stance = request.args.get("stance") or None
     engine = current_archive().engine
@@ -23,6 +25,7 @@ def index() -> str:
 
 
 @bp.get("/people/<person_id>")
+@shared
 def person(person_id: str) -> str:
     try:
         detail = catalogue.person(current_archive().engine, current_viewer(), person_id)
@@ -34,5 +37,6 @@ def person(person_id: str) -> str:
 
 
 @bp.get("/paradoxes")
+@shared
 def paradoxes() -> str:
     return render_template("paradoxes.html", page=catalogue.paradoxes(current_archive().engine, current_viewer()))

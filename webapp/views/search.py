@@ -12,6 +12,7 @@ from archive import catalogue
 from archive.search.request import MAX_QUERY_CHARS, BadSearchRequest, SearchRequest
 from webapp import current_archive, current_viewer
 from webapp.i18n import label, language_name
+from webapp.page_cache import shared
 
 bp = Blueprint("search", __name__)
 
@@ -39,6 +40,7 @@ def _kind_labels() -> dict[str, str]:
 
 
 @bp.get("/search")
+@shared
 def search() -> str:
     try:
         search_request = SearchRequest.from_params([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])

@@ -7,11 +7,13 @@ from flask import Blueprint, render_template
 from archive import catalogue
 from webapp import current_archive, current_viewer
 from webapp.i18n import interface_language
+from webapp.page_cache import shared
 
 bp = Blueprint("sources", __name__)
 
 
 @bp.get("/sources")
+@shared
 def index() -> str:
     page = catalogue.sources_page(current_archive().engine, current_viewer(), interface_language())
     return render_template("sources.html", sources=page)

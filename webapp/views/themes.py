@@ -6,11 +6,13 @@ from flask import Blueprint, abort, render_template
 
 from archive import catalogue
 from webapp import current_archive, current_viewer
+from webapp.page_cache import shared
 
 bp = Blueprint("themes", __name__)
 
 
 @bp.get("/themes")
+@shared
 def index() -> str:
     page = catalogue.home(current_archive().engine, current_viewer())
     vocabulary = catalogue.vocabulary(current_archive().engine)
@@ -18,6 +20,7 @@ def index() -> str:
 
 
 @bp.get("/themes/<theme_id>")
+@shared
 def theme(theme_id: str) -> str:
     try:
         page = catalogue.theme(current_archive().engine, current_viewer(), theme_id)
@@ -27,6 +30,7 @@ def theme(theme_id: str) -> str:
 
 
 @bp.get("/themes/<theme_id>/perspectives")
+@shared
 def perspectives(theme_id: str) -> str:
     try:
         page = catalogue.perspectives(current_archive().engine, current_viewer(), theme_id)
