@@ -77,10 +77,22 @@ def _searched(home: Path) -> tuple[list[tuple], Path]:
         archive.close()
 
 
-def test_first_open_writes_the_cache_and_the_next_uses_it(home, derived):
-    first, folder = _searched(home)
+def test_the_build_writes_the_cache_and_searchers_use_it(home, derived):
+    archive = Archive.open(home)
+    try:
+        folder = _build_folder(archive)
+        segments = len(archive.index._state().searcher.reader().leaf_readers())  # noqa: SLF001
+    finally:
+        archive.close()
+    written = _cache_files(folder)
+    assert written and len(written) == segments  # one file per segment, before the build was complete
+    first, _ = _searched(home)
+    assert derived == []  # the first searcher loads them
+    for path in written:  # a build from before this cache, or a cache removed: the first open writes it
+        path.unlink()
+    again, _ = _searched(home)
     files = _cache_files(folder)
-    assert derived and len(files) == len(derived)  # one file per segment, each derived once
+    assert again == first and derived and len(files) == len(derived) == segments
     assert not list(folder.glob(".arrays-*"))  # no temporary file left
     derived.clear()
     second, _ = _searched(home)

@@ -72,8 +72,6 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "terms_en": "\n".join(t for t in terms_en if t),
         "terms_ru": "\n".join(t for t in terms_ru if t),
         "names": "\n".join(t for t in names if t),
-        "vis": vis[0],
-        "embargo_day": _day(vis[1]),
         "sort_date": _day(sort_date),
         "sort_person": person["name"].casefold(),
         # the facet values and the document's access ("status", embargo day) for the searcher's arrays

@@ -115,9 +115,10 @@ def build_schema() -> fields.Schema:
         f_lang=fields.KEYWORD(**keyword),
         f_source=fields.KEYWORD(**keyword),
         f_decade=fields.KEYWORD(**keyword),
-        vis=fields.ID(),
-        embargo_day=fields.NUMERIC(int, bits=32),
-        sort_date=fields.NUMERIC(int, bits=32, sortable=True),
+        # Only read as columns (the searcher's arrays, archive/search/facet_arrays.py), never
+        # searched: no index terms (a NUMERIC field writes 8 per value). The access of a document
+        # (its visibility and embargo day) travels in ``facets``.
+        sort_date=fields.COLUMN(columns.NumericColumn("i")),
         sort_person=fields.ID(sortable=True),
         facets=fields.COLUMN(columns.VarBytesColumn()),
     )

@@ -41,6 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from archive.crashpoints import crash_point
+from archive.search import facet_arrays
 from archive.search.index_schema import build_schema
 
 try:
@@ -192,7 +193,12 @@ class IndexStore:
         return Build(name, folder, fd)
 
     def _finish(self, build: Build) -> Build:
-        """Make the build durable, then mark it complete (the marker is the last thing written)."""
+        """Make the build durable, then mark it complete (the marker is the last thing written).
+
+        The searchers' facet arrays are written first too (``facet_arrays.write_cache``): the
+        first query after a swap then reads them rather than deriving them from every document
+        (2.8 s of CPU at 100k segments); an update derives only its new segments' arrays."""
+        facet_arrays.write_cache(build.folder)
         fsync_tree(build.folder)
         marker = build.folder / COMPLETE_MARKER
         marker.write_text(f"{build.count}\n", encoding="utf-8")
