@@ -36,6 +36,7 @@ from archive import collection_format as fmt
 from archive.collection_loader import COLLECTION_FILE, PEOPLE_DIR, VOCABULARY_FILE, read_collection
 from archive.search.transliteration import _CYRILLIC  # the archive's one romanisation table
 from archive.timecodes import format_timecode
+from archive.yaml_source import load_yaml_file, load_yaml_text
 from archive.vocabulary import NOT_STATED
 
 SOURCES_DIR = "sources"
@@ -189,17 +190,31 @@ def minimal_vocabulary() -> dict[str, Any]:
     }
 
 
-def _read_vocabulary(path: Path) -> fmt.VocabularyFile | None:
+def _read_yaml(path: Path, root: Path) -> Any:
+    """A collection file, read under the limits every import applies (``archive/yaml_source.py``):
+    a file too large or too deeply nested, an alias bomb or a file that is not UTF-8 stops the
+    import with its file and line, in bounded time and memory, and the folder is restored."""
+    display = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    document, problems = load_yaml_file(path, display)
+    if problems:
+        raise SegmentImportError("; ".join(str(p) for p in problems))
+    return document.data
+
+
+def _read_vocabulary(path: Path, root: Path) -> fmt.VocabularyFile | None:
+    data = _read_yaml(path, root)  # past the limits: refused here, before any validation
     try:
-        return fmt.VocabularyFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return fmt.VocabularyFile.model_validate(data)
     except Exception:  # an invalid vocabulary is reported by read_collection, with its lines
         return None
 
 
-def _add_sources(path: Path, sources: list[dict[str, Any]]) -> None:
+def _add_sources(path: Path, root: Path, sources: list[dict[str, Any]]) -> None:
     """Add sources to collection.yaml, keeping the file's comments when ``sources`` comes last."""
+    data = _read_yaml(path, root) or {}
+    if not isinstance(data, dict):
+        raise SegmentImportError(f"{COLLECTION_FILE}: the file must hold a mapping (collection:, sources:)")
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
     present = {s.get("id") for s in data.get("sources") or [] if isinstance(s, dict)}
     new = [s for s in sources if s["id"] not in present]
     if not new:
@@ -210,7 +225,7 @@ def _add_sources(path: Path, sources: list[dict[str, Any]]) -> None:
         item = re.search(r"^([ \t]*)- ", after, re.MULTILINE)
         if item:
             candidate = text.rstrip("\n") + "\n" + textwrap.indent(dump_yaml(new), item.group(1))
-            if yaml.safe_load(candidate) == wanted:
+            if load_yaml_text(candidate, COLLECTION_FILE)[0].data == wanted:
                 path.write_text(candidate, encoding="utf-8")
                 return
     path.write_text(dump_yaml(wanted), encoding="utf-8")
@@ -290,8 +305,8 @@ def write_imports(out_dir: str | Path, imports: list[RecordingImport], *, new_co
                                else dump_yaml(minimal_vocabulary()))
             (root / VOCABULARY_FILE).write_text(vocabulary_text, encoding="utf-8")
         else:
-            _add_sources(collection_path, sources)
-        matcher = ThemeMatcher(_read_vocabulary(root / VOCABULARY_FILE))
+            _add_sources(collection_path, root, sources)
+        matcher = ThemeMatcher(_read_vocabulary(root / VOCABULARY_FILE, root))
 
         (root / SOURCES_DIR).mkdir(exist_ok=True)
         for imp in imports:
@@ -308,8 +323,9 @@ def write_imports(out_dir: str | Path, imports: list[RecordingImport], *, new_co
         for person_id, person_imports in by_person.items():
             path = root / PEOPLE_DIR / f"{person_id}.yaml"
             remember(path)
-            person = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists()
-                      else _new_person(person_imports[0]))
+            person = _read_yaml(path, root) if path.exists() else _new_person(person_imports[0])
+            if not isinstance(person, dict):
+                raise SegmentImportError(f"{PEOPLE_DIR}/{path.name}: the file must hold a mapping (a person)")
             for imp in person_imports:
                 interviews = list(person.get("interviews") or [])
                 fields = {k: v for k, v in imp.interview.items() if v is not None}

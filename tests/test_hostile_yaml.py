@@ -290,3 +290,40 @@ def test_limits_are_documented_in_the_format():
     doc = (ROOT / "docs" / "collection-format.md").read_text(encoding="utf-8")
     for needle in ("20 MB", "ARCHIVE_YAML_MAX_MB", "64 levels", "1 MB", "aliases"):
         assert needle in doc, needle
+
+
+# --- the recording imports read the collection's files under the same limits -------------------------
+
+_CLI_SCRIPT = r"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, resource.RLIM_INFINITY))
+from archive.cli import main
+sys.argv = ["archive", *sys.argv[1:]]
+main()
+"""
+
+
+_DEEP = "id: deep\nvalue: " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+@pytest.mark.parametrize("content, message", [(_billion_laughs(), "aliases and merge keys copy more than"),
+                                              (_DEEP, "nested more than 64 levels deep")], ids=["lol", "deep"])
+@pytest.mark.parametrize("target", ["people/anna-synthetic.yaml", "collection.yaml", "vocabulary.yaml"])
+def test_a_recording_import_into_a_collection_with_a_bomb_is_refused_and_writes_nothing(fixture_collection, tmp_path,
+                                                                                         target, content, message):
+    """`archive import-subtitles` reads the person file it adds to, collection.yaml (for the new
+    source) and the vocabulary (for themes): a bomb in any of them is refused with its file and
+    line, and every file of the folder is left as it was."""
+    (fixture_collection / target).write_text(content, encoding="utf-8")
+    before = {p: p.read_bytes() for p in fixture_collection.rglob("*") if p.is_file()}
+    cues = tmp_path / "talk.srt"
+    cues.write_text("1\n00:00:01,000 --> 00:00:04,500\nSynthetic cue.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _CLI_SCRIPT, "import-subtitles", str(cues), "--into",
+                           str(fixture_collection), "--person", "anna-synthetic", "--interview", "talk-1",
+                           "--language", "en"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert f"{target}:" in done.stderr and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "nothing was written" in done.stderr
+    after = {p: p.read_bytes() for p in fixture_collection.rglob("*") if p.is_file()}
+    assert after == before

@@ -95,6 +95,19 @@ def test_every_kind_of_response_carries_the_security_headers(client, method, url
     _assert_hardened(response)
 
 
+def test_strict_transport_security_only_where_the_site_is_served_over_https(app, client, tmp_path):
+    assert "Strict-Transport-Security" not in client.get("/").headers  # plain HTTP: it would mean nothing
+    over_tls = client.get("/", base_url="https://archive.example.org")
+    assert over_tls.headers["Strict-Transport-Security"] == "max-age=31536000"
+    behind_proxy = create_app({"ARCHIVE_HOME": app.config["ARCHIVE_HOME"], "TESTING": True, "ARCHIVE_HTTPS": True})
+    try:  # TLS ends at the proxy: the request reaches the app over HTTP, the visitor is on HTTPS
+        for url in ("/", "/api/people", "/no-such-page"):
+            answer = behind_proxy.test_client().get(url)
+            assert answer.headers["Strict-Transport-Security"] == "max-age=31536000", url
+    finally:
+        behind_proxy.extensions["archive"].close()
+
+
 def test_the_policy_is_the_one_the_module_declares():
     assert CONTENT_SECURITY_POLICY == EXPECTED["Content-Security-Policy"]
 

@@ -71,8 +71,10 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Sessions, CSRF, the login limiter and the before-request hook that sets ``g.viewer``."""
-    if (app.config.get("ARCHIVE_HTTPS") or os.environ.get("ARCHIVE_HTTPS", "").lower() in _TRUE
-            or app.config.get("PREFERRED_URL_SCHEME") == "https"):
+    https = bool(app.config.get("ARCHIVE_HTTPS") or os.environ.get("ARCHIVE_HTTPS", "").lower() in _TRUE
+                 or app.config.get("PREFERRED_URL_SCHEME") == "https")
+    app.config["ARCHIVE_HTTPS"] = https  # also read by webapp.security (Strict-Transport-Security)
+    if https:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = _SessionInterface()
     csrf = CSRFProtect(app)

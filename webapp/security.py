@@ -9,7 +9,10 @@ Every response (pages, the API, OAI-PMH, downloads, static files, error pages) c
 * ``X-Content-Type-Options: nosniff``: a CSV or a JSON quote is never sniffed into a page;
 * ``Referrer-Policy: same-origin``: a search (its query is in the URL) is not sent to other sites;
 * ``Cross-Origin-Opener-Policy: same-origin`` and a ``Permissions-Policy`` that turns off the
-  powerful features the site never uses.
+  powerful features the site never uses;
+* ``Strict-Transport-Security`` (a year) when the request came over HTTPS or the deployment
+  says it is served over HTTPS (``ARCHIVE_HTTPS``, as behind a proxy that ends TLS); never
+  over plain HTTP otherwise, where it would mean nothing.
 
 A request body is at most ``MAX_CONTENT_LENGTH`` (64 KB unless configured): the site takes no
 uploads. A view may set a header itself (it is then left as it is). The ``Server`` header is the WSGI
@@ -42,6 +45,7 @@ PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "midi",
     "accelerometer", "gyroscope", "magnetometer", "display-capture", "publickey-credentials-get",
 ))
+HSTS = "max-age=31536000"  # a year; no includeSubDomains: the archive may share a domain with other sites
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -76,5 +80,9 @@ def init_app(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.is_secure or app.config.get("ARCHIVE_HTTPS") is True:
+            # the site is served over HTTPS: browsers keep to it for a year, so a visitor's login
+            # is never sent over plain HTTP by a mistyped link or a downgrade (RFC 6797)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         response.headers.pop("X-Powered-By", None)
         return response
