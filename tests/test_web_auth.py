@@ -50,8 +50,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app(home: Path) -> Iterator[Flask]:
-    """A fresh app per test: its own rate-limit counts."""
+    """A fresh app per test, with the failed-login counts of the home's shared store emptied."""
     made = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
+    made.extensions["archive_limiter"].reset()
     yield made
     made.extensions["archive"].close()
 
@@ -228,6 +229,7 @@ def test_failed_logins_are_rate_limited_per_address(client: FlaskClient) -> None
 
 def test_failed_logins_are_rate_limited_per_account(home: Path) -> None:
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "LOGIN_ACCOUNT_RATE_LIMIT": "3 per hour"})
+    app.extensions["archive_limiter"].reset()
     client = app.test_client()
     try:
         for number in range(3):
@@ -237,6 +239,54 @@ def test_failed_logins_are_rate_limited_per_account(home: Path) -> None:
         assert _login(client, "ivan", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 303
     finally:
         app.extensions["archive"].close()
+
+
+def test_failed_logins_are_counted_across_server_processes_and_restarts(home: Path) -> None:
+    """Two apps over one home stand for two `archive serve` processes: they share the counts
+    of the home's rate-limits.sqlite3; a third, made later, stands for a restart."""
+    first = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
+    second = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
+    first.extensions["archive_limiter"].reset()
+    try:
+        assert (home / "rate-limits.sqlite3").is_file()
+        for number in range(5):  # 5 per minute and address, spread over both processes
+            client = (first if number % 2 else second).test_client()
+            assert _login(client, "vera", "not the password").status_code == 200
+        assert _login(first.test_client(), "vera").status_code == 429
+        assert _login(second.test_client(), "vera").status_code == 429
+        restarted = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
+        try:
+            assert _login(restarted.test_client(), "vera").status_code == 429
+        finally:
+            restarted.extensions["archive"].close()
+        other_address = {"environ_base": {"REMOTE_ADDR": "192.0.2.9"}}
+        assert _login(second.test_client(), **other_address).status_code == 303
+    finally:
+        first.extensions["archive_limiter"].reset()
+        first.extensions["archive"].close()
+        second.extensions["archive"].close()
+
+
+def test_the_sqlite_store_counts_in_fixed_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from limits.storage import storage_from_string
+
+    from webapp import rate_limits
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(rate_limits.time, "time", lambda: now[0])
+    store = storage_from_string(rate_limits.storage_uri(tmp_path))
+    other = storage_from_string(rate_limits.storage_uri(tmp_path))  # another process's view of the file
+    assert isinstance(store, rate_limits.SQLiteStorage) and store.check()
+    assert store.incr("k", 60) == 1 and other.incr("k", 60) == 2 and store.incr("k", 60, amount=3) == 5
+    assert other.get("k") == 5 and store.get_expiry("k") == now[0] + 60
+    now[0] += 59
+    assert store.get("k") == 5  # the window is fixed: later increments do not extend it
+    now[0] += 1
+    assert store.get("k") == 0 and other.incr("k", 60) == 1  # a new window
+    store.incr("j", 60)
+    store.clear("k")
+    assert store.get("k") == 0 and store.get("j") == 1
+    assert store.reset() == 1 and other.get("j") == 0
 
 
 # --- bearer tokens ------------------------------------------------------------------------------------------

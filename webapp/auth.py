@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, render_template, request, session
@@ -44,8 +45,9 @@ DEFAULTS: dict[str, Any] = {
     # account's password from many addresses).
     "LOGIN_RATE_LIMIT": "5 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
-    # In memory: right for one waitress process; give a shared store (redis://…) to several.
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # RATELIMIT_STORAGE_URI: unset, the counts are kept in the archive home's
+    # rate-limits.sqlite3 (webapp/rate_limits.py), shared by every server process and kept
+    # across restarts; "memory://" keeps them per process, "redis://…" in a Redis server.
 }
 
 SESSION_USER = "user_id"
@@ -80,6 +82,9 @@ def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     for view in CSRF_EXEMPT:
         csrf.exempt(view)
+    from webapp import rate_limits  # registers the archive-sqlite:// store with ``limits``
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limits.storage_uri(Path(app.instance_path)))
     app.extensions["archive_limiter"] = Limiter(
         get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
 

@@ -1,0 +1,121 @@
+"""Failed-login counts shared by every server process of one archive home, in an SQLite file.
+
+Flask-Limiter keeps its counts in a ``limits`` storage. Its in-memory one is per process: a
+site served by two ``archive serve`` processes (one per core) would let a password guesser
+make twice the attempts, and a restart would forget them. The other stores need a server
+(Redis, Memcached); the archive runs with none. So this module registers an SQLite storage
+with ``limits``, under the scheme ``archive-sqlite``:
+
+    RATELIMIT_STORAGE_URI = "archive-sqlite:////srv/archive/instance/rate-limits.sqlite3"
+
+The counts live in a file of their own beside the archive, not in the archive's database:
+an import holds the database's write lock for its whole transaction, and a login must not
+wait for it. Each count is a fixed window (Flask-Limiter's default strategy): a row with the
+count and the moment the window ends; a counter is bumped in one ``BEGIN IMMEDIATE``
+transaction, so two processes never lose an attempt between them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from limits.storage import Storage
+
+SCHEME = "archive-sqlite"
+FILE_NAME = "rate-limits.sqlite3"
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS rate_limit (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+)"""
+
+
+def storage_uri(home: Path) -> str:
+    """The URI of the archive home's shared store (an absolute path: four slashes)."""
+    return f"{SCHEME}://{(Path(home).resolve() / FILE_NAME).as_posix()}"
+
+
+class SQLiteStorage(Storage):
+    """A ``limits`` storage in one SQLite file, safe across threads and processes."""
+
+    STORAGE_SCHEME = [SCHEME]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        path = unquote(urlparse(uri).path)
+        if not path:
+            raise ValueError(f"{uri!r}: give the file, e.g. {SCHEME}:///srv/archive/instance/{FILE_NAME}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._transaction() as conn:
+            conn.execute(_SCHEMA)
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return sqlite3.Error
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # a lost last count after a power cut is acceptable
+            self._local.conn = conn
+        return conn
+
+    def _transaction(self) -> "_Transaction":
+        return _Transaction(self._connection())
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM rate_limit WHERE key = ? AND expires_at <= ?", (key, now))
+            conn.execute("INSERT INTO rate_limit (key, count, expires_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET count = count + excluded.count",
+                         (key, amount, now + expiry))
+            return int(conn.execute("SELECT count FROM rate_limit WHERE key = ?", (key,)).fetchone()[0])
+
+    def get(self, key: str) -> int:
+        row = self._connection().execute("SELECT count FROM rate_limit WHERE key = ? AND expires_at > ?",
+                                         (key, time.time())).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._connection().execute("SELECT expires_at FROM rate_limit WHERE key = ? AND expires_at > ?",
+                                         (key, time.time())).fetchone()
+        return float(row[0]) if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1 FROM rate_limit LIMIT 1").fetchall()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM rate_limit").rowcount
+
+    def clear(self, key: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM rate_limit WHERE key = ?", (key,))
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on an error): the write lock is taken first."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
