@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+import time
 import shutil
 from pathlib import Path
 
@@ -305,3 +307,58 @@ def test_a_request_reads_the_data_version_once(imported: Archive, collection: Pa
     _add_quote(collection)
     imported.import_collection(collection)
     assert client.get("/").get_data(as_text=True) != before  # the next request: the new counts
+
+
+def test_threads_asking_at_once_share_one_computation(imported: Archive) -> None:
+    """After an import every server thread misses at once: one computes, the others wait for it."""
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> object:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return object()
+
+    answers: list[object] = []
+    threads = [threading.Thread(target=lambda: answers.append(read_cache.cached(imported.engine, "slow", None, slow)))
+               for _ in range(4)]
+    threads[0].start()
+    assert started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.3)  # let the other three ask while the first still computes
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(calls) == 1 and len(answers) == 4 and all(a is answers[0] for a in answers)
+
+
+def test_when_the_computing_thread_fails_a_waiting_one_computes_itself(imported: Archive) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("the leader's computation failed")
+
+    errors: list[BaseException] = []
+
+    def lead() -> None:
+        try:
+            read_cache.cached(imported.engine, "flaky", None, failing)
+        except RuntimeError as error:
+            errors.append(error)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    assert started.wait(5)
+    follower_answer: list[str] = []
+    follower = threading.Thread(target=lambda: follower_answer.append(
+        read_cache.cached(imported.engine, "flaky", None, lambda: "computed by the follower")))
+    follower.start()
+    release.set()
+    leader.join(10)
+    follower.join(10)
+    assert len(errors) == 1 and follower_answer == ["computed by the follower"]
+    assert read_cache.cached(imported.engine, "flaky", None, lambda: "later") == "later"  # nothing stuck
