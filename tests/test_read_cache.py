@@ -357,7 +357,8 @@ def test_when_the_computing_thread_fails_a_waiting_one_computes_itself(imported:
     follower = threading.Thread(target=lambda: follower_answer.append(
         read_cache.cached(imported.engine, "flaky", None, lambda: "computed by the follower")))
     follower.start()
-    release.set()
+    time.sleep(0.3)  # the follower waits for the leader…
+    release.set()  # …which then fails
     leader.join(10)
     follower.join(10)
     assert len(errors) == 1 and follower_answer == ["computed by the follower"]
