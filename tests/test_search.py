@@ -381,3 +381,47 @@ def test_possessives_and_hyphenated_words_hold_their_words(shipped_archive):
     assert "gorter-not-a-single-russian-unaffected" in ids(result)  # "…, Stalin’s terror followed by …"
     hit = next(h for h in result.hits if h.id == "gorter-not-a-single-russian-unaffected")
     assert "<mark>Stalin</mark>’s" in hit.snippets["en"]
+
+
+def _schema_before_the_lean_columns():
+    """The index schema as archives made before sort_date became a plain column had it: the
+    date a sortable NUMERIC, with the access (vis, embargo_day) indexed too."""
+    from whoosh import fields
+
+    from archive.search.index_schema import build_schema
+
+    schema = build_schema()
+    schema.remove("sort_date")
+    schema.add("vis", fields.ID())
+    schema.add("embargo_day", fields.NUMERIC(int, bits=32))
+    schema.add("sort_date", fields.NUMERIC(int, bits=32, sortable=True))
+    return schema
+
+
+def test_an_index_built_by_an_earlier_version_is_searched_sorted_and_updated(tmp_path, fixture_collection,
+                                                                              monkeypatch):
+    """An archive upgraded in place keeps its index until the next reindex: its dates (a
+    sortable NUMERIC there) sort as before, and an import adds new-style documents to it."""
+    from archive.search import index_store
+
+    with monkeypatch.context() as patch:
+        patch.setattr(index_store, "build_schema", _schema_before_the_lean_columns)
+        old = Archive.open(tmp_path / "home")
+        old.import_collection(fixture_collection)
+        old.close()
+    archive = Archive.open(tmp_path / "home")
+    try:
+        assert "embargo_day" in archive.index._state().searcher.schema.names()  # noqa: SLF001 - the old build
+        by_date = search(archive, sort="date", kind=["relative"])
+        assert [h.id for h in by_date.hits][0] == "anna-synthetic/grandfather"  # 1937 before 1938
+        path = fixture_collection / "people" / "anna-synthetic.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "en: We lived in camps, and everything was grey.", "en: We lived in camps, and everything was pewter."),
+            encoding="utf-8")
+        archive.import_collection(fixture_collection)
+        assert "anna-camps" in ids(search(archive, "pewter"))
+        assert [h.id for h in search(archive, sort="date", kind=["relative"]).hits] == [h.id for h in by_date.hits]
+        assert search(archive, kind=["quote"]).total == search(archive, kind=["quote"], sort="date").total
+        assert archive.check_index().ok
+    finally:
+        archive.close()
