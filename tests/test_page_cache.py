@@ -8,7 +8,6 @@ process would."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -22,7 +21,6 @@ from webapp import create_app
 from webapp.i18n import compile_catalogues
 from webapp.page_cache import HEADER
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "collection"
 PASSWORD = "correct horse battery"
 PERSON = "/people/anna-synthetic"
 RESTRICTED_WORDS = ("boris-synthetic", "Boris (synthetic)")
@@ -34,18 +32,11 @@ def _catalogues() -> None:
 
 
 @pytest.fixture
-def collection(tmp_path: Path) -> Path:
-    target = tmp_path / "collection"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
-@pytest.fixture
-def home(tmp_path: Path, collection: Path) -> Path:
+def home(tmp_path: Path, fixture_collection: Path) -> Path:
     home = tmp_path / "home"
     archive = Archive.open(home)
     try:
-        archive.import_collection(collection)
+        archive.import_collection(fixture_collection)
         accounts.add_user(archive.engine, "vera", "researcher", PASSWORD)
     finally:
         archive.close()
@@ -96,11 +87,11 @@ def test_a_matching_etag_is_a_bodiless_304_and_a_stale_one_the_page(app: Flask) 
     assert other.status_code == 200 and other.get_data()
 
 
-def test_an_import_is_seen_by_the_next_request(app: Flask, collection: Path, home: Path) -> None:
+def test_an_import_is_seen_by_the_next_request(app: Flask, fixture_collection: Path, home: Path) -> None:
     client = app.test_client()
     before = client.get(PERSON)
     assert client.get(PERSON).headers[HEADER] == "hit"
-    _rename(collection, home, "Anna (renamed for the page cache, synthetic)")
+    _rename(fixture_collection, home, "Anna (renamed for the page cache, synthetic)")
     after = client.get(PERSON)
     assert after.headers[HEADER] == "miss"
     assert "Anna (renamed for the page cache, synthetic)" in after.get_data(as_text=True)
