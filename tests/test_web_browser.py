@@ -112,6 +112,18 @@ def _watch_csp(page) -> list[str]:  # type: ignore[no-untyped-def]
     return refused
 
 
+def _watch_failures(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every request of the page (styles, images, the favicon the browser asks for by itself)
+    that the site answered with an error."""
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
+            if response.status >= 400 else None)
+    # the favicon is fetched by the browser itself: no response event, only this console error
+    page.on("console", lambda message: failed.append(message.text)
+            if message.type == "error" and "Failed to load resource" in message.text else None)
+    return failed
+
+
 def _describe(violations: list[dict]) -> str:
     return "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
@@ -121,7 +133,7 @@ def _describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("name", list(MAIN_PAGES))
 def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture_site, page):  # type: ignore[no-untyped-def]
     path = MAIN_PAGES[name]
-    refused = _watch_csp(page)
+    refused, failed = _watch_csp(page), _watch_failures(page)
     response = page.goto(f"{fixture_site}{path}{'&' if '?' in path else '?'}lang={lang}")
     assert response is not None and response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -131,6 +143,8 @@ def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture
     violations = _axe_violations(page)
     assert not violations, _describe(violations)
     assert not refused, refused  # no inline style or script anywhere on the page
+    page.wait_for_load_state("networkidle")
+    assert not failed, failed
 
 
 @pytest.mark.parametrize("name", list(RED_SOUL_PAGES))
