@@ -75,7 +75,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
-from run_info import code_version, table  # noqa: E402
+from run_info import code_version, percentile, table  # noqa: E402
 
 LOCUSTFILE = HERE / "locustfile.py"
 KINDS = ("home", "person", "search", "export search csv", "export person csv")
@@ -85,15 +85,6 @@ IMPORTED_MARKER = "home-imported.json"  # in --keep DIR: which collection the ho
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * pct / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -543,13 +534,13 @@ def summarize(samples: dict[str, Any]) -> dict[str, Any]:
         errors = sum(1 for r in rows if not r[2])
         everything += times
         total_errors += errors
-        kinds[kind] = {"requests": len(rows), "rps": len(rows) / duration, "p50_ms": _percentile(times, 50),
+        kinds[kind] = {"requests": len(rows), "rps": len(rows) / duration, "p50_ms": percentile(times, 50),
                        "cache_hits": samples.get("cache_hits", {}).get(kind, 0),
-                       "p95_ms": _percentile(times, 95), "p99_ms": _percentile(times, 99),
+                       "p95_ms": percentile(times, 95), "p99_ms": percentile(times, 99),
                        "max_ms": max(times) if times else float("nan"),
                        "mean_ms": sum(times) / len(times) if times else float("nan"), "errors": errors}
-    total = {"requests": len(everything), "rps": len(everything) / duration, "p50_ms": _percentile(everything, 50),
-             "p95_ms": _percentile(everything, 95), "p99_ms": _percentile(everything, 99),
+    total = {"requests": len(everything), "rps": len(everything) / duration, "p50_ms": percentile(everything, 50),
+             "p95_ms": percentile(everything, 95), "p99_ms": percentile(everything, 99),
              "max_ms": max(everything) if everything else float("nan"),
              "mean_ms": sum(everything) / len(everything) if everything else float("nan"), "errors": total_errors,
              "cache_hits": sum(samples.get("cache_hits", {}).values())}
@@ -582,7 +573,7 @@ def timeline(samples: dict[str, Any], rounds: list[dict[str, Any]]) -> list[dict
             elif begin < high and end >= low:
                 doing.append(f"round {r['number']} running")
         slices.append({"from_s": low, "to_s": high, "requests": len(everything),
-                       "p95_ms": _percentile(everything, 95), "search_p95_ms": _percentile(searches, 95),
+                       "p95_ms": percentile(everything, 95), "search_p95_ms": percentile(searches, 95),
                        "errors": errors, "import": ", ".join(doing)})
     return slices
 

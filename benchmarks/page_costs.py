@@ -42,13 +42,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import load_benchmark as load  # noqa: E402
-from run_info import table  # noqa: E402
+from run_info import percentile, table  # noqa: E402
 
 KINDS = load.KINDS
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    return load._percentile(values, pct)
 
 
 def clear_caches() -> None:
@@ -162,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         row = [kind, str(len(figures[kind]["cold"]))]
         for state in ("cold", "warm"):
             values = figures[kind][state]
-            row += [f"{_percentile(values, 50):,.1f}", f"{_percentile(values, 95):,.1f}",
+            row += [f"{percentile(values, 50):,.1f}", f"{percentile(values, 95):,.1f}",
                     f"{sum(values) / len(values):,.1f}"]
         rows.append(row)
     print(f"CPU ms per request (time.process_time, lowest of {args.repeat}), {args.home}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 from pathlib import Path
 
@@ -34,3 +35,13 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
         lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
                                          for i, (c, w) in enumerate(zip(row, widths))) + " |")
     return "\n".join(lines)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The ``pct`` percentile, interpolated between the two nearest values (NaN for none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

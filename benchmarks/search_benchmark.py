@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
-from run_info import code_version, table  # noqa: E402
+from run_info import code_version, percentile, table  # noqa: E402
 
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
@@ -84,15 +84,6 @@ def _db_mb(db: Path) -> float:
 def _index_folder(home: Path) -> Path:
     name = (home / "index" / "CURRENT").read_text(encoding="utf-8").strip()
     return home / "index" / name
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * pct / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def _start_tracemalloc(enabled: bool) -> None:
@@ -497,8 +488,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
              f"{searched['cold_total']:,}", "—"]]
     for key, (label, _) in SETS.items():
         ours, fts = searched["ours"][key], searched["fts"][key]
-        o50, o95 = _percentile(ours["ms"], 50), _percentile(ours["ms"], 95)
-        f50, f95 = _percentile(fts["ms"], 50), _percentile(fts["ms"], 95)
+        o50, o95 = percentile(ours["ms"], 50), percentile(ours["ms"], 95)
+        f50, f95 = percentile(fts["ms"], 50), percentile(fts["ms"], 95)
         hits = _num(sum(ours["totals"]) / len(ours["totals"]), 0) if ours["totals"] else "—"
         fts_hits = _num(sum(fts["totals"]) / len(fts["totals"]), 0) if key == "c" and fts["totals"] else "—"
         rows.append([label, _num(o50), _num(o95), _num(f50), _num(f95), _ratio(o50, f50), _ratio(o95, f95),
@@ -509,9 +500,9 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
             order = order[:max(1, len(order) // 5)]
             o = [ours["ms"][i] for i in order]
             f = [fts["ms"][i] for i in order]
-            rows.append([f"(c) frequent fifth ({len(order)} queries)", _num(_percentile(o, 50)),
-                         _num(_percentile(o, 95)), _num(_percentile(f, 50)), _num(_percentile(f, 95)),
-                         _ratio(_percentile(o, 50), _percentile(f, 50)), _ratio(_percentile(o, 95), _percentile(f, 95)),
+            rows.append([f"(c) frequent fifth ({len(order)} queries)", _num(percentile(o, 50)),
+                         _num(percentile(o, 95)), _num(percentile(f, 50)), _num(percentile(f, 95)),
+                         _ratio(percentile(o, 50), percentile(f, 50)), _ratio(percentile(o, 95), percentile(f, 95)),
                          _num(sum(ours["totals"][i] for i in order) / len(order), 0),
                          _num(sum(fts["totals"][i] for i in order) / len(order), 0)])
     print(table(["query set", "ours p50", "ours p95", "FTS5 p50", "FTS5 p95", "ratio p50", "ratio p95",

@@ -13,7 +13,6 @@ import datetime as dt
 import itertools
 import threading
 import time
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from archive.result_sets import load_quotes
 from archive.visibility import ANONYMOUS, Viewer, quote_clause, viewer_for
 from webapp import create_app
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "collection"
 RESEARCHER = viewer_for("researcher")
 WITHHELD = ("boris", "Boris", "anna-embargoed", "A synthetic passage under embargo", "Zanzibar")
 
@@ -38,10 +36,9 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def collection(tmp_path: Path) -> Path:
-    target = tmp_path / "collection"
-    shutil.copytree(FIXTURE, target)
-    return target
+def collection(fixture_collection: Path) -> Path:
+    """A writable copy of the fixture collection (conftest's), under the name these tests use."""
+    return fixture_collection
 
 
 @pytest.fixture
