@@ -23,7 +23,9 @@ What it does, in order:
 4. the load: ``locust --headless`` (``benchmarks/locustfile.py``, FastHttpUser) with
    ``--users`` concurrent users for ``--duration``, no think time by default (each user sends
    its next request as soon as the previous one is answered, like wrk's connections; ``--wait
-   1-3`` gives locust's usual think time). Tasks, weighted: the home page, a person page (a
+   1-3`` gives locust's usual think time). With a think time the users start one after another
+   over the longest think time (``--ramp``), as a running population's requests are spread;
+   without one they start at once. Every request counts, those of the ramp too. Tasks, weighted: the home page, a person page (a
    random person an anonymous visitor may see), a search with facets (a deterministic list
    drawn from the generator's vocabulary, with stance and theme filters), a CSV export of such
    a search and a CSV export of one person;
@@ -508,13 +510,14 @@ class BackgroundImporter(threading.Thread):
 # --- the load ------------------------------------------------------------------------------------
 
 
-def run_locust(config: dict[str, Any], rundir: Path, users: int, seconds: int) -> tuple[int, Path]:
+def run_locust(config: dict[str, Any], rundir: Path, users: int, seconds: int, ramp: float) -> tuple[int, Path]:
+    """Locust headless; the users start one after another over ``ramp`` seconds (all at once for 0)."""
     config_file = rundir / "locust-config.json"
     config_file.write_text(json.dumps(config), encoding="utf-8")
     env = dict(os.environ, LOAD_BENCHMARK_CONFIG=str(config_file))
     log = rundir / "locust.log"
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--users", str(users),
-               "--spawn-rate", str(users), "--run-time", f"{seconds + 60}s", "--host", config["hosts"][0],
+               "--spawn-rate", f"{users / ramp if ramp > 0 else users:g}", "--run-time", f"{seconds + 60}s", "--host", config["hosts"][0],
                "--csv", str(rundir / "locust"), "--only-summary", "--loglevel", "WARNING",
                "--exit-code-on-error", "0", "--stop-timeout", "0"]
     with log.open("w", encoding="utf-8") as out:
@@ -601,7 +604,8 @@ def report(result: dict[str, Any]) -> None:
     print(f"archive code measured: {result['machine']['code']}")
     print(f"servers: {config['processes']} × archive serve (waitress, {config['threads']} threads) on 127.0.0.1 "
           f"ports {', '.join(str(p) for p in config['ports'])}; locust {config['users']} users "
-          f"(FastHttpUser, think time {config['wait'][0]:g}–{config['wait'][1]:g} s) for {config['duration_s']} s; "
+          f"(FastHttpUser, think time {config['wait'][0]:g}–{config['wait'][1]:g} s, started over "
+          f"{config.get('ramp_s', 0):g} s) for {config['duration_s']} s; "
           f"background import: {'on' if config['background_import'] else 'off'}"
           + (f" at nice {config['import_nice']}" if config.get("import_nice") else "")
           + (f", started {config['import_lead_s']:.0f} s before the load" if config.get("import_lead_s") else "")
@@ -687,6 +691,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=_seconds, default=60, help="how long the load runs (60s, 2m)")
     parser.add_argument("--wait", type=_wait, default=(0.0, 0.0),
                         help="think time of a user between requests, seconds: 0 (none) or MIN-MAX, e.g. 1-3")
+    parser.add_argument("--ramp", type=float,
+                        help="seconds over which the users start, one after another (locust's spawn rate is "
+                             "users / ramp). Default: the longest think time with --wait (a running population's "
+                             "requests are spread over it; all users firing their first request in the same "
+                             "millisecond is an artefact of the harness), 0 (all at once) without")
     parser.add_argument("--processes", default="1", help="waitress server processes: a number, or 'auto' (CPUs)")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads per process (archive serve's default)")
     parser.add_argument("--background-import", action=argparse.BooleanOptionalAction, default=True,
@@ -717,6 +726,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--processes must be a whole number >= 1 or 'auto'")
     if args.users < 1 or args.duration < 1:
         parser.error("--users and --duration must be at least 1")
+    ramp = args.wait[1] if args.ramp is None else args.ramp
+    if ramp < 0 or ramp >= args.duration:
+        parser.error("--ramp must be at least 0 and shorter than --duration")
     if args.home and not (args.home / "archive.sqlite3").exists():
         parser.error(f"--home {args.home}: no archive.sqlite3 there")
     if args.home and args.background_import and not args.collection:
@@ -767,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         load_start = _loadavg()
         _log(f"load: {args.users} locust users for {args.duration} s …")
         load_started = time.time()
-        rc, locust_log = run_locust(config, rundir, args.users, args.duration)
+        rc, locust_log = run_locust(config, rundir, args.users, args.duration, ramp)
         load_ended = time.time()
         load_end = _loadavg()
         for server in servers:
@@ -829,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             "collection": {**{k: meta.get(k) for k in ("seed", "relatives", "words")}, **collection_counts(home)},
             "prepared": prepared, "home": str(home), "visible_people": len(people),
             "config": {"processes": processes, "threads": args.threads, "ports": [s.port for s in servers],
-                       "users": args.users, "duration_s": args.duration, "wait": list(args.wait),
+                       "users": args.users, "duration_s": args.duration, "wait": list(args.wait), "ramp_s": ramp,
                        "weights": WEIGHTS, "searches": len(searches), "background_import": args.background_import,
                        "import_lead_s": args.import_lead if args.background_import else None,
                        "import_nice": args.import_nice if args.background_import else None,

@@ -40,7 +40,7 @@ def test_load_benchmark_smoke(tmp_path: Path) -> None:
 
     result_file = tmp_path / "load.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "load_benchmark.py"), "--segments", "300", "--users", "3",
-                           "--duration", "5s", "--processes", "1", "--keep", str(tmp_path / "work"),
+                           "--duration", "5s", "--processes", "1", "--wait", "0.1-0.3", "--keep", str(tmp_path / "work"),
                            "--json", str(result_file)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -49,6 +49,7 @@ def test_load_benchmark_smoke(tmp_path: Path) -> None:
         assert heading in done.stdout, heading
     result = json.loads(result_file.read_text(encoding="utf-8"))
     assert result["synthetic"] is True
+    assert result["config"]["ramp_s"] == 0.3  # with a think time, users start over the longest one
     for kind in ("home", "person", "search", "export search csv", "export person csv"):
         figures = result["summary"]["kinds"][kind]
         assert figures["requests"] > 0, kind

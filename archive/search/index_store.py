@@ -41,7 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from archive.crashpoints import crash_point
-from archive.search import facet_arrays
+from archive.search import facet_arrays, whoosh_writing
 from archive.search.index_schema import build_schema
 
 try:
@@ -209,6 +209,7 @@ class IndexStore:
 
     def write_build(self, documents: Iterable[dict[str, Any]], procs: int = 1, limitmb: int = 256) -> Build:
         """Every document into a new build; the caller names it in the database, then points CURRENT at it."""
+        whoosh_writing.install()  # before the writer forks its worker processes
         build = self._new_build()
         try:
             ix = whoosh_index.create_in(str(build.folder), build_schema())
@@ -228,6 +229,7 @@ class IndexStore:
 
     def write_update(self, base: str, person_ids: Iterable[str], documents: Iterable[dict[str, Any]]) -> Build:
         """A new build: ``base`` cloned, then the people's documents deleted and their new ones added."""
+        whoosh_writing.install()
         build = self._new_build()
         try:
             self._clone(self.folder(base), build.folder)

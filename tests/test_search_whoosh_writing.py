@@ -1,0 +1,94 @@
+"""Segments flushed with the lengths read once (``archive/search/whoosh_writing.py``): the same index."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from archive.home import Archive
+from archive.search import whoosh_writing
+from archive.search.documents import documents_for
+from archive.search.index_schema import TEXT_FIELDS, build_schema
+
+
+def _fingerprint(folder: Path) -> str:
+    """Every term's statistics, every posting with its block's length bounds, and the field lengths."""
+    digest = hashlib.sha256()
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as reader:
+        for fieldname, text in reader.all_terms():
+            info = reader.term_info(fieldname, text)
+            digest.update(repr((fieldname, text, info.weight(), info.doc_frequency(), info.min_length(),
+                                info.max_length(), info.max_weight())).encode())
+            if fieldname in TEXT_FIELDS:
+                matcher = reader.postings(fieldname, text)
+                while matcher.is_active():
+                    digest.update(repr((matcher.id(), matcher.weight(), matcher.value(),
+                                        matcher.block_min_length(), matcher.block_max_length())).encode())
+                    matcher.next()
+        for fieldname in TEXT_FIELDS:
+            digest.update(repr((reader.field_length(fieldname), reader.min_field_length(fieldname),
+                                reader.max_field_length(fieldname),
+                                [reader.doc_field_length(n, fieldname) for n in range(reader.doc_count_all())])).encode())
+    ix.close()
+    return digest.hexdigest()
+
+
+def _build(folder: Path, documents: list[dict]) -> None:  # type: ignore[type-arg]
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ix.writer()
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
+
+
+def test_the_segment_is_the_one_whoosh_writes(tmp_path: Path, fixture_collection: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = Archive.open(tmp_path / "home")
+    archive.import_collection(fixture_collection)
+    with archive.engine.connect() as conn:
+        documents = list(documents_for(conn))
+    archive.close()
+    assert len({len(d.get("text_en", "").split()) for d in documents}) > 3  # lengths that differ
+
+    monkeypatch.setattr(SegmentWriter, "_flush_segment", whoosh_writing.ORIGINAL_FLUSH)
+    _build(tmp_path / "whoosh", documents)
+    monkeypatch.setattr(SegmentWriter, "_flush_segment", whoosh_writing._flush_segment)
+    _build(tmp_path / "ours", documents)
+    assert _fingerprint(tmp_path / "ours") == _fingerprint(tmp_path / "whoosh")
+
+
+def test_an_index_build_flushes_with_the_lengths_in_memory(tmp_path: Path, fixture_collection: Path) -> None:
+    archive = Archive.open(tmp_path / "home")
+    archive.import_collection(fixture_collection)
+    archive.close()
+    assert SegmentWriter._flush_segment is whoosh_writing._flush_segment
+
+
+def test_lengths_answer_as_the_column_reader(tmp_path: Path) -> None:
+    schema = fields.Schema(body=fields.TEXT(), tag=fields.ID(), plain=fields.KEYWORD(scorable=False))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    writer = ix.writer()
+    writer.add_document(body="one two three", tag="a", plain="x y")
+    writer.add_document(tag="b")  # no body: no length
+    writer.add_document(body=" ".join(["word"] * 300), tag="c")
+    writer.commit()
+    with ix.reader() as reader:
+        segment_reader = reader.segment_readers()[0] if hasattr(reader, "segment_readers") else reader
+        theirs = segment_reader._perdoc
+        ours = whoosh_writing.ColumnLengths(theirs)
+        for docnum in range(3):
+            for fieldname in ("body", "plain", "tag"):
+                assert ours.doc_field_length(docnum, fieldname) == theirs.doc_field_length(docnum, fieldname)
+        assert ours.doc_field_length(0, "tag", default=7) == 7  # a field that stores no lengths
+        assert ours.doc_field_length(3, "body") is None  # past the last document, as Whoosh answers
+        with pytest.raises(IndexError):
+            ours.doc_field_length(4, "body")
+    ix.close()
