@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from archive import models
 from archive.cli import main
 from archive.home import Archive
+from archive.search.index_schema import WordTokenizer
 from archive.search.request import BadSearchRequest, SearchRequest
 from archive.visibility import ANONYMOUS, Viewer, quote_clause
 
@@ -385,12 +386,17 @@ def test_possessives_and_hyphenated_words_hold_their_words(shipped_archive):
 
 def _schema_before_the_lean_columns():
     """The index schema as archives made before sort_date became a plain column had it: the
-    date a sortable NUMERIC, with the access (vis, embargo_day) indexed too."""
+    date a sortable NUMERIC, with the access (vis, embargo_day) indexed too, and the text
+    analysed by Whoosh's chain of filters (pickled in the index as such)."""
     from whoosh import fields
 
-    from archive.search.index_schema import build_schema
+    from archive.search.index_schema import build_schema, reference_analyzer, stem_english, stem_russian
 
     schema = build_schema()
+    for name, stemfn in (("text_en", stem_english), ("text_ru", stem_russian), ("terms_en", stem_english),
+                         ("terms_ru", stem_russian), ("spell", None)):
+        schema.remove(name)
+        schema.add(name, fields.TEXT(analyzer=reference_analyzer(stemfn), phrase=name != "spell"))
     schema.remove("sort_date")
     schema.add("vis", fields.ID())
     schema.add("embargo_day", fields.NUMERIC(int, bits=32))
@@ -411,7 +417,10 @@ def test_an_index_built_by_an_earlier_version_is_searched_sorted_and_updated(tmp
         old.close()
     archive = Archive.open(tmp_path / "home")
     try:
-        assert "embargo_day" in archive.index._state().searcher.schema.names()  # noqa: SLF001 - the old build
+        old_schema = archive.index._state().searcher.schema  # noqa: SLF001 - the old build
+        assert "embargo_day" in old_schema.names()
+        assert not isinstance(old_schema["text_ru"].analyzer, WordTokenizer)
+        assert "anna-camps" in ids(search(archive, "лагерь")) and "anna-camps" in ids(search(archive, "camp"))
         by_date = search(archive, sort="date", kind=["relative"])
         assert [h.id for h in by_date.hits][0] == "anna-synthetic/grandfather"  # 1937 before 1938
         path = fixture_collection / "people" / "anna-synthetic.yaml"

@@ -1,8 +1,10 @@
-"""Segments flushed with the lengths read once (``archive/search/whoosh_writing.py``): the same index."""
+"""Writing the index faster, and the same: lengths read once at a flush (``archive/search/whoosh_writing.py``),
+and text analysed in one pass (``index_schema.WordTokenizer``)."""
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from archive.home import Archive
-from archive.search import whoosh_writing
+from archive.search import index_schema, whoosh_writing
 from archive.search.documents import documents_for
 from archive.search.index_schema import TEXT_FIELDS, build_schema
 
@@ -92,3 +94,46 @@ def test_lengths_answer_as_the_column_reader(tmp_path: Path) -> None:
         with pytest.raises(IndexError):
             ours.doc_field_length(4, "body")
     ix.close()
+
+
+# --- one pass of analysis ---------------------------------------------------------------------------
+
+TEXTS = [
+    "Ёлки и ЛАГЕРЯХ, лагерь; Stalin’s pro-Stalin 1937 под_черк ё Ё",
+    "The CAMPS were closed in 1956 — «лагеря» закрыли. Shark-feed, shark feed!",
+    "", "   ", "a", "Я", "x2 3y ё-ё ЁЁЁ",
+    "Галина Ивановна (Galina) — repression / репрессии … 1930-е годы",
+]
+
+
+@pytest.mark.parametrize("stemfn", [index_schema.stem_russian, index_schema.stem_english, None])
+@pytest.mark.parametrize("options", [
+    {}, {"positions": True, "chars": True}, {"positions": True, "start_pos": 5, "chars": True, "start_char": 10},
+    {"keeporiginal": True, "positions": True}, {"mode": "query"}, {"tokenize": False, "positions": True, "chars": True},
+])
+def test_one_pass_gives_the_tokens_of_the_filter_chain(stemfn, options) -> None:  # type: ignore[no-untyped-def]
+    ours, chain = index_schema.WordTokenizer(stemfn), index_schema.reference_analyzer(stemfn)
+    attributes = ["text", "boost", "stopped"] + (["pos"] if options.get("positions") else []) \
+        + (["startchar", "endchar"] if options.get("chars") else []) + (["original"] if options.get("keeporiginal") else [])
+    for text in TEXTS:
+        mine = [tuple(getattr(t, a) for a in attributes) for t in ours(text, **options)]
+        theirs = [tuple(getattr(t, a) for a in attributes) for t in chain(text, **options)]
+        assert mine == theirs, text
+        assert ours.has_morph() == chain.has_morph()
+
+
+def test_the_analyser_pickles_without_its_cache() -> None:
+    ours = index_schema.russian_analyzer()
+    assert [t.text for t in ours("лагерях")] == ["лагер"]
+    assert ours._stems  # remembered
+    copy = pickle.loads(pickle.dumps(ours))
+    assert copy == ours and copy._stems == {}
+    assert [t.text for t in copy("ЛАГЕРЯХ ёлка")] == ["лагер", "елк"]
+
+
+def test_the_stem_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_schema, "_STEM_CACHE_LIMIT", 3)
+    ours = index_schema.english_analyzer()
+    words = "camps camp walking walked stones"
+    assert [t.text for t in ours(words)] == [t.text for t in index_schema.reference_analyzer(index_schema.stem_english)(words)]
+    assert len(ours._stems) <= 3
