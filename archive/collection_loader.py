@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, ValidationError
 
 from archive import collection_format as fmt
+from archive.gc_pause import ObjectsKept
 from archive.problems import InvalidCollection, Problem
 from archive.vocabulary import Vocabulary, missing_required
 from archive.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
@@ -326,7 +327,8 @@ def _spare_cores() -> bool:
 
 
 def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker | None",
-                 progress: Progress | None, workers: int | None) -> list[_PersonResult]:
+                 progress: Progress | None, workers: int | None,
+                 made: Callable[[], None] = lambda: None) -> list[_PersonResult]:
     """Every people file read, validated and cross-checked (when ``checker`` is given), in order.
 
     From ``PARALLEL_FILES`` files on, ``PARALLEL_WORKERS`` processes parse the YAML (the
@@ -361,6 +363,7 @@ def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker 
                             if ticks is not None:
                                 next(ticks, None)
                             results.append(_check_person(path, doc, problems, checker))
+                            made()
                 return results
             except (BrokenProcessPool, OSError):  # the workers could not run: read the files here
                 results = []
@@ -373,6 +376,7 @@ def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker 
             continue
         doc, problems = load_yaml_file(path, display, limits)
         results.append(_check_person(path, doc, problems, checker))
+        made()
     return results
 
 
@@ -439,7 +443,8 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
         checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
 
     people_paths = sorted((root / PEOPLE_DIR).glob("*.y*ml"))
-    people_results = _read_people(people_paths, limits, checker, progress, workers)
+    with ObjectsKept() as kept:  # the collector need not walk what is read and kept (archive/gc_pause.py)
+        people_results = _read_people(people_paths, limits, checker, progress, workers, kept.made)
     for result in people_results:
         problems.extend(result.problems)
     problems.extend(collection_problems)

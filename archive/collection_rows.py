@@ -36,8 +36,16 @@ def _period(text: str | None) -> dict[str, Any]:
     return {"date": text, "date_start": period.start, "date_end": period.end}
 
 
+_KEY_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[column.name] for column in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    # the key's column names once per table: walking SQLAlchemy's column collection for each of
+    # a large import's rows was a third of the time taken to make them
+    names = _KEY_NAMES.get(table)
+    if names is None:
+        names = _KEY_NAMES[table] = tuple(c.name for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    return tuple(row[name] for name in names)
 
 
 def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[str, Any]]]:

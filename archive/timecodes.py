@@ -12,15 +12,26 @@ class BadTimecode(ValueError):
     """A timecode that cannot be read."""
 
 
+_PARSED: dict[str, float] = {}  # an import reads each quote's timecodes four times (validation, order, rows)
+_PARSED_LIMIT = 65_536
+
+
 def parse_timecode(text: str) -> float:
     """Seconds from the start of the recording."""
     if not isinstance(text, str):
         raise BadTimecode(f"expected {FORMAT_HELP} as a quoted string, got {type(text).__name__}")
+    found = _PARSED.get(text)
+    if found is not None:
+        return found
     match = _TIMECODE.match(text.strip())
     if not match:
         raise BadTimecode(f"{text!r} is not {FORMAT_HELP}")
     millis = int((match["ms"] or "0").ljust(3, "0"))
-    return int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"]) + millis / 1000
+    seconds = int(match["h"]) * 3600 + int(match["m"]) * 60 + int(match["s"]) + millis / 1000
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED[text] = seconds
+    return seconds
 
 
 def format_timecode(seconds: float, *, millis: bool = False) -> str:

@@ -50,3 +50,18 @@ def test_bad_timecodes(text):
 def test_format_round_trip():
     for text in ("00:00:00", "01:02:03", "00:00:01.500"):
         assert format_timecode(parse_timecode(text)) == text
+
+
+def test_timecodes_read_again_give_the_same_answer_and_the_memory_is_bounded(monkeypatch):
+    from archive import timecodes
+
+    monkeypatch.setattr(timecodes, "_PARSED_LIMIT", 3)
+    monkeypatch.setattr(timecodes, "_PARSED", {})
+    texts = ["00:00:01", "00:00:02.5", "01:00:00", "00:00:03", " 00:00:04 "]
+    first = [parse_timecode(t) for t in texts]
+    assert first == [parse_timecode(t) for t in texts] == [1, 2.5, 3600, 3, 4]
+    assert len(timecodes._PARSED) <= 3
+    for bad in ("00:60:00", "00:60:00"):  # a bad one is refused every time, never remembered
+        with pytest.raises(BadTimecode):
+            parse_timecode(bad)
+    assert "00:60:00" not in timecodes._PARSED

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from archive import models
 from archive.cli import main
 from archive.collection_loader import read_collection
+from archive.home import Archive
 from archive.problems import InvalidCollection
 
 
@@ -240,3 +241,48 @@ def test_every_command_has_help_with_example(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output and f"archive {command}" in result.output
+
+
+def _raw_tables(home: Path) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    """Every stored value of the collection's tables with its SQLite storage class."""
+    import sqlite3
+
+    from archive import models
+
+    db = sqlite3.connect(home / "archive.sqlite3")
+    try:
+        found = {}
+        for table in models.TABLES_IN_ORDER:
+            name = table.__table__.name  # type: ignore[attr-defined]
+            columns = [row[1] for row in db.execute(f"PRAGMA table_info({name})")]
+            selected = ", ".join(f"{c}, typeof({c})" for c in columns)
+            found[name] = sorted(db.execute(f"SELECT {selected} FROM {name}").fetchall(), key=repr)
+        return found
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("which", ["shipped_collection", "fixture_collection", "access_collection"])
+def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, request, monkeypatch):
+    """A first import inserts through the driver's executemany with the columns' bind processors:
+    every value and its storage class (JSON text, dates, booleans, NULLs) as SQLAlchemy's insert."""
+    from archive import importer
+
+    collection = request.getfixturevalue(which)
+    fast = Archive.open(tmp_path / "fast")
+    fast.import_collection(collection)
+    fast.close()
+    calls = []
+
+    def core_insert(conn, table, rows):  # type: ignore[no-untyped-def]
+        calls.append(table)
+        conn.execute(table.__table__.insert(), rows)
+
+    monkeypatch.setattr(importer, "_insert", core_insert)
+    core = Archive.open(tmp_path / "core")
+    core.import_collection(collection)
+    core.close()
+    assert len(calls) >= 8  # every table with rows went through the Core
+    ours, theirs = _raw_tables(tmp_path / "fast"), _raw_tables(tmp_path / "core")
+    assert sum(len(rows) for rows in ours.values()) > 30
+    assert ours == theirs
