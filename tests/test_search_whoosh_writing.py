@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from whoosh import fields
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from archive.home import Archive
 from archive.search import index_schema, whoosh_writing
@@ -41,30 +41,57 @@ def _fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _build(folder: Path, documents: list[dict]) -> None:  # type: ignore[type-arg]
+def _build(folder: Path, documents: list[dict], limitmb: float = 128) -> int:  # type: ignore[type-arg]
+    """Build, and say how many runs the postings pool spilled to disk."""
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer()
+    writer = ix.writer(limitmb=limitmb)
+    saved = []
+    real_save = writer.pool.save
+
+    def save() -> None:
+        saved.append(len(writer.pool.current))
+        real_save()
+
+    writer.pool.save = save
     for doc in documents:
         writer.add_document(**doc)
     writer.commit()
     ix.close()
+    return sum(1 for count in saved if count)
 
 
-def test_the_segment_is_the_one_whoosh_writes(tmp_path: Path, fixture_collection: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    archive = Archive.open(tmp_path / "home")
-    archive.import_collection(fixture_collection)
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:  # type: ignore[type-arg]
+    from tests.conftest import FIXTURES
+
+    home = tmp_path_factory.mktemp("home")
+    archive = Archive.open(home)
+    archive.import_collection(FIXTURES / "collection")
     with archive.engine.connect() as conn:
-        documents = list(documents_for(conn))
+        found = list(documents_for(conn))
     archive.close()
-    assert len({len(d.get("text_en", "").split()) for d in documents}) > 3  # lengths that differ
+    assert len({len(d.get("text_en", "").split()) for d in found}) > 3  # lengths that differ
+    return found
 
+
+# a pool that never spills, one that spills a few runs, one that spills more runs than Whoosh
+# opens at once (128: it first merges runs into runs)
+@pytest.mark.parametrize("limitmb, runs", [(128, (0, 0)), (0.01, (5, 200)), (0.0005, (129, 100_000))])
+def test_the_segment_is_the_one_whoosh_writes(tmp_path: Path, documents: list[dict], limitmb: float,  # type: ignore[type-arg]
+                                               runs: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SegmentWriter, "_flush_segment", whoosh_writing.ORIGINAL_FLUSH)
-    _build(tmp_path / "whoosh", documents)
+    monkeypatch.setattr(PostingPool, "_write_run", whoosh_writing.ORIGINAL_RUNS[0])
+    monkeypatch.setattr(PostingPool, "_read_run", whoosh_writing.ORIGINAL_RUNS[1])
+    theirs = _build(tmp_path / "whoosh", documents, limitmb)
     monkeypatch.setattr(SegmentWriter, "_flush_segment", whoosh_writing._flush_segment)
-    _build(tmp_path / "ours", documents)
+    monkeypatch.setattr(PostingPool, "_write_run", whoosh_writing._write_run)
+    monkeypatch.setattr(PostingPool, "_read_run", whoosh_writing._read_run)
+    monkeypatch.setattr(whoosh_writing, "RUN_CHUNK", 7)  # many chunks per run
+    ours = _build(tmp_path / "ours", documents, limitmb)
+    assert ours == theirs and runs[0] <= ours <= runs[1]
     assert _fingerprint(tmp_path / "ours") == _fingerprint(tmp_path / "whoosh")
+    assert not list((tmp_path / "ours").glob("*.run"))  # every run removed once read
 
 
 def test_an_index_build_flushes_with_the_lengths_in_memory(tmp_path: Path, fixture_collection: Path) -> None:
@@ -72,6 +99,7 @@ def test_an_index_build_flushes_with_the_lengths_in_memory(tmp_path: Path, fixtu
     archive.import_collection(fixture_collection)
     archive.close()
     assert SegmentWriter._flush_segment is whoosh_writing._flush_segment
+    assert PostingPool._write_run is whoosh_writing._write_run and PostingPool._read_run is whoosh_writing._read_run
 
 
 def test_lengths_answer_as_the_column_reader(tmp_path: Path) -> None:
