@@ -165,3 +165,6 @@ def test_the_stem_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     words = "camps camp walking walked stones"
     assert [t.text for t in ours(words)] == [t.text for t in index_schema.reference_analyzer(index_schema.stem_english)(words)]
     assert len(ours._stems) <= 3
+    monkeypatch.setattr(index_schema, "_STEM_CACHE_LIMIT", 100)
+    long_word = "a" * 10_000
+    assert [t.text for t in ours(long_word)] == [long_word] and long_word not in ours._stems

@@ -71,6 +71,7 @@ def reference_analyzer(stemfn=None):  # type: ignore[no-untyped-def]
 
 
 _STEM_CACHE_LIMIT = 200_000  # distinct words remembered per analyser; then it starts afresh
+_CACHED_WORD_CHARS = 64
 
 
 class WordTokenizer(Tokenizer):
@@ -108,9 +109,10 @@ class WordTokenizer(Tokenizer):
                 found = found.replace("ё", "е")
             if self.stemfn is not None:
                 found = self.stemfn(found)
-            if len(stems) >= _STEM_CACHE_LIMIT:
-                stems.clear()
-            stems[word] = found
+            if len(word) <= _CACHED_WORD_CHARS:  # a 10,000-letter "word" of a query is not kept
+                if len(stems) >= _STEM_CACHE_LIMIT:
+                    stems.clear()
+                stems[word] = found
         return found
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,  # type: ignore[no-untyped-def]
