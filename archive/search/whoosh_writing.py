@@ -8,7 +8,7 @@ column file each time: seek, read one byte, unpack (read in whoosh 2.7 ``codec/b
 At 100k segments that is 150 postings a document, 16% of the writer's CPU.
 
 ``install()`` makes the flush read each field's length column once, into a list, and answer
-from it: the same lengths, the same segment, byte for byte.
+from it: the same lengths, so the same terms, postings and block statistics.
 
 The postings of a segment are sorted in a pool that spills to temporary "runs" on disk past the
 writer's memory limit, then merged (``whoosh/externalsort.py``). Whoosh pickles and unpickles
