@@ -92,8 +92,9 @@ def _insert(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
 
     Each value goes through its column type's bind processor for this dialect (JSON to text,
     dates to SQLite's format: what ``conn.execute(insert, rows)`` applies), but without the
-    Core's per-row parameter handling, which was two thirds of a first import's write time.
-    Rows that do not name every column (a default would apply) take the Core's path."""
+    Core's per-row parameter handling: a first import's write of 100k segments took 8.5 s
+    rather than 10.2 (best of three). Rows that do not name every column (a default would
+    apply) take the Core's path."""
     sa_table = table.__table__  # type: ignore[attr-defined]
     columns = list(sa_table.columns)
     names = [column.name for column in columns]

@@ -728,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--users and --duration must be at least 1")
     ramp = args.wait[1] if args.ramp is None else args.ramp
     if ramp < 0 or ramp >= args.duration:
-        parser.error("--ramp must be at least 0 and shorter than --duration")
+        parser.error(f"--ramp ({ramp:g} s{', the longest think time' if args.ramp is None else ''}) must be "
+                     f"at least 0 and shorter than --duration ({args.duration} s)")
     if args.home and not (args.home / "archive.sqlite3").exists():
         parser.error(f"--home {args.home}: no archive.sqlite3 there")
     if args.home and args.background_import and not args.collection:

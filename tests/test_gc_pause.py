@@ -70,32 +70,30 @@ def test_objects_frozen_by_the_process_itself_stay_frozen() -> None:
     assert gc.get_freeze_count() == before
 
 
+def _noting_frozen(function, counts: list[int]):  # type: ignore[no-untyped-def]
+    """``function``, noting how many objects are frozen each time it is called."""
+    def noted(*args):  # type: ignore[no-untyped-def]
+        counts.append(gc.get_freeze_count())
+        return function(*args)
+
+    return noted
+
+
 def test_reading_and_importing_leave_nothing_frozen(tmp_path: Path, fixture_collection: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from archive import collection_loader
 
     monkeypatch.setattr(collection_loader, "ObjectsKept", lambda: ObjectsKept(every=1))
-    frozen_while_reading = []
-    real_check = collection_loader._check_person
-
-    def check(*args):  # type: ignore[no-untyped-def]
-        frozen_while_reading.append(gc.get_freeze_count())
-        return real_check(*args)
-
-    monkeypatch.setattr(collection_loader, "_check_person", check)
+    frozen_while_reading: list[int] = []
+    monkeypatch.setattr(collection_loader, "_check_person",
+                        _noting_frozen(collection_loader._check_person, frozen_while_reading))
     collection = read_collection(fixture_collection, workers=1)
     assert collection.people and frozen_while_reading[-1] > 0  # the files read before were frozen
     assert gc.get_freeze_count() == 0
     from archive import home
 
-    frozen_while_writing = []
-    real_write = home.import_collection
-
-    def write(*args):  # type: ignore[no-untyped-def]
-        frozen_while_writing.append(gc.get_freeze_count())
-        return real_write(*args)
-
-    monkeypatch.setattr(home, "import_collection", write)
+    frozen_while_writing: list[int] = []
+    monkeypatch.setattr(home, "import_collection", _noting_frozen(home.import_collection, frozen_while_writing))
     archive = Archive.open(tmp_path / "home")
     try:
         archive.import_collection(fixture_collection)
