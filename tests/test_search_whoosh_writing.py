@@ -94,10 +94,19 @@ def test_the_segment_is_the_one_whoosh_writes(tmp_path: Path, documents: list[di
     assert not list((tmp_path / "ours").glob("*.run"))  # every run removed once read
 
 
-def test_an_index_build_flushes_with_the_lengths_in_memory(tmp_path: Path, fixture_collection: Path) -> None:
+def test_an_incremental_update_flushes_with_the_lengths_in_memory(tmp_path: Path, fixture_collection: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.search import build_writer
+
+    builds: list[int] = []
+    real_flush = build_writer.BuildWriter._flush_segment
+    monkeypatch.setattr(build_writer.BuildWriter, "_flush_segment", lambda self: builds.append(1) or real_flush(self))
     archive = Archive.open(tmp_path / "home")
     archive.import_collection(fixture_collection)
+    assert builds == [1]  # a first import writes a whole build with BuildWriter (test_search_build_writer.py)
+    archive.index.update_people(["anna-synthetic"])
     archive.close()
+    assert builds == [1]  # an update adds to a copy of the build with Whoosh's writer, patched here
     assert SegmentWriter._flush_segment is whoosh_writing._flush_segment
     assert PostingPool._write_run is whoosh_writing._write_run and PostingPool._read_run is whoosh_writing._read_run
 

@@ -115,6 +115,11 @@ class WordTokenizer(Tokenizer):
                 stems[word] = found
         return found
 
+    def words(self, value: str) -> list[str]:
+        """The analysed words in order, without tokens (what the build's term pool reads)."""
+        normal = self._normal
+        return [normal(word) for word in self.expression.findall(value)]
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,  # type: ignore[no-untyped-def]
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)

@@ -41,7 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from archive.crashpoints import crash_point
-from archive.search import facet_arrays, whoosh_writing
+from archive.search import build_writer, facet_arrays, whoosh_writing
 from archive.search.index_schema import build_schema
 
 try:
@@ -209,18 +209,18 @@ class IndexStore:
 
     def write_build(self, documents: Iterable[dict[str, Any]], procs: int = 1, limitmb: int = 256) -> Build:
         """Every document into a new build; the caller names it in the database, then points CURRENT at it."""
-        whoosh_writing.install()  # before the writer forks its worker processes
         build = self._new_build()
-        try:
-            ix = whoosh_index.create_in(str(build.folder), build_schema())
-            writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1) if procs > 1 else \
-                ix.writer(limitmb=limitmb)
+
+        def counted() -> Iterator[dict[str, Any]]:
             for doc in documents:
-                writer.add_document(**doc)
+                yield doc
                 build.count += 1
                 if build.count == 1:
                     crash_point("index-building")
-            writer.commit()
+
+        try:
+            ix = whoosh_index.create_in(str(build.folder), build_schema())
+            build_writer.write_all(ix, counted(), procs=procs, limitmb=limitmb)
             ix.close()
             return self._finish(build)
         except BaseException:

@@ -1,4 +1,8 @@
-"""Writing a Whoosh segment without a file read or a pickle per posting.
+"""Writing a Whoosh segment without a file read or a pickle per posting (incremental updates).
+
+A whole new build is written by ``build_writer.BuildWriter``, which keeps postings per term
+and needs neither of these. An incremental update (``IndexStore.write_update``) adds to a copy
+of a build with Whoosh's own ``SegmentWriter``, which may merge segments, and is patched here.
 
 When a segment is flushed, Whoosh writes each term's postings with the length of the field in
 that document (the block's shortest and longest, for BM25F's bounds). It asks the
@@ -50,11 +54,16 @@ class ColumnLengths:
         # a length byte of 0 is "no length" (None), as W3PerDocReader answers
         return [byte_to_length(b) if b else None for b in column]
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+    def field_lengths(self, fieldname: str) -> list[int | None] | None:
+        """Every document's length in this field (None: the field keeps no lengths)."""
         try:
-            lengths = self._fields[fieldname]
+            return self._fields[fieldname]
         except KeyError:
             lengths = self._fields[fieldname] = self._load(fieldname)
+            return lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        lengths = self.field_lengths(fieldname)
         if lengths is None:
             return default
         if docnum > self._doccount:
@@ -90,16 +99,21 @@ def _write_run(self: PostingPool, f: BinaryIO, items: Iterable[Any]) -> None:
     f.close()
 
 
+def pickled_chunks(f: BinaryIO) -> Iterator[Any]:
+    """The items of a file of pickled lists, in order, one list in memory at a time."""
+    while True:
+        try:
+            chunk = pickle.load(f)
+        except EOFError:
+            return
+        yield from chunk
+
+
 def _read_run(self: PostingPool, path: str) -> Iterator[Any]:
     """The postings of a run, in order; the run file is removed once read (as Whoosh does)."""
     f = self._open_run(path)
     try:
-        while True:
-            try:
-                chunk = pickle.load(f)
-            except EOFError:
-                return
-            yield from chunk
+        yield from pickled_chunks(f)
     finally:
         f.close()
         self._remove_run(path)
