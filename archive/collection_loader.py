@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from archive import collection_format as fmt
 from archive.gc_pause import ObjectsKept
+from archive.idle_cores import idle_cores
 from archive.problems import InvalidCollection, Problem
 from archive.vocabulary import Vocabulary, missing_required
 from archive.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
@@ -268,6 +269,7 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
 
 PARALLEL_FILES = 64  # from this many people files on, worker processes parse them
 PARALLEL_WORKERS = 2
+SPARE_CORE = 0.8  # idle cores (``idle_cores``) from which worker processes read the files
 _CHUNK_FILES = 8
 
 
@@ -314,16 +316,11 @@ def _parse_people(paths: list[tuple[Path, str]], limits: YamlLimits) -> list[tup
 
 def _spare_cores() -> bool:
     """Whether worker processes would help: no other thread here (forking a process that runs
-    threads, a web server, is not safe) and a core left idle by the machine's other work (on
-    a busy machine they only add the cost of sending the data back)."""
+    threads, a web server, is not safe) and a core idle now (on a busy machine they only add
+    the cost of sending the data back)."""
     if threading.active_count() != 1:
         return False
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return cores >= 2 and cores - load >= 1
+    return (os.cpu_count() or 1) >= 2 and idle_cores() >= SPARE_CORE
 
 
 def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker | None",
