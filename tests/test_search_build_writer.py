@@ -323,3 +323,13 @@ def test_writer_processes_end_when_the_building_process_is_killed(tmp_path: Path
     while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in pids if _running(pid)]
+
+
+def test_without_fork_the_documents_are_written_here(tmp_path: Path, documents: list[dict[str, Any]],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
+    _our_build(tmp_path / "one", build_schema(), documents, procs=2)
+    ix = whoosh_index.open_dir(str(tmp_path / "one"))
+    with ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 1 and searcher.doc_count_all() == len(documents)
+    ix.close()

@@ -85,8 +85,11 @@ class BuildWriter(SegmentWriter):
 
 
 def write_all(ix: Any, documents: Iterable[dict[str, Any]], procs: int = 1, limitmb: int = 256) -> None:
-    """Every document into the empty index ``ix``, committed, by ``procs`` writer processes."""
-    if procs <= 1:
+    """Every document into the empty index ``ix``, committed, by ``procs`` writer processes
+    (one, written here, where processes cannot be forked or given queues: no ``fork`` on the
+    platform, no semaphores in a sandbox)."""
+    channels = _channels(procs) if procs > 1 else None
+    if channels is None:
         writer = BuildWriter(ix, limitmb=limitmb)
         try:
             for doc in documents:
@@ -96,7 +99,18 @@ def write_all(ix: Any, documents: Iterable[dict[str, Any]], procs: int = 1, limi
             raise
         writer.commit()
         return
-    _write_parallel(ix, documents, procs, limitmb)
+    _write_parallel(ix, documents, procs, limitmb, *channels)
+
+
+def _channels(procs: int) -> tuple[Any, Any, Any] | None:
+    """A fork context with its job and result queues, or None where there is none."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    try:
+        context = multiprocessing.get_context("fork")
+        return context, context.Queue(procs * 4), context.Queue()
+    except (OSError, ImportError, ValueError):
+        return None
 
 
 class WriterProcessFailed(RuntimeError):
@@ -127,10 +141,8 @@ def _worker(ix: Any, jobs: Any, results: Any, limitmb: int, parent: int) -> None
         results.put(("error", traceback.format_exc()))
 
 
-def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, limitmb: int) -> None:
-    context = multiprocessing.get_context("fork")
-    jobs = context.Queue(procs * 4)
-    results = context.Queue()
+def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, limitmb: int,
+                    context: Any, jobs: Any, results: Any) -> None:
     parent = SegmentWriter(ix)  # holds the index's write lock; writes no documents itself
     workers = [context.Process(target=_worker, args=(ix, jobs, results, limitmb, os.getpid()), daemon=True)
                for _ in range(procs)]
