@@ -333,3 +333,16 @@ def test_without_fork_the_documents_are_written_here(tmp_path: Path, documents: 
     with ix.searcher() as searcher:
         assert len(searcher.leaf_searchers()) == 1 and searcher.doc_count_all() == len(documents)
     ix.close()
+
+
+def test_only_fields_whose_values_repeat_are_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(term_pool, "_CACHE_TRIAL", 20)
+    pool = term_pool.TermPool(None)
+    schema = _mixed_schema()
+    for n in range(200):
+        pool.add_field("key", schema["key"], n, f"d{n}", 1.0)  # a new value each time
+        pool.add_field("names", schema["names"], n, ["Галина Иванова", "Igor"][n % 2], 1.0)
+    assert "key" in pool._uncached and "key" not in pool._analysed
+    assert "names" not in pool._uncached and len(pool._analysed["names"]) == 2
+    terms = dict(((f, t), flat) for f, t, flat in pool.iter_terms())
+    assert terms[("key", b"d150")] == [150, 1.0, b""] and len(terms[("names", b"igor")]) == 3 * 100

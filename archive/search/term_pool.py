@@ -49,6 +49,7 @@ _BLOCK_WBITS, _BLOCK_MEMLEVEL = 12, 4  # zlib's window and state for a block (se
 _CACHED_POSITION = 4096  # positions whose single-occurrence value is remembered
 _CACHED_VALUE_CHARS = 300  # values up to this long are remembered per field, with their postings
 _CACHED_VALUES = 20_000  # values remembered per field; then it starts afresh
+_CACHE_TRIAL = 2_000  # values not met before, after which a field that hit fewer stops remembering
 
 
 class _Values:
@@ -106,6 +107,9 @@ class TermPool:
         self._weights: dict[tuple[float, int], float] = {}
         self._analysed: dict[str, dict[tuple[str, float], tuple[list[tuple[bytes, float, bytes]], int]]] = \
             defaultdict(dict)
+        self._hits: dict[str, int] = defaultdict(int)
+        self._misses: dict[str, int] = defaultdict(int)
+        self._uncached: set[str] = set()
 
     # --- adding ---------------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ class TermPool:
         The same postings as ``SegmentWriter.add_document`` makes from ``field.index(value)``.
         A short value met before in this field (a person's names on each of their quotes, a
         theme's labels, a facet) reuses the postings it gave then."""
-        if isinstance(value, str) and len(value) <= _CACHED_VALUE_CHARS:
+        if isinstance(value, str) and len(value) <= _CACHED_VALUE_CHARS and fieldname not in self._uncached:
             cache = self._analysed[fieldname]
             found = cache.get((value, fieldboost))
             if found is None:
@@ -131,6 +135,9 @@ class TermPool:
                 if len(cache) >= _CACHED_VALUES:
                     cache.clear()
                 cache[(value, fieldboost)] = found
+                self._missed(fieldname)
+            else:
+                self._hits[fieldname] += 1
         else:
             found = self._analyse(field, value, fieldboost)
         postings, length = found
@@ -146,6 +153,14 @@ class TermPool:
                 flat += (docnum, weight, encoded)
         self._grew(len(postings))
         return length if field.scorable else 0
+
+    def _missed(self, fieldname: str) -> None:
+        """A value not met before: past a trial, a field whose values rarely repeat (ids, the
+        text of each quote) is no longer remembered, which would cost memory for nothing."""
+        misses = self._misses[fieldname] = self._misses[fieldname] + 1
+        if misses >= _CACHE_TRIAL and self._hits[fieldname] < misses:
+            self._uncached.add(fieldname)
+            del self._analysed[fieldname]
 
     def _analyse(self, field: Any, value: Any, fieldboost: float) -> tuple[list[tuple[bytes, float, bytes]], int]:
         """The (word, weight, value) postings of ``value`` in ``field``, and its length (frequencies summed)."""
