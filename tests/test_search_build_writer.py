@@ -346,3 +346,18 @@ def test_only_fields_whose_values_repeat_are_remembered(tmp_path: Path, monkeypa
     assert "names" not in pool._uncached and len(pool._analysed["names"]) == 2
     terms = dict(((f, t), flat) for f, t, flat in pool.iter_terms())
     assert terms[("key", b"d150")] == [150, 1.0, b""] and len(terms[("names", b"igor")]) == 3 * 100
+
+
+def test_a_schema_with_term_vectors_is_written_by_whooshs_own_writer(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = fields.Schema(key=fields.ID(stored=True), body=fields.TEXT(vector=True))
+    docs = [{"key": f"d{n}", "body": f"camp {n} лагерь"} for n in range(50)]
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    with pytest.raises(ValueError, match="term vectors"):
+        build_writer.BuildWriter(ix)
+    build_writer.write_all(ix, iter(docs), procs=2)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count_all() == 50
+        assert searcher.vector_as("frequency", 0, "body")  # the vectors were written
+        assert len(list(searcher.documents())) == 50
+    ix.close()

@@ -30,10 +30,19 @@ BATCH = 200  # documents per message to a writer process
 _POLL_S = 0.5  # how often a blocked process looks whether the other side is still there
 
 
+def writes(schema: Any) -> bool:
+    """Whether ``BuildWriter`` writes every field of this schema (not term vectors, not separate
+    spelling words: the archive's schema has neither)."""
+    return not any(schema[name].vector or schema[name].separate_spelling() for name in schema.names())
+
+
 class BuildWriter(SegmentWriter):
     """A ``SegmentWriter`` for documents added in docnum order to an index that starts empty."""
 
     def __init__(self, ix: Any, limitmb: int = 256, **kwargs: Any):
+        if not writes(ix.schema):
+            raise ValueError("BuildWriter writes no term vectors and no separate spelling fields: "
+                             "use Whoosh's own writer for this schema")
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(self._tempstorage, limitmb)  # type: ignore[assignment]
 
@@ -57,8 +66,6 @@ class BuildWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     length = add_field(fieldname, field, docnum, value, self._field_boost(fields, fieldname, docboost))
-                if field.separate_spelling() or field.vector:
-                    raise NotImplementedError(f"{fieldname}: separate spelling and vectors are not written by BuildWriter")
                 customval = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
                 column = field.column_type
@@ -88,18 +95,22 @@ def write_all(ix: Any, documents: Iterable[dict[str, Any]], procs: int = 1, limi
     """Every document into the empty index ``ix``, committed, by ``procs`` writer processes
     (one, written here, where processes cannot be forked or given queues: no ``fork`` on the
     platform, no semaphores in a sandbox)."""
-    channels = _channels(procs) if procs > 1 else None
-    if channels is None:
+    writer: SegmentWriter
+    if not writes(ix.schema):  # Whoosh's own writer, in its own processes
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
+    else:
+        channels = _channels(procs) if procs > 1 else None
+        if channels is not None:
+            _write_parallel(ix, documents, procs, limitmb, *channels)
+            return
         writer = BuildWriter(ix, limitmb=limitmb)
-        try:
-            for doc in documents:
-                writer.add_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        return
-    _write_parallel(ix, documents, procs, limitmb, *channels)
+    try:
+        for doc in documents:
+            writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def _channels(procs: int) -> tuple[Any, Any, Any] | None:
