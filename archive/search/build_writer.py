@@ -172,6 +172,8 @@ def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, li
             segments.append(value)
 
     def send(message: Any) -> None:
+        if not results.empty():  # a writer process failed: stop now, not after every document
+            _check(results, workers, take)
         while True:
             try:
                 jobs.put(message, timeout=_POLL_S)
