@@ -23,7 +23,6 @@ seen before) remembered rather than pickled again.
 from __future__ import annotations
 
 import heapq
-import os
 import pickle
 import uuid
 import zlib
