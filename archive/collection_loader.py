@@ -8,13 +8,14 @@ what is wrong, what is expected``.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -118,7 +119,9 @@ def _unknown_sources(obj: Any, path: tuple[Any, ...], source_ids: set[str],
     """Every pydantic object in a tree (depth first, fields in order) whose ``source`` is not
     among ``source_ids``, with its path; only fields that can hold a model are descended."""
     if isinstance(obj, BaseModel):
-        value = getattr(obj, "source", None)
+        # only a model with a ``source`` field is asked for it: pydantic answers a missing
+        # attribute through a slow ``__getattr__``
+        value = obj.source if "source" in type(obj).model_fields else None  # type: ignore[attr-defined]
         if isinstance(value, str) and value not in source_ids:
             found.append((path, value))
         for name in _fields_with_models(type(obj)):
@@ -265,12 +268,13 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
                     "save it as UTF-8")
 
 
-# --- people files, parsed here or by worker processes ------------------------------------
+# --- people files, read here or by worker processes -----------------------------------------
 
-PARALLEL_FILES = 64  # from this many people files on, worker processes parse them
+PARALLEL_FILES = 64  # from this many people files on, worker processes read them
 PARALLEL_WORKERS = 2
 SPARE_CORE = 0.8  # idle cores (``idle_cores``) from which worker processes read the files
 _CHUNK_FILES = 8
+_CHUNKS_AHEAD = 24  # chunks sent to the workers and not yet taken back here: bounds the memory
 
 
 @dataclass
@@ -301,17 +305,41 @@ def _check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
     return result
 
 
-def _parse_people(paths: list[tuple[Path, str]], limits: YamlLimits) -> list[tuple[YamlDocument, list[Problem]]]:
-    """The YAML of some people files, parsed (in a worker process: the results are pickled, so
-    a document whose lines are not known yet is sent without its text: the file is read again
-    should a message need a line)."""
-    loaded = []
-    for path, display in paths:
-        doc, problems = load_yaml_file(path, display, limits)
-        if doc.pending is not None:
-            doc.pending = (path, doc.pending[1])
-        loaded.append((doc, problems))
-    return loaded
+def _load_person_file(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
+    if not path.is_file():  # removed since the folder was listed
+        return None, [Problem(display, 1, "(file)", "missing file")]
+    return load_yaml_file(path, display, limits)
+
+
+PersonJob = Callable[[Path, str, YamlLimits], Any]
+_WORKER_JOB: list[PersonJob] = []  # the job of a worker process, set when it starts (empty here)
+
+
+def _sendable(doc: YamlDocument | None, path: Path) -> YamlDocument | None:
+    """From a worker process, a document goes without its text: the file is read again
+    should a message need a line."""
+    if _WORKER_JOB and doc is not None and doc.pending is not None:
+        doc.pending = (path, doc.pending[1])
+    return doc
+
+
+def _parsed(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
+    """A people file's YAML, parsed (``read_collection`` validates it here)."""
+    doc, problems = _load_person_file(path, display, limits)
+    return _sendable(doc, path), problems
+
+
+def _start_worker(job: PersonJob) -> None:
+    # What the process was forked with is not garbage: out of the collector's sight, its
+    # collections walk only what each file makes (a fifth of a worker's time otherwise),
+    # and the pages shared with this process are not written to.
+    gc.freeze()
+    _WORKER_JOB[:] = [job]
+
+
+def _run_chunk(chunk: list[tuple[Path, str]], limits: YamlLimits) -> list[Any]:
+    job = _WORKER_JOB[0]
+    return [job(path, display, limits) for path, display in chunk]
 
 
 def _spare_cores() -> bool:
@@ -323,74 +351,76 @@ def _spare_cores() -> bool:
     return (os.cpu_count() or 1) >= 2 and idle_cores() >= SPARE_CORE
 
 
-def _read_people(paths: list[Path], limits: YamlLimits, checker: "_CrossChecker | None",
-                 progress: Progress | None, workers: int | None,
-                 made: Callable[[], None] = lambda: None) -> list[_PersonResult]:
-    """Every people file read, validated and cross-checked (when ``checker`` is given), in order.
+def _each_person(paths: list[Path], limits: YamlLimits, job: PersonJob, progress: Progress | None,
+                 workers: int | None) -> Iterator[Any]:
+    """``job(path, display, limits)`` for every people file, in the files' order.
 
-    From ``PARALLEL_FILES`` files on, ``PARALLEL_WORKERS`` processes parse the YAML (the
-    larger part of the work) while this one validates what they send back, in the files'
-    order: the results are those of reading the files here. Should the processes not start
-    (no ``fork``, no semaphores in a sandbox), the files are read here.
+    From ``PARALLEL_FILES`` files on, ``PARALLEL_WORKERS`` processes run the job (forked from
+    this one: ``job`` and what it holds are theirs without being sent) while this one takes
+    the results in order, at most ``_CHUNKS_AHEAD`` chunks of files ahead. Should the
+    processes not start or break (no ``fork``, no semaphores in a sandbox), the files not
+    done yet are read here.
     """
     displays = [(path, _display_path(path)) for path in paths]
     if workers is None:
         workers = PARALLEL_WORKERS if len(paths) >= PARALLEL_FILES and _spare_cores() else 1
-    count = workers
     ticks = iter(progress(paths)) if progress else None
-    results: list[_PersonResult] = []
-    if count > 1 and len(paths) > 1:
+    done = 0
+    if workers > 1 and len(paths) > 1:
         chunks = [displays[i:i + _CHUNK_FILES] for i in range(0, len(displays), _CHUNK_FILES)]
         try:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                       initializer=_start_worker, initargs=(job,))
         except (OSError, ImportError, NotImplementedError, ValueError):
             pool = None
         if pool is not None:
+            from collections import deque
             from concurrent.futures.process import BrokenProcessPool
 
             try:
                 with pool:
-                    parsed = pool.map(_parse_people, chunks, [limits] * len(chunks))
-                    for chunk, loaded in zip(chunks, parsed):
-                        for (path, _), (doc, problems) in zip(chunk, loaded):
+                    waiting: deque[Any] = deque()
+                    sent = 0
+                    while done < len(paths):
+                        while sent < len(chunks) and len(waiting) < _CHUNKS_AHEAD:
+                            waiting.append(pool.submit(_run_chunk, chunks[sent], limits))
+                            sent += 1
+                        for result in waiting.popleft().result():
                             if ticks is not None:
                                 next(ticks, None)
-                            results.append(_check_person(path, doc, problems, checker))
-                            made()
-                return results
-            except (BrokenProcessPool, OSError):  # the workers could not run: read the files here
-                results = []
-                ticks = iter(progress(paths)) if progress else None
-    for path, display in displays:
+                            done += 1
+                            yield result
+            except (BrokenProcessPool, OSError):  # the workers could not run: the rest is read here
+                pass
+    for path, display in displays[done:]:
         if ticks is not None:
             next(ticks, None)
-        if not path.is_file():
-            results.append(_PersonResult(None, None, [Problem(display, 1, "(file)", "missing file")]))
-            continue
-        doc, problems = load_yaml_file(path, display, limits)
-        results.append(_check_person(path, doc, problems, checker))
-        made()
-    return results
+        yield job(path, display, limits)
 
 
-def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None,
-                    workers: int | None = None) -> Collection:
-    """Validate a collection folder; raise InvalidCollection with every problem found.
+# --- the collection's own files, and the checks across files ------------------------------------
 
-    ``progress`` may wrap the list of people files (a progress bar on a terminal); ``limits``
-    bound what one file may hold (``YamlLimits``: 20 MB per file unless ``ARCHIVE_YAML_MAX_MB``).
-    ``workers`` is the number of processes reading people files (default: 2 from
-    ``PARALLEL_FILES`` files on, else 1).
-    """
-    root = Path(root)
-    limits = limits or YamlLimits.from_environment()
+
+@dataclass
+class _Head:
+    """``collection.yaml`` and ``vocabulary.yaml``, read and checked: what every people file
+    is checked against (``checker`` is None when either is not valid)."""
+
+    problems: list[Problem]  # reading and validating the two files: reported first
+    own_checks: list[Problem]  # their checks: reported after the people files' problems
+    collection_doc: YamlDocument | None
+    collection_file: fmt.CollectionFile | None
+    vocabulary_file: fmt.VocabularyFile | None
+    source_texts: dict[str, str]
+    checker: _CrossChecker | None
+
+
+def _read_head(root: Path, limits: YamlLimits) -> _Head:
     problems: list[Problem] = []
-    if not root.is_dir():
-        raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
 
     def load(path: Path) -> YamlDocument | None:
         display = _display_path(path)
@@ -406,31 +436,28 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
     collection_file = _validate(collection_doc, fmt.CollectionFile, problems) if collection_doc else None
     vocabulary_file = _validate(vocabulary_doc, fmt.VocabularyFile, problems) if vocabulary_doc else None
 
-    # the collection's own checks, reported after those of the people files
-    collection_problems: list[Problem] = []
+    own_checks: list[Problem] = []
     source_texts: dict[str, str] = {}
     if collection_file and collection_doc:
         seen: dict[str, int] = {}
         for i, source in enumerate(collection_file.sources):
             if source.id in seen:
-                collection_problems.append(collection_doc.problem(("sources", i, "id"),
-                                                                  f"duplicate source id {source.id!r}"))
+                own_checks.append(collection_doc.problem(("sources", i, "id"), f"duplicate source id {source.id!r}"))
             seen[source.id] = i
             if source.text_file:
                 text, wrong = _source_text(root, source.text_file, limits)
                 if wrong:
-                    collection_problems.append(collection_doc.problem(("sources", i, "text_file"), wrong))
+                    own_checks.append(collection_doc.problem(("sources", i, "text_file"), wrong))
                 else:
                     source_texts[source.id] = text
     if vocabulary_file and vocabulary_doc:
         for kind, term_id in missing_required(vocabulary_file):
-            collection_problems.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))
+            own_checks.append(vocabulary_doc.problem((kind,), f"the required term {term_id!r} is missing"))
         for kind in ("stances", "themes", "relations", "fates", "roles"):
             seen_terms: set[str] = set()
             for i, term in enumerate(getattr(vocabulary_file, kind)):
                 if term.id in seen_terms:
-                    collection_problems.append(vocabulary_doc.problem((kind, i, "id"),
-                                                                      f"duplicate {kind} id {term.id!r}"))
+                    own_checks.append(vocabulary_doc.problem((kind, i, "id"), f"duplicate {kind} id {term.id!r}"))
                 seen_terms.add(term.id)
 
     checker: _CrossChecker | None = None
@@ -438,44 +465,100 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
         vocabulary = Vocabulary.from_file(vocabulary_file)
         source_ids = {s.id for s in collection_file.sources}
         checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
-
-    people_paths = sorted((root / PEOPLE_DIR).glob("*.y*ml"))
-    with ObjectsKept() as kept:  # the collector need not walk what is read and kept (archive/gc_pause.py)
-        people_results = _read_people(people_paths, limits, checker, progress, workers, kept.made)
-    for result in people_results:
-        problems.extend(result.problems)
-    problems.extend(collection_problems)
-
-    people = [r.person for r in people_results if r.person is not None]
-    if checker is not None and collection_doc is not None and collection_file is not None:
-        checker.problems = problems
+        # the sources the collection's own records cite: after every people file's problems
+        checker.problems = own_checks
         checker.sources(collection_doc, collection_file)
-        person_files: dict[str, str] = {}
-        quote_files: dict[str, str] = {}
-        for result in people_results:
-            person, doc = result.person, result.doc
-            if person is None or doc is None:
-                continue
-            problems.extend(result.checks or [])
-            if person.id in person_files:
-                problems.append(doc.problem(("id",), f"duplicate person id {person.id!r} "
-                                                        f"(also in {person_files[person.id]})"))
-            person_files[person.id] = doc.file
-            for q, quote in enumerate(person.quotes):
-                if quote.id in quote_files:
-                    problems.append(doc.problem(("quotes", q, "id"),
-                                                   f"duplicate quote id {quote.id!r} (also in {quote_files[quote.id]})"))
-                quote_files[quote.id] = doc.file
+        checker.problems = []
+    return _Head(problems, own_checks, collection_doc, collection_file, vocabulary_file, source_texts, checker)
 
+
+class _Duplicates:
+    """Person and quote ids given by two files (checked here, as the files come in order)."""
+
+    def __init__(self) -> None:
+        self.person_files: dict[str, str] = {}
+        self.quote_files: dict[str, str] = {}
+
+    def check(self, doc: YamlDocument, person_id: str, quote_ids: list[str]) -> list[Problem]:
+        found = []
+        if person_id in self.person_files:
+            found.append(doc.problem(("id",), f"duplicate person id {person_id!r} "
+                                             f"(also in {self.person_files[person_id]})"))
+        self.person_files[person_id] = doc.file
+        for q, quote_id in enumerate(quote_ids):
+            if quote_id in self.quote_files:
+                found.append(doc.problem(("quotes", q, "id"),
+                                         f"duplicate quote id {quote_id!r} (also in {self.quote_files[quote_id]})"))
+            self.quote_files[quote_id] = doc.file
+        return found
+
+
+@dataclass
+class _Problems:
+    """Every problem of a collection, reported in one order whichever way it was read: the
+    two collection files, then each people file's own, then the collection's checks, then the
+    checks of each people file against the collection and the other files."""
+
+    head: list[Problem]
+    people: list[Problem] = field(default_factory=list)
+    own_checks: list[Problem] = field(default_factory=list)
+    checks: list[Problem] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.head or self.people or self.own_checks or self.checks)
+
+    def all(self) -> list[Problem]:
+        return self.head + self.people + self.own_checks + self.checks
+
+
+def people_paths(root: Path) -> list[Path]:
+    return sorted((root / PEOPLE_DIR).glob("*.y*ml"))
+
+
+def _begin(root: Path | str, limits: YamlLimits | None
+           ) -> tuple[Path, YamlLimits, _Head, _Problems, list[Path]]:
+    """The start of reading a collection folder: its two collection files read and checked,
+    its people files listed (raises InvalidCollection when there is no such folder)."""
+    root = Path(root)
+    limits = limits or YamlLimits.from_environment()
+    if not root.is_dir():
+        raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
+    head = _read_head(root, limits)
+    return root, limits, head, _Problems(head.problems, own_checks=head.own_checks), people_paths(root)
+
+
+def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None,
+                    workers: int | None = None) -> Collection:
+    """Validate a collection folder; raise InvalidCollection with every problem found.
+
+    ``progress`` may wrap the list of people files (a progress bar on a terminal); ``limits``
+    bound what one file may hold (``YamlLimits``: 20 MB per file unless ``ARCHIVE_YAML_MAX_MB``).
+    ``workers`` is the number of processes parsing people files (default: 2 from
+    ``PARALLEL_FILES`` files on when a core is idle, else 1); this process validates them.
+    """
+    root, limits, head, problems, paths = _begin(root, limits)
+    duplicates = _Duplicates()
+    people: list[fmt.Person] = []
+    with ObjectsKept() as kept:  # the collector need not walk what is read and kept (archive/gc_pause.py)
+        for path, (doc, found) in zip(paths, _each_person(paths, limits, _parsed, progress, workers)):
+            result = _check_person(path, doc, found, head.checker)
+            problems.people.extend(result.problems)
+            if result.person is not None and result.doc is not None:
+                people.append(result.person)
+                if head.checker is not None:
+                    problems.checks.extend(result.checks or [])
+                    problems.checks.extend(duplicates.check(result.doc, result.person.id,
+                                                            [q.id for q in result.person.quotes]))
+            kept.made()
     if problems:
-        raise InvalidCollection(problems)
-    assert collection_file is not None and vocabulary_file is not None
+        raise InvalidCollection(problems.all())
+    assert head.collection_file is not None and head.vocabulary_file is not None
     return Collection(
         root=root,
-        info=collection_file.collection,
-        sources=collection_file.sources,
-        vocabulary=Vocabulary.from_file(vocabulary_file),
-        vocabulary_file=vocabulary_file,
+        info=head.collection_file.collection,
+        sources=head.collection_file.sources,
+        vocabulary=Vocabulary.from_file(head.vocabulary_file),
+        vocabulary_file=head.vocabulary_file,
         people=people,
-        source_texts=source_texts,
+        source_texts=head.source_texts,
     )

@@ -7,6 +7,7 @@ only what changed. Child ids are derived from their parents' stable ids
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterator
 
 from archive import collection_format as fmt
@@ -37,6 +38,24 @@ def _period(text: str | None) -> dict[str, Any]:
 
 
 _KEY_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+Values = tuple[Any, ...]  # a row's values in the order of its table's columns
+
+_VALUES: dict[type, Any] = {}
+
+
+def column_names(table: type) -> list[str]:
+    return [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+
+
+def values_of(table: type, row: dict[str, Any]) -> Values:
+    """A row dict (naming every column) as the tuple of its values in the table's column order:
+    what the import compares and writes, half the size of the dict to send between processes."""
+    pick = _VALUES.get(table)
+    if pick is None:
+        pick = _VALUES[table] = operator.itemgetter(*column_names(table))
+    return pick(row)
 
 
 def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
@@ -161,8 +180,9 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
         }
 
 
-def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, Any]]]:
-    info = collection.info
+def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
+              vocabulary: fmt.VocabularyFile) -> Iterator[tuple[type, dict[str, Any]]]:
+    """The rows of ``collection.yaml`` and ``vocabulary.yaml``."""
     yield models.CollectionRecord, {
         "id": info.id,
         "title": info.title,
@@ -180,9 +200,8 @@ def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, An
         "facts_sources": _cited(info.facts_sources),
         "rights": info.rights,
     }
-    for s, source in enumerate(collection.sources, start=1):
+    for s, source in enumerate(sources, start=1):
         yield models.Source, {"position": s, **source.model_dump()}
-    vocabulary = collection.vocabulary_file
     for kind in ("stances", "themes", "relations", "fates", "roles"):
         for t, term in enumerate(getattr(vocabulary, kind), start=1):
             yield models.VocabularyTerm, {
@@ -194,8 +213,27 @@ def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, An
                 "synonyms": {k: list(v) for k, v in getattr(term, "synonyms", {}).items()},
                 "repression": getattr(term, "repression", None),
             }
+
+
+def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, Any]]]:
+    yield from head_rows(collection.info, collection.sources, collection.vocabulary_file)
     for p, person in enumerate(collection.people, start=1):
         yield from person_rows(person, p)
+
+
+TABLE_NUMBERS = {table: n for n, table in enumerate(models.TABLES_IN_ORDER)}
+
+KeyedRows = list[tuple[int, tuple[Any, ...], Values]]  # (table, key, values_of(table, row))
+
+
+def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
+    """A person's rows as ``(table number in TABLES_IN_ORDER, primary key, values)``, compact to
+    send from a worker process; a key given twice (a theme listed twice in a quote) keeps its
+    first place and its last row, as ``rows_by_table`` does."""
+    rows: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
+    for table, row in person_rows(person, position):
+        rows[TABLE_NUMBERS[table], primary_key(table, row)] = values_of(table, row)
+    return [(number, key, values) for (number, key), values in rows.items()]
 
 
 def rows_by_table(collection: Collection) -> Rows:

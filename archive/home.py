@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from archive import index_state, models
-from archive.collection_loader import Progress, read_collection
+from archive.collection_loader import Progress
 from archive.database import open_database
 from archive.gc_pause import ObjectsKept
 from archive.crashpoints import crash_point
-from archive.importer import ImportReport, import_collection
+from archive.folder_import import import_folder
+from archive.importer import ImportReport
 from archive.search.engine import DocProgress, SearchIndex
 from archive.search.index_store import IndexCheck, IndexStore
 from archive.search.request import SearchRequest, SearchResult
@@ -51,15 +52,13 @@ class Archive:
         vocabulary changed: its labels are in every document), then one commit that names the
         build, then the swap (``archive/index_state.py``). A crash anywhere leaves the old
         database and index, or the new ones."""
-        collection = read_collection(path, progress)
-        # The collection read stays alive until the end: the cyclic collector need not walk its
-        # millions of objects each time the write allocates (a tenth of a large import's write),
-        # and the index writer's forked processes do not copy the pages it would touch.
-        with ObjectsKept() as kept:
-            kept.freeze_now()
-            with index_state.write_transaction(self.engine) as conn:
-                report = import_collection(collection, conn)
-                crash_point("db-written")
+        with index_state.write_transaction(self.engine) as conn:
+            # The files are read and written in one pass (``archive/folder_import.py``).
+            report = import_folder(path, conn, progress)
+            crash_point("db-written")
+            # what the import keeps stays out of the collector's sight while the index is built
+            with ObjectsKept() as kept:
+                kept.freeze_now()
                 self.index.commit_import(conn, report.touched_people | report.removed.get("people", set()),
                                          full=report.vocabulary_changed, progress=index_progress)
         return report

@@ -9,32 +9,31 @@ and themes is one record; a relative with their fate events is one).
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from archive import models
 from archive.collection_loader import Collection
-from archive.collection_rows import Rows, primary_key, rows_by_table
+from archive.collection_rows import Rows, Values, column_names, primary_key, rows_by_table, values_of
 
-# How each table is reported: (record kind, function giving the owning record's id).
-_OWNERS: dict[type, tuple[str, Callable[[dict[str, Any]], str]]] = {
-    models.CollectionRecord: ("collection", lambda r: r["id"]),
-    models.Source: ("sources", lambda r: r["id"]),
-    models.VocabularyTerm: ("vocabulary terms", lambda r: f"{r['kind']}:{r['id']}"),
-    models.Person: ("people", lambda r: r["id"]),
-    models.Relative: ("relatives", lambda r: r["id"]),
-    models.FateEvent: ("relatives", lambda r: r["relative_id"]),
-    models.Interview: ("interviews", lambda r: r["id"]),
-    models.Quote: ("quotes", lambda r: r["id"]),
-    models.QuoteText: ("quotes", lambda r: r["quote_id"]),
-    models.QuoteTheme: ("quotes", lambda r: r["quote_id"]),
-    models.TimelineEvent: ("timeline events", lambda r: r["id"]),
+# How each table is reported: (record kind, the columns of the owning record's id).
+_OWNERS: dict[type, tuple[str, tuple[str, ...]]] = {
+    models.CollectionRecord: ("collection", ("id",)),
+    models.Source: ("sources", ("id",)),
+    models.VocabularyTerm: ("vocabulary terms", ("kind", "id")),  # kind:id
+    models.Person: ("people", ("id",)),
+    models.Relative: ("relatives", ("id",)),
+    models.FateEvent: ("relatives", ("relative_id",)),
+    models.Interview: ("interviews", ("id",)),
+    models.Quote: ("quotes", ("id",)),
+    models.QuoteText: ("quotes", ("quote_id",)),
+    models.QuoteTheme: ("quotes", ("quote_id",)),
+    models.TimelineEvent: ("timeline events", ("id",)),
 }
 RECORD_KINDS = (
     "collection", "sources", "vocabulary terms", "people", "relatives", "interviews", "quotes", "timeline events",
@@ -72,59 +71,74 @@ class ImportReport:
         return lines
 
 
-def _existing(conn: Connection, table: type) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Every row of the table by its primary key (as ``primary_key`` gives it), each a dict of
-    its columns. Rows are read as plain tuples and zipped with the column names: through
-    ``row._mapping`` this took 28 µs a row, most of an unchanged re-import's time."""
+class _Layout:
+    """Where a table's columns are in its rows' value tuples."""
+
+    def __init__(self, table: type):
+        self.table = table
+        sa_table = table.__table__  # type: ignore[attr-defined]
+        self.names = column_names(table)
+        at = {name: i for i, name in enumerate(self.names)}
+        self.key_at = [at[column.name] for column in sa_table.primary_key.columns]
+        self.kind, owner = _OWNERS[table]
+        self.owner_at = [at[name] for name in owner]
+        self.person_at = at.get("person_id")
+        self.id_at = at.get("id")
+        self.quote_at = at.get("quote_id")
+
+    def owner(self, values: Values) -> str:
+        return ":".join(values[i] for i in self.owner_at)
+
+    def row(self, values: Values) -> dict[str, Any]:
+        return dict(zip(self.names, values))
+
+
+LAYOUTS: dict[type, _Layout] = {table: _Layout(table) for table in models.TABLES_IN_ORDER}
+
+
+def _existing(conn: Connection, table: type) -> dict[tuple[Any, ...], Values]:
+    """Every row of the table by its primary key (as ``primary_key`` gives it), each as the
+    tuple of its columns' values: plain tuples, not ``row._mapping`` (28 µs a row, most of an
+    unchanged re-import's time)."""
     sa_table = table.__table__  # type: ignore[attr-defined]
-    result = conn.execute(select(sa_table))
-    names = list(result.keys())
-    at = [names.index(column.name) for column in sa_table.primary_key.columns]
+    key_at = LAYOUTS[table].key_at
     existing = {}
-    for row in result:
+    for row in conn.execute(select(*sa_table.columns)):
         values = tuple(row)
-        existing[tuple(values[i] for i in at)] = dict(zip(names, values))
+        existing[tuple(values[i] for i in key_at)] = values
     return existing
 
 
-def _insert(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
+def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
     """Insert the rows with one ``executemany`` of the driver.
 
     Each value goes through its column type's bind processor for this dialect (JSON to text,
     dates to SQLite's format: what ``conn.execute(insert, rows)`` applies), but without the
     Core's per-row parameter handling: a first import's write of 100k segments took 8.5 s
-    rather than 10.2 (best of three). Rows that do not name every column (a default would
-    apply) take the Core's path."""
+    rather than 10.2 (best of three)."""
     sa_table = table.__table__  # type: ignore[attr-defined]
     columns = list(sa_table.columns)
     names = [column.name for column in columns]
-    if any(len(row) != len(names) for row in rows) or any(name not in rows[0] for name in names):
-        conn.execute(sa_table.insert(), rows)
-        return
     dialect = conn.dialect
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     compiled = sa_table.insert().compile(dialect=dialect, column_keys=names)
-    order = list(compiled.positiontup or ())
-    if dialect.paramstyle != "qmark" or order != names:  # another driver: the Core knows its ways
-        conn.execute(sa_table.insert(), rows)
+    if dialect.paramstyle != "qmark" or list(compiled.positiontup or ()) != names:  # the Core knows its ways
+        conn.execute(sa_table.insert(), [dict(zip(names, values)) for values in rows])
         return
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     converted = [(i, processor) for i, processor in enumerate(processors) if processor is not None]
-    pick = operator.itemgetter(*names)
-    if len(names) == 1:
-        params = [(pick(row),) for row in rows]
-    elif not converted:
-        params = [pick(row) for row in rows]
-    else:
+    if converted:
         params = []
-        for row in rows:
-            values = list(pick(row))
+        for values in rows:
+            bound = list(values)
             for i, processor in converted:
-                values[i] = processor(values[i])
-            params.append(tuple(values))
-    conn.exec_driver_sql(str(compiled), params)
+                bound[i] = processor(bound[i])
+            params.append(tuple(bound))
+        conn.exec_driver_sql(str(compiled), params)
+    else:
+        conn.exec_driver_sql(str(compiled), rows)
 
 
-def _update(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
+def _update(conn: Connection, table: type, rows: list[Values]) -> None:
     sa_table = table.__table__  # type: ignore[attr-defined]
     keys = [c.name for c in sa_table.primary_key.columns]
     values = {c.name: bindparam(f"v_{c.name}") for c in sa_table.columns if c.name not in keys}
@@ -133,7 +147,10 @@ def _update(conn: Connection, table: type, rows: list[dict[str, Any]]) -> None:
         .where(and_(*(sa_table.c[k] == bindparam(f"k_{k}") for k in keys)))
         .values(values)
     )
-    params = [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{n}": r[n] for n in values}} for r in rows]
+    layout = LAYOUTS[table]
+    params = []
+    for row in map(layout.row, rows):
+        params.append({**{f"k_{k}": row[k] for k in keys}, **{f"v_{n}": row[n] for n in values}})
     conn.execute(statement, params)
 
 
@@ -146,62 +163,122 @@ def _delete(conn: Connection, table: type, keys: Iterable[tuple[Any, ...]]) -> N
         conn.execute(statement, params)
 
 
-def _record(report: ImportReport, table: type, row: dict[str, Any], action: str) -> None:
-    kind, owner = _OWNERS[table]
-    record_id = owner(row)
-    getattr(report, action)[kind].add(record_id)
-    if "person_id" in row:
-        report.touched_people.add(row["person_id"])
+def _record(report: ImportReport, layout: _Layout, values: Values, action: str) -> None:
+    getattr(report, action)[layout.kind].add(layout.owner(values))
+    table = layout.table
+    if layout.person_at is not None:
+        report.touched_people.add(values[layout.person_at])
     if table is models.Person:
-        report.touched_people.add(row["id"])
-    if table is models.Quote:
-        report.touched_quotes.add(row["id"])
-    if table in (models.QuoteText, models.QuoteTheme):
-        report.touched_quotes.add(row["quote_id"])
-    if table is models.VocabularyTerm:
+        report.touched_people.add(values[layout.id_at])  # type: ignore[index]
+    elif table is models.Quote:
+        report.touched_quotes.add(values[layout.id_at])  # type: ignore[index]
+    elif layout.quote_at is not None:
+        report.touched_quotes.add(values[layout.quote_at])
+    elif table is models.VocabularyTerm:
         report.vocabulary_changed = True
+
+
+BATCH_ROWS = 50_000  # rows written together: a table's rows in long runs keep SQLite's pages in its cache
+
+
+class RowWriter:
+    """Makes the tables equal the rows it is given, writing while they are still coming.
+
+    Rows come a record at a time (a person file's rows together, parents before children).
+    Each is compared with the row of the same key read at the start: a new row is inserted
+    and a different one updated, in batches of ``batch_rows`` written in the order of the
+    tables, so a child's parent is always written first; the rows never given are deleted by
+    ``finish``, children first. All of it happens in the caller's transaction, so an import
+    that fails half-way (an invalid file met late, a constraint) leaves nothing behind.
+    """
+
+    def __init__(self, conn: Connection, batch_rows: int | None = None):
+        self.conn = conn
+        self.batch_rows = batch_rows or BATCH_ROWS
+        self.current = {table: _existing(conn, table) for table in models.TABLES_IN_ORDER}
+        self.added: dict[type, list[Values]] = {table: [] for table in models.TABLES_IN_ORDER}
+        self.changed: dict[type, list[Values]] = {table: [] for table in models.TABLES_IN_ORDER}
+        self.pending = 0
+        self.report = ImportReport()
+        self.people: list[str] = []  # every person given, for the change log
+        self.quote_people: dict[str, str] = {}  # a quote's texts and themes name only the quote
+
+    def add(self, table: type, values: Values, key: tuple[Any, ...]) -> None:
+        """One wanted row: its values in the order of the table's columns (``values_of``),
+        and its primary key."""
+        existing = self.current[table].pop(key, _MISSING)
+        if existing is _MISSING:
+            self.added[table].append(values)
+            self.pending += 1
+            _record(self.report, LAYOUTS[table], values, "added")
+        elif existing != values:
+            self.changed[table].append(values)
+            self.pending += 1
+            _record(self.report, LAYOUTS[table], values, "changed")
+        if table is models.Quote:
+            self.quote_people[values[_QUOTE_ID]] = values[_QUOTE_PERSON]
+        elif table is models.Person:
+            self.people.append(values[_PERSON_ID])
+        if self.pending >= self.batch_rows:
+            self.flush()
+
+    def add_row(self, table: type, row: dict[str, Any]) -> None:
+        """One wanted row as a dict naming every column."""
+        self.add(table, values_of(table, row), primary_key(table, row))
+
+    def flush(self) -> None:
+        """Write the rows added and changed so far, parents' tables first."""
+        for table in models.TABLES_IN_ORDER:
+            added, changed = self.added[table], self.changed[table]
+            if added:
+                _insert(self.conn, table, added)
+                self.added[table] = []
+            if changed:
+                _update(self.conn, table, changed)
+                self.changed[table] = []
+        self.pending = 0
+
+    def finish(self) -> ImportReport:
+        """Write what is left, delete the rows not given, log the changed people; the report."""
+        self.flush()
+        report = self.report
+        removed = self.current  # what is left of the rows read at the start
+        for table in models.TABLES_IN_ORDER:
+            for values in removed[table].values():
+                _record(report, LAYOUTS[table], values, "removed")
+        for key, values in removed[models.Quote].items():
+            self.quote_people.setdefault(key[0], values[_QUOTE_PERSON])
+        report.touched_people |= {self.quote_people[q] for q in report.touched_quotes if q in self.quote_people}
+        for table in reversed(models.TABLES_IN_ORDER):
+            _delete(self.conn, table, removed[table].keys())
+        # A child row that changed inside a record that was itself added or removed is not a change of its own.
+        for kind in RECORD_KINDS:
+            report.changed[kind] -= report.added[kind] | report.removed[kind]
+        removed_people = [LAYOUTS[models.Person].row(values) for values in removed[models.Person].values()]
+        stamped = set(report.touched_people)
+        if any(report.added[k] or report.changed[k] or report.removed[k]
+               for k in ("collection", "sources", "vocabulary terms")):
+            stamped |= set(self.people)  # labels and titles shown in every record
+        _log_changes(self.conn, stamped - {row["id"] for row in removed_people},
+                     [row["id"] for row in removed_people if row["visibility"] == "public"],
+                     [row["id"] for row in removed_people if row["visibility"] != "public"])
+        self.current = {table: {} for table in models.TABLES_IN_ORDER}
+        return report
+
+
+_MISSING: Any = object()
+_QUOTE_ID = LAYOUTS[models.Quote].names.index("id")
+_QUOTE_PERSON = LAYOUTS[models.Quote].names.index("person_id")
+_PERSON_ID = LAYOUTS[models.Person].names.index("id")
 
 
 def apply_rows(conn: Connection, desired: Rows) -> ImportReport:
     """Make the tables equal ``desired`` inside the caller's transaction."""
-    report = ImportReport()
-    plans = {}
+    writer = RowWriter(conn)
     for table in models.TABLES_IN_ORDER:
-        current = _existing(conn, table)
-        wanted = desired.get(table, {})
-        added = [row for key, row in wanted.items() if key not in current]
-        changed = [row for key, row in wanted.items() if key in current and current[key] != row]
-        removed = {key: row for key, row in current.items() if key not in wanted}
-        plans[table] = (added, changed, removed)
-        for row in added:
-            _record(report, table, row, "added")
-        for row in changed:
-            _record(report, table, row, "changed")
-        for row in removed.values():
-            _record(report, table, row, "removed")
-    # A quote's texts and themes name only the quote: find its person among wanted or removed quotes.
-    quote_people = {key[0]: row["person_id"] for key, row in desired.get(models.Quote, {}).items()}
-    quote_people.update({key[0]: row["person_id"] for key, row in plans[models.Quote][2].items()})
-    report.touched_people |= {quote_people[q] for q in report.touched_quotes if q in quote_people}
-    for table in reversed(models.TABLES_IN_ORDER):
-        _delete(conn, table, plans[table][2].keys())
-    for table in models.TABLES_IN_ORDER:
-        added, changed, _ = plans[table]
-        if added:
-            _insert(conn, table, added)
-        if changed:
-            _update(conn, table, changed)
-    # A child row that changed inside a record that was itself added or removed is not a change of its own.
-    for kind in RECORD_KINDS:
-        report.changed[kind] -= report.added[kind] | report.removed[kind]
-    removed_people = plans[models.Person][2]
-    stamped = set(report.touched_people)
-    if any(report.added[k] or report.changed[k] or report.removed[k] for k in ("collection", "sources", "vocabulary terms")):
-        stamped |= {key[0] for key in desired.get(models.Person, {})}  # labels and titles shown in every record
-    _log_changes(conn, stamped - {key[0] for key in removed_people},
-                 [row["id"] for row in removed_people.values() if row["visibility"] == "public"],
-                 [row["id"] for row in removed_people.values() if row["visibility"] != "public"])
-    return report
+        for key, row in desired.get(table, {}).items():
+            writer.add(table, values_of(table, row), key)
+    return writer.finish()
 
 
 def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str], forgotten: Iterable[str]) -> None:

@@ -28,7 +28,7 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
     done = _run("search_benchmark.py", "--smoke", "--keep", str(tmp_path / "work"), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     for heading in ("## Import and index", "## Sizes and memory", "## Search latency",
-                    "import: read + validate YAML", "reindex (Archive.reindex, procs=1)",
+                    "import: YAML → DB (read, check and write the files, one pass)", "reindex (Archive.reindex, procs=1)",
                     "SQLite FTS5 build", "cold first query", "(a) single terms", "(b) phrases",
                     "(c) term + stance=critic", "ratio p95"):
         assert heading in done.stdout, heading

@@ -90,14 +90,15 @@ def test_reading_and_importing_leave_nothing_frozen(tmp_path: Path, fixture_coll
     collection = read_collection(fixture_collection, workers=1)
     assert collection.people and frozen_while_reading[-1] > 0  # the files read before were frozen
     assert gc.get_freeze_count() == 0
-    from archive import home
+    from archive import folder_import
 
     frozen_while_writing: list[int] = []
-    monkeypatch.setattr(home, "import_collection", _noting_frozen(home.import_collection, frozen_while_writing))
+    monkeypatch.setattr(folder_import, "keyed_person_rows",
+                        _noting_frozen(folder_import.keyed_person_rows, frozen_while_writing))
     archive = Archive.open(tmp_path / "home")
     try:
         archive.import_collection(fixture_collection)
-        assert frozen_while_writing and frozen_while_writing[0] > 0  # the collection read, out of sight
+        assert frozen_while_writing and frozen_while_writing[0] > 0  # the rows read back, out of sight
         assert gc.get_freeze_count() == 0
     finally:
         archive.close()

@@ -14,6 +14,7 @@ from archive.cli import main
 from archive.collection_loader import read_collection
 from archive.home import Archive
 from archive.problems import InvalidCollection
+from tests.stored_rows import stored_rows
 
 
 def dump(archive) -> dict:
@@ -243,25 +244,6 @@ def test_every_command_has_help_with_example(command):
     assert "Example:" in result.output and f"archive {command}" in result.output
 
 
-def _raw_tables(home: Path) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
-    """Every stored value of the collection's tables with its SQLite storage class."""
-    import sqlite3
-
-    from archive import models
-
-    db = sqlite3.connect(home / "archive.sqlite3")
-    try:
-        found = {}
-        for table in models.TABLES_IN_ORDER:
-            name = table.__table__.name  # type: ignore[attr-defined]
-            columns = [row[1] for row in db.execute(f"PRAGMA table_info({name})")]
-            selected = ", ".join(f"{c}, typeof({c})" for c in columns)
-            found[name] = sorted(db.execute(f"SELECT {selected} FROM {name}").fetchall(), key=repr)
-        return found
-    finally:
-        db.close()
-
-
 @pytest.mark.parametrize("which", ["shipped_collection", "fixture_collection", "access_collection"])
 def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, request, monkeypatch):
     """A first import inserts through the driver's executemany with the columns' bind processors:
@@ -276,13 +258,14 @@ def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, r
 
     def core_insert(conn, table, rows):  # type: ignore[no-untyped-def]
         calls.append(table)
-        conn.execute(table.__table__.insert(), rows)
+        names = [column.name for column in table.__table__.columns]
+        conn.execute(table.__table__.insert(), [dict(zip(names, values)) for values in rows])
 
     monkeypatch.setattr(importer, "_insert", core_insert)
     core = Archive.open(tmp_path / "core")
     core.import_collection(collection)
     core.close()
     assert len(calls) >= 8  # every table with rows went through the Core
-    ours, theirs = _raw_tables(tmp_path / "fast"), _raw_tables(tmp_path / "core")
+    ours, theirs = stored_rows(tmp_path / "fast"), stored_rows(tmp_path / "core")
     assert sum(len(rows) for rows in ours.values()) > 30
     assert ours == theirs

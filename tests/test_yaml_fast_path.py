@@ -163,3 +163,30 @@ def test_problems_same_with_workers(fixture_collection: Path) -> None:
             read_collection(fixture_collection, workers=workers)
         found.append([str(p) for p in raised.value.problems])
     assert found[0] == found[1] and len(found[0]) == 2
+
+
+@pytest.mark.parametrize("prefix, newline", [(b"", b"\n"), (b"\xef\xbb\xbf", b"\n"), (b"\xef\xbb\xbf", b"\r\n")],
+                         ids=["plain", "bom", "bom-crlf"])
+def test_the_bytes_the_fast_path_reads_give_the_data_of_the_text(tmp_path: Path, prefix: bytes, newline: bytes,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file is parsed from its bytes on the fast path: a UTF-8 byte-order mark, CRLF line ends,
+    Cyrillic, folded and quoted values give what the line-tracking path gives from the text."""
+    body = ("id: galina\nname: Галина\nquotes:\n- text:\n    ru: \"Лагерь — «не» забыт\"\n    en: >-\n"
+            "      folded\n      lines\n  timecode_in: '00:01:02'\n  years: 75\n  ok: yes\n")
+    path = tmp_path / "p.yaml"
+    path.write_bytes(prefix + body.encode("utf-8").replace(b"\n", newline))
+    taken: list[object] = []
+    original = yaml_source._plain_data
+
+    def spy(text: object, limits: YamlLimits) -> object:
+        taken.append(text)
+        return original(text, limits)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yaml_source, "_plain_data", spy)
+    fast, problems = yaml_source.load_yaml_file(path, "p.yaml")
+    assert problems == [] and taken and isinstance(taken[0], bytes)
+    text = path.read_bytes().decode("utf-8").lstrip("\ufeff")
+    slow, _ = yaml_source._load_tracking_lines(text, "p.yaml", YamlLimits())
+    assert fast.data == slow.data
+    assert fast.data["quotes"][0]["text"]["ru"] == "Лагерь — «не» забыт"
+    assert fast.data["quotes"][0]["ok"] is True and fast.data["quotes"][0]["years"] == 75
