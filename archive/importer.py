@@ -9,10 +9,11 @@ and themes is one record; a relative with their fate events is one).
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Connection, Engine
@@ -81,13 +82,17 @@ class _Layout:
         at = {name: i for i, name in enumerate(self.names)}
         self.key_at = [at[column.name] for column in sa_table.primary_key.columns]
         self.kind, owner = _OWNERS[table]
-        self.owner_at = [at[name] for name in owner]
-        self.person_at = at.get("person_id")
-        self.id_at = at.get("id")
-        self.quote_at = at.get("quote_id")
-
-    def owner(self, values: Values) -> str:
-        return ":".join(values[i] for i in self.owner_at)
+        # a row's record id, and the person and the quote it touches (the search index is
+        # updated for those people): C getters, called for every row an import writes
+        owner_at = [at[name] for name in owner]
+        self.owner: Callable[[Values], str] = (
+            operator.itemgetter(owner_at[0]) if len(owner_at) == 1
+            else lambda values: ":".join(values[i] for i in owner_at))
+        person = "id" if table is models.Person else "person_id"
+        self.person = operator.itemgetter(at[person]) if person in at else None
+        quote = "id" if table is models.Quote else "quote_id"
+        self.quote = operator.itemgetter(at[quote]) if quote in at else None
+        self.is_vocabulary = table is models.VocabularyTerm
 
     def row(self, values: Values) -> dict[str, Any]:
         return dict(zip(self.names, values))
@@ -163,18 +168,15 @@ def _delete(conn: Connection, table: type, keys: Iterable[tuple[Any, ...]]) -> N
         conn.execute(statement, params)
 
 
-def _record(report: ImportReport, layout: _Layout, values: Values, action: str) -> None:
-    getattr(report, action)[layout.kind].add(layout.owner(values))
-    table = layout.table
-    if layout.person_at is not None:
-        report.touched_people.add(values[layout.person_at])
-    if table is models.Person:
-        report.touched_people.add(values[layout.id_at])  # type: ignore[index]
-    elif table is models.Quote:
-        report.touched_quotes.add(values[layout.id_at])  # type: ignore[index]
-    elif layout.quote_at is not None:
-        report.touched_quotes.add(values[layout.quote_at])
-    elif table is models.VocabularyTerm:
+def _record(kinds: dict[str, set[str]], report: ImportReport, layout: _Layout, values: Values) -> None:
+    """A row added, changed or removed (``kinds``: ``report.added``, ...): its record, the
+    person and quote it touches."""
+    kinds[layout.kind].add(layout.owner(values))
+    if layout.person is not None:
+        report.touched_people.add(layout.person(values))
+    if layout.quote is not None:
+        report.touched_quotes.add(layout.quote(values))
+    if layout.is_vocabulary:
         report.vocabulary_changed = True
 
 
@@ -210,11 +212,11 @@ class RowWriter:
         if existing is _MISSING:
             self.added[table].append(values)
             self.pending += 1
-            _record(self.report, LAYOUTS[table], values, "added")
+            _record(self.report.added, self.report, LAYOUTS[table], values)
         elif existing != values:
             self.changed[table].append(values)
             self.pending += 1
-            _record(self.report, LAYOUTS[table], values, "changed")
+            _record(self.report.changed, self.report, LAYOUTS[table], values)
         if table is models.Quote:
             self.quote_people[values[_QUOTE_ID]] = values[_QUOTE_PERSON]
         elif table is models.Person:
@@ -245,7 +247,7 @@ class RowWriter:
         removed = self.current  # what is left of the rows read at the start
         for table in models.TABLES_IN_ORDER:
             for values in removed[table].values():
-                _record(report, LAYOUTS[table], values, "removed")
+                _record(report.removed, report, LAYOUTS[table], values)
         for key, values in removed[models.Quote].items():
             self.quote_people.setdefault(key[0], values[_QUOTE_PERSON])
         report.touched_people |= {self.quote_people[q] for q in report.touched_quotes if q in self.quote_people}

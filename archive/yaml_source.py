@@ -415,8 +415,13 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
         mapping_end, sequence_end, document_start = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentStartEvent
         stream_end, document_end, stream_start = yaml.StreamEndEvent, yaml.DocumentEndEvent, yaml.StreamStartEvent
         scalar_node = yaml.ScalarNode
-        containers: list[Any] = []  # the open collections, innermost last
-        keys: list[Any] = []  # for each open mapping, the key waiting for its value (or _NO_KEY)
+        # the innermost open collection, whether it is a list, and (in a mapping) the key
+        # waiting for its value; the outer ones' on the stack. Locals, not the stack's top:
+        # this loop runs for each of a large import's tens of millions of events.
+        parent: Any = None
+        in_list = False
+        key: Any = _NO_KEY
+        stack: list[tuple[Any, bool, Any]] = []
         root: Any = None
         documents = 0
         while True:
@@ -441,45 +446,34 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
                             scalar_node(tag, value, event.start_mark, event.end_mark, event.style), deep=True)
                     except (ValueError, OverflowError):
                         raise _NotPlain from None
-                if not containers:
-                    root = value
-                    continue
-                parent = containers[-1]
-                if parent.__class__ is list:
+                if in_list:
                     parent.append(value)
-                    continue
-                key = keys[-1]
-                if key is _NO_KEY:
+                elif key is not _NO_KEY:
+                    parent[key] = value
+                    key = _NO_KEY
+                elif parent is None:
+                    root = value
+                else:  # a key
                     if tag != _STR_TAG or value in parent:
                         raise _NotPlain
-                    keys[-1] = value
-                else:
-                    parent[key] = value
-                    keys[-1] = _NO_KEY
+                    key = value
             elif kind is mapping_start or kind is sequence_start:
-                if event.anchor is not None or event.tag is not None or len(containers) >= max_depth:
+                if event.anchor is not None or event.tag is not None or len(stack) >= max_depth:
                     raise _NotPlain
                 value = {} if kind is mapping_start else []
-                if containers:
-                    parent = containers[-1]
-                    if parent.__class__ is list:
-                        parent.append(value)
-                    else:
-                        key = keys[-1]
-                        if key is _NO_KEY:  # a collection as a key
-                            raise _NotPlain
-                        parent[key] = value
-                        keys[-1] = _NO_KEY
-                else:
+                if in_list:
+                    parent.append(value)
+                elif key is not _NO_KEY:
+                    parent[key] = value
+                    key = _NO_KEY
+                elif parent is None:
                     root = value
-                containers.append(value)
-                if kind is mapping_start:
-                    keys.append(_NO_KEY)
-            elif kind is mapping_end:
-                containers.pop()
-                keys.pop()
-            elif kind is sequence_end:
-                containers.pop()
+                else:  # a collection as a key
+                    raise _NotPlain
+                stack.append((parent, in_list, key))
+                parent, in_list, key = value, kind is sequence_start, _NO_KEY
+            elif kind is mapping_end or kind is sequence_end:
+                parent, in_list, key = stack.pop()
             elif kind is document_start:
                 documents += 1
                 if documents > 1:
