@@ -8,7 +8,7 @@ only what changed. Child ids are derived from their parents' stable ids
 from __future__ import annotations
 
 import operator
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from archive import collection_format as fmt
 from archive import dates, models, timecodes
@@ -226,14 +226,33 @@ TABLE_NUMBERS = {table: n for n, table in enumerate(models.TABLES_IN_ORDER)}
 KeyedRows = list[tuple[int, tuple[Any, ...], Values]]  # (table, key, values_of(table, row))
 
 
+def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
+    """The primary key of a table's value tuples, by position (a C getter when it has two
+    columns or more)."""
+    names = column_names(table)
+    at = [names.index(c.name) for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    if len(at) == 1:
+        return lambda values: (values[at[0]],)
+    return operator.itemgetter(*at)
+
+
+_LAYOUT = [(number, table, _key_getter(table)) for number, table in enumerate(models.TABLES_IN_ORDER)]
+_TABLE_LAYOUT = {table: (number, key) for number, table, key in _LAYOUT}
+
+
 def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
     """A person's rows as ``(table number in TABLES_IN_ORDER, primary key, values)``, compact to
     send from a worker process; a key given twice (a theme listed twice in a quote) keeps its
     first place and its last row, as ``rows_by_table`` does."""
-    rows: dict[tuple[int, tuple[Any, ...]], tuple[Any, ...]] = {}
+    rows = []
     for table, row in person_rows(person, position):
-        rows[TABLE_NUMBERS[table], primary_key(table, row)] = values_of(table, row)
-    return [(number, key, values) for (number, key), values in rows.items()]
+        number, key = _TABLE_LAYOUT[table]
+        values = values_of(table, row)
+        rows.append((number, key(values), values))
+    if len({(number, key) for number, key, _ in rows}) < len(rows):
+        last = {(number, key): values for number, key, values in rows}
+        return [(number, key, values) for (number, key), values in last.items()]
+    return rows
 
 
 def rows_by_table(collection: Collection) -> Rows:
