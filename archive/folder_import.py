@@ -11,6 +11,10 @@ the next files. The problems found are the ones ``read_collection`` finds, in it
 still all read so that every problem is reported, and ``InvalidCollection`` is raised, which
 rolls the caller's transaction back. A collection is thus written all or nothing, in about
 the time its reading takes, with only the rows being written in memory.
+
+The workers are forked while this process holds the import's write transaction. They never use
+the database connection they inherit, and they end through ``os._exit`` (as multiprocessing's
+workers do), so it is never closed or rolled back in them.
 """
 
 from __future__ import annotations
