@@ -140,7 +140,7 @@ def import_command(ctx: Context, path: Path) -> None:
       archive import data/
     """
     with reported_problems():
-        report = ctx.archive.import_collection(path, _progress("reading"))
+        report = ctx.archive.import_collection(path, _progress("importing"))
     for line in report.summary_lines():
         click.echo(line)
 
