@@ -153,7 +153,13 @@ class VocabularyFile(Strict):
 
 
 class Visibility(Strict):
-    """Who may see a record. Restricted and embargoed records are stored, never shown to the public."""
+    """Who may see a record. Restricted and embargoed records are stored, never shown to the public.
+
+    Frozen, so that the records that give none share one public default (``PUBLIC``) rather
+    than each building its own: a large import validates one per quote.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     status: Literal["public", "restricted", "embargoed"] = "public"
     until: DayText | None = Field(None, description="for embargoed: the day it becomes public")
@@ -167,6 +173,9 @@ class Visibility(Strict):
         if self.status != "embargoed" and self.until:
             raise ValueError("`until` only applies to status embargoed")
         return self
+
+
+PUBLIC = Visibility()
 
 
 class Age(Cited):
@@ -239,7 +248,7 @@ class Quote(Cited):
     themes: list[Slug] = Field(default_factory=list)
     stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
     context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
-    visibility: Visibility = Field(default_factory=Visibility)
+    visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
     @model_validator(mode="after")
@@ -291,7 +300,7 @@ class Person(Strict):
     places: list[Place] = Field(default_factory=list)
     stance: StanceCoding
     portrait: Portrait
-    visibility: Visibility = Field(default_factory=Visibility)
+    visibility: Visibility = PUBLIC
     family: list[Relative] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     events: list[TimelineEvent] = Field(default_factory=list)

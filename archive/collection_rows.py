@@ -22,12 +22,17 @@ def _cited(items: list[Any]) -> list[dict[str, Any]]:
 
 
 def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
+    if vis is fmt.PUBLIC:  # most records: the shared default
+        return _PUBLIC_ROW
     return {
         "visibility": vis.status,
         "embargo_until": dates.parse_day(vis.until) if vis.until else None,
         "visibility_reason": vis.reason,
         "visibility_review": dates.parse_day(vis.review) if vis.review else None,
     }
+
+
+_PUBLIC_ROW = {"visibility": "public", "embargo_until": None, "visibility_reason": None, "visibility_review": None}
 
 
 def _period(text: str | None) -> dict[str, Any]:

@@ -269,3 +269,37 @@ def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, r
     ours, theirs = stored_rows(tmp_path / "fast"), stored_rows(tmp_path / "core")
     assert sum(len(rows) for rows in ours.values()) > 30
     assert ours == theirs
+
+
+def test_records_without_visibility_share_the_public_default(archive, fixture_collection):
+    """Records that give no ``visibility`` share one frozen default (``PUBLIC``); stored, they
+    equal a record whose block says ``status: public``, and an embargo still stores its day."""
+    from pydantic import ValidationError
+
+    from archive import collection_format as fmt
+    from archive.collection_rows import person_rows
+
+    data = {
+        "id": "p", "name": "P", "role": "witness", "portrait": {"text": {"en": "x"}, "sources": [{"source": "s"}]},
+        "stance": {"value": "critic", "basis": "none", "rationale": "r", "coded_by": "c", "source": "s"},
+        "quotes": [
+            {"id": "a", "text": {"en": "a"}, "original_language": "en", "source": "s"},
+            {"id": "b", "text": {"en": "b"}, "original_language": "en", "source": "s",
+             "visibility": {"status": "public"}},
+            {"id": "c", "text": {"en": "c"}, "original_language": "en", "source": "s",
+             "visibility": {"status": "embargoed", "until": "2031-05-01", "reason": "family"}},
+        ],
+    }
+    person = fmt.Person.model_validate(data)
+    a, b, c = person.quotes
+    assert a.visibility is fmt.PUBLIC and person.visibility is fmt.PUBLIC
+    assert b.visibility is not fmt.PUBLIC
+    with pytest.raises(ValidationError):  # frozen: no record can change the default of the others
+        a.visibility.status = "restricted"  # type: ignore[misc]
+    columns = ("visibility", "embargo_until", "visibility_reason", "visibility_review")
+    quotes = [row for table, row in person_rows(person, 1) if table is models.Quote]
+    stored = [tuple(row[name] for name in columns) for row in quotes]
+    assert stored[0] == stored[1] == ("public", None, None, None)
+    assert stored[2][0] == "embargoed" and str(stored[2][1]) == "2031-05-01" and stored[2][2] == "family"
+    quotes[0]["visibility"] = "changed"  # a row is the caller's own: the next one is unchanged
+    assert next(row for table, row in person_rows(person, 1) if table is models.Quote)["visibility"] == "public"
