@@ -101,20 +101,35 @@ def _tracemalloc_mb(enabled: bool) -> float | None:
     return tracemalloc.get_traced_memory()[1] / 1e6
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 class _Timer:
-    """Wraps a function and records how long its calls took."""
+    """Wraps a function and records how long its calls took, in seconds and in CPU time.
+
+    The CPU time is that of this process and of the worker processes it started and joined:
+    on a machine whose speed changes from minute to minute it says whether the work itself
+    changed, which the elapsed time alone cannot."""
 
     def __init__(self, function: Callable[..., Any]):
         self.function = function
         self.seconds = 0.0
+        self.cpu_self = 0.0
+        self.cpu_children = 0.0
         self.calls = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, (own, children) = time.perf_counter(), _cpu_seconds()
         try:
             return self.function(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - started
+            own_now, children_now = _cpu_seconds()
+            self.cpu_self += own_now - own
+            self.cpu_children += children_now - children
             self.calls += 1
 
 
@@ -166,6 +181,7 @@ def phase_import(config: dict[str, Any]) -> dict[str, Any]:
         "segments": segments, "quote_texts": texts, "people": people, "relatives": relatives,
         "documents": counter.documents, "open_seconds": opened - started,
         "to_db_seconds": to_db.seconds if to_db.calls else None,
+        "to_db_cpu": {"self": to_db.cpu_self, "workers": to_db.cpu_children} if to_db.calls else None,
         "index_seconds": index_seconds, "total_seconds": total,
         "added": {k: len(v) for k, v in report.added.items()},
         "db_mb": _db_mb(db), "index_mb": _folder_mb(_index_folder(home)),
@@ -454,6 +470,15 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     rows.append(["SQLite FTS5 build (quote_text, for comparison)", _num(searched["fts_build_seconds"], 2),
                  _rate(segments, searched["fts_build_seconds"]), "—", "—"])
     print(table(["step", "seconds", "segments/s", "docs/s", "peak RSS MB"], rows))
+    cpu = imported.get("to_db_cpu")
+    if cpu and segments and imported.get("to_db_seconds"):
+        used = cpu["self"] + cpu["workers"]
+        cores = os.cpu_count() or 1
+        print()
+        print(f"import: YAML → DB used {used:.2f} s of CPU (this process {cpu['self']:.2f}, its workers "
+              f"{cpu['workers']:.2f}): {1e6 * used / segments:.0f} µs per segment; the {cores} CPUs were busy "
+              f"{100 * used / (cores * imported['to_db_seconds']):.0f}% of the step, which at full use would "
+              f"reach {segments * cores / used:,.0f} segments/s")
     print()
     print("## Sizes and memory")
     rows = [

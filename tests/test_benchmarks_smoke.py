@@ -29,7 +29,7 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     for heading in ("## Import and index", "## Sizes and memory", "## Search latency",
                     "import: YAML → DB (read, check and write the files, one pass)", "reindex (Archive.reindex, procs=1)",
-                    "SQLite FTS5 build", "cold first query", "(a) single terms", "(b) phrases",
+                    "SQLite FTS5 build", "µs per segment", "cold first query", "(a) single terms", "(b) phrases",
                     "(c) term + stance=critic", "ratio p95"):
         assert heading in done.stdout, heading
 
