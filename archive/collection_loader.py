@@ -104,12 +104,26 @@ def _validate(doc: YamlDocument, model: type[BaseModel], problems: list[Problem]
 _WALKED_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _holds_sources(model: type[BaseModel], seen: frozenset[type] = frozenset()) -> bool:
+    """Whether a model, or a model inside one of its fields, has a ``source`` field."""
+    if "source" in model.model_fields:
+        return True
+    for info in model.model_fields.values():
+        inner = _model_in(info.annotation)
+        if info.annotation is Any or (inner is not None and inner not in seen
+                                      and _holds_sources(inner, seen | {model})):
+            return True
+    return False
+
+
 def _fields_with_models(model: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of a model that may hold pydantic objects (a ``str`` or ``list[str]`` field cannot)."""
+    """The fields of a model that may hold a pydantic object with a ``source`` field (a ``str``
+    field cannot, nor a ``Visibility``: not walking those halves the walk of a quote)."""
     names = _WALKED_FIELDS.get(model)
     if names is None:
         names = tuple(name for name, info in model.model_fields.items()
-                      if info.annotation is Any or _model_in(info.annotation) is not None)
+                      if info.annotation is Any
+                      or ((inner := _model_in(info.annotation)) is not None and _holds_sources(inner)))
         _WALKED_FIELDS[model] = names
     return names
 
