@@ -303,3 +303,33 @@ def test_records_without_visibility_share_the_public_default(archive, fixture_co
     assert stored[2][0] == "embargoed" and str(stored[2][1]) == "2031-05-01" and stored[2][2] == "family"
     quotes[0]["visibility"] = "changed"  # a row is the caller's own: the next one is unchanged
     assert next(row for table, row in person_rows(person, 1) if table is models.Quote)["visibility"] == "public"
+
+
+def test_an_unknown_source_is_found_wherever_it_is_cited(fixture_collection):
+    """Every ``source:`` of a people file names a source of collection.yaml, at any depth (an
+    age, the stance coding, a portrait's sources, a relative's fate, a quote, an event, an
+    interview): each unknown one is a problem with its own path."""
+    import yaml
+
+    from archive.yaml_source import format_path
+
+    path = fixture_collection / ANNA
+    edit_all = path.read_text(encoding="utf-8").replace("source: synthetic-notes", "source: nowhere")
+    path.write_text(edit_all, encoding="utf-8")
+
+    def cited(data, at=()):  # the path of every ``source: nowhere`` in the file, found in the raw data
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key == "source" and value == "nowhere":
+                    yield format_path(at + (key,))
+                yield from cited(value, at + (key,))
+        elif isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from cited(item, at + (i,))
+
+    expected = sorted(cited(yaml.safe_load(edit_all)))
+    assert len(expected) >= 5 and any(p.startswith("family[") for p in expected) and "portrait.sources[0].source" in expected
+    with pytest.raises(InvalidCollection) as raised:
+        read_collection(fixture_collection)
+    found = sorted(p.field for p in raised.value.problems if "source 'nowhere' does not exist" in p.message)
+    assert found == expected
