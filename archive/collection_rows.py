@@ -242,7 +242,9 @@ def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
 
 
 _LAYOUT = [(number, table, _key_getter(table)) for number, table in enumerate(models.TABLES_IN_ORDER)]
-_TABLE_LAYOUT = {table: (number, key) for number, table, key in _LAYOUT}
+# per table: its number, its key getter, and the C getter of its values (``values_of``)
+_TABLE_LAYOUT = {table: (number, key, operator.itemgetter(*column_names(table))) for number, table, key in _LAYOUT}
+_TABLE_AND_KEY = operator.itemgetter(0, 1)
 
 
 def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
@@ -250,11 +252,13 @@ def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
     send from a worker process; a key given twice (a theme listed twice in a quote) keeps its
     first place and its last row, as ``rows_by_table`` does."""
     rows = []
+    append = rows.append
+    layouts = _TABLE_LAYOUT
     for table, row in person_rows(person, position):
-        number, key = _TABLE_LAYOUT[table]
-        values = values_of(table, row)
-        rows.append((number, key(values), values))
-    if len({(number, key) for number, key, _ in rows}) < len(rows):
+        number, key, pick = layouts[table]
+        values = pick(row)
+        append((number, key(values), values))
+    if len(set(map(_TABLE_AND_KEY, rows))) < len(rows):
         last = {(number, key): values for number, key, values in rows}
         return [(number, key, values) for (number, key), values in last.items()]
     return rows
