@@ -54,13 +54,18 @@ def column_names(table: type) -> list[str]:
     return [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
 
 
-def values_of(table: type, row: dict[str, Any]) -> Values:
-    """A row dict (naming every column) as the tuple of its values in the table's column order:
-    what the import compares and writes, half the size of the dict to send between processes."""
+def _values_getter(table: type) -> Callable[[dict[str, Any]], Values]:
+    """The C getter of a row dict's values in the table's column order (one per table)."""
     pick = _VALUES.get(table)
     if pick is None:
         pick = _VALUES[table] = operator.itemgetter(*column_names(table))
-    return pick(row)
+    return pick
+
+
+def values_of(table: type, row: dict[str, Any]) -> Values:
+    """A row dict (naming every column) as the tuple of its values in the table's column order:
+    what the import compares and writes, half the size of the dict to send between processes."""
+    return _values_getter(table)(row)
 
 
 def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
@@ -243,7 +248,7 @@ def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
 
 _LAYOUT = [(number, table, _key_getter(table)) for number, table in enumerate(models.TABLES_IN_ORDER)]
 # per table: its number, its key getter, and the C getter of its values (``values_of``)
-_TABLE_LAYOUT = {table: (number, key, operator.itemgetter(*column_names(table))) for number, table, key in _LAYOUT}
+_TABLE_LAYOUT = {table: (number, key, _values_getter(table)) for number, table, key in _LAYOUT}
 _TABLE_AND_KEY = operator.itemgetter(0, 1)
 
 
