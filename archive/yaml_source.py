@@ -147,8 +147,8 @@ class YamlDocument:
     file: str
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
-    # the text (or the file, read again) and limits to find the lines with, until they are found
-    pending: tuple["str | Path", "YamlLimits"] | None = field(default=None, repr=False, compare=False)
+    # the text (its UTF-8 bytes, or the file to read again) and limits to find the lines with, until they are found
+    pending: tuple["str | bytes | Path", "YamlLimits"] | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, path: Path_) -> int:
         """The line of the deepest known node on ``path`` (1-based)."""
@@ -164,7 +164,9 @@ class YamlDocument:
         text, limits = self.pending
         self.pending = None
         if isinstance(text, Path):  # sent by a worker process without its text: read it again
-            text = text.read_bytes().decode("utf-8")
+            text = text.read_bytes()
+        if isinstance(text, bytes):  # read on the fast path, and not decoded until now
+            text = text.decode("utf-8")
             text = text[1:] if text.startswith("\ufeff") else text
         slow, _ = _load_tracking_lines(text, self.file, limits)
         self.lines = slow.lines
@@ -492,35 +494,29 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
         loader.dispose()
 
 
-def load_yaml_text(text: str, file: str, limits: YamlLimits | None = None,
-                   raw: bytes | None = None) -> tuple[YamlDocument, list[Problem]]:
+def load_yaml_text(text: str, file: str, limits: YamlLimits | None = None) -> tuple[YamlDocument, list[Problem]]:
     """Parse one YAML document; syntax errors and limits come back as problems, not exceptions.
 
     A plain file (no anchors, aliases, merge keys, tags, duplicate or non-string keys, nothing
     past the limits: see ``_plain_data``) is built straight from the parser's events, and its
     lines are found only if a message needs one; any other file is read on the
-    line-tracking path, which reports the problems with their lines. ``raw``, the file's
-    UTF-8 bytes when the caller has them, is what the parser reads on the fast path.
+    line-tracking path, which reports the problems with their lines. The fast path needs no
+    depth bound first: it counts the depth itself, event by event, and gives up past the limit.
     """
     limits = limits or YamlLimits()
-    if _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
-        deep = _depth_problem(text, file, limits)
-        if deep:
-            return YamlDocument(file, None), [deep]
     try:
-        data = _plain_data(text if raw is None else raw, limits)
+        data = _plain_data(text, limits)
     except _NotPlain:
-        return _load_tracking_lines(text, file, limits, measured=True)
+        return _load_tracking_lines(text, file, limits)
     return YamlDocument(file, data, pending=(text, limits)), []
 
 
-def _load_tracking_lines(text: str, file: str, limits: YamlLimits,
-                         measured: bool = False) -> tuple[YamlDocument, list[Problem]]:
+def _load_tracking_lines(text: str, file: str, limits: YamlLimits) -> tuple[YamlDocument, list[Problem]]:
     """The line-tracking path: compose the node tree, then build the data and the line of every path."""
     doc = YamlDocument(file, None)
     problems: list[Problem] = []
     try:
-        if not measured and _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
+        if _may_nest_deeper_than(text, SAFE_COMPOSE_DEPTH):
             deep = _depth_problem(text, file, limits)
             if deep:
                 return doc, [deep]
@@ -541,8 +537,12 @@ def _load_tracking_lines(text: str, file: str, limits: YamlLimits,
             started = exc.context_mark.line + 1 if exc.context_mark else line
             reason = f"{reason} ({exc.context}, which started on line {started})"
         problems.append(Problem(file, line, "(syntax)", f"YAML syntax error: {reason}"))
-    except ReaderError as exc:  # a control character (libyaml gives its position)
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
+    except ReaderError as exc:  # a control character
+        offset = max(exc.position, 0)
+        if _BaseLoader is yaml.SafeLoader:  # PyYAML's own reader counts characters
+            line = text.count("\n", 0, offset) + 1
+        else:  # libyaml counts the bytes of the UTF-8 it was given: a Cyrillic letter is two
+            line = text.encode("utf-8")[:offset].count(b"\n") + 1
         problems.append(Problem(file, line, "(encoding)",
                                 f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason}); "
                                 "remove it"))
@@ -591,6 +591,16 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
     wrong = _encoding_problem(raw, display)
     if wrong:
         return YamlDocument(display, None), [wrong]
+    # A plain file is read from its bytes at once. libyaml refuses what is not UTF-8 and
+    # control characters itself, and the fast path counts its depth event by event, so the
+    # decoding and the depth bound below are needed only when it gives up (a tenth of a
+    # large import's reading time was spent on them).
+    try:
+        data = _plain_data(raw, limits)
+    except _NotPlain:
+        pass
+    else:
+        return YamlDocument(display, data, pending=(raw, limits)), []
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -600,5 +610,5 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
                     f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}; Latin-1 or Windows-1252?); save it as UTF-8")
         ]
     if text.startswith("\ufeff"):
-        text = text[1:]  # libyaml skips the mark in ``raw`` itself
-    return load_yaml_text(text, display, limits, raw=raw)
+        text = text[1:]
+    return _load_tracking_lines(text, display, limits)

@@ -190,3 +190,22 @@ def test_the_bytes_the_fast_path_reads_give_the_data_of_the_text(tmp_path: Path,
     assert fast.data == slow.data
     assert fast.data["quotes"][0]["text"]["ru"] == "Лагерь — «не» забыт"
     assert fast.data["quotes"][0]["ok"] is True and fast.data["quotes"][0]["years"] == 75
+    assert fast.line_of(("quotes", 0, "years")) == slow.line_of(("quotes", 0, "years")) == 10
+
+
+@pytest.mark.parametrize("bad, where, message", [
+    (b"# M\xfcller\n", "(encoding)", "not UTF-8 (byte 0xfc"),  # Latin-1, in a comment no value holds
+    (b"note: \xed\xa0\x80\n", "(encoding)", "not UTF-8 (byte 0xed"),  # a surrogate, encoded
+    (b"note: \xc0\xaf\n", "(encoding)", "not UTF-8 (byte 0xc0"),  # an overlong sequence
+    (b"note: a\x07b\n", "(encoding)", "U+0007 is not allowed"),  # a control character
+], ids=["latin1-comment", "surrogate", "overlong", "control"])
+def test_bytes_the_fast_path_refuses_get_the_problem_and_its_line(tmp_path: Path, bad: bytes, where: str,
+                                                                  message: str) -> None:
+    """The fast path reads the raw bytes before anything decodes them: whatever libyaml or the
+    decoder refuses there must still come back as the careful path's problem, on its line."""
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"id: galina\nname: \xd0\x93\xd0\xb0\xd0\xbb\xd0\xb8\xd0\xbd\xd0\xb0\n" + bad + b"role: x\n")
+    doc, problems = yaml_source.load_yaml_file(path, "p.yaml")
+    assert doc.data is None
+    assert [(p.line, p.field) for p in problems] == [(3, where)]
+    assert message in problems[0].message
