@@ -233,7 +233,8 @@ def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, An
 
 TABLE_NUMBERS = {table: n for n, table in enumerate(models.TABLES_IN_ORDER)}
 
-KeyedRows = list[tuple[int, tuple[Any, ...], Values]]  # (table, key, values_of(table, row))
+# a person's rows, a table at a time: (table number, the rows' primary keys, their values_of)
+KeyedRows = list[tuple[int, list[tuple[Any, ...]], list[Values]]]
 
 
 def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
@@ -249,23 +250,30 @@ def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
 _LAYOUT = [(number, table, _key_getter(table)) for number, table in enumerate(models.TABLES_IN_ORDER)]
 # per table: its number, its key getter, and the C getter of its values (``values_of``)
 _TABLE_LAYOUT = {table: (number, key, _values_getter(table)) for number, table, key in _LAYOUT}
-_TABLE_AND_KEY = operator.itemgetter(0, 1)
 
 
 def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
-    """A person's rows as ``(table number in TABLES_IN_ORDER, primary key, values)``, compact to
-    send from a worker process; a key given twice (a theme listed twice in a quote) keeps its
-    first place and its last row, as ``rows_by_table`` does."""
-    rows = []
-    append = rows.append
+    """A person's rows, grouped by table in the order of TABLES_IN_ORDER (parents first), as
+    ``(table number, keys, values)``: compact to send from a worker process, and written a
+    table's run at a time. A key given twice (a theme listed twice in a quote) keeps its first
+    place and its last row, as ``rows_by_table`` does."""
+    groups: dict[int, tuple[list[tuple[Any, ...]], list[Values]]] = {}
     layouts = _TABLE_LAYOUT
     for table, row in person_rows(person, position):
         number, key, pick = layouts[table]
         values = pick(row)
-        append((number, key(values), values))
-    if len(set(map(_TABLE_AND_KEY, rows))) < len(rows):
-        last = {(number, key): values for number, key, values in rows}
-        return [(number, key, values) for (number, key), values in last.items()]
+        group = groups.get(number)
+        if group is None:
+            group = groups[number] = ([], [])
+        group[0].append(key(values))
+        group[1].append(values)
+    rows = []
+    for number in sorted(groups):
+        keys, values = groups[number]
+        if len(set(keys)) < len(keys):
+            last = dict(zip(keys, values))
+            keys, values = list(last), list(last.values())
+        rows.append((number, keys, values))
     return rows
 
 

@@ -93,9 +93,8 @@ def import_folder(root: Path | str, conn: Connection, progress: Progress | None 
                 problems.checks.extend(result.checks)
                 problems.checks.extend(duplicates.check(result.doc, result.person_id, result.quote_ids))
             if writer is not None and result.rows and not problems:
-                add = writer.add
-                for number, key, values in result.rows:
-                    add(tables[number], values, key)
+                for number, keys, values in result.rows:
+                    writer.add_rows(tables[number], keys, values)
             # the rows waiting to be written, and the report, out of the collector's sight: it
             # spent a fifth of this process's time walking them
             kept.made()

@@ -228,6 +228,36 @@ class RowWriter:
         if self.pending >= self.batch_rows:
             self.flush()
 
+    def add_rows(self, table: type, keys: list[tuple[Any, ...]], rows: list[Values]) -> None:
+        """A run of one table's wanted rows (``values_of``) and their primary keys.
+
+        While none of the table's rows read at the start is left to compare with (a first
+        import, or a table whose old rows have all been given already), every row is new: they
+        are taken together, by C loops, rather than a row at a time (``add`` and its report
+        took a tenth of the importing process's time on a first import)."""
+        if self.current[table]:
+            for key, values in zip(keys, rows):
+                self.add(table, values, key)
+            return
+        if not rows:
+            return
+        self.added[table].extend(rows)
+        self.pending += len(rows)
+        layout, report = LAYOUTS[table], self.report
+        report.added[layout.kind].update(map(layout.owner, rows))
+        if layout.person is not None:
+            report.touched_people.update(map(layout.person, rows))
+        if layout.quote is not None:
+            report.touched_quotes.update(map(layout.quote, rows))
+        if layout.is_vocabulary:
+            report.vocabulary_changed = True
+        if table is models.Quote:
+            self.quote_people.update(zip(map(_quote_id, rows), map(_quote_person, rows)))
+        elif table is models.Person:
+            self.people.extend(map(_person_id, rows))
+        if self.pending >= self.batch_rows:
+            self.flush()
+
     def add_row(self, table: type, row: dict[str, Any]) -> None:
         """One wanted row as a dict naming every column."""
         self.add(table, values_of(table, row), primary_key(table, row))
@@ -276,6 +306,8 @@ _MISSING: Any = object()
 _QUOTE_ID = LAYOUTS[models.Quote].names.index("id")
 _QUOTE_PERSON = LAYOUTS[models.Quote].names.index("person_id")
 _PERSON_ID = LAYOUTS[models.Person].names.index("id")
+_quote_id, _quote_person = operator.itemgetter(_QUOTE_ID), operator.itemgetter(_QUOTE_PERSON)
+_person_id = operator.itemgetter(_PERSON_ID)
 
 
 def apply_rows(conn: Connection, desired: Rows) -> ImportReport:

@@ -53,7 +53,8 @@ def plain(report: ImportReport) -> dict[str, Any]:
     return {"added": {k: v for k, v in report.added.items() if v},
             "changed": {k: v for k, v in report.changed.items() if v},
             "removed": {k: v for k, v in report.removed.items() if v},
-            "touched_people": report.touched_people, "vocabulary_changed": report.vocabulary_changed}
+            "touched_people": report.touched_people, "touched_quotes": report.touched_quotes,
+            "vocabulary_changed": report.vocabulary_changed}
 
 
 def streamed(home: Path, collection: Path, workers: int) -> ImportReport:
@@ -109,6 +110,29 @@ def test_same_rows_and_report_as_reading_then_writing(tmp_path: Path, collection
     assert again.removed["people"] and again.changed["people"]
     assert tables(ours) == tables(theirs) != first
     assert plain(streamed(ours, collection, workers)) == plain(ImportReport())  # nothing changed: nothing written
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_collection_that_grew_is_imported_as_reading_then_writing_imports_it(
+        tmp_path: Path, synthetic: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half the people first, then all of them. Once the old rows are all given again, the rest
+    are new and taken a table's run at a time (``RowWriter.add_rows``): the rows and the report,
+    with the quotes to index again, must be those of the row-by-row import."""
+    monkeypatch.setattr(importer, "BATCH_ROWS", 7)
+    people = sorted((synthetic / "people").glob("*.yaml"))
+    later = tmp_path / "later"
+    later.mkdir()
+    for path in people[len(people) // 2:]:
+        path.rename(later / path.name)
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    assert plain(streamed(ours, synthetic, workers)) == plain(two_step(theirs, synthetic))
+    for path in later.iterdir():
+        path.rename(synthetic / "people" / path.name)
+    grown = streamed(ours, synthetic, workers)
+    assert plain(grown) == plain(two_step(theirs, synthetic))
+    assert len(grown.added["people"]) == len(people) - len(people) // 2 and grown.touched_quotes
+    assert not grown.changed["quotes"] and not grown.removed["quotes"]
+    assert tables(ours) == tables(theirs)
 
 
 BROKEN = [
