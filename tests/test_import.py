@@ -333,3 +333,41 @@ def test_an_unknown_source_is_found_wherever_it_is_cited(fixture_collection):
         read_collection(fixture_collection)
     found = sorted(p.field for p in raised.value.problems if "source 'nowhere' does not exist" in p.message)
     assert found == expected
+
+
+def test_the_driver_insert_converts_each_column_as_the_core_does(tmp_path):
+    """Values converted a column at a time: booleans by their table of three (and the ints 1
+    and 0, which the Core also takes), JSON, NULLs; a value the Boolean type refuses is
+    refused here too, and the insert does not half-happen."""
+    import sqlite3
+
+    from archive import importer
+    from archive.database import make_engine
+    from sqlmodel import SQLModel
+
+    rows = [("theme", f"t{n}", n, {"en": f"T{n}"}, None, [] if n % 2 else ["x"], flag)
+            for n, flag in enumerate([True, False, None, 1, 0])]
+    stored = []
+    for how in ("driver", "core"):
+        engine = make_engine(f"sqlite:///{tmp_path / how}.db")
+        SQLModel.metadata.create_all(engine)
+        with engine.begin() as conn:
+            if how == "driver":
+                importer._insert(conn, models.VocabularyTerm, rows)
+            else:
+                names = [column.name for column in models.VocabularyTerm.__table__.columns]
+                conn.execute(models.VocabularyTerm.__table__.insert(), [dict(zip(names, r)) for r in rows])
+        engine.dispose()
+        with sqlite3.connect(tmp_path / f"{how}.db") as db:
+            stored.append(db.execute("SELECT *, typeof(repression), typeof(synonyms) FROM vocabulary_term "
+                                     "ORDER BY position").fetchall())
+    assert stored[0] == stored[1]
+    assert [row[6] for row in stored[0]] == [1, 0, None, 1, 0] and stored[0][0][-1] == "text"
+    engine = make_engine(f"sqlite:///{tmp_path / 'driver'}.db")
+    with pytest.raises(Exception, match="Not a boolean value"):
+        with engine.begin() as conn:
+            importer._insert(conn, models.VocabularyTerm, [("theme", "t9", 9, None, None, None, False),
+                                                            ("theme", "t10", 10, None, None, None, "yes")])
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM vocabulary_term").scalar() == 5
+    engine.dispose()
