@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -24,6 +25,31 @@ def code_version() -> str:
     if not commit:
         return f"{folder} (not a git checkout)"
     return f"{folder} at commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+REFERENCE_ADDITIONS = 3_000_000
+
+
+def reference_seconds(additions: int = REFERENCE_ADDITIONS) -> float:
+    """The time of a fixed piece of pure-Python work (a loop of additions), best of three.
+
+    The machines these figures come from change speed from minute to minute (the same loop took
+    from 0.9 to 2.8 s for 20 million additions within one day here). Printed beside a run's
+    figures, it says how fast the machine was, so runs made at different times can be compared."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(additions):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def describe_speed(before: float, after: float, additions: int = REFERENCE_ADDITIONS) -> str:
+    """One line on the machine's speed during a run (``reference_seconds`` before and after)."""
+    return (f"machine speed: {additions:,} additions in a Python loop took {1000 * before:.0f} ms before the run "
+            f"and {1000 * after:.0f} ms after it (best of three; lower is faster: compare runs by it)")
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

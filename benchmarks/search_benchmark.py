@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_synthetic as synthetic  # noqa: E402
-from run_info import code_version, percentile, table  # noqa: E402
+from run_info import code_version, describe_speed, percentile, reference_seconds, table  # noqa: E402
 
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
@@ -162,11 +162,13 @@ def phase_import(config: dict[str, Any]) -> dict[str, Any]:
     to_db = _Timer(home_module.import_folder)
     home_module.import_folder = to_db  # type: ignore[assignment]
     counter = _DocCounter()
+    speed_before = reference_seconds()
     started = time.perf_counter()
     archive = Archive.open(home)
     opened = time.perf_counter()
     report = archive.import_collection(config["collection"], index_progress=counter)
     finished = time.perf_counter()
+    speed_after = reference_seconds()
     archive.close()
     db = _db_path(home)
     _checkpoint(db)
@@ -182,7 +184,7 @@ def phase_import(config: dict[str, Any]) -> dict[str, Any]:
         "documents": counter.documents, "open_seconds": opened - started,
         "to_db_seconds": to_db.seconds if to_db.calls else None,
         "to_db_cpu": {"self": to_db.cpu_self, "workers": to_db.cpu_children} if to_db.calls else None,
-        "index_seconds": index_seconds, "total_seconds": total,
+        "index_seconds": index_seconds, "total_seconds": total, "speed": [speed_before, speed_after],
         "added": {k: len(v) for k, v in report.added.items()},
         "db_mb": _db_mb(db), "index_mb": _folder_mb(_index_folder(home)),
         "rss_mb": _rss_mb(), "tracemalloc_mb": _tracemalloc_mb(config["tracemalloc"]), "code": code_version(),
@@ -447,6 +449,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"{platform.platform()}")
     print(f"archive code measured: {imported.get('code') or code_version()}")
+    if imported.get("speed"):
+        print(describe_speed(*imported["speed"]))
     print()
     print("## Import and index")
     rows = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,9 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
                     "SQLite FTS5 build", "µs per segment", "cold first query", "(a) single terms", "(b) phrases",
                     "(c) term + stance=critic", "ratio p95"):
         assert heading in done.stdout, heading
+    speed = re.search(r"machine speed: 3,000,000 additions in a Python loop took (\d+) ms before the run "
+                      r"and (\d+) ms after it", done.stdout)
+    assert speed and all(int(ms) > 0 for ms in speed.groups()), done.stdout
 
 
 def test_load_benchmark_smoke(tmp_path: Path) -> None:
