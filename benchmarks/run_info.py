@@ -35,7 +35,9 @@ def reference_seconds(additions: int = REFERENCE_ADDITIONS) -> float:
 
     The machines these figures come from change speed from minute to minute (the same loop took
     from 0.9 to 2.8 s for 20 million additions within one day here). Printed beside a run's
-    figures, it says how fast the machine was, so runs made at different times can be compared."""
+    figures, it says roughly how fast the machine was around the run. Only roughly: the speed
+    also changes within seconds, and a loop of additions does not share the import's use of
+    memory, so compare runs by their CPU time per segment first."""
     best = math.inf
     for _ in range(3):
         started = time.perf_counter()
@@ -49,7 +51,8 @@ def reference_seconds(additions: int = REFERENCE_ADDITIONS) -> float:
 def describe_speed(before: float, after: float, additions: int = REFERENCE_ADDITIONS) -> str:
     """One line on the machine's speed during a run (``reference_seconds`` before and after)."""
     return (f"machine speed: {additions:,} additions in a Python loop took {1000 * before:.0f} ms before the run "
-            f"and {1000 * after:.0f} ms after it (best of three; lower is faster: compare runs by it)")
+            f"and {1000 * after:.0f} ms after it (best of three; lower is faster; a rough guide, as the speed "
+            f"also changes within seconds)")
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
