@@ -3,7 +3,10 @@
 Validation messages must say ``file:line: field``. PyYAML's composer keeps the position
 of every node, so we build the Python data from the node tree ourselves and record, for
 each path (``("quotes", 2, "stance")``), the line it starts on. The C loader (libyaml) is
-used when PyYAML was built with it: it is many times faster on large collections.
+used when PyYAML was built with it: it is many times faster on large collections. A plain
+file's data is built without nodes or lines (those are found again only when a message needs
+one): by yaml-rs where ``yaml_rs_reader`` can promise PyYAML's reading, else from libyaml's
+events.
 
 A collection file is not trusted to be well-meant or well-made, so reading one is bounded
 (``YamlLimits``), and every refusal is a ``Problem`` with the file and the line, never an
@@ -40,6 +43,7 @@ import yaml
 from yaml.reader import ReaderError
 
 from archive.problems import Problem
+from archive.yaml_rs_reader import Unsure, read_plain
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
@@ -494,6 +498,19 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
         loader.dispose()
 
 
+def _quick_data(raw: bytes, limits: YamlLimits) -> Any:
+    """A plain file's data by the fastest reading that gives PyYAML's: yaml-rs where it may
+    (``yaml_rs_reader``), else libyaml's events; ``_NotPlain`` when neither may."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotPlain from None
+    try:
+        return read_plain(raw, text, limits.max_depth, limits.max_scalar_chars)
+    except Unsure:
+        return _plain_data(raw, limits)
+
+
 def load_yaml_text(text: str, file: str, limits: YamlLimits | None = None) -> tuple[YamlDocument, list[Problem]]:
     """Parse one YAML document; syntax errors and limits come back as problems, not exceptions.
 
@@ -591,12 +608,12 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
     wrong = _encoding_problem(raw, display)
     if wrong:
         return YamlDocument(display, None), [wrong]
-    # A plain file is read from its bytes at once. libyaml refuses what is not UTF-8 and
-    # control characters itself, and the fast path counts its depth event by event, so the
-    # decoding and the depth bound below are needed only when it gives up (a tenth of a
-    # large import's reading time was spent on them).
+    # A plain file is read at once (yaml-rs, or libyaml's events, which count the depth
+    # themselves), so the byte-order mark, the careful decoding and the depth bound below
+    # are needed only when both give up (a tenth of a large import's reading time was
+    # spent on them).
     try:
-        data = _plain_data(raw, limits)
+        data = _quick_data(raw, limits)
     except _NotPlain:
         pass
     else:

@@ -20,22 +20,23 @@ YAML_FILES = [path for folder in COLLECTIONS for path in sorted(folder.rglob("*.
 
 
 def slow_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every file read on the line-tracking path."""
+    """Every file read on the line-tracking path (neither yaml-rs nor libyaml's events)."""
     def not_plain(text: str, limits: YamlLimits) -> None:
         raise yaml_source._NotPlain
     monkeypatch.setattr(yaml_source, "_plain_data", not_plain)
+    monkeypatch.setattr(yaml_source, "_quick_data", not_plain)
 
 
-def count_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the fast path read to the end."""
-    taken: list[str] = []
-    original = yaml_source._plain_data
+def count_fast(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The files a fast path (yaml-rs or libyaml's events) read to the end."""
+    taken: list[bytes] = []
+    original = yaml_source._quick_data
 
-    def spy(text: str, limits: YamlLimits):
-        data = original(text, limits)
-        taken.append(text)
+    def spy(raw: bytes, limits: YamlLimits):
+        data = original(raw, limits)
+        taken.append(raw)
         return data
-    monkeypatch.setattr(yaml_source, "_plain_data", spy)
+    monkeypatch.setattr(yaml_source, "_quick_data", spy)
     return taken
 
 
