@@ -10,8 +10,8 @@ file could be read differently, and anything else raises ``Unsure``: the caller 
 file with PyYAML, which gives the same data or the precise problem. Every check below errs on
 that side; a wrong guess costs time, never a different reading.
 
-* The bytes hold nothing PyYAML and yaml-rs might treat differently: no tag, alias or merge
-  key (an anchor alone changes nothing), no directive or document marker, no flow
+* The bytes hold nothing PyYAML and yaml-rs might treat differently: no tag, anchor, alias or
+  merge key, no directive or document marker, no flow
   collection but ``[]`` and ``{}``, no tab or carriage return, no control character and
   none of the line breaks YAML 1.1 has and 1.2 has not (NEL, LS, PS), no byte-order mark,
   and no line that starts with 200 spaces or block indicators (yaml-rs recurses on the
@@ -32,6 +32,7 @@ that side; a wrong guess costs time, never a different reading.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -53,11 +54,12 @@ class Unsure(Exception):
 # yaml-rs takes them, and stops at a NUL) and tab and carriage return (each version places
 # them differently); the lead bytes of the C1 block with NEL (a line break in YAML 1.1 only),
 # of LS and PS (the same), and of U+FEFF, U+FFFE, U+FFFF; and the YAML indicators: tags,
-# aliases, flow collections, merge keys, directives.
+# anchors (which would hide a number from the checks below) and aliases, flow collections,
+# merge keys, directives.
 _CONTROL = bytes([*range(0x00, 0x0A), *range(0x0B, 0x20), 0x7F])
-_LOOKED_AT = _CONTROL + b"!*[{<%\xc2\xe2\xef"
+_LOOKED_AT = _CONTROL + b"!&*[{<%\xc2\xe2\xef"
 _NOT_LOOKED_AT = bytes(b for b in range(256) if b not in _LOOKED_AT)
-_NODE_START = frozenset(b" \n,:?[{")  # a tag or an alias follows one of these
+_NODE_START = frozenset(b" \n,:?[{")  # a tag, an anchor or an alias follows one of these
 _BREAKS = frozenset(b" \n")
 _C1 = range(0x80, 0xA0)
 # Nesting: with no flow collection but ``[]`` and ``{}``, a file nests at most one level
@@ -96,6 +98,8 @@ def _reads_differently(raw: bytes) -> bool:
         return True
     return (
         (0x21 in looked_at and _found(raw, b"!", lambda before, after: before in _NODE_START))
+        or (0x26 in looked_at and _found(raw, b"&", lambda before, after: before in _NODE_START
+                                         and after not in _BREAKS))
         or (0x2A in looked_at and _found(raw, b"*", lambda before, after: before in _NODE_START
                                          and after not in _BREAKS))
         or (0x5B in looked_at and _found(raw, b"[", lambda before, after: after != 0x5D))
@@ -193,32 +197,22 @@ class _Walk:
             raise Unsure
 
     def mapping(self, data: dict[Any, Any], depth: int) -> None:
-        if depth > self.max_depth:
-            raise Unsure
         closer = _LOOK_CLOSER
-        for key, value in data.items():
+        for key in data:
             if type(key) is not str:
                 raise Unsure
             if key[:1] in closer:
                 self.text(key)
-            kind = type(value)
-            if kind is str:
-                if value[:1] in closer:
-                    self.text(value)
-            elif kind is dict:
-                self.mapping(value, depth + 1)
-            elif kind is list:
-                self.sequence(value, depth + 1)
-            elif kind is int:
-                self.int_keys.add(key)
-            elif kind is not bool and value is not None:  # a float, a date, a time
-                raise Unsure
+        if self.values(data.values(), depth):
+            self.int_keys.update(key for key, value in data.items() if type(value) is int)
 
-    def sequence(self, data: list[Any], depth: int) -> None:
+    def values(self, values: Iterable[Any], depth: int) -> bool:
+        """Checks a collection's values; whether one of them is a whole number."""
         if depth > self.max_depth:
             raise Unsure
         closer = _LOOK_CLOSER
-        for value in data:
+        whole_number = False
+        for value in values:
             kind = type(value)
             if kind is str:
                 if value[:1] in closer:
@@ -226,11 +220,13 @@ class _Walk:
             elif kind is dict:
                 self.mapping(value, depth + 1)
             elif kind is list:
-                self.sequence(value, depth + 1)
+                if self.values(value, depth + 1):
+                    self.int_in_list = True
             elif kind is int:
-                self.int_in_list = True
-            elif kind is not bool and value is not None:
+                whole_number = True
+            elif kind is not bool and value is not None:  # a float, a date, a time
                 raise Unsure
+        return whole_number
 
 
 def read_plain(raw: bytes, text: str, max_depth: int, max_scalar_chars: int) -> Any:
@@ -242,12 +238,11 @@ def read_plain(raw: bytes, text: str, max_depth: int, max_scalar_chars: int) -> 
         data = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - a syntax error: PyYAML says what it is
         raise Unsure from None
+    walk = _Walk(raw, max_depth)
     if type(data) is dict:
-        walk = _Walk(raw, max_depth)
         walk.mapping(data, 1)
     elif type(data) is list:
-        walk = _Walk(raw, max_depth)
-        walk.sequence(data, 1)
+        walk.int_in_list = walk.values(data, 1)
     else:  # a file of one scalar, or empty: not a collection's file, PyYAML says so
         raise Unsure
     if (walk.int_keys or walk.int_in_list) and _odd_number(raw, walk.int_keys, walk.int_in_list):

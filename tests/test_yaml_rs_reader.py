@@ -50,7 +50,8 @@ TRICKY = ["yes", "no", "On", "OFF", "y", "n", "2005-11-04", "2005", "00:00:20", 
 
 def generated_file(rnd: random.Random) -> bytes:
     """A document PyYAML's emitter writes in one of its styles; some quotes then removed, so
-    that plain forms the emitter would never write (``yes``, ``017``, a bare date) appear."""
+    that plain forms the emitter would never write (``yes``, ``017``, a bare date) appear, and
+    some anchors added."""
     def scalar() -> Any:
         k = rnd.random()
         if k < 0.4:
@@ -74,6 +75,8 @@ def generated_file(rnd: random.Random) -> bytes:
                           width=rnd.choice([20, 80, 1000]), indent=rnd.choice([2, 4]))
     if rnd.random() < 0.3:
         text = "\n".join(line.replace("'", "") if rnd.random() < 0.3 else line for line in text.split("\n"))
+    if rnd.random() < 0.2:  # anchors before values (which may then be unquoted numbers)
+        text = text.replace(": ", f": &a{rnd.randint(0, 9)} ", 1).replace("- ", "- &b ", 1)
     return text.encode("utf-8")
 
 
@@ -122,7 +125,8 @@ PARTING = {
     "number as a key": b"1: x\n", "empty block": b"k: |\n", "empty kept block": b"k: >+\n\n", "equals": b"k: =\n",
     "tab": b"k:\ta\n", "carriage return": b"k: a\r\nj: b\r\n", "NEL": "k: a\x85b\n".encode(), "LS": "k: a\u2028b\n".encode(),
     "control": b"k: a\x07b\n", "escape": b"k: a\x1bb\n", "C1": "k: a\x80b\n".encode(), "U+FFFE": "k: a\ufffeb\n".encode(),
-    "byte-order mark": b"\xef\xbb\xbfk: a\n", "anchor and alias": b"a: &x 1\nb: *x\n", "tag": b"k: !!str 1\n",
+    "byte-order mark": b"\xef\xbb\xbfk: a\n", "anchor and alias": b"a: &x 1\nb: *x\n",
+    "anchor before a number": b"k: &a 017\nj: 1\n", "anchor in a list": b"- &b _1\n", "tag": b"k: !!str 1\n",
     "non-specific tag": b"k: ! a\n", "merge": b"b: {}\nm:\n  <<: {}\n", "two documents": b"a: 1\n---\nb: 2\n",
     "directive": b"%YAML 1.1\n---\na: 1\n", "flow sequence": b"k: [1, 2]\n", "flow mapping": b"k: {a: 1}\n",
     "duplicate key": b"a: 1\na: 2\n", "root scalar": b"17\n", "empty file": b"", "syntax error": b"a: [1, 2\n",
