@@ -160,12 +160,12 @@ def _verdict(value: str) -> int:
         return _NEVER
     if first not in _RESOLVED_FIRST or _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG:
         return _FINE
-    try:  # a plain form yaml-rs reads as a number too: text means it was quoted
-        if not isinstance(yaml_rs.loads("v: " + value, parse_datetime=False)["v"], str):
-            return _FINE
+    try:
+        plain = yaml_rs.loads("v: " + value, parse_datetime=False)["v"]
     except Exception:  # noqa: BLE001 - what yaml-rs cannot read alone proves nothing
-        pass
-    return _QUOTED
+        return _QUOTED
+    # a plain form yaml-rs reads as a number too: text means it was quoted
+    return _QUOTED if isinstance(plain, str) else _FINE
 
 
 def _quoted_everywhere(value: str, raw: bytes) -> bool:
