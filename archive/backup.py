@@ -2,7 +2,7 @@
 
 ``backup`` may run while the site serves and imports run. It copies the database with
 SQLite's online backup API (a consistent snapshot, whatever writes go on), reads from the
-copy the index build the database names (``archive/index_state.py``), and copies that
+copy the index build the database names (``archive/search/index_state.py``), and copies that
 build: a named build is never written again, and a shared lock keeps the garbage collector
 off it while it is copied. Both happen under the index's ``SWAP.lock``, so the build cannot
 be collected between the snapshot and the lock. A backup folder::
@@ -80,7 +80,7 @@ def sqlite_path(database_url: str) -> Path:
 
 
 def backup(archive: Any, dest: Path) -> dict[str, Any]:
-    """Copy ``archive`` (an ``archive.home.Archive``) into the new or empty folder ``dest``; return the manifest."""
+    """Copy ``archive`` (an ``archive.facade.Archive``) into the new or empty folder ``dest``; return the manifest."""
     started = time.monotonic()
     database = sqlite_path(archive.settings.database_url)
     if not database.exists():
@@ -254,7 +254,7 @@ def verify(src: Path) -> dict[str, Any]:
 
 def restore(src: Path, settings: Settings, replace: bool = False) -> RestoreResult:
     """Verify the backup in ``src`` and make it the archive of ``settings`` (see the module's notes)."""
-    from archive.home import Archive
+    from archive.facade import Archive
 
     database = sqlite_path(settings.database_url)
     manifest = verify(src)

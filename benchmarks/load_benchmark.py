@@ -132,7 +132,7 @@ def _archive_command() -> list[str]:
     script = Path(sys.executable).parent / "archive"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from archive.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from archive.cli.main import main; sys.exit(main())"]
 
 
 def _free_ports(count: int) -> list[int]:

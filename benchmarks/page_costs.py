@@ -7,7 +7,7 @@ the home page, person pages, searches with facets, CSV exports of a search and o
 and prints, per kind, the CPU milliseconds per request (``time.process_time``: the process's
 own CPU, so other jobs on a loaded machine do not count) at p50 / p95 / mean:
 
-* **cold**: every derived-data cache of the archive (``archive.read_cache`` and the rendered
+* **cold**: every derived-data cache of the archive (``archive.catalogue.read_cache`` and the rendered
   citations of ``webapp.views.exports``) emptied before each request: what the first
   request after an import pays;
 * **warm**: the same requests again, caches kept: the steady state between imports.
@@ -50,7 +50,7 @@ KINDS = load.KINDS
 def clear_caches() -> None:
     """Empty every in-process cache of derived data (what an import's new data version does)."""
     try:
-        from archive import read_cache
+        from archive.catalogue import read_cache
     except ImportError:  # an older tree without the read cache
         read_cache = None  # type: ignore[assignment]
     if read_cache is not None:

@@ -151,14 +151,14 @@ class _DocCounter:
 
 
 def phase_import(config: dict[str, Any]) -> dict[str, Any]:
-    from archive import home as home_module
-    from archive.home import Archive
+    from archive import facade as home_module
+    from archive.facade import Archive
 
     _start_tracemalloc(config["tracemalloc"])
     home = Path(config["home"])
     shutil.rmtree(home, ignore_errors=True)
     # Time the YAML -> database step of Archive.import_collection by wrapping the function it
-    # calls: the files are read, checked and written in one pass (archive/folder_import.py).
+    # calls: the files are read, checked and written in one pass (archive/store/folder_import.py).
     to_db = _Timer(home_module.import_folder)
     home_module.import_folder = to_db  # type: ignore[assignment]
     counter = _DocCounter()
@@ -192,7 +192,7 @@ def phase_import(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def phase_reindex(config: dict[str, Any]) -> dict[str, Any]:
-    from archive.home import Archive
+    from archive.facade import Archive
 
     _start_tracemalloc(config["tracemalloc"])
     archive = Archive.open(Path(config["home"]))
@@ -318,7 +318,7 @@ def _fts_search(conn: sqlite3.Connection, key: str, query: str) -> int:
 
 
 def phase_search(config: dict[str, Any]) -> dict[str, Any]:
-    from archive.home import Archive
+    from archive.facade import Archive
     from archive.search.request import SearchRequest
 
     _start_tracemalloc(config["tracemalloc"])

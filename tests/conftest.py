@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.home import Archive
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from archive.facade import Archive
+from tests.support import DATA, FIXTURES, make_access_collection
 
 
 @pytest.fixture
@@ -19,15 +16,6 @@ def fixture_collection(tmp_path: Path) -> Path:
     """A writable copy of the synthetic test collection."""
     target = tmp_path / "collection"
     shutil.copytree(FIXTURES / "collection", target)
-    return target
-
-
-def make_access_collection(target: Path) -> Path:
-    """The synthetic collection plus the access-level people (pseudonym, private notes, restricted
-    and embargoed records carrying marker words; see fixtures/access/README.md)."""
-    shutil.copytree(FIXTURES / "collection", target)
-    for person in (FIXTURES / "access").glob("*.yaml"):
-        shutil.copy(person, target / "people" / person.name)
     return target
 
 

@@ -12,9 +12,9 @@ from typing import Any, Mapping
 
 from flask import Flask, g
 
-from archive.home import Archive
+from archive.facade import Archive
 from archive.settings import resolve
-from archive.visibility import Viewer, viewer_for
+from archive.access.visibility import Viewer, viewer_for
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -66,9 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _one_data_version_per_request(app: Flask) -> None:
-    """Cached answers (archive/read_cache.py) read the database's data version once per request."""
-    from archive import read_cache
-
+    """Cached answers (archive/catalogue/read_cache.py) read the database's data version once per request."""
+    from archive.catalogue import read_cache
     @app.before_request
     def _pin_data_version() -> None:
         g._read_cache_token = read_cache.begin_request()

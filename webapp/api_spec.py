@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from archive.collection_format import SLUG_PATTERN
+from archive.collection.format import SLUG_PATTERN
 from archive.search.request import (FACETS, KINDS, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
                                      MAX_VALUE_CHARS, SORTS)
-from archive.vocabulary import INTERFACE_LANGUAGES
+from archive.collection.vocabulary import INTERFACE_LANGUAGES
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"

@@ -3,7 +3,7 @@
 In order: an ``Authorization: Bearer`` token (an invalid or revoked one is a 401, never a
 silent fall back to anonymous), else the account logged in on the session cookie, re-read
 on every request so a removed, disabled or re-passworded account is logged out at once,
-else the deployment's ``ARCHIVE_VIEWER``. Accounts live in ``archive.accounts``.
+else the deployment's ``ARCHIVE_VIEWER``. Accounts live in ``archive.access.accounts``.
 
 Also here, because they guard the same thing: CSRF protection (Flask-WTF) for every
 state-changing request made with the cookie, the session cookie's flags, and the limiter
@@ -25,9 +25,9 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import Unauthorized
 
-from archive import accounts
-from archive.accounts import Account
-from archive.visibility import Viewer, viewer_for
+from archive.access import accounts
+from archive.access.accounts import Account
+from archive.access.visibility import Viewer, viewer_for
 
 DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,

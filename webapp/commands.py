@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from archive.cli import Context, reported_problems, pass_context
+from archive.cli.main import Context, reported_problems, pass_context
 from archive.settings import DEFAULT_COLLECTION
 
 DEFAULT_HOST = "127.0.0.1"

@@ -16,9 +16,9 @@ from flask import Flask, abort, current_app, g, request
 from flask_babel import Babel, get_locale, get_translations
 from werkzeug.datastructures import MultiDict
 
-from archive import catalogue
-from archive.catalogue import pick_text
-from archive.vocabulary import INTERFACE_LANGUAGES
+from archive.catalogue import pages as catalogue
+from archive.catalogue.pages import pick_text
+from archive.collection.vocabulary import INTERFACE_LANGUAGES
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE_AGE = 365 * 24 * 3600

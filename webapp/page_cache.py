@@ -7,7 +7,7 @@ per *page key* and answered from memory afterwards:
 
     (database, data version, role, day, interface language, Accept, full URL with its host)
 
-* the **data version** (``archive.read_cache``) moves with every import and reindex, so a
+* the **data version** (``archive.catalogue.read_cache``) moves with every import and reindex, so a
   page is never older than the data: the first request after an import renders afresh, and
   the pages of older versions are dropped;
 * the **role and the day** are the visibility rule's (an embargo ends on a date); only a
@@ -32,7 +32,7 @@ from typing import Any, Callable, Hashable, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 
-from archive import read_cache
+from archive.catalogue import read_cache
 from webapp.i18n import interface_language
 
 F = TypeVar("F", bound=Callable[..., Any])

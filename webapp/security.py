@@ -19,7 +19,7 @@ uploads. A view may set a header itself (it is then left as it is). The ``Server
 server's: ``archive serve`` names waitress's ``ident`` without a version.
 
 Path ids: a URL's ``…_id`` part (``/people/<person_id>``, ``/themes/<theme_id>``, their
-exports) must be a slug, as every id of the collection format is (``archive.collection_format``),
+exports) must be a slug, as every id of the collection format is (``archive.collection.format``),
 before any view looks it up; anything else (``..%2F..%2Fetc%2Fpasswd``, a NUL, a backslash) is
 a 404 like an unknown id. No view joins a string from a request to a file-system path: the
 only files served are Flask's static files (``safe_join``), and a source's text is never served.

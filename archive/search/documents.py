@@ -17,9 +17,10 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from archive import dates, models
+from archive.collection import dates
+from archive.store import models
 from archive.search.index_schema import WORD
-from archive.visibility import combined
+from archive.access.visibility import combined
 
 FACET_SEPARATOR = ","
 _WORDS = re.compile(WORD)

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from archive import index_state, models
+from archive.search import index_state
+from archive.store import models
 from archive.search.documents import Labels, _facet_value, documents_for
 from archive.search import whoosh_io
 from archive.search.facet_arrays import SearcherArrays, index_folder
@@ -29,7 +30,7 @@ from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
-from archive.visibility import Viewer, embargo_cutoff
+from archive.access.visibility import Viewer, embargo_cutoff
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
@@ -63,7 +64,7 @@ class SearchIndex:
         """Build a new index from a snapshot of the database, name it in the database, swap it in.
 
         The write lock is not held while building: when an import commits meanwhile, the build
-        is thrown away and made again (``archive/index_state.py``). ``procs`` writer processes;
+        is thrown away and made again (``archive/search/index_state.py``). ``procs`` writer processes;
         by default two on a machine that has them when the index is large enough to gain
         (measured at 100k segments: 741 docs/s with one, 1,443 with two)."""
         estimate = self.document_count_estimate()

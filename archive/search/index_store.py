@@ -12,7 +12,7 @@ Every change writes a *new* build: a rebuild writes every document; an increment
 clones the build it starts from and deletes and adds the changed people's documents in the
 clone. A searcher therefore sees the old index or the new one, never a half-written one, and
 a build that a committed database names is never touched again. How builds are kept in step
-with the database across crashes is ``archive/index_state.py``.
+with the database across crashes is ``archive/search/index_state.py``.
 
 The clone hard-links the files of the build it starts from. That is safe because no file in
 a build folder is ever rewritten in place (read in whoosh 2.7 ``writing.py``, ``index.py``,
@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Iterator
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from archive.crashpoints import crash_point
+from archive.store.crashpoints import crash_point
 from archive.search import build_writer, facet_arrays, whoosh_writing
 from archive.search.index_schema import build_schema
 

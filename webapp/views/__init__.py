@@ -1,1 +1,1 @@
-"""One blueprint per area of the site; each view asks ``archive.catalogue`` and renders."""
+"""One blueprint per area of the site; each view asks ``archive.catalogue.pages`` and renders."""

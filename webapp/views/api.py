@@ -18,14 +18,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 
-from archive import catalogue
-from archive.exports.access import with_access
-from archive.exports.context import ExportContext
-from archive.exports.quote_fields import quote_document
-from archive.result_sets import ResultSet, iter_quotes, load_quotes
+from archive.catalogue import pages as catalogue
+from archive.interchange.exports.access import with_access
+from archive.interchange.exports.context import ExportContext
+from archive.interchange.exports.quote_fields import quote_document
+from archive.catalogue.result_sets import ResultSet, iter_quotes, load_quotes
 from archive.search.request import (FACETS, KINDS, MAX_PAGE, MAX_PER_PAGE, BadSearchRequest, Hit, SearchRequest,
                                      SearchResult, whole_number)
-from archive.timecodes import format_timecode
+from archive.collection.timecodes import format_timecode
 from webapp import current_archive, current_viewer
 from webapp.api_spec import openapi_document
 

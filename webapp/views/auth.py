@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 
-from archive import accounts
+from archive.access import accounts
 from webapp import auth, current_archive
 
 bp = Blueprint("auth", __name__)

@@ -1,6 +1,6 @@
 """Downloads: every page's records in another dress, and citations (Datasette's renderers).
 
-An export is the page's own query handed to ``archive.exports.render`` with another format
+An export is the page's own query handed to ``archive.interchange.exports.render`` with another format
 name, for the same viewer; nothing here reads or filters records itself.
 
     /search/export.<fmt>?<the search's query string>   the search's quotes, every page of them
@@ -9,7 +9,7 @@ name, for the same viewer; nothing here reads or filters records itself.
     /cite/<target>               a page with the APA and Chicago text and the downloads
     /cite/<target>.<fmt>         csl-json, bibtex, ris, apa or chicago, as a file
 
-``<fmt>`` is a name in ``archive.exports.FORMATS``; ``<target>`` is ``person:ID``,
+``<fmt>`` is a name in ``archive.interchange.exports.FORMATS``; ``<target>`` is ``person:ID``,
 ``quote:ID`` or ``collection``, as for ``archive cite``. What the viewer may not see is a 404,
 like its page. The menus on the pages are template globals defined here (``page_downloads``,
 ``citations``), rendered by ``templates/_downloads.html``. Downloads are GET forms whose
@@ -29,9 +29,12 @@ from urllib.parse import quote as url_quote
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from archive import catalogue, citations, ohms, subtitles
-from archive.exports import FORMATS, UnknownFormat, get_format, render
-from archive.result_sets import ResultSet, iter_quotes
+from archive.catalogue import pages as catalogue
+from archive.interchange import citations
+from archive.interchange import ohms
+from archive.interchange import subtitles
+from archive.interchange.exports import FORMATS, UnknownFormat, get_format, render
+from archive.catalogue.result_sets import ResultSet, iter_quotes
 from archive.search.request import BadSearchRequest, SearchRequest
 from archive.search.transliteration import matching_key
 from webapp import current_archive, current_viewer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from archive import catalogue
+from archive.catalogue import pages as catalogue
 from webapp import current_archive, current_viewer
 from webapp.page_cache import shared
 

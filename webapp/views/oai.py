@@ -1,10 +1,10 @@
-"""OAI-PMH 2.0 at /oai: the protocol lives in ``archive.oai_pmh``; this route only carries it."""
+"""OAI-PMH 2.0 at /oai: the protocol lives in ``archive.interchange.oai_pmh``; this route only carries it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from archive import oai_pmh
+from archive.interchange import oai_pmh
 from webapp import current_archive, current_viewer
 
 bp = Blueprint("oai", __name__)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from archive import catalogue
+from archive.catalogue import pages as catalogue
 from archive.search.request import MAX_QUERY_CHARS, BadSearchRequest, SearchRequest
 from webapp import current_archive, current_viewer
 from webapp.i18n import label, language_name

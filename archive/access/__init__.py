@@ -1,0 +1,1 @@
+"""Who may see what: the visibility rule and the accounts."""

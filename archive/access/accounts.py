@@ -1,0 +1,340 @@
+"""Researcher and archivist accounts: who may log in, with which role, and their API tokens.
+
+The web app and the CLI both call this module; it never imports Flask. Passwords are kept
+only as argon2id hashes (memory-hard, so a stolen database is slow to crack) and API
+tokens only as SHA-256 hashes (a token is 256 random bits, so a fast hash is enough) with
+a short prefix to tell them apart in listings. A disabled or removed account stops working
+at once: callers ask here on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, select
+
+from archive.access.visibility import Viewer
+
+AccountRole = Literal["researcher", "archivist"]
+ACCOUNT_ROLES: tuple[AccountRole, ...] = ("researcher", "archivist")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # longer input is refused rather than hashed: no free work for an attacker
+PREFIX_LENGTH = 8
+_NAME = re.compile(r"^[\w.@+-]{1,64}$")
+# Writing last_used on every API call would make each read a write; once a minute is enough.
+_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+_hasher = PasswordHasher()  # argon2id with the RFC 9106 "low memory" parameters
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why, for the CLI and the web."""
+
+
+class DuplicateUser(AccountError):
+    pass
+
+
+class UnknownUser(AccountError):
+    pass
+
+
+class BadRole(AccountError):
+    pass
+
+
+class BadPassword(AccountError):
+    pass
+
+
+class UnknownToken(AccountError):
+    pass
+
+
+class User(SQLModel, table=True):
+    # not "user": a reserved word in PostgreSQL, and DATABASE_URL may name one
+    __tablename__ = "archive_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    role: str
+    password_hash: str
+    created: dt.datetime
+    disabled: bool = False
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="archive_user.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    prefix: str = Field(index=True)
+    created: dt.datetime
+    last_used: Optional[dt.datetime] = None
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as callers see it: never the password hash.
+
+    ``stamp`` changes whenever the password hash does (a new password, a rehash, another user
+    given the same id after a removal), so a web session that stored it ends with it.
+    """
+
+    id: int
+    name: str
+    role: AccountRole
+    created: dt.datetime
+    disabled: bool
+    tokens: int
+    stamp: str
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(role=self.role)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    prefix: str
+    user: str
+    created: dt.datetime
+    last_used: dt.datetime | None
+    revoked: bool
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # stored as UTC, read back aware
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against when the user is unknown, so that both cases cost the same."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise AccountError(f"invalid user name {name!r}: 1 to 64 letters, digits or . _ @ + -")
+    return name
+
+
+def _check_role(role: str) -> AccountRole:
+    if role not in ACCOUNT_ROLES:
+        raise BadRole(f"unknown role {role!r}; expected one of: {', '.join(ACCOUNT_ROLES)}")
+    return role  # type: ignore[return-value]
+
+
+def _check_password(password: str) -> str:
+    if not password or not password.strip():
+        raise BadPassword("the password is empty")
+    if len(password) < MIN_PASSWORD:
+        raise BadPassword(f"the password is too short: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise BadPassword(f"the password is too long: at most {MAX_PASSWORD} characters")
+    return password
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise UnknownUser(f"no user {name!r}")
+    return user
+
+
+def _account(session: Session, user: User) -> Account:
+    tokens = session.exec(select(func.count()).select_from(ApiToken)
+                          .where(ApiToken.user_id == user.id, ApiToken.revoked == False)).one()  # noqa: E712
+    return Account(id=user.id or 0, name=user.name, role=_check_role(user.role), created=user.created,
+                   disabled=user.disabled, tokens=int(tokens), stamp=_stamp(user.password_hash))
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+def add_user(engine: Engine, name: str, role: str, password: str) -> Account:
+    _check_name(name)
+    _check_role(role)
+    _check_password(password)
+    with Session(engine) as session:
+        if session.exec(select(User).where(User.name == name)).first() is not None:
+            raise DuplicateUser(f"a user {name!r} already exists")
+        user = User(name=name, role=role, password_hash=_hasher.hash(password), created=_now())
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        return _account(session, user)
+
+
+def remove_user(engine: Engine, name: str) -> None:
+    """The user and all their tokens."""
+    with Session(engine) as session:
+        user = _user(session, name)
+        for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id)):
+            session.delete(token)
+        session.flush()
+        session.delete(user)
+        session.commit()
+
+
+def list_users(engine: Engine) -> list[Account]:
+    with Session(engine) as session:
+        return [_account(session, user) for user in session.exec(select(User).order_by(User.name))]
+
+
+def get_account(engine: Engine, name: str) -> Account:
+    with Session(engine) as session:
+        return _account(session, _user(session, name))
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    _check_password(password)
+    with Session(engine) as session:
+        user = _user(session, name)
+        user.password_hash = _hasher.hash(password)
+        session.add(user)
+        session.commit()
+
+
+def set_disabled(engine: Engine, name: str, disabled: bool) -> None:
+    with Session(engine) as session:
+        user = _user(session, name)
+        user.disabled = disabled
+        session.add(user)
+        session.commit()
+
+
+def login(engine: Engine, name: str, password: str) -> Account | None:
+    """The account when the name and password are right and it is enabled, else None.
+
+    An unknown name costs one argon2 verification too, so timing does not tell which names
+    exist. A hash made with older parameters is replaced on success.
+    """
+    if not name or not password or len(password) > MAX_PASSWORD:
+        _verify(_dummy_hash(), password or "")
+        return None
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None:
+            _verify(_dummy_hash(), password)
+            return None
+        if not _verify(user.password_hash, password) or user.disabled:
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+            session.add(user)
+            session.commit()
+            session.refresh(user)
+        return _account(session, user)
+
+
+def authenticate(engine: Engine, name: str, password: str) -> Viewer | None:
+    account = login(engine, name, password)
+    return account.viewer if account else None
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def account_by_id(engine: Engine, user_id: int) -> Account | None:
+    """The enabled account with this id (for a web session), else None."""
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        if user is None or user.disabled:
+            return None
+        return _account(session, user)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+def issue_token(engine: Engine, name: str) -> str:
+    """A new token for the user: returned once, stored only as its hash."""
+    with Session(engine) as session:
+        user = _user(session, name)
+        token = secrets.token_urlsafe(32)
+        while token.startswith("-"):  # a prefix like "-x" would read as an option on the command line
+            token = secrets.token_urlsafe(32)
+        session.add(ApiToken(user_id=user.id or 0, token_hash=_token_hash(token), prefix=token[:PREFIX_LENGTH],
+                             created=_now()))
+        session.commit()
+        return token
+
+
+def list_tokens(engine: Engine, name: str) -> list[TokenInfo]:
+    with Session(engine) as session:
+        user = _user(session, name)
+        tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created))
+        return [TokenInfo(prefix=t.prefix, user=user.name, created=t.created, last_used=t.last_used,
+                          revoked=t.revoked) for t in tokens]
+
+
+def revoke_token(engine: Engine, prefix: str) -> TokenInfo:
+    """Revoke the one active token whose prefix (or whole text) this is."""
+    if len(prefix) < PREFIX_LENGTH:
+        raise UnknownToken(f"a token prefix has {PREFIX_LENGTH} characters, got {prefix!r}")
+    if len(prefix) == PREFIX_LENGTH:
+        match = ApiToken.prefix == prefix
+    else:
+        match = ApiToken.token_hash == _token_hash(prefix)
+        prefix = prefix[:PREFIX_LENGTH]
+    with Session(engine) as session:
+        found = session.exec(select(ApiToken).where(match, ApiToken.revoked == False)).all()  # noqa: E712
+        if not found:
+            raise UnknownToken(f"no active token with prefix {prefix!r}")
+        if len(found) > 1:
+            raise UnknownToken(f"{len(found)} active tokens share the prefix {prefix!r}; revoke by the whole token")
+        token = found[0]
+        token.revoked = True
+        session.add(token)
+        session.commit()
+        user = session.get(User, token.user_id)
+        return TokenInfo(prefix=token.prefix, user=user.name if user else "?", created=token.created,
+                         last_used=token.last_used, revoked=True)
+
+
+def account_for_token(engine: Engine, token: str) -> Account | None:
+    """The enabled account that owns this unrevoked token, else None."""
+    if not token or len(token) > 256:
+        return None
+    with Session(engine) as session:
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+        if row is None or row.revoked:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or user.disabled:
+            return None
+        now = _now()
+        if row.last_used is None or now - row.last_used >= _LAST_USED_RESOLUTION:
+            row.last_used = now
+            session.add(row)
+            session.commit()
+            session.refresh(user)
+        return _account(session, user)
+
+
+def viewer_for_token(engine: Engine, token: str) -> Viewer | None:
+    account = account_for_token(engine, token)
+    return account.viewer if account else None

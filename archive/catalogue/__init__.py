@@ -1,0 +1,1 @@
+"""The read side: what each page and export shows, for a given viewer."""

@@ -1,0 +1,55 @@
+"""Counts of the archive: people and quotes per stance, quotes per theme, relatives per fate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from archive.store import models
+from archive.catalogue import read_cache
+from archive.access.visibility import Viewer, quote_clause, visible_clause
+
+
+@dataclass
+class Stats:
+    people: int = 0
+    quotes: int = 0
+    relatives: int = 0
+    sources: int = 0
+    people_by_stance: dict[str, int] = field(default_factory=dict)
+    quotes_by_stance: dict[str, int] = field(default_factory=dict)
+    quotes_by_theme: dict[str, int] = field(default_factory=dict)
+    relatives_by_fate: dict[str, int] = field(default_factory=dict)
+
+
+def collect_stats(engine: Engine, viewer: Viewer) -> Stats:
+    """Counts over what ``viewer`` may see (computed once per data version, role and day:
+    ``archive/catalogue/read_cache.py``; treat the answer as read-only)."""
+    return read_cache.cached(engine, "stats", read_cache.visibility_key(viewer),
+                             lambda: _collect_stats(engine, viewer))
+
+
+def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
+    P, Q, QT, R, F = models.Person, models.Quote, models.QuoteTheme, models.Relative, models.FateEvent
+    person_ok = visible_clause(viewer, P)
+    quote_ok = quote_clause(viewer, Q, P)
+    with engine.connect() as conn:
+        stats = Stats()
+        stats.people = conn.scalar(select(func.count()).select_from(P).where(person_ok)) or 0
+        stats.quotes = conn.scalar(select(func.count()).select_from(Q).join(P).where(quote_ok)) or 0
+        stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P).where(person_ok)) or 0
+        stats.sources = conn.scalar(select(func.count()).select_from(models.Source)) or 0
+        stats.people_by_stance = dict(conn.execute(
+            select(P.stance, func.count()).where(person_ok).group_by(P.stance)).all())
+        stats.quotes_by_stance = dict(conn.execute(
+            select(Q.stance, func.count()).join(P).where(quote_ok).group_by(Q.stance)).all())
+        stats.quotes_by_theme = dict(conn.execute(
+            select(QT.theme, func.count()).join(Q, QT.quote_id == Q.id).join(P, Q.person_id == P.id)
+            .where(quote_ok).group_by(QT.theme)).all())
+        # a relative counts once per fate, however many events of that fate they have
+        stats.relatives_by_fate = dict(conn.execute(
+            select(F.kind, func.count(func.distinct(F.relative_id))).join(P, F.person_id == P.id)
+            .where(person_ok).group_by(F.kind)).all())
+    return stats

@@ -1,0 +1,1 @@
+"""The collection format and its reading: YAML files, their schema, the vocabulary."""

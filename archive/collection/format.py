@@ -1,0 +1,330 @@
+"""The collection format: the shape of the YAML files archivists write.
+
+These pydantic models are the contract of ``collection.yaml``, ``vocabulary.yaml`` and
+``people/*.yaml``. They check each file on its own (types, required fields, unknown
+fields, date and timecode syntax); checks that need the whole collection (ids that must
+exist in the vocabulary or among the sources, duplicate ids) live in
+``collection_loader``. ``archive schema`` publishes the JSON Schema generated from them,
+so editors can validate and autocomplete the YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from archive.collection import dates
+from archive.collection import timecodes
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LANG_PATTERN = r"^[a-z]{2,3}$"
+
+
+def _check_date(value: str) -> str:
+    dates.parse_period(value)
+    return value
+
+
+def _check_day(value: str) -> str:
+    dates.parse_day(value)
+    return value
+
+
+def _check_timecode(value: str) -> str:
+    timecodes.parse_timecode(value)
+    return value
+
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="lower-case words joined by hyphens")]
+LangCode = Annotated[str, Field(pattern=LANG_PATTERN, description="ISO 639-1 language code, e.g. ru, en")]
+DateText = Annotated[
+    str,
+    AfterValidator(_check_date),
+    Field(description="EDTF subset: 1937, 1937-08, 1937-08-05, 193X, 1937/1945, ../1953"),
+]
+DayText = Annotated[str, AfterValidator(_check_day), Field(description="a full date: YYYY-MM-DD")]
+Timecode = Annotated[str, AfterValidator(_check_timecode), Field(description="HH:MM:SS[.mmm]")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Translations = dict[LangCode, NonEmpty]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a typo must never be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Cited(Strict):
+    """Where a fact comes from: a source id from collection.yaml and a place in it."""
+
+    source: Slug
+    locator: str | None = Field(None, description="where in the source: page, section, paragraph, timecode")
+
+
+# --- collection.yaml -----------------------------------------------------------------
+
+
+class Source(Strict):
+    id: Slug
+    title: NonEmpty
+    author: str | None = None
+    publisher: str | None = None
+    date: DateText | None = None
+    kind: Literal["article", "press kit", "film", "interview", "book", "archive record", "website", "other"]
+    url: str | None = None
+    locator: str | None = Field(None, description="archive shelf mark, call number or other locator")
+    language: LangCode | None = None
+    text_file: str | None = Field(
+        None, description="path (relative to the collection) of the source's full text; quotes are checked against it"
+    )
+    notes: str | None = None
+
+
+class Organisation(Strict):
+    name: NonEmpty
+    role: NonEmpty = Field(description="production, distribution, world sales, press relations, …")
+    note: str | None = None
+    source: Slug
+    locator: str | None = None
+
+
+class Premiere(Cited):
+    date: DateText
+    venue: NonEmpty
+    kind: str = "world premiere"
+
+
+class CollectionInfo(Strict):
+    id: Slug
+    title: NonEmpty
+    title_native: str | None = None
+    kind: str = Field("documentary film", description="what the collection documents")
+    year: int | None = Field(None, ge=1800, le=2200)
+    runtime_minutes: int | None = Field(None, gt=0)
+    languages: list[LangCode] = Field(default_factory=list, description="languages spoken in the recordings")
+    subtitle_languages: list[LangCode] = Field(default_factory=list)
+    directors: list[NonEmpty] = Field(default_factory=list)
+    organisations: list[Organisation] = Field(default_factory=list)
+    premiere: Premiere | None = None
+    description: Translations = Field(default_factory=dict)
+    description_sources: list[Cited] = Field(default_factory=list)
+    rights: str | None = None
+    facts_sources: list[Cited] = Field(default_factory=list, description="sources for year, runtime, languages")
+
+
+class CollectionFile(Strict):
+    collection: CollectionInfo
+    sources: list[Source] = Field(min_length=1)
+
+
+# --- vocabulary.yaml -------------------------------------------------------------------
+
+
+class Term(Strict):
+    id: Slug
+    label: Translations
+    definition: Translations = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _needs_en_and_ru(self) -> "Term":
+        missing = [lang for lang in ("en", "ru") if lang not in self.label]
+        if missing:
+            raise ValueError(f"label needs both en and ru; missing {', '.join(missing)}")
+        return self
+
+
+class ThemeTerm(Term):
+    synonyms: dict[LangCode, list[NonEmpty]] = Field(default_factory=dict)
+
+
+class FateTerm(Term):
+    repression: bool = Field(description="true when this fate is a form of political repression")
+
+
+class VocabularyFile(Strict):
+    stances: list[Term] = Field(min_length=1)
+    themes: list[ThemeTerm] = Field(min_length=1)
+    relations: list[Term] = Field(min_length=1)
+    fates: list[FateTerm] = Field(min_length=1)
+    roles: list[Term] = Field(min_length=1)
+
+
+# --- people/*.yaml ---------------------------------------------------------------------
+
+
+class Visibility(Strict):
+    """Who may see a record. Restricted and embargoed records are stored, never shown to the public.
+
+    Frozen, so that the records that give none share one public default (``PUBLIC``) rather
+    than each building its own: a large import validates one per quote.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    status: Literal["public", "restricted", "embargoed"] = "public"
+    until: DayText | None = Field(None, description="for embargoed: the day it becomes public")
+    reason: str | None = None
+    review: DayText | None = Field(None, description="the day the restriction is to be reviewed")
+
+    @model_validator(mode="after")
+    def _embargo_needs_until(self) -> "Visibility":
+        if self.status == "embargoed" and not self.until:
+            raise ValueError("an embargoed record needs `until` (the day it becomes public)")
+        if self.status != "embargoed" and self.until:
+            raise ValueError("`until` only applies to status embargoed")
+        return self
+
+
+PUBLIC = Visibility()
+
+
+class Age(Cited):
+    years: int = Field(ge=0, le=130)
+    as_of: DateText = Field(description="the year (or period) the age applies to; never a guessed birth year")
+    note: str | None = None
+
+
+class Occupation(Cited):
+    value: NonEmpty
+
+
+class Place(Cited):
+    name: NonEmpty
+    name_native: str | None = None
+    relation: str | None = Field(None, description="how the place relates to the person: lives, works, filmed, …")
+
+
+class Portrait(Strict):
+    text: Translations = Field(min_length=1)
+    sources: list[Cited] = Field(min_length=1)
+
+
+class StanceCoding(Cited):
+    value: Slug = Field(description="a stance id from vocabulary.yaml")
+    basis: Literal["stated", "described", "none"] = Field(
+        description="stated: the person's own words; described: what the sources say of them; none: not stated"
+    )
+    rationale: NonEmpty
+    supporting_quotes: list[Slug] = Field(default_factory=list)
+    coded_by: NonEmpty
+    coded_on: DayText | None = None
+
+
+class ExternalRecord(Strict):
+    label: NonEmpty = Field(description="e.g. 'Memorial victims database', 'archive case no.'")
+    identifier: str | None = None
+    url: str | None = None
+
+
+class FateEvent(Cited):
+    kind: Slug = Field(description="a fate id from vocabulary.yaml")
+    date: DateText | None = None
+    place: str | None = None
+    details: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+
+class Relative(Strict):
+    id: Slug | None = Field(None, description="stable id within the person; defaults to the relation and a number")
+    relation: Slug = Field(description="a relation id from vocabulary.yaml")
+    name: str | None = None
+    name_native: str | None = None
+    events: list[FateEvent] = Field(default_factory=list)
+    external_records: list[ExternalRecord] = Field(default_factory=list)
+    notes: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+
+class Quote(Cited):
+    id: Slug
+    text: Translations = Field(min_length=1, description="the text per language")
+    original_language: LangCode
+    published_translations: list[LangCode] = Field(
+        default_factory=list, description="languages whose text is a published translation (not the archive's own)"
+    )
+    recording: Slug | None = Field(None, description="the interview id, or the collection id for the film")
+    timecode_in: Timecode | None = None
+    timecode_out: Timecode | None = None
+    themes: list[Slug] = Field(default_factory=list)
+    stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
+    context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
+    visibility: Visibility = PUBLIC
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+    @model_validator(mode="after")
+    def _timecodes_in_order(self) -> "Quote":
+        if self.timecode_in and self.timecode_out:
+            if timecodes.parse_timecode(self.timecode_out) < timecodes.parse_timecode(self.timecode_in):
+                raise ValueError(f"timecode_out {self.timecode_out} is before timecode_in {self.timecode_in}")
+        if self.timecode_out and not self.timecode_in:
+            raise ValueError("timecode_out needs a timecode_in")
+        for lang in self.published_translations:
+            if lang == self.original_language:
+                raise ValueError(f"{lang} is the original language, so it cannot be a published translation")
+        return self
+
+
+class TimelineEvent(Cited):
+    date: DateText | None = None
+    description: Translations = Field(min_length=1)
+    place: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+
+class Interview(Strict):
+    id: Slug
+    date: DateText | None = None
+    place: str | None = None
+    interviewer: str | None = None
+    language: LangCode | None = None
+    media: str | None = Field(None, description="a reference to the recording: file name, URL, shelf mark")
+    duration: Timecode | None = None
+    source: Slug | None = None
+    locator: str | None = None
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+
+class Person(Strict):
+    id: Slug
+    name: NonEmpty = Field(description="the name as the sources give it")
+    name_native: str | None = Field(None, description="the Cyrillic (native-script) form, where a source gives it")
+    pseudonym: bool = Field(False, description="true when `name` is a pseudonym chosen to protect the narrator")
+    real_name: str | None = Field(
+        None, description="for a pseudonym: the real name; stored, shown and exported only to researchers"
+    )
+    real_name_native: str | None = Field(None, description="the real name in the native script; researchers only")
+    group: bool = Field(False, description="true when the record stands for several people")
+    role: Slug = Field(description="a role id from vocabulary.yaml")
+    ages: list[Age] = Field(default_factory=list)
+    occupations: list[Occupation] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+    stance: StanceCoding
+    portrait: Portrait
+    visibility: Visibility = PUBLIC
+    family: list[Relative] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    events: list[TimelineEvent] = Field(default_factory=list)
+    interviews: list[Interview] = Field(default_factory=list)
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+
+    @model_validator(mode="after")
+    def _real_name_needs_pseudonym(self) -> "Person":
+        if (self.real_name or self.real_name_native) and not self.pseudonym:
+            raise ValueError("`real_name` is only for a person shown under a pseudonym (set `pseudonym: true`)")
+        return self
+
+
+def json_schemas() -> dict[str, dict]:
+    """The JSON Schemas of the three kinds of file, keyed by the file they describe."""
+    return {
+        "collection.yaml": CollectionFile.model_json_schema(),
+        "vocabulary.yaml": VocabularyFile.model_json_schema(),
+        "people/*.yaml": Person.model_json_schema(),
+    }
+
+
+def relative_key(person_id: str, relative: Relative, ordinal: int) -> str:
+    """The stable id of a relative: ``person/relative-id``, or ``person/relation-N`` by default."""
+    local = relative.id or f"{relative.relation}-{ordinal}"
+    return f"{person_id}/{local}"
+

@@ -1,0 +1,64 @@
+"""Marking each exported quote with what it may be used for.
+
+A researcher's export holds restricted and embargoed quotes; each row must say so, or a
+spreadsheet passed on would lose the restriction. ``iter_quotes`` has already applied the
+visibility rule (who may *see* a quote); this adds, a batch at a time, the rule's verdict
+for the public: ``public`` when an anonymous visitor may see the quote today, else the
+strictest status of the quote and its person (``archive.access.visibility.combined``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from sqlalchemy import select
+
+from archive.store import models
+from archive.catalogue.result_sets import BATCH, QuoteRecord
+from archive.access.visibility import Viewer, combined, is_visible
+
+if TYPE_CHECKING:
+    from archive.facade import Archive
+
+Q, P = models.Quote, models.Person
+
+
+def public_status(viewer: Viewer, statuses: tuple[tuple[str, object], ...]) -> tuple[str, str | None]:
+    """("public", None), ("restricted", None) or ("embargoed", "YYYY-MM-DD")."""
+    anonymous = Viewer("anonymous", viewer.today)
+    if all(is_visible(anonymous, status, until) for status, until in statuses):  # type: ignore[arg-type]
+        return "public", None
+    status, until = combined(*statuses)  # type: ignore[arg-type]
+    return status, until.isoformat() if until else None
+
+
+def with_access(archive: "Archive", records: Iterable[QuoteRecord], viewer: Viewer,
+                batch: int = BATCH) -> Iterator[QuoteRecord]:
+    """The records, each with ``extra["access"]`` and ``extra["embargo_until"]``."""
+    pending: list[QuoteRecord] = []
+    for record in records:
+        pending.append(record)
+        if len(pending) >= batch:
+            yield from _annotate(archive, pending, viewer)
+            pending = []
+    if pending:
+        yield from _annotate(archive, pending, viewer)
+
+
+def _annotate(archive: "Archive", records: list[QuoteRecord], viewer: Viewer) -> list[QuoteRecord]:
+    with archive.engine.connect() as conn:
+        rows = {
+            row.id: row for row in conn.execute(
+                select(Q.id, Q.visibility, Q.embargo_until, P.visibility.label("p_visibility"),
+                       P.embargo_until.label("p_embargo_until"))
+                .join(P, Q.person_id == P.id).where(Q.id.in_([r.id for r in records])))
+        }
+    for record in records:
+        row = rows.get(record.id)
+        if row is None:  # removed meanwhile: say nothing rather than guess
+            continue
+        status, until = public_status(viewer, ((row.visibility, row.embargo_until),
+                                               (row.p_visibility, row.p_embargo_until)))
+        record.extra["access"] = status
+        record.extra["embargo_until"] = until
+    return records

@@ -1,0 +1,1 @@
+"""Full-text search: the index schema, the documents, the engine and its fenced speed-ups."""

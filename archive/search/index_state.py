@@ -1,0 +1,170 @@
+"""Keeping the database and the search index in step, across crashes.
+
+The database names the index build that matches it (the table ``index_state``, one row).
+Every change of the pair goes through the same steps:
+
+1. In one database transaction that holds the write lock from its start (SQLite:
+   ``BEGIN IMMEDIATE``), write the rows (an import) or read a snapshot (a reindex).
+2. Write a *new* index build from what that transaction sees, to the end, and fsync it
+   (``IndexStore.write_build`` / ``write_update``; a build is never modified once complete).
+3. In the same transaction, set ``index_state.build`` to the new build's name, and commit.
+   **The commit is the commit point of the pair**: before it, the database and CURRENT still
+   name the old build; after it, the database names a complete new build.
+4. Point ``CURRENT`` at the new build (atomic rename), then collect the builds that nothing
+   names any more.
+
+Steps 3 and 4 run under ``SWAP.lock``, and ``recover`` (run by ``Archive.open``, and by a
+long-running searcher when it notices) takes the same lock to read the database's build
+name and point CURRENT at it when they differ: a process killed between 3 and 4 is rolled
+forward. A kill before 3 leaves an unnamed build that the collector removes; the database
+rolls back by itself. So after a crash anywhere the pair is old + old or new + new. A build
+the database names but that is missing from disk (deleted by hand, a restore of the database
+alone) cannot come from a crash; ``recover`` reports it and ``archive check`` names the repair.
+
+A reindex does not hold the write lock while it builds (that could be minutes): it reads a
+snapshot, builds, and then commits only if the database still names the build it saw,
+otherwise an import got in between and it builds again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Field, SQLModel
+
+from archive.store.crashpoints import crash_point
+from archive.search.index_store import IndexStore
+
+_ROW = 1
+
+
+class IndexState(SQLModel, table=True):
+    """The index build the database's contents are indexed in (one row)."""
+
+    __tablename__ = "index_state"
+    id: int = Field(default=_ROW, primary_key=True)
+    build: Optional[str] = None
+    changed_at: Optional[dt.datetime] = None
+    # incremented by every commit of an import or a reindex, even one that keeps the build (an
+    # import that touched no person's documents: a source, the collection record): the read
+    # cache (archive/catalogue/read_cache.py) keys derived data on (build, data_version)
+    data_version: Optional[int] = None
+
+
+_TABLE = IndexState.__table__  # type: ignore[attr-defined]
+
+
+def named_build(conn: Connection) -> str | None:
+    return conn.scalar(select(_TABLE.c.build).where(_TABLE.c.id == _ROW))
+
+
+def data_version(conn: Connection) -> tuple[str | None, int | None]:
+    """(build, data_version): changes with every commit of the database's contents (one tiny SELECT)."""
+    row = conn.execute(select(_TABLE.c.build, _TABLE.c.data_version).where(_TABLE.c.id == _ROW)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _name_build(conn: Connection, name: str) -> None:
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if conn.execute(_TABLE.update().where(_TABLE.c.id == _ROW).values(build=name, changed_at=now)).rowcount == 0:
+        conn.execute(_TABLE.insert().values(id=_ROW, build=name, changed_at=now))
+
+
+def _next_data_version(conn: Connection) -> None:
+    conn.execute(_TABLE.update().where(_TABLE.c.id == _ROW)
+                 .values(data_version=func.coalesce(_TABLE.c.data_version, 0) + 1))
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the database's write lock from its first statement.
+
+    pysqlite would begin the transaction only at the first INSERT, so the rows an import
+    compares against could change before it writes; ``BEGIN IMMEDIATE`` takes the lock first
+    (waiting up to the busy timeout for another writer). Other databases lock the
+    ``index_state`` row instead. The caller commits (``commit_build``); anything else rolls back.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.execute(select(_TABLE.c.build).where(_TABLE.c.id == _ROW).with_for_update())
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: every query sees the same committed state (SQLite WAL: a snapshot)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")  # deferred: the snapshot starts at the first read
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+
+
+def commit_build(conn: Connection, store: IndexStore, name: str) -> None:
+    """Steps 3 and 4: name the build in the open transaction, commit, point CURRENT at it, collect."""
+    with store.swap_lock():
+        if named_build(conn) != name:
+            _name_build(conn, name)
+        _next_data_version(conn)  # in the same transaction: the new data and its version commit together
+        crash_point("index-built")
+        conn.commit()
+        crash_point("db-committed")
+        if store.current_name() != name:
+            store.point_to(name)
+        crash_point("swapped")
+        store.collect_garbage([name])
+
+
+@dataclass
+class Recovery:
+    named: str | None
+    current: str | None
+    rolled_forward: bool = False
+    removed: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def recover(engine: Engine, store: IndexStore) -> Recovery:
+    """Point CURRENT at the build the database names (a crash after commit), collect unnamed builds."""
+    if not store.root.is_dir():
+        return Recovery(None, None)
+    with store.swap_lock():
+        with engine.connect() as conn:
+            named = named_build(conn)
+        current = store.current_name()
+        result = Recovery(named, current)
+        if named and named != current:
+            if store.is_complete(named):
+                store.point_to(named)
+                result.rolled_forward, result.current = True, named
+            else:
+                result.problem = (f"the database names the index build {named}, which is not in {store.root}"
+                                  + (f" (CURRENT names {current})" if current else ""))
+        result.removed = store.collect_garbage([named, result.current])
+    return result
+
+
+def disagreement(engine: Engine, store: IndexStore) -> str | None:
+    """Why the database's build and CURRENT differ, or None when they agree (or the database names none)."""
+    with engine.connect() as conn:
+        named = named_build(conn)
+    current = store.current_name()
+    if named is None or named == current:
+        return None
+    if not store.is_complete(named):
+        return f"the database names the index build {named}, which is missing from {store.root}"
+    return f"the database names the index build {named}, but CURRENT names {current}"

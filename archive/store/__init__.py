@@ -1,0 +1,1 @@
+"""The database: tables, the import that writes them, and crash points."""

@@ -1,0 +1,286 @@
+"""From a validated collection to the rows of each table.
+
+The import compares these rows with what the database holds, so a re-import writes
+only what changed. Child ids are derived from their parents' stable ids
+(``igor/son-1#1`` is the first fate event of Igor's first son).
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable, Iterator
+
+from archive.collection import format as fmt
+from archive.collection import dates
+from archive.store import models
+from archive.collection import timecodes
+from archive.collection.loader import Collection
+
+Rows = dict[type, dict[tuple[Any, ...], dict[str, Any]]]
+
+
+def _cited(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump(exclude_none=True) for item in items]
+
+
+def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
+    if vis is fmt.PUBLIC:  # most records: the shared default
+        return _PUBLIC_ROW
+    return {
+        "visibility": vis.status,
+        "embargo_until": dates.parse_day(vis.until) if vis.until else None,
+        "visibility_reason": vis.reason,
+        "visibility_review": dates.parse_day(vis.review) if vis.review else None,
+    }
+
+
+_PUBLIC_ROW = {"visibility": "public", "embargo_until": None, "visibility_reason": None, "visibility_review": None}
+
+
+def _period(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {"date": None, "date_start": None, "date_end": None}
+    period = dates.parse_period(text)
+    return {"date": text, "date_start": period.start, "date_end": period.end}
+
+
+_KEY_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+Values = tuple[Any, ...]  # a row's values in the order of its table's columns
+
+_VALUES: dict[type, Any] = {}
+
+
+def column_names(table: type) -> list[str]:
+    return [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+
+
+def _values_getter(table: type) -> Callable[[dict[str, Any]], Values]:
+    """The C getter of a row dict's values in the table's column order (one per table)."""
+    pick = _VALUES.get(table)
+    if pick is None:
+        pick = _VALUES[table] = operator.itemgetter(*column_names(table))
+    return pick
+
+
+def values_of(table: type, row: dict[str, Any]) -> Values:
+    """A row dict (naming every column) as the tuple of its values in the table's column order:
+    what the import compares and writes, half the size of the dict to send between processes."""
+    return _values_getter(table)(row)
+
+
+def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
+    # the key's column names once per table: walking SQLAlchemy's column collection for each of
+    # a large import's rows was a third of the time taken to make them
+    names = _KEY_NAMES.get(table)
+    if names is None:
+        names = _KEY_NAMES[table] = tuple(c.name for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    return tuple(row[name] for name in names)
+
+
+def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[str, Any]]]:
+    """Every row one person file produces."""
+    stance = person.stance
+    yield models.Person, {
+        "id": person.id,
+        "position": position,
+        "name": person.name,
+        "name_native": person.name_native,
+        "pseudonym": person.pseudonym,
+        "real_name": person.real_name,
+        "real_name_native": person.real_name_native,
+        "is_group": person.group,
+        "role": person.role,
+        "ages": _cited(person.ages),
+        "occupations": _cited(person.occupations),
+        "places": _cited(person.places),
+        "stance": stance.value,
+        "stance_basis": stance.basis,
+        "stance_rationale": stance.rationale,
+        "stance_supporting_quotes": list(stance.supporting_quotes),
+        "stance_coded_by": stance.coded_by,
+        "stance_coded_on": dates.parse_day(stance.coded_on) if stance.coded_on else None,
+        "stance_source": stance.source,
+        "stance_locator": stance.locator,
+        "portrait": dict(person.portrait.text),
+        "portrait_sources": _cited(person.portrait.sources),
+        **_visibility(person.visibility),
+        "private_notes": person.private_notes,
+    }
+    for r, relative in enumerate(person.family, start=1):
+        relative_id = fmt.relative_key(person.id, relative, r)
+        yield models.Relative, {
+            "id": relative_id,
+            "person_id": person.id,
+            "position": r,
+            "relation": relative.relation,
+            "name": relative.name,
+            "name_native": relative.name_native,
+            "external_records": _cited(relative.external_records),
+            "notes": relative.notes,
+            "private_notes": relative.private_notes,
+        }
+        for e, event in enumerate(relative.events, start=1):
+            yield models.FateEvent, {
+                "id": f"{relative_id}#{e}",
+                "relative_id": relative_id,
+                "person_id": person.id,
+                "position": e,
+                "kind": event.kind,
+                **_period(event.date),
+                "place": event.place,
+                "details": event.details,
+                "source": event.source,
+                "locator": event.locator,
+                "private_notes": event.private_notes,
+            }
+    for i, interview in enumerate(person.interviews, start=1):
+        yield models.Interview, {
+            "id": f"{person.id}/{interview.id}",
+            "person_id": person.id,
+            "local_id": interview.id,
+            "position": i,
+            "date": interview.date,
+            "place": interview.place,
+            "interviewer": interview.interviewer,
+            "language": interview.language,
+            "media": interview.media,
+            "duration_seconds": timecodes.parse_timecode(interview.duration) if interview.duration else None,
+            "source": interview.source,
+            "locator": interview.locator,
+            "private_notes": interview.private_notes,
+        }
+    for q, quote in enumerate(person.quotes, start=1):
+        yield models.Quote, {
+            "id": quote.id,
+            "person_id": person.id,
+            "position": q,
+            "original_language": quote.original_language,
+            "published_translations": list(quote.published_translations),
+            "recording": quote.recording,
+            "timecode_in": timecodes.parse_timecode(quote.timecode_in) if quote.timecode_in else None,
+            "timecode_out": timecodes.parse_timecode(quote.timecode_out) if quote.timecode_out else None,
+            "stance": quote.stance,
+            "context": quote.context,
+            "source": quote.source,
+            "locator": quote.locator,
+            **_visibility(quote.visibility),
+            "private_notes": quote.private_notes,
+        }
+        for lang, text in quote.text.items():
+            yield models.QuoteText, {
+                "quote_id": quote.id,
+                "lang": lang,
+                "text": text,
+                "is_original": lang == quote.original_language,
+                "is_published": lang == quote.original_language or lang in quote.published_translations,
+            }
+        for t, theme in enumerate(quote.themes, start=1):
+            yield models.QuoteTheme, {"quote_id": quote.id, "theme": theme, "position": t}
+    for e, event in enumerate(person.events, start=1):
+        yield models.TimelineEvent, {
+            "id": f"{person.id}#{e}",
+            "person_id": person.id,
+            "position": e,
+            **_period(event.date),
+            "description": dict(event.description),
+            "place": event.place,
+            "source": event.source,
+            "locator": event.locator,
+            "private_notes": event.private_notes,
+        }
+
+
+def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
+              vocabulary: fmt.VocabularyFile) -> Iterator[tuple[type, dict[str, Any]]]:
+    """The rows of ``collection.yaml`` and ``vocabulary.yaml``."""
+    yield models.CollectionRecord, {
+        "id": info.id,
+        "title": info.title,
+        "title_native": info.title_native,
+        "kind": info.kind,
+        "year": info.year,
+        "runtime_minutes": info.runtime_minutes,
+        "languages": list(info.languages),
+        "subtitle_languages": list(info.subtitle_languages),
+        "directors": list(info.directors),
+        "organisations": _cited(info.organisations),
+        "premiere": info.premiere.model_dump(exclude_none=True) if info.premiere else None,
+        "description": dict(info.description),
+        "description_sources": _cited(info.description_sources),
+        "facts_sources": _cited(info.facts_sources),
+        "rights": info.rights,
+    }
+    for s, source in enumerate(sources, start=1):
+        yield models.Source, {"position": s, **source.model_dump()}
+    for kind in ("stances", "themes", "relations", "fates", "roles"):
+        for t, term in enumerate(getattr(vocabulary, kind), start=1):
+            yield models.VocabularyTerm, {
+                "kind": kind,
+                "id": term.id,
+                "position": t,
+                "label": dict(term.label),
+                "definition": dict(term.definition),
+                "synonyms": {k: list(v) for k, v in getattr(term, "synonyms", {}).items()},
+                "repression": getattr(term, "repression", None),
+            }
+
+
+def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, Any]]]:
+    yield from head_rows(collection.info, collection.sources, collection.vocabulary_file)
+    for p, person in enumerate(collection.people, start=1):
+        yield from person_rows(person, p)
+
+
+TABLE_NUMBERS = {table: n for n, table in enumerate(models.TABLES_IN_ORDER)}
+
+# a person's rows, a table at a time: (table number, the rows' primary keys, their values_of)
+KeyedRows = list[tuple[int, list[tuple[Any, ...]], list[Values]]]
+
+
+def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
+    """The primary key of a table's value tuples, by position (a C getter when it has two
+    columns or more)."""
+    names = column_names(table)
+    at = [names.index(c.name) for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    if len(at) == 1:
+        return lambda values: (values[at[0]],)
+    return operator.itemgetter(*at)
+
+
+_LAYOUT = [(number, table, _key_getter(table)) for number, table in enumerate(models.TABLES_IN_ORDER)]
+# per table: its number, its key getter, and the C getter of its values (``values_of``)
+_TABLE_LAYOUT = {table: (number, key, _values_getter(table)) for number, table, key in _LAYOUT}
+
+
+def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
+    """A person's rows, grouped by table in the order of TABLES_IN_ORDER (parents first), as
+    ``(table number, keys, values)``: compact to send from a worker process, and written a
+    table's run at a time. A key given twice (a theme listed twice in a quote) keeps its first
+    place and its last row, as ``rows_by_table`` does."""
+    groups: dict[int, tuple[list[tuple[Any, ...]], list[Values]]] = {}
+    layouts = _TABLE_LAYOUT
+    for table, row in person_rows(person, position):
+        number, key, pick = layouts[table]
+        values = pick(row)
+        group = groups.get(number)
+        if group is None:
+            group = groups[number] = ([], [])
+        group[0].append(key(values))
+        group[1].append(values)
+    rows = []
+    for number in sorted(groups):
+        keys, values = groups[number]
+        if len(set(keys)) < len(keys):
+            last = dict(zip(keys, values))
+            keys, values = list(last), list(last.values())
+        rows.append((number, keys, values))
+    return rows
+
+
+def rows_by_table(collection: Collection) -> Rows:
+    result: Rows = {table: {} for table in models.TABLES_IN_ORDER}
+    for table, row in collection_rows(collection):
+        result[table][primary_key(table, row)] = row
+    return result
