@@ -31,52 +31,36 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Field, SQLModel
 
-from archive.store.crashpoints import crash_point
 from archive.search.index_store import IndexStore
-
-_ROW = 1
-
-
-class IndexState(SQLModel, table=True):
-    """The index build the database's contents are indexed in (one row)."""
-
-    __tablename__ = "index_state"
-    id: int = Field(default=_ROW, primary_key=True)
-    build: Optional[str] = None
-    changed_at: Optional[dt.datetime] = None
-    # incremented by every commit of an import or a reindex, even one that keeps the build (an
-    # import that touched no person's documents: a source, the collection record): the read
-    # cache (archive/catalogue/read_cache.py) keys derived data on (build, data_version)
-    data_version: Optional[int] = None
-
+from archive.store.crashpoints import crash_point
+from archive.store.models import INDEX_STATE_ROW, IndexState
 
 _TABLE = IndexState.__table__  # type: ignore[attr-defined]
 
 
 def named_build(conn: Connection) -> str | None:
-    return conn.scalar(select(_TABLE.c.build).where(_TABLE.c.id == _ROW))
+    return conn.scalar(select(_TABLE.c.build).where(_TABLE.c.id == INDEX_STATE_ROW))
 
 
 def data_version(conn: Connection) -> tuple[str | None, int | None]:
     """(build, data_version): changes with every commit of the database's contents (one tiny SELECT)."""
-    row = conn.execute(select(_TABLE.c.build, _TABLE.c.data_version).where(_TABLE.c.id == _ROW)).first()
+    row = conn.execute(select(_TABLE.c.build, _TABLE.c.data_version).where(_TABLE.c.id == INDEX_STATE_ROW)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _name_build(conn: Connection, name: str) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    if conn.execute(_TABLE.update().where(_TABLE.c.id == _ROW).values(build=name, changed_at=now)).rowcount == 0:
-        conn.execute(_TABLE.insert().values(id=_ROW, build=name, changed_at=now))
+    if conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now)).rowcount == 0:
+        conn.execute(_TABLE.insert().values(id=INDEX_STATE_ROW, build=name, changed_at=now))
 
 
 def _next_data_version(conn: Connection) -> None:
-    conn.execute(_TABLE.update().where(_TABLE.c.id == _ROW)
+    conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW)
                  .values(data_version=func.coalesce(_TABLE.c.data_version, 0) + 1))
 
 
@@ -93,7 +77,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
-            conn.execute(select(_TABLE.c.build).where(_TABLE.c.id == _ROW).with_for_update())
+            conn.execute(select(_TABLE.c.build).where(_TABLE.c.id == INDEX_STATE_ROW).with_for_update())
         try:
             yield conn
         finally:

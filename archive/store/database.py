@@ -7,10 +7,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
 from archive.access import accounts  # noqa: F401  (registers the tables)
-from archive.store import models
-from archive.search import index_state  # noqa: F401  (registers the index_state table)
-from archive.store.schema_upgrade import add_missing_columns
 from archive.settings import Settings
+from archive.store import models  # noqa: F401  (registers the tables)
+from archive.store.schema_upgrade import add_missing_columns
 
 BUSY_TIMEOUT_MS = 10_000
 

@@ -218,3 +218,20 @@ class RecordChange(SQLModel, table=True):
     id: str = Field(primary_key=True)
     changed_at: dt.datetime = Field(index=True)
     deleted: bool = False
+
+
+INDEX_STATE_ROW = 1  # the table holds one row, with this id
+
+
+class IndexState(SQLModel, table=True):
+    """The index build the database's contents are indexed in (one row); kept in step with the
+    index by ``archive/search/index_state.py``."""
+
+    __tablename__ = "index_state"
+    id: int = Field(default=INDEX_STATE_ROW, primary_key=True)
+    build: Optional[str] = None
+    changed_at: Optional[dt.datetime] = None
+    # incremented by every commit of an import or a reindex, even one that keeps the build (an
+    # import that touched no person's documents: a source, the collection record): the read
+    # cache (archive/catalogue/read_cache.py) keys derived data on (build, data_version)
+    data_version: Optional[int] = None
