@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CYRILLIC = {
+# The romanisation of each Cyrillic letter (lower case): a simplified BGN/PCGN scheme.
+CYRILLIC_TO_LATIN: dict[str, str] = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
     "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
     "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
@@ -49,7 +50,7 @@ def _strip_accents(text: str) -> str:
 def matching_key(word: str) -> str:
     """The key under which a name or place word in either script is matched."""
     lowered = word.lower().replace("ё", "е")
-    romanised = "".join(_CYRILLIC.get(ch, ch) for ch in lowered)
+    romanised = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in lowered)
     key = _strip_accents(romanised)
     for pattern, replacement in _LATIN_FOLDS:
         key = pattern.sub(replacement, key)

@@ -37,9 +37,8 @@ _OWNERS: dict[type, tuple[str, tuple[str, ...]]] = {
     models.QuoteTheme: ("quotes", ("quote_id",)),
     models.TimelineEvent: ("timeline events", ("id",)),
 }
-RECORD_KINDS = (
-    "collection", "sources", "vocabulary terms", "people", "relatives", "interviews", "quotes", "timeline events",
-)
+# The kinds of record an import reports, in the order of their tables.
+RECORD_KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _owner in _OWNERS.values()))
 
 
 @dataclass
