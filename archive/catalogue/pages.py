@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from archive.store import models
 from archive.catalogue import read_cache
-from archive.collection.format import FateTerm, Term, ThemeTerm
 from archive.catalogue.read_cache import visibility_key
 from archive.catalogue.stats import Stats, collect_stats
 from archive.collection.timecodes import format_timecode
 from archive.access.visibility import Viewer, may_read_field, quote_clause, visible_clause
-from archive.collection.vocabulary import KINDS, Vocabulary
+from archive.collection.vocabulary import Vocabulary
+from archive.store.vocabulary_table import load_vocabulary
 
 P, Q, QT, QTh = models.Person, models.Quote, models.QuoteText, models.QuoteTheme
 
@@ -53,29 +53,6 @@ def pick_text(texts: dict[str, str] | None, lang: str) -> tuple[str, str] | None
         if texts.get(candidate):
             return candidate, texts[candidate]
     return None
-
-
-# --- vocabulary ------------------------------------------------------------------------
-
-
-def load_vocabulary(conn: Session) -> Vocabulary:
-    """The vocabulary as imported (``vocabulary_term``), so labels come in both languages."""
-    vocabulary = Vocabulary()
-    rows = conn.execute(select(models.VocabularyTerm).order_by(models.VocabularyTerm.position)).scalars()
-    for row in rows:
-        kind, term_id = row.kind, row.id
-        if kind not in KINDS:
-            continue
-        common: dict[str, Any] = {"id": term_id, "label": row.label or {}, "definition": row.definition or {}}
-        term: Term
-        if kind == "themes":
-            term = ThemeTerm.model_construct(synonyms=row.synonyms or {}, **common)
-        elif kind == "fates":
-            term = FateTerm.model_construct(repression=bool(row.repression), **common)
-        else:
-            term = Term.model_construct(**common)
-        vocabulary.terms(kind)[term_id] = term
-    return vocabulary
 
 
 # --- sources and citations ----------------------------------------------------------------

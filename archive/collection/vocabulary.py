@@ -74,14 +74,15 @@ class Vocabulary:
         extra = [s for s in self.stances if s not in REQUIRED_STANCES]
         return [s for s in REQUIRED_STANCES if s in self.stances] + extra
 
-    def theme_synonyms(self, theme_id: str) -> list[str]:
-        theme = self.themes.get(theme_id)
-        if theme is None:
+    def words(self, kind: str, term_id: str, lang: str) -> list[str]:
+        """The words a term is found by in a language: its label and, for a theme, its synonyms
+        (the search index's vocabulary fields)."""
+        term = self.terms(kind).get(term_id)
+        if term is None:
             return []
-        words = list(theme.label.values())
-        for values in theme.synonyms.values():
-            words.extend(values)
-        return words
+        words = [term.label.get(lang, "")]
+        words += getattr(term, "synonyms", {}).get(lang, [])
+        return [word for word in words if word]
 
 
 def missing_required(file: VocabularyFile) -> Iterable[tuple[str, str]]:

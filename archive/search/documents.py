@@ -17,41 +17,36 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from archive.collection import dates
-from archive.store import models
-from archive.search.index_schema import WORD
 from archive.access.visibility import combined
+from archive.collection import dates
+from archive.collection.vocabulary import KINDS, Vocabulary
+from archive.search.index_schema import WORD
+from archive.store import models
+from archive.store.vocabulary_table import load_vocabulary
 
 FACET_SEPARATOR = ","
 _WORDS = re.compile(WORD)
 
 
-@dataclass
-class Labels:
-    """Vocabulary labels and synonyms, per kind and language, for the terms fields."""
-
-    terms: dict[tuple[str, str], dict[str, Any]]
-
-    @classmethod
-    def load(cls, conn: Connection) -> "Labels":
-        rows = conn.execute(select(models.VocabularyTerm.__table__)).mappings()
-        return cls({(r["kind"], r["id"]): dict(r) for r in rows})
-
-    def words(self, kind: str, term_id: str, lang: str) -> list[str]:
-        term = self.terms.get((kind, term_id))
-        if not term:
-            return []
-        words = [term["label"].get(lang, "")]
-        words += (term.get("synonyms") or {}).get(lang, [])
-        return [w for w in words if w]
-
-
-def _facet_value(value: str) -> str:
+def facet_value(value: str) -> str:
+    """A value as the facet fields store it (the separator cannot occur inside a value)."""
     return value.replace(FACET_SEPARATOR, " ").strip()
 
 
-def _join(values: Iterable[Any]) -> str:
-    return FACET_SEPARATOR.join(sorted({_facet_value(str(v)) for v in values if v not in (None, "")}))
+# Until archive/search/engine.py imports facet_value; then delete.
+_facet_value = facet_value
+
+
+class Labels:
+    """Until archive/search/engine.py takes ``load_vocabulary``; then delete."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.terms = {(kind, term_id): {"label": dict(term.label)}
+                      for kind in KINDS for term_id, term in vocabulary.terms(kind).items()}
+
+    @classmethod
+    def load(cls, conn: Connection) -> "Labels":
+        return cls(load_vocabulary(conn))
 
 
 def _day(value: date | None) -> int:
@@ -61,7 +56,7 @@ def _day(value: date | None) -> int:
 def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str, date | None], *,
               text_en: list[str], text_ru: list[str], terms_en: list[str], terms_ru: list[str], names: list[str],
               facets: dict[str, list[str]], sort_date: date | None, spell: str | None = None) -> dict[str, Any]:
-    facets = {k: sorted({_facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
+    facets = {k: sorted({facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
     facets = {k: v for k, v in facets.items() if v}
     doc: dict[str, Any] = {
         "doc_id": f"{kind}:{record_id}",
@@ -104,10 +99,10 @@ def _fetch(conn: Connection, table: type, column: str | None, ids: list[str] | N
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
-def documents_for(conn: Connection, person_ids: list[str] | None = None, labels: Labels | None = None,
+def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabulary: Vocabulary | None = None,
                   batch: int = 500) -> Iterator[dict[str, Any]]:
     """Every document of the given people (all people when None), in batches of people."""
-    labels = labels or Labels.load(conn)
+    vocabulary = vocabulary or load_vocabulary(conn)
     sources = {s["id"]: s for s in _fetch(conn, models.Source, None, None)}
     if person_ids is None:
         person_ids = [r[0] for r in conn.execute(select(models.Person.id).order_by(models.Person.position))]
@@ -127,76 +122,132 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, labels:
                 texts[row["quote_id"]].append(row)
             for row in _fetch(conn, models.QuoteTheme, "quote_id", part):
                 themes[row["quote_id"]].append(row)
+        batch_rows = _Batch(relatives, events, interviews, quotes, texts, themes, sources)
         for person in people:
-            yield from _person_documents(person, relatives.get(person["id"], []), events, interviews,
-                                         quotes.get(person["id"], []), texts, themes, sources, labels)
+            yield from _person_documents(person, batch_rows, vocabulary)
 
 
-def _person_documents(person, relatives, events, interviews, quotes, texts, themes, sources, labels):  # type: ignore[no-untyped-def]
-    person_vis = (person["visibility"], person["embargo_until"])
+Row = dict[str, Any]
+
+
+@dataclass
+class _Batch:
+    """The rows of a batch of people that their documents are made of, grouped as they are looked up."""
+
+    relatives: dict[str, list[Row]]  # by person id
+    events: dict[str, list[Row]]  # fate events by relative id
+    interviews: dict[str, Row]  # by id
+    quotes: dict[str, list[Row]]  # by person id
+    texts: dict[str, list[Row]]  # quote texts by quote id
+    themes: dict[str, list[Row]]  # quote themes by quote id
+    sources: dict[str, Row]  # every source by id
+
+
+@dataclass
+class _Person:
+    """What every document of a person shares."""
+
+    row: Row
+    visibility: tuple[str, date | None]
+    names: list[str]  # the person's names and places, in both scripts
+    facets: dict[str, list[str]]  # the person's stance, id and places
+    fates: list[str]  # the fates of all the person's relatives
+
+
+def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Iterator[dict[str, Any]]:
+    """The person's portrait document, then one per relative, then one per quote."""
+    relatives = batch.relatives.get(person["id"], [])
+    quotes = batch.quotes.get(person["id"], [])
     places = [p["name"] for p in person.get("places") or []]
     place_names = places + [p.get("name_native") or "" for p in person.get("places") or []]
-    person_fates = [e["kind"] for r in relatives for e in events.get(r["id"], [])]
-    common = {"person_stance": [person["stance"]], "person": [person["id"]], "place": places}
-    names = [person["name"], person.get("name_native") or ""] + place_names
-    stance_terms = lambda lang, stance: labels.words("stances", stance, lang)  # noqa: E731
+    shared = _Person(
+        row=person,
+        visibility=(person["visibility"], person["embargo_until"]),
+        names=[person["name"], person.get("name_native") or ""] + place_names,
+        facets={"person_stance": [person["stance"]], "person": [person["id"]], "place": places},
+        fates=[e["kind"] for r in relatives for e in batch.events.get(r["id"], [])],
+    )
+    yield _portrait_document(shared, relatives, quotes, batch, vocabulary)
+    for relative in relatives:
+        yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary)
+    for quote in quotes:
+        yield _quote_document(shared, quote, batch, vocabulary)
 
+
+def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
+                       vocabulary: Vocabulary) -> dict[str, Any]:
+    person = shared.row
     portrait = person.get("portrait") or {}
     # "Did you mean" draws from the words of the whole testimony, indexed once on the person's
     # document (not on every quote: that would double the postings, the cost of indexing).
-    spoken = [t["text"] for q in quotes for t in texts.get(q["id"], [])]
-    spoken += list(portrait.values()) + names
-    spoken += [e.get("details") or "" for r in relatives for e in events.get(r["id"], [])]
+    spoken = [t["text"] for q in quotes for t in batch.texts.get(q["id"], [])]
+    spoken += list(portrait.values()) + shared.names
+    spoken += [e.get("details") or "" for r in relatives for e in batch.events.get(r["id"], [])]
     spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
-    yield _document(
-        "person", person["id"], person, person_vis,
+
+    def terms(lang: str) -> list[str]:
+        return vocabulary.words("stances", person["stance"], lang) + vocabulary.words("roles", person["role"], lang)
+
+    return _document(
+        "person", person["id"], person, shared.visibility,
         text_en=[portrait.get("en", "")] + [o["value"] for o in person.get("occupations") or []],
         text_ru=[portrait.get("ru", "")],
-        terms_en=stance_terms("en", person["stance"]) + labels.words("roles", person["role"], "en"),
-        terms_ru=stance_terms("ru", person["stance"]) + labels.words("roles", person["role"], "ru"),
-        names=names,
-        facets={**common, "kind": ["person"], "stance": [person["stance"]], "fate": person_fates,
+        terms_en=terms("en"),
+        terms_ru=terms("ru"),
+        names=shared.names,
+        facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
         sort_date=None, spell=spell,
     )
-    for relative in relatives:
-        relative_events = events.get(relative["id"], [])
-        kinds = [e["kind"] for e in relative_events]
-        yield _document(
-            "relative", relative["id"], person, person_vis,
-            text_en=[e.get("details") or "" for e in relative_events] + [relative.get("notes") or ""],
-            text_ru=[],
-            terms_en=labels.words("relations", relative["relation"], "en")
-            + [w for k in kinds for w in labels.words("fates", k, "en")],
-            terms_ru=labels.words("relations", relative["relation"], "ru")
-            + [w for k in kinds for w in labels.words("fates", k, "ru")],
-            names=[relative.get("name") or "", relative.get("name_native") or ""]
-            + [e.get("place") or "" for e in relative_events],
-            facets={**common, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
-                    "place": [e["place"] for e in relative_events if e.get("place")],
-                    "decade": [f"{dates.parse_period(e['date']).decade}s" for e in relative_events if e.get("date")],
-                    "source": [e["source"] for e in relative_events], "lang": ["en"]},
-            sort_date=min((e["date_start"] for e in relative_events if e.get("date_start")), default=None),
-        )
-    for quote in quotes:
-        by_lang = {t["lang"]: t["text"] for t in texts.get(quote["id"], [])}
-        theme_ids = [t["theme"] for t in sorted(themes.get(quote["id"], []), key=lambda t: t["position"])]
-        when = _quote_date(quote, interviews, sources)
-        yield _document(
-            "quote", quote["id"], person, combined(person_vis, (quote["visibility"], quote["embargo_until"])),
-            text_en=[by_lang.get("en", "")],
-            text_ru=[by_lang.get("ru", "")],
-            terms_en=[w for t in theme_ids for w in labels.words("themes", t, "en")] + stance_terms("en", quote["stance"]),
-            terms_ru=[w for t in theme_ids for w in labels.words("themes", t, "ru")] + stance_terms("ru", quote["stance"]),
-            names=names,
-            facets={**common, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids, "fate": person_fates,
-                    "lang": list(by_lang), "source": [quote["source"]],
-                    "decade": [f"{when.year // 10 * 10}s"] if when else []},
-            sort_date=when,
-        )
 
 
-def _quote_date(quote, interviews, sources) -> date | None:  # type: ignore[no-untyped-def]
+def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabulary: Vocabulary) -> dict[str, Any]:
+    person = shared.row
+    kinds = [e["kind"] for e in events]
+
+    def terms(lang: str) -> list[str]:
+        return (vocabulary.words("relations", relative["relation"], lang)
+                + [w for k in kinds for w in vocabulary.words("fates", k, lang)])
+
+    return _document(
+        "relative", relative["id"], person, shared.visibility,
+        text_en=[e.get("details") or "" for e in events] + [relative.get("notes") or ""],
+        text_ru=[],
+        terms_en=terms("en"),
+        terms_ru=terms("ru"),
+        names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events],
+        facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
+                "place": [e["place"] for e in events if e.get("place")],
+                "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
+                "source": [e["source"] for e in events], "lang": ["en"]},
+        sort_date=min((e["date_start"] for e in events if e.get("date_start")), default=None),
+    )
+
+
+def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Vocabulary) -> dict[str, Any]:
+    by_lang = {t["lang"]: t["text"] for t in batch.texts.get(quote["id"], [])}
+    theme_ids = [t["theme"] for t in sorted(batch.themes.get(quote["id"], []), key=lambda t: t["position"])]
+    when = _quote_date(quote, batch.interviews, batch.sources)
+
+    def terms(lang: str) -> list[str]:
+        return ([w for t in theme_ids for w in vocabulary.words("themes", t, lang)]
+                + vocabulary.words("stances", quote["stance"], lang))
+
+    return _document(
+        "quote", quote["id"], shared.row, combined(shared.visibility, (quote["visibility"], quote["embargo_until"])),
+        text_en=[by_lang.get("en", "")],
+        text_ru=[by_lang.get("ru", "")],
+        terms_en=terms("en"),
+        terms_ru=terms("ru"),
+        names=shared.names,
+        facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
+                "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
+                "decade": [f"{when.year // 10 * 10}s"] if when else []},
+        sort_date=when,
+    )
+
+
+def _quote_date(quote: Row, interviews: dict[str, Row], sources: dict[str, Row]) -> date | None:
     """When a passage was said: its interview's date, else its source's date."""
     interview = interviews.get(f"{quote['person_id']}/{quote['recording']}") if quote.get("recording") else None
     text = (interview or {}).get("date") or (sources.get(quote["source"]) or {}).get("date")

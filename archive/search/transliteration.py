@@ -55,3 +55,7 @@ def matching_key(word: str) -> str:
     for pattern, replacement in _LATIN_FOLDS:
         key = pattern.sub(replacement, key)
     return key
+
+
+# Until archive/interchange/segment_import.py imports CYRILLIC_TO_LATIN; then delete.
+_CYRILLIC = CYRILLIC_TO_LATIN

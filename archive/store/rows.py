@@ -10,11 +10,11 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Iterator
 
+from archive.collection import dates, timecodes
 from archive.collection import format as fmt
-from archive.collection import dates
-from archive.store import models
-from archive.collection import timecodes
 from archive.collection.loader import Collection
+from archive.collection.vocabulary import KINDS
+from archive.store import models
 
 Rows = dict[type, dict[tuple[Any, ...], dict[str, Any]]]
 
@@ -214,7 +214,7 @@ def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
     }
     for s, source in enumerate(sources, start=1):
         yield models.Source, {"position": s, **source.model_dump()}
-    for kind in ("stances", "themes", "relations", "fates", "roles"):
+    for kind in KINDS:
         for t, term in enumerate(getattr(vocabulary, kind), start=1):
             yield models.VocabularyTerm, {
                 "kind": kind,
