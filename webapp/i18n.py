@@ -16,8 +16,7 @@ from flask import Flask, abort, current_app, g, request
 from flask_babel import Babel, get_locale, get_translations
 from werkzeug.datastructures import MultiDict
 
-from archive.catalogue import pages as catalogue
-from archive.catalogue.pages import pick_text
+from archive.catalogue.common import pick_text, vocabulary
 from archive.collection.vocabulary import INTERFACE_LANGUAGES
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -73,7 +72,7 @@ def _translations() -> Any:
 def label(kind: str, term_id: str | None) -> str:
     """A vocabulary label in the interface language (the vocabulary comes from the archive)."""
     if "vocabulary" not in g:
-        g.vocabulary = catalogue.vocabulary(current_app.extensions["archive"].engine)
+        g.vocabulary = vocabulary(current_app.extensions["archive"].engine)
     return g.vocabulary.label(kind, term_id, interface_language())
 
 

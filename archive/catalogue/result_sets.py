@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Literal
 
 from sqlalchemy import select
 
-from archive.store import models
-from archive.search.request import SearchRequest
 from archive.access.visibility import Viewer, is_visible, quote_clause
+from archive.search.request import SearchRequest
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archive.store import models
-from archive.catalogue import read_cache
 from archive.access.visibility import Viewer, quote_clause, visible_clause
+from archive.catalogue import read_cache
+from archive.store import models
 
 
 @dataclass

@@ -17,11 +17,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Boolean, and_, bindparam, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from archive.store import models
-from archive.collection.loader import Collection
-from archive.store.rows import Rows, Values, column_names, primary_key, rows_by_table, values_of
+from archive.store.rows import Values, column_names, primary_key, values_of
 
 # How each table is reported: (record kind, the columns of the owning record's id).
 _OWNERS: dict[type, tuple[str, tuple[str, ...]]] = {
@@ -353,15 +352,6 @@ _quote_id, _quote_person = operator.itemgetter(_QUOTE_ID), operator.itemgetter(_
 _person_id = operator.itemgetter(_PERSON_ID)
 
 
-def apply_rows(conn: Connection, desired: Rows) -> ImportReport:
-    """Make the tables equal ``desired`` inside the caller's transaction."""
-    writer = RowWriter(conn)
-    for table in models.TABLES_IN_ORDER:
-        for key, row in desired.get(table, {}).items():
-            writer.add(table, values_of(table, row), key)
-    return writer.finish()
-
-
 def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str], forgotten: Iterable[str]) -> None:
     """Stamp the people this import changed or deleted (for OAI-PMH harvesters).
 
@@ -377,15 +367,3 @@ def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str
         conn.execute(table.delete().where(table.c.kind == "person", table.c.id.in_(stale)))
     if rows:
         conn.execute(table.insert(), rows)
-
-
-def import_collection(collection: Collection, target: Engine | Connection) -> ImportReport:
-    """Write a validated collection in one transaction and report what changed.
-
-    Given a connection, the rows are written in the caller's open transaction and not committed
-    (``Archive.import_collection`` commits them together with the index build that matches them)."""
-    desired = rows_by_table(collection)
-    if isinstance(target, Connection):
-        return apply_rows(target, desired)
-    with target.begin() as conn:
-        return apply_rows(conn, desired)

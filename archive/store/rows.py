@@ -12,11 +12,8 @@ from typing import Any, Callable, Iterator
 
 from archive.collection import dates, timecodes
 from archive.collection import format as fmt
-from archive.collection.loader import Collection
 from archive.collection.vocabulary import KINDS
 from archive.store import models
-
-Rows = dict[type, dict[tuple[Any, ...], dict[str, Any]]]
 
 
 def _cited(items: list[Any]) -> list[dict[str, Any]]:
@@ -227,14 +224,6 @@ def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
             }
 
 
-def collection_rows(collection: Collection) -> Iterator[tuple[type, dict[str, Any]]]:
-    yield from head_rows(collection.info, collection.sources, collection.vocabulary_file)
-    for p, person in enumerate(collection.people, start=1):
-        yield from person_rows(person, p)
-
-
-TABLE_NUMBERS = {table: n for n, table in enumerate(models.TABLES_IN_ORDER)}
-
 # a person's rows, a table at a time: (table number, the rows' primary keys, their values_of)
 KeyedRows = list[tuple[int, list[tuple[Any, ...]], list[Values]]]
 
@@ -258,7 +247,7 @@ def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
     """A person's rows, grouped by table in the order of TABLES_IN_ORDER (parents first), as
     ``(table number, keys, values)``: compact to send from a worker process, and written a
     table's run at a time. A key given twice (a theme listed twice in a quote) keeps its first
-    place and its last row, as ``rows_by_table`` does."""
+    place and its last row."""
     groups: dict[int, tuple[list[tuple[Any, ...]], list[Values]]] = {}
     layouts = _TABLE_LAYOUT
     for table, row in person_rows(person, position):
@@ -277,10 +266,3 @@ def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
             keys, values = list(last), list(last.values())
         rows.append((number, keys, values))
     return rows
-
-
-def rows_by_table(collection: Collection) -> Rows:
-    result: Rows = {table: {} for table in models.TABLES_IN_ORDER}
-    for table, row in collection_rows(collection):
-        result[table][primary_key(table, row)] = row
-    return result

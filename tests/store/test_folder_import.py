@@ -20,7 +20,8 @@ from archive.collection.loader import read_collection
 from archive.store.database import open_database
 from archive.store.folder_import import import_folder
 from archive.facade import Archive
-from archive.store.row_writer import ImportReport, import_collection
+from archive.store.row_writer import ImportReport
+from tests.store.whole_import_oracle import import_collection
 from archive.collection.problems import InvalidCollection
 from archive.settings import resolve
 from tests.stored_rows import stored_rows

@@ -1,1 +1,1 @@
-"""One blueprint per area of the site; each view asks ``archive.catalogue.pages`` and renders."""
+"""One blueprint per area of the site; each view asks the read side (``archive/catalogue/``) and renders."""

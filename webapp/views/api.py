@@ -18,14 +18,25 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 
-from archive.catalogue import pages as catalogue
+from archive.catalogue import collection as collection_pages
+from archive.catalogue import common
+from archive.catalogue import people as people_pages
+from archive.catalogue.result_sets import ResultSet, iter_quotes, load_quotes
+from archive.collection.timecodes import format_timecode
 from archive.interchange.exports.access import with_access
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.quote_fields import quote_document
-from archive.catalogue.result_sets import ResultSet, iter_quotes, load_quotes
-from archive.search.request import (FACETS, KINDS, MAX_PAGE, MAX_PER_PAGE, BadSearchRequest, Hit, SearchRequest,
-                                     SearchResult, whole_number)
-from archive.collection.timecodes import format_timecode
+from archive.search.request import (
+    FACETS,
+    KINDS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    BadSearchRequest,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    whole_number,
+)
 from webapp import current_archive, current_viewer
 from webapp.api_spec import openapi_document
 
@@ -134,7 +145,7 @@ def _search_request(forced_kind: str | None = None) -> SearchRequest:
     except BadSearchRequest as error:
         raise BadRequest(str(error)) from None
     if search.within_person:
-        names = catalogue.display_names(current_archive().engine, current_viewer())["person"]
+        names = common.display_names(current_archive().engine, current_viewer())["person"]
         if search.within_person not in names:  # unknown and withheld alike
             raise NotFound(f"no person {search.within_person!r}")
     return search
@@ -153,7 +164,7 @@ def _timecode(seconds: float | None) -> str | None:
 # --- shapes --------------------------------------------------------------------------------------
 
 
-def _source_ref(cite: catalogue.Cite | None) -> dict[str, Any] | None:
+def _source_ref(cite: common.Cite | None) -> dict[str, Any] | None:
     if cite is None:
         return None
     return {"id": cite.source, "title": cite.title, "locator": cite.locator}
@@ -167,7 +178,7 @@ def _person_links(person_id: str) -> dict[str, str]:
     }
 
 
-def _person_summary(card: catalogue.PersonCard) -> dict[str, Any]:
+def _person_summary(card: people_pages.PersonCard) -> dict[str, Any]:
     return {
         "id": card.id, "name": card.name, "name_native": card.name_native, "pseudonym": card.pseudonym,
         "is_group": card.is_group, "role": card.role, "stance": card.stance, "portrait": dict(card.portrait),
@@ -182,16 +193,16 @@ def _quote_items(records: Iterable[Any]) -> list[dict[str, Any]]:
     return [quote_document(record, context) for record in with_access(current_archive(), records, viewer)]
 
 
-def _fact(fact: catalogue.FactView) -> dict[str, Any]:
+def _fact(fact: people_pages.FactView) -> dict[str, Any]:
     return {"text": fact.text, "detail": fact.detail, "source": _source_ref(fact.cite)}
 
 
-def _fate(event: catalogue.FateView) -> dict[str, Any]:
+def _fate(event: people_pages.FateView) -> dict[str, Any]:
     return {"id": event.id, "kind": event.kind, "repression": event.repression, "date": event.date,
             "place": event.place, "details": event.details, "source": _source_ref(event.cite)}
 
 
-def _relative(relative: catalogue.RelativeView) -> dict[str, Any]:
+def _relative(relative: people_pages.RelativeView) -> dict[str, Any]:
     return {
         "id": relative.id, "relation": relative.relation, "name": relative.name,
         "name_native": relative.name_native, "notes": relative.notes,
@@ -201,7 +212,7 @@ def _relative(relative: catalogue.RelativeView) -> dict[str, Any]:
     }
 
 
-def _source(info: catalogue.SourceInfo) -> dict[str, Any]:
+def _source(info: common.SourceInfo) -> dict[str, Any]:
     return {"id": info.id, "title": info.title, "author": info.author, "publisher": info.publisher,
             "date": info.date, "kind": info.kind, "url": info.url, "locator": info.locator,
             "language": info.language, "notes": info.notes}
@@ -210,7 +221,7 @@ def _source(info: catalogue.SourceInfo) -> dict[str, Any]:
 def _hit(hit: Hit) -> dict[str, Any]:
     page = url_for("people.person", person_id=hit.person_id, _external=True)
     if hit.kind in ("quote", "relative"):
-        page = f"{page}#{hit.kind}-{catalogue.anchor(hit.id)}"
+        page = f"{page}#{hit.kind}-{common.anchor(hit.id)}"
     return {
         "kind": hit.kind, "id": hit.id, "person_id": hit.person_id, "person_name": hit.person_name,
         "title": hit.title, "snippets": dict(hit.snippets), "score": hit.score, "stance": hit.stance,
@@ -222,8 +233,8 @@ def _hit(hit: Hit) -> dict[str, Any]:
 
 def _facets(result: SearchResult) -> dict[str, Any]:
     search = result.request
-    vocabulary = catalogue.vocabulary(current_archive().engine)
-    names = catalogue.display_names(current_archive().engine, current_viewer())
+    vocabulary = common.vocabulary(current_archive().engine)
+    names = common.display_names(current_archive().engine, current_viewer())
     facets: dict[str, Any] = {}
     for name in FACETS:
         facet = result.facets.get(name)
@@ -260,7 +271,7 @@ def index() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return _json(openapi_document(catalogue.vocabulary(current_archive().engine).stance_order()))
+    return _json(openapi_document(common.vocabulary(current_archive().engine).stance_order()))
 
 
 @bp.get("/people")
@@ -271,8 +282,8 @@ def people() -> Response:
         raise BadRequest(f"page must be between 1 and {MAX_PAGE}")
     per_page = _whole_number("per_page", 20, 1, MAX_PER_PAGE)
     try:
-        cards = catalogue.people(current_archive().engine, current_viewer(), stance)
-    except catalogue.UnknownTerm as error:
+        cards = people_pages.people(current_archive().engine, current_viewer(), stance)
+    except common.UnknownTerm as error:
         raise BadRequest(str(error)) from None
     total = len(cards)
     pages = max(1, -(-total // per_page))
@@ -289,8 +300,8 @@ def people() -> Response:
 def person(person_id: str) -> Response:
     archive, viewer = current_archive(), current_viewer()
     try:
-        detail = catalogue.person(archive.engine, viewer, person_id)
-    except catalogue.NotFound:
+        detail = people_pages.person(archive.engine, viewer, person_id)
+    except common.NotFound:
         raise NotFound(f"no person {person_id!r}") from None  # unknown and withheld alike
     card = detail.card
     return _json({
@@ -358,8 +369,8 @@ def search() -> Response:
 @bp.get("/themes")
 def themes() -> Response:
     engine = current_archive().engine
-    counts = dict(catalogue.home(engine, current_viewer()).themes)
-    vocabulary = catalogue.vocabulary(engine)
+    counts = dict(collection_pages.home(engine, current_viewer()).themes)
+    vocabulary = common.vocabulary(engine)
     items = [
         {
             "id": theme_id, "label": dict(term.label), "definition": dict(term.definition),

@@ -26,15 +26,23 @@ from dataclasses import dataclass, field
 from typing import Iterable
 from urllib.parse import quote as url_quote
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from archive.catalogue import pages as catalogue
-from archive.interchange import citations
-from archive.interchange import ohms
-from archive.interchange import subtitles
-from archive.interchange.exports import FORMATS, UnknownFormat, get_format, render
+from archive.catalogue import common
+from archive.catalogue import people as people_pages
+from archive.catalogue.quotes import QuoteView
 from archive.catalogue.result_sets import ResultSet, iter_quotes
+from archive.interchange import citations, ohms, subtitles
+from archive.interchange.exports import FORMATS, UnknownFormat, get_format, render
 from archive.search.request import BadSearchRequest, SearchRequest
 from archive.search.transliteration import matching_key
 from webapp import current_archive, current_viewer
@@ -120,7 +128,7 @@ def _export(result_set: ResultSet, fmt: str) -> Response:
     try:
         chosen = get_format(fmt)
         chunks = render(current_archive(), result_set, fmt, current_viewer(), request.url_root)
-    except (UnknownFormat, catalogue.NotFound):
+    except (UnknownFormat, common.NotFound):
         abort(404)
     return download(stream_with_context(chunks), chosen.media_type, chosen.file_name(result_set.file_stem()))
 
@@ -139,7 +147,7 @@ def _search_request() -> SearchRequest:
 def search_export(fmt: str) -> Response:
     search = _search_request()
     if search.within_person:  # as on the search page: a testimony the viewer may not see is not found
-        names = catalogue.display_names(current_archive().engine, current_viewer())
+        names = common.display_names(current_archive().engine, current_viewer())
         if search.within_person not in names["person"]:
             abort(404)
     return _export(ResultSet.search(search), fmt)
@@ -167,7 +175,7 @@ def collection_export(fmt: str) -> Response:
 def person_ohms(person_id: str) -> Response:
     try:
         body = ohms.person_to_ohms(current_archive(), person_id, current_viewer(), request.url_root)
-    except catalogue.NotFound:
+    except common.NotFound:
         abort(404)
     return download(body, "application/xml; charset=utf-8", f"person-{person_id}.ohms.xml")
 
@@ -181,10 +189,10 @@ def person_subtitles(person_id: str, fmt: str) -> Response | tuple[str, int]:
         abort(400, description=f"language must be a language code such as 'en' or 'ru', got {language!r}")
     try:
         found = subtitles.recordings(archive, person_id, viewer)
-    except catalogue.NotFound:
+    except common.NotFound:
         abort(404)
     if not found:
-        card = catalogue.person(archive.engine, viewer, person_id).card
+        card = people_pages.person(archive.engine, viewer, person_id).card
         return render_template("no_subtitles.html", person=card), 404
     if recording is not None and recording not in found:
         abort(404)
@@ -214,11 +222,11 @@ class Citations:
 
 
 def _read_citations(target: str, formats: Iterable[str] = citations.FORMATS) -> Citations:
-    """``catalogue.NotFound`` for a record the viewer may not see or a target that names none."""
+    """``NotFound`` for a record the viewer may not see or a target that names none."""
     try:
         parsed = citations.CitationTarget.parse(target)
     except ValueError:
-        raise catalogue.NotFound(target) from None
+        raise common.NotFound(target) from None
     data = citations.citation_data(current_archive(), parsed, request.url_root, current_viewer(),
                                    lang=interface_language())
     return Citations(target, data, {fmt: _formatted(data, fmt) for fmt in formats})
@@ -247,7 +255,7 @@ def _formatted(data: citations.CitationData, fmt: str) -> str:
 def cite_page(target: str) -> str:
     try:
         found = _read_citations(target, ("apa", "chicago"))
-    except catalogue.NotFound:
+    except common.NotFound:
         abort(404)
     return render_template("cite.html", cites=found)
 
@@ -256,7 +264,7 @@ def cite_page(target: str) -> str:
 def cite_file(target: str, fmt: str) -> Response:
     try:
         found = _read_citations(target, (fmt,))
-    except catalogue.NotFound:
+    except common.NotFound:
         abort(404)
     suffix, media_type = CITATION_FILES[fmt]
     text = found.text[fmt]
@@ -290,7 +298,7 @@ def _data_downloads(kind: str, endpoint: str, **ids: str) -> list[Download]:
             for name, fmt in FORMATS.items() if kind in fmt.scopes]
 
 
-def _subtitle_groups(person_id: str, quotes: list[catalogue.QuoteView] | None = None) -> list[DownloadGroup]:
+def _subtitle_groups(person_id: str, quotes: list[QuoteView] | None = None) -> list[DownloadGroup]:
     """WebVTT and SRT per recording, in the original language and in each translation.
 
     ``quotes``: the person's visible quotes as their page already read them (the same query
@@ -327,7 +335,7 @@ def _subtitle_groups(person_id: str, quotes: list[catalogue.QuoteView] | None = 
 
 @bp.app_template_global()
 def page_downloads(kind: str, record_id: str | None = None, search: SearchRequest | None = None,
-                   quotes: list[catalogue.QuoteView] | None = None) -> list[DownloadGroup]:
+                   quotes: list[QuoteView] | None = None) -> list[DownloadGroup]:
     """The export menu of a page: ``search`` (with its request), ``person`` (with the quotes its
     page shows, when it has them), ``theme`` or ``collection``."""
     if kind == "search":
@@ -354,6 +362,6 @@ def citations_of(target: str) -> Citations | None:
     """The APA and Chicago text of a record for its "cite this" box; None if it cannot be cited."""
     try:
         return _read_citations(target, ("apa", "chicago"))
-    except catalogue.NotFound:
+    except common.NotFound:
         return None
 

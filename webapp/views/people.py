@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from archive.catalogue import pages as catalogue
+from archive.catalogue import collection as collection_pages
+from archive.catalogue import common
+from archive.catalogue import paradoxes as paradox_pages
+from archive.catalogue import people as people_pages
 from webapp import current_archive, current_viewer
 from webapp.page_cache import shared
 
@@ -17,10 +20,10 @@ def index() -> str:
     stance = request.args.get("stance") or None
     engine = current_archive().engine
     try:
-        cards = catalogue.people(engine, current_viewer(), stance)
-    except catalogue.UnknownTerm as exc:
+        cards = people_pages.people(engine, current_viewer(), stance)
+    except common.UnknownTerm as exc:
         abort(400, description=str(exc))
-    counts = catalogue.home(engine, current_viewer()).people_by_stance
+    counts = collection_pages.home(engine, current_viewer()).people_by_stance
     return render_template("people.html", people=cards, stance=stance, counts=counts)
 
 
@@ -28,10 +31,10 @@ def index() -> str:
 @shared
 def person(person_id: str) -> str:
     try:
-        detail = catalogue.person(current_archive().engine, current_viewer(), person_id)
-    except catalogue.NotFound:
+        detail = people_pages.person(current_archive().engine, current_viewer(), person_id)
+    except common.NotFound:
         abort(404)
-    info = catalogue.collection_info(current_archive().engine)
+    info = collection_pages.collection_info(current_archive().engine)
     permalink = url_for("people.person", person_id=person_id, _external=True)
     return render_template("person.html", p=detail, collection=info, permalink=permalink)
 
@@ -39,4 +42,4 @@ def person(person_id: str) -> str:
 @bp.get("/paradoxes")
 @shared
 def paradoxes() -> str:
-    return render_template("paradoxes.html", page=catalogue.paradoxes(current_archive().engine, current_viewer()))
+    return render_template("paradoxes.html", page=paradox_pages.paradoxes(current_archive().engine, current_viewer()))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from archive.catalogue import pages as catalogue
+from archive.catalogue import common
 from archive.search.request import MAX_QUERY_CHARS, BadSearchRequest, SearchRequest
 from webapp import current_archive, current_viewer
 from webapp.i18n import label, language_name
@@ -48,7 +48,7 @@ def search() -> str:
         abort(400, description=str(error))
     archive = current_archive()
     result = archive.search(search_request, current_viewer())
-    names = catalogue.display_names(archive.engine, current_viewer())
+    names = common.display_names(archive.engine, current_viewer())
     kinds = _kind_labels()
     if search_request.within_person and search_request.within_person not in names["person"]:
         abort(404)
@@ -67,9 +67,9 @@ def search() -> str:
 
         page = url_for("people.person", person_id=hit.person_id)
         if hit.kind == "quote":
-            return f"{page}#quote-{catalogue.anchor(hit.id)}"
+            return f"{page}#quote-{common.anchor(hit.id)}"
         if hit.kind == "relative":
-            return f"{page}#relative-{catalogue.anchor(hit.id)}"
+            return f"{page}#relative-{common.anchor(hit.id)}"
         return page
 
     return render_template(

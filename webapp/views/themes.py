@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from archive.catalogue import pages as catalogue
+from archive.catalogue import collection as collection_pages
+from archive.catalogue import common
+from archive.catalogue import themes as theme_pages
 from webapp import current_archive, current_viewer
 from webapp.page_cache import shared
 
@@ -14,8 +16,8 @@ bp = Blueprint("themes", __name__)
 @bp.get("/themes")
 @shared
 def index() -> str:
-    page = catalogue.home(current_archive().engine, current_viewer())
-    vocabulary = catalogue.vocabulary(current_archive().engine)
+    page = collection_pages.home(current_archive().engine, current_viewer())
+    vocabulary = common.vocabulary(current_archive().engine)
     return render_template("themes.html", themes=page.themes, vocabulary=vocabulary)
 
 
@@ -23,8 +25,8 @@ def index() -> str:
 @shared
 def theme(theme_id: str) -> str:
     try:
-        page = catalogue.theme(current_archive().engine, current_viewer(), theme_id)
-    except catalogue.NotFound:
+        page = theme_pages.theme(current_archive().engine, current_viewer(), theme_id)
+    except common.NotFound:
         abort(404)
     return render_template("theme.html", page=page)
 
@@ -33,7 +35,7 @@ def theme(theme_id: str) -> str:
 @shared
 def perspectives(theme_id: str) -> str:
     try:
-        page = catalogue.perspectives(current_archive().engine, current_viewer(), theme_id)
-    except catalogue.NotFound:
+        page = theme_pages.perspectives(current_archive().engine, current_viewer(), theme_id)
+    except common.NotFound:
         abort(404)
     return render_template("perspectives.html", page=page)

@@ -1,0 +1,308 @@
+"""The people pages: the list of people, and everything one person's page shows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from archive.access.visibility import (
+    Viewer,
+    may_read_field,
+    quote_clause,
+    visible_clause,
+)
+from archive.catalogue import read_cache
+from archive.catalogue.common import (
+    Cite,
+    NotFound,
+    SourceInfo,
+    UnknownTerm,
+    anchor,
+    cite,
+    cites,
+    sources_by_id,
+    vocabulary,
+)
+from archive.catalogue.quotes import QuoteView, visible_quotes
+from archive.catalogue.read_cache import visibility_key
+from archive.collection.timecodes import format_timecode
+from archive.store import models
+
+P, Q = models.Person, models.Quote
+
+
+@dataclass
+class PersonCard:
+    id: str
+    name: str
+    name_native: str | None
+    pseudonym: bool
+    is_group: bool
+    role: str
+    stance: str
+    portrait: dict[str, str]
+    quote_count: int = 0
+    withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+
+
+def person_card(person: models.Person, quote_count: int = 0) -> PersonCard:
+    return PersonCard(
+        id=person.id, name=person.name, name_native=person.name_native, pseudonym=person.pseudonym,
+        is_group=person.is_group, role=person.role, stance=person.stance, portrait=person.portrait or {},
+        quote_count=quote_count, withheld=person.visibility != "public",
+    )
+
+
+def quote_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
+    """Visible quotes per person id (an aggregate over every quote: once per data version and viewer)."""
+    def compute() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(conn.execute(
+                select(Q.person_id, func.count()).join(P, Q.person_id == P.id)
+                .where(quote_clause(viewer, Q, P)).group_by(Q.person_id)
+            ).all())
+
+    return read_cache.cached(engine, "quote_counts", visibility_key(viewer), compute)
+
+
+def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[PersonCard]:
+    """The people this viewer may see, in collection order, optionally of one stance."""
+    if stance is not None and stance not in vocabulary(engine).stances:
+        raise UnknownTerm(f"unknown stance {stance!r}")
+    counts = quote_counts(engine, viewer)
+    with Session(engine) as conn:
+        query = select(P).where(visible_clause(viewer, P)).order_by(P.position)
+        if stance is not None:
+            query = query.where(P.stance == stance)
+        return [person_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
+
+
+# --- one person -------------------------------------------------------------------------------
+
+
+@dataclass
+class FateView:
+    id: str
+    anchor: str
+    relative_id: str
+    relative_anchor: str
+    relation: str
+    relative_name: str | None
+    kind: str
+    repression: bool
+    date: str | None
+    place: str | None
+    details: str | None
+    cite: Cite
+    sort_key: tuple[Any, ...] = ()
+
+
+@dataclass
+class RelativeView:
+    id: str
+    anchor: str
+    relation: str
+    name: str | None
+    name_native: str | None
+    notes: str | None
+    external_records: list[dict[str, Any]]
+    events: list[FateView]
+
+
+@dataclass
+class TimelineView:
+    id: str
+    anchor: str
+    date: str | None
+    description: dict[str, str]
+    place: str | None
+    cite: Cite
+
+
+@dataclass
+class FactView:
+    """An age, occupation or place of a person, with its source."""
+
+    text: str
+    detail: str | None
+    cite: Cite | None
+
+
+@dataclass
+class InterviewView:
+    id: str
+    local_id: str
+    anchor: str
+    date: str | None
+    place: str | None
+    interviewer: str | None
+    language: str | None
+    media: str | None
+    duration: str | None
+    cite: Cite | None
+
+
+@dataclass
+class PersonDetail:
+    card: PersonCard
+    stance_basis: str
+    stance_rationale: str
+    stance_coded_by: str
+    stance_cite: Cite | None
+    supporting_quotes: list[QuoteView]
+    portrait_cites: list[Cite]
+    ages: list[FactView]
+    occupations: list[FactView]
+    places: list[FactView]
+    relatives: list[RelativeView]
+    fate_timeline: list[FateView]
+    events: list[TimelineView]
+    quotes: list[QuoteView]
+    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]
+    interviews: list[InterviewView]
+    sources: list[SourceInfo]
+    # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
+    real_name: str | None = None
+    real_name_native: str | None = None
+
+
+def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
+    """Everything the person page shows; ``NotFound`` when absent or not visible."""
+    terms = vocabulary(engine)
+    sources = sources_by_id(engine)
+    with Session(engine) as conn:
+        record = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).scalar_one_or_none()
+        if record is None:
+            raise NotFound(person_id)
+        quotes = visible_quotes(conn, viewer, sources, Q.person_id == person_id)
+        relatives, fates = _relatives(conn, person_id, sources, terms.repression_fates())
+        events = _timeline(conn, person_id, sources)
+        interviews = _interviews(conn, person_id, sources)
+
+    by_id = {q.id: q for q in quotes}
+    detail = PersonDetail(
+        card=person_card(record, len(quotes)),
+        stance_basis=record.stance_basis,
+        stance_rationale=record.stance_rationale,
+        stance_coded_by=record.stance_coded_by,
+        stance_cite=cite(sources, record.stance_source, record.stance_locator),
+        supporting_quotes=[by_id[q] for q in record.stance_supporting_quotes or [] if q in by_id],
+        portrait_cites=cites(sources, record.portrait_sources),
+        ages=_facts(sources, record.ages, "years", "note"),
+        occupations=_facts(sources, record.occupations, "value", "note"),
+        places=_facts(sources, record.places, "name", "relation"),
+        relatives=relatives,
+        fate_timeline=fates,
+        events=events,
+        quotes=quotes,
+        quotes_by_theme=_by_theme(quotes, list(terms.themes)),
+        interviews=interviews,
+        sources=[],
+        real_name=record.real_name if may_read_field(viewer, "real_name") else None,
+        real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
+    )
+    cited = {c.source for c in _all_cites(detail)}
+    detail.sources = [s for s in sources.values() if s.id in cited]
+    return detail
+
+
+def _date_key(start: Any, position: int) -> tuple[Any, ...]:
+    # undated records after the dated ones, in the order the file gives them
+    return (start is None, start or "", position)
+
+
+def fate_view(event: Any, relative: Any, sources: dict[str, SourceInfo], repression: bool,
+              sort_key: tuple[Any, ...] = ()) -> FateView:
+    """A fate event of a relative (rows of ``fate_event`` and ``relative``)."""
+    return FateView(
+        id=event.id, anchor=f"fate-{anchor(event.id)}", relative_id=relative.id,
+        relative_anchor=f"relative-{anchor(relative.id)}", relation=relative.relation, relative_name=relative.name,
+        kind=event.kind, repression=repression, date=event.date, place=event.place, details=event.details,
+        cite=cite(sources, event.source, event.locator) or Cite(event.source), sort_key=sort_key,
+    )
+
+
+def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
+               repression: set[str]) -> tuple[list[RelativeView], list[FateView]]:
+    """The person's relatives with their fates, and every fate in the order of their dates."""
+    R, F = models.Relative, models.FateEvent
+    relative_rows = conn.execute(select(R.__table__).where(R.person_id == person_id).order_by(R.position)).all()
+    events_by_relative: dict[str, list[Any]] = defaultdict(list)
+    for event in conn.execute(select(F.__table__).where(F.person_id == person_id).order_by(F.position)):
+        events_by_relative[event.relative_id].append(event)
+    relatives: list[RelativeView] = []
+    fates: list[FateView] = []
+    for r in relative_rows:
+        views = [fate_view(e, r, sources, e.kind in repression, _date_key(e.date_start, r.position * 1000 + e.position))
+                 for e in events_by_relative[r.id]]
+        fates.extend(views)
+        relatives.append(RelativeView(
+            id=r.id, anchor=f"relative-{anchor(r.id)}", relation=r.relation, name=r.name,
+            name_native=r.name_native, notes=r.notes, external_records=r.external_records or [], events=views,
+        ))
+    fates.sort(key=lambda f: f.sort_key)
+    return relatives, fates
+
+
+def _timeline(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -> list[TimelineView]:
+    T = models.TimelineEvent
+    rows = conn.execute(select(T.__table__).where(T.person_id == person_id)).all()
+    return [
+        TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
+                     cite(sources, e.source, e.locator) or Cite(e.source))
+        for e in sorted(rows, key=lambda e: _date_key(e.date_start, e.position))
+    ]
+
+
+def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -> list[InterviewView]:
+    I = models.Interview  # noqa: E741
+    return [
+        InterviewView(
+            id=i.id, local_id=i.local_id, anchor=f"interview-{anchor(i.local_id)}", date=i.date, place=i.place,
+            interviewer=i.interviewer, language=i.language, media=i.media,
+            duration=format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
+            cite=cite(sources, i.source, i.locator),
+        )
+        for i in conn.execute(select(I.__table__).where(I.person_id == person_id).order_by(I.position))
+    ]
+
+
+def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str | None, list[QuoteView]]]:
+    """The quotes under each of their themes, in the vocabulary's order; quotes without a theme last."""
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        for theme in quote.themes or [None]:
+            grouped.setdefault(theme, []).append(quote)
+    return sorted(
+        grouped.items(),
+        key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
+    )
+
+
+def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, text_key: str,
+           detail_key: str) -> list[FactView]:
+    out = []
+    for item in items or []:
+        text = str(item.get(text_key, ""))
+        if text_key == "years":
+            text = f"{item['years']} ({item.get('as_of')})"
+        out.append(FactView(text, item.get(detail_key), cite(sources, item.get("source"), item.get("locator"))))
+    return out
+
+
+def _all_cites(detail: PersonDetail) -> Iterable[Cite]:
+    yield from (c for c in [detail.stance_cite] if c)
+    yield from detail.portrait_cites
+    for fact in (*detail.ages, *detail.occupations, *detail.places):
+        if fact.cite:
+            yield fact.cite
+    yield from (f.cite for f in detail.fate_timeline)
+    yield from (e.cite for e in detail.events)
+    yield from (q.cite for q in detail.quotes)
+    yield from (i.cite for i in detail.interviews if i.cite)

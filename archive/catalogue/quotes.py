@@ -1,0 +1,83 @@
+"""Quotes as the pages show them: each with its texts (the original first), themes and citation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.access.visibility import Viewer, quote_clause
+from archive.catalogue.common import Cite, SourceInfo, anchor, cite
+from archive.collection.timecodes import format_timecode
+from archive.store import models
+
+P, Q, QT, QTh = models.Person, models.Quote, models.QuoteText, models.QuoteTheme
+
+
+@dataclass
+class QuoteTextView:
+    lang: str
+    text: str
+    is_original: bool
+    is_published: bool
+
+
+@dataclass
+class QuoteView:
+    id: str
+    anchor: str
+    person_id: str
+    person_name: str
+    person_is_group: bool
+    stance: str
+    original_language: str
+    texts: list[QuoteTextView]
+    themes: list[str]
+    timecode_in: str | None
+    timecode_out: str | None
+    recording: str | None
+    context: str | None
+    cite: Cite
+    withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+
+    @property
+    def text_by_lang(self) -> dict[str, str]:
+        return {t.lang: t.text for t in self.texts}
+
+
+def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo], *where: Any) -> list[QuoteView]:
+    """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
+    # plain rows, not ORM instances: building a model instance per row costs more than reading it
+    rows = conn.execute(
+        select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
+               P.visibility.label("person_visibility")).join(P, Q.person_id == P.id)
+        .where(quote_clause(viewer, Q, P), *where).order_by(P.position, Q.position)
+    ).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    texts: dict[str, list[QuoteTextView]] = defaultdict(list)
+    for t in conn.execute(select(QT.quote_id, QT.lang, QT.text, QT.is_original, QT.is_published)
+                          .where(QT.quote_id.in_(ids))):
+        texts[t.quote_id].append(QuoteTextView(t.lang, t.text, t.is_original, t.is_published))
+    themes: dict[str, list[str]] = defaultdict(list)
+    for th in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids)).order_by(QTh.position)):
+        themes[th.quote_id].append(th.theme)
+    result = []
+    for quote in rows:
+        # the original first, then the other languages in a fixed order
+        ordered = sorted(texts[quote.id], key=lambda t: (not t.is_original, t.lang))
+        result.append(QuoteView(
+            id=quote.id, anchor=f"quote-{anchor(quote.id)}", person_id=quote.person_id,
+            person_name=quote.person_name, person_is_group=quote.person_is_group, stance=quote.stance,
+            original_language=quote.original_language, texts=ordered, themes=themes[quote.id],
+            timecode_in=format_timecode(quote.timecode_in) if quote.timecode_in is not None else None,
+            timecode_out=format_timecode(quote.timecode_out) if quote.timecode_out is not None else None,
+            recording=quote.recording, context=quote.context,
+            cite=cite(sources, quote.source, quote.locator) or Cite(quote.source),
+            withheld=quote.visibility != "public" or quote.person_visibility != "public",
+        ))
+    return result

@@ -1,0 +1,58 @@
+"""The theme pages: a theme's quotes and people, and its perspectives (the quotes by stance)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from archive.access.visibility import Viewer, visible_clause
+from archive.catalogue.common import NotFound, sources_by_id, vocabulary
+from archive.catalogue.people import PersonCard, person_card, quote_counts
+from archive.catalogue.quotes import QuoteView, visible_quotes
+from archive.store import models
+
+P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
+
+
+@dataclass
+class ThemePage:
+    id: str
+    label: dict[str, str]
+    definition: dict[str, str]
+    quotes: list[QuoteView]
+    people: list[PersonCard]
+
+
+def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
+    """A theme's visible quotes and the people who speak of it; ``NotFound`` for an unknown theme."""
+    term = vocabulary(engine).themes.get(theme_id)
+    if term is None:
+        raise NotFound(theme_id)
+    sources = sources_by_id(engine)
+    counts = quote_counts(engine, viewer)
+    with Session(engine) as conn:
+        quotes = visible_quotes(conn, viewer, sources, Q.id.in_(select(QTh.quote_id).where(QTh.theme == theme_id)))
+        person_ids = {q.person_id for q in quotes}
+        cards = [
+            person_card(p, counts.get(p.id, 0))
+            for p in conn.execute(
+                select(P).where(P.id.in_(person_ids), visible_clause(viewer, P)).order_by(P.position)
+            ).scalars()
+        ]
+    return ThemePage(theme_id, dict(term.label), dict(term.definition), quotes, cards)
+
+
+@dataclass
+class Perspectives:
+    theme: ThemePage
+    columns: list[tuple[str, list[QuoteView]]]  # stance id, its quotes; in the fixed stance order
+
+
+def perspectives(engine: Engine, viewer: Viewer, theme_id: str) -> Perspectives:
+    page = theme(engine, viewer, theme_id)
+    order = vocabulary(engine).stance_order()
+    columns = [(stance, [q for q in page.quotes if q.stance == stance]) for stance in order]
+    return Perspectives(page, columns)
