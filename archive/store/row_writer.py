@@ -102,8 +102,8 @@ LAYOUTS: dict[type, _Layout] = {table: _Layout(table) for table in models.TABLES
 
 def _existing(conn: Connection, table: type) -> dict[tuple[Any, ...], Values]:
     """Every row of the table by its primary key (as ``primary_key`` gives it), each as the
-    tuple of its columns' values: plain tuples, not ``row._mapping`` (28 µs a row, most of an
-    unchanged re-import's time)."""
+    tuple of its columns' values: plain tuples, not ``row._mapping``, which would be most of
+    an unchanged re-import's time."""
     sa_table = table.__table__  # type: ignore[attr-defined]
     key_at = LAYOUTS[table].key_at
     existing = {}
@@ -159,11 +159,10 @@ def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
 
     Each value goes through its column type's bind processor for this dialect (JSON to text,
     dates to SQLite's format: what ``conn.execute(insert, rows)`` applies), but without the
-    Core's per-row parameter handling: a first import's write of 100k segments took 8.5 s
-    rather than 10.2 (best of three). The values are converted a column at a time, by C loops
-    over the column (``map``), and the rows put together again by ``zip``: the row-by-row loop
-    of Python this replaces cost 11,000 instructions more per segment of a first import
-    (callgrind), about a twentieth of the importing process's work."""
+    Core's per-row parameter handling. The values are converted a column at a time, by C loops
+    over the column (``map``), and the rows put together again by ``zip``, rather than by a
+    row-by-row loop of Python. ``tests/store/test_import.py`` compares what it stores with what
+    the Core's insert stores."""
     plan = _plan(conn, table)
     if plan.sql is None:  # the Core knows its ways
         names = LAYOUTS[table].names
@@ -223,9 +222,9 @@ def _record(kinds: dict[str, set[str]], report: ImportReport, layout: _Layout, v
 
 
 # Rows written together, a table's rows in one run. While a batch is written, the worker
-# processes reading the next files run ahead only as far as ``_CHUNKS_AHEAD`` lets them: a
-# batch of 50,000 rows took long enough for them to stop and wait (the cores were idle 8-10%
-# of a 100k import, against 4.5-5% with 10,000: ``archive/store/folder_import.py``).
+# processes reading the next files run ahead only as far as ``_CHUNKS_AHEAD`` lets them
+# (``archive/store/folder_import.py``): a batch much larger makes them stop and wait while it
+# is written, leaving cores idle.
 BATCH_ROWS = 10_000
 
 
@@ -276,7 +275,7 @@ class RowWriter:
         While none of the table's rows read at the start is left to compare with (a first
         import, or a table whose old rows have all been given already), every row is new: they
         are taken together, by C loops, rather than a row at a time (``add`` and its report
-        took a tenth of the importing process's time on a first import)."""
+        would be a large part of a first import's work)."""
         if self.current[table]:
             for key, values in zip(keys, rows):
                 self.add(table, values, key)

@@ -63,23 +63,34 @@ def _values_getter(table: type) -> Callable[[dict[str, Any]], Values]:
 
 def values_of(table: type, row: dict[str, Any]) -> Values:
     """A row dict (naming every column) as the tuple of its values in the table's column order:
-    what the import compares and writes, half the size of the dict to send between processes."""
+    what the import compares and writes, and smaller than the dict to send between processes."""
     return _values_getter(table)(row)
 
 
 def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
-    # the key's column names once per table: walking SQLAlchemy's column collection for each of
-    # a large import's rows was a third of the time taken to make them
+    # the key's column names once per table, rather than walking SQLAlchemy's column collection
+    # for each of an import's rows
     names = _KEY_NAMES.get(table)
     if names is None:
         names = _KEY_NAMES[table] = tuple(c.name for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
     return tuple(row[name] for name in names)
 
 
-def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[str, Any]]]:
-    """Every row one person file produces."""
+TableRows = Iterator[tuple[type, dict[str, Any]]]  # (table, a row naming every column)
+
+
+def person_rows(person: fmt.Person, position: int) -> TableRows:
+    """Every row one person file produces, parents before their children."""
+    yield models.Person, _person_row(person, position)
+    yield from _family_rows(person)
+    yield from _interview_rows(person)
+    yield from _quote_rows(person)
+    yield from _timeline_rows(person)
+
+
+def _person_row(person: fmt.Person, position: int) -> dict[str, Any]:
     stance = person.stance
-    yield models.Person, {
+    return {
         "id": person.id,
         "position": position,
         "name": person.name,
@@ -105,6 +116,10 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
         **_visibility(person.visibility),
         "private_notes": person.private_notes,
     }
+
+
+def _family_rows(person: fmt.Person) -> TableRows:
+    """Each relative, followed by their fate events."""
     for r, relative in enumerate(person.family, start=1):
         relative_id = fmt.relative_key(person.id, relative, r)
         yield models.Relative, {
@@ -132,6 +147,9 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
                 "locator": event.locator,
                 "private_notes": event.private_notes,
             }
+
+
+def _interview_rows(person: fmt.Person) -> TableRows:
     for i, interview in enumerate(person.interviews, start=1):
         yield models.Interview, {
             "id": f"{person.id}/{interview.id}",
@@ -148,6 +166,10 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             "locator": interview.locator,
             "private_notes": interview.private_notes,
         }
+
+
+def _quote_rows(person: fmt.Person) -> TableRows:
+    """Each quote, followed by its texts and themes."""
     for q, quote in enumerate(person.quotes, start=1):
         yield models.Quote, {
             "id": quote.id,
@@ -175,6 +197,9 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
             }
         for t, theme in enumerate(quote.themes, start=1):
             yield models.QuoteTheme, {"quote_id": quote.id, "theme": theme, "position": t}
+
+
+def _timeline_rows(person: fmt.Person) -> TableRows:
     for e, event in enumerate(person.events, start=1):
         yield models.TimelineEvent, {
             "id": f"{person.id}#{e}",
@@ -190,7 +215,7 @@ def person_rows(person: fmt.Person, position: int) -> Iterator[tuple[type, dict[
 
 
 def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
-              vocabulary: fmt.VocabularyFile) -> Iterator[tuple[type, dict[str, Any]]]:
+              vocabulary: fmt.VocabularyFile) -> TableRows:
     """The rows of ``collection.yaml`` and ``vocabulary.yaml``."""
     yield models.CollectionRecord, {
         "id": info.id,

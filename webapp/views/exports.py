@@ -233,7 +233,7 @@ def _read_citations(target: str, formats: Iterable[str] = citations.FORMATS) -> 
 
 
 def _formatted(data: citations.CitationData, fmt: str) -> str:
-    # citeproc takes ~20 ms per style and entry, and every person page shows two styles: keep
+    # citeproc is slow for each style and entry, and every person page shows two styles: keep
     # what was rendered, keyed by everything the text is made of (a changed record, another
     # day or another address gives another key, so nothing stale is ever shown)
     if fmt not in citations.STYLES:
