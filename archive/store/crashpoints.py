@@ -2,7 +2,7 @@
 
 ``ARCHIVE_CRASH_AT=db-committed archive import data/`` kills the process with SIGKILL (no
 cleanup, no ``finally``, no atexit: as a power cut or the OOM killer would) when it reaches
-that point. ``tests/test_crash_safety.py`` uses it to land kills inside the windows that
+that point. ``tests/store/test_crash_safety.py`` uses it to land kills inside the windows that
 matter; random-time kills alone rarely hit them. Unset, it costs one dictionary lookup.
 
 The points, in the order an import passes them (``archive/search/index_state.py``):

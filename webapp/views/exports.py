@@ -14,7 +14,7 @@ name, for the same viewer; nothing here reads or filters records itself.
 like its page. The menus on the pages are template globals defined here (``page_downloads``,
 ``citations``), rendered by ``templates/_downloads.html``. Downloads are GET forms whose
 buttons carry the URL (``formaction``): one click, no JavaScript, and the site's link
-crawl (tests/test_web_pages.py) stays on HTML pages.
+crawl (tests/web/test_web_pages.py) stays on HTML pages.
 """
 
 from __future__ import annotations
