@@ -27,7 +27,7 @@ import os
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,11 @@ from typing import Any
 import numpy as np
 from whoosh import columns
 
+from archive.access.visibility import Viewer, is_visible
 from archive.search.request import FACETS
 
-VISIBILITY_CODES = {"public": 0, "embargoed": 1, "restricted": 2}
+VISIBILITY_CODES = {"public": 0, "embargoed": 1, "restricted": 2}  # a document's status, as stored in its arrays
+_STATUSES = {code: status for status, code in VISIBILITY_CODES.items()}
 CACHE_VERSION = 2
 CACHE_PREFIX = "arrays-"
 _CACHE_SUFFIX = ".bin"
@@ -80,14 +82,28 @@ class SearcherArrays:
     sort_person: np.ndarray  # int32 rank of the person's name
     visibility: np.ndarray  # int8: 0 public, 1 embargoed, 2 restricted (see VISIBILITY_CODES)
     embargo_day: np.ndarray  # int32 day ordinal an embargo ends, 0 when none
+    _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                                      compare=False)
 
-    def visible(self, cutoff: date | None) -> np.ndarray:
-        """The documents a viewer may see, from ``visibility.embargo_cutoff(viewer)``: None sees
-        everything; otherwise public ones, and embargoed ones whose day is on or before the cutoff."""
-        if cutoff is None:
-            return np.ones(self.doc_count, dtype=bool)
-        lifted = (self.visibility == 1) & (self.embargo_day > 0) & (self.embargo_day <= cutoff.toordinal())
-        return (self.visibility == 0) | lifted
+    def visible(self, viewer: Viewer) -> np.ndarray:
+        """A mask of the documents ``viewer`` may see.
+
+        The rule is ``archive.access.visibility.is_visible`` itself, asked once per distinct
+        (status, embargo day) pair of the index and spread over the documents: no second copy
+        of the rule here."""
+        pairs, inverse = self._access_pairs()
+        allowed = np.fromiter((is_visible(viewer, _STATUSES.get(code, "restricted"),
+                                          date.fromordinal(day) if day > 0 else None)
+                               for code, day in pairs), dtype=bool, count=len(pairs))
+        return allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+
+    def _access_pairs(self) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The distinct (visibility code, embargo day) pairs and each document's pair (once per searcher)."""
+        if self._access is None:
+            keys = (self.visibility.astype(np.int64) << 32) | self.embargo_day.astype(np.int64)
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            self._access = ([(int(k >> 32), int(k & 0xFFFFFFFF)) for k in distinct], inverse.reshape(-1))
+        return self._access
 
     @classmethod
     def load(cls, reader, cache_folder: Path | str | None = None) -> "SearcherArrays":  # type: ignore[no-untyped-def]
@@ -154,13 +170,6 @@ def write_cache(folder: Path | str) -> None:
 def cache_name(segment_id: str) -> str:
     """The name of a segment's cache file in the index folder."""
     return f"{CACHE_PREFIX}v{CACHE_VERSION}-{segment_id}{_CACHE_SUFFIX}"
-
-
-def index_folder(searcher: Any) -> Path | None:
-    """The folder of the index a Whoosh searcher reads, when it is a folder on disk."""
-    storage = getattr(getattr(searcher, "_ix", None), "storage", None)  # noqa: SLF001 - Whoosh keeps its index
-    folder = getattr(storage, "folder", None)
-    return Path(folder) if folder else None
 
 
 def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -370,8 +379,8 @@ def _sort_dates(leaf: Any, count: int) -> np.ndarray:
     else:
         raw = np.fromiter((column[d] for d in range(count)), dtype=np.int64, count=count)
     # translated as Whoosh does (sortable form to the number), once per distinct value
-    field = leaf.schema["sort_date"]
+    sort_field = leaf.schema["sort_date"]
     distinct, inverse = np.unique(raw, return_inverse=True)
-    translated = np.fromiter((field.from_column_value(int(v)) or 0 for v in distinct), dtype=np.int64,
+    translated = np.fromiter((sort_field.from_column_value(int(v)) or 0 for v in distinct), dtype=np.int64,
                              count=len(distinct))
     return translated[inverse.reshape(-1)].astype(np.int32)

@@ -495,7 +495,7 @@ def evaluate(query: q.Query, searcher: Any, segments: LeafSegments) -> tuple[np.
     if isinstance(query, q.MultiTerm) and getattr(query, "fieldname", None):
         # prefix*, wild?card, fuzzy~: the index's words they stand for, then an OR of those terms
         try:
-            words = list(itertools.islice(query._btexts(searcher.reader()), MAX_EXPANSION))  # noqa: SLF001
+            words = [text for _, text in itertools.islice(query.expanded_terms(searcher.reader()), MAX_EXPANSION)]
         except Exception:  # an expansion Whoosh cannot make: let Whoosh match it whole
             return _by_whoosh(segments, searcher, query)
         expanded = q.Or([q.Term(query.fieldname, w, boost=getattr(query, "boost", 1.0)) for w in words])
