@@ -21,10 +21,10 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
 from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_uint
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from archive.facade import Archive
-from archive.search import build_writer, index_schema, term_pool, whoosh_writing
+from archive.search import build_writer, index_schema, term_pool
 from archive.search.documents import documents_for
 from archive.search.index_schema import build_schema
 from tests.index_fingerprint import index_contents
@@ -44,20 +44,15 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return found
 
 
-def _whoosh_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]],
-                  monkeypatch: pytest.MonkeyPatch) -> None:
+def _whoosh_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]]) -> None:
     """The same documents through Whoosh's own writer: its pool, its flush, its block writer."""
-    with monkeypatch.context() as patch:
-        patch.setattr(SegmentWriter, "_flush_segment", whoosh_writing.ORIGINAL_FLUSH)
-        patch.setattr(PostingPool, "_write_run", whoosh_writing.ORIGINAL_RUNS[0])
-        patch.setattr(PostingPool, "_read_run", whoosh_writing.ORIGINAL_RUNS[1])
-        folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), schema)
-        writer = ix.writer()
-        for doc in documents:
-            writer.add_document(**doc)
-        writer.commit()
-        ix.close()
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = SegmentWriter(ix)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
 
 
 def _our_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]], procs: int = 1,
@@ -93,7 +88,7 @@ def _runs_spilled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.mark.parametrize("limitmb, runs", [(256, (0, 0)), (0.01, (3, 60)), (0.0005, (50, 100_000))])
 def test_the_index_is_the_one_whoosh_writes(tmp_path: Path, documents: list[dict[str, Any]], limitmb: float,
                                             runs: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    _whoosh_build(tmp_path / "whoosh", build_schema(), documents, monkeypatch)
+    _whoosh_build(tmp_path / "whoosh", build_schema(), documents)
     spilled = _runs_spilled(monkeypatch)
     monkeypatch.setattr(term_pool, "_RUN_CHUNK_POSTINGS", 5)  # many chunks per run
     _our_build(tmp_path / "ours", build_schema(), documents, limitmb=limitmb)
@@ -156,7 +151,7 @@ def _mixed_documents(count: int) -> list[dict[str, Any]]:
 def test_every_kind_of_field_gets_the_postings_whoosh_gives_it(tmp_path: Path, limitmb: float,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     docs = _mixed_documents(400)
-    _whoosh_build(tmp_path / "whoosh", _mixed_schema(), docs, monkeypatch)
+    _whoosh_build(tmp_path / "whoosh", _mixed_schema(), docs)
     _our_build(tmp_path / "ours", _mixed_schema(), docs, limitmb=limitmb)
     ours, theirs = _contents(tmp_path / "ours"), _contents(tmp_path / "whoosh")
     assert any(not text.decode("utf-8", "replace").isprintable() for _, text in ours["terms"])  # numeric terms
