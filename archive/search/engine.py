@@ -251,8 +251,10 @@ class SearchIndex:
         arrays = state.arrays
         if request.sort == "relevance" and not isinstance(parsed.query, q.Every):
             found = scores[docnums]
-            if end < len(docnums):  # only the best ``end`` need sorting
-                best = np.argpartition(-found, end - 1)[:end]
+            if end < len(docnums):  # only the best ``end`` need sorting, with every tie of the last
+                # (so that a page ends where the whole order would, whatever ties straddle it)
+                threshold = -np.partition(-found, end - 1)[end - 1]
+                best = np.flatnonzero(found >= threshold)
             else:
                 best = np.arange(len(docnums))
             order = best[np.lexsort((docnums[best], -found[best]))]
@@ -261,8 +263,9 @@ class SearchIndex:
             dates = arrays.sort_date[docnums].astype(np.int64)
             dates = np.where(dates == 0, np.iinfo(np.int32).max, dates)  # undated last
             order = np.lexsort((docnums, arrays.sort_person[docnums], dates))
-        else:  # by person (and for a query with no words, in the collection's order)
-            order = np.lexsort((docnums, arrays.sort_date[docnums], arrays.sort_person[docnums]))
+        else:  # by person (and for a query with no words): the name's rank, unique per document
+            # (equal names in document order, i.e. each person's records in the collection's order)
+            order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
     def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:

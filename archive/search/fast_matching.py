@@ -42,7 +42,11 @@ class LeafSegments:
 
     def __init__(self, searcher: Any, fields: tuple[str, ...]):
         self.doc_count = searcher.doc_count_all()
-        self.live_count = max(1, searcher.doc_count())
+        # Documents counted for idf and the mean length: every stored one, deleted ones included
+        # until their segment is merged away, because the document frequencies (Whoosh's and the
+        # posting lists') count them too; with live documents only, a word of re-indexed people
+        # could occur in more documents than are counted, and its idf would turn negative.
+        self.stats_count = max(1, self.doc_count)
         self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         self.lengths: dict[str, np.ndarray] = {}
         self.average: dict[str, float] = {}
@@ -55,7 +59,7 @@ class LeafSegments:
                     lengths[offset:offset + count] = per_doc
             self.lengths[field] = lengths
             total = float(lengths.sum())
-            self.average[field] = total / self.live_count if total else 1.0
+            self.average[field] = total / self.stats_count if total else 1.0
         self.cache: OrderedDict[tuple[str, Any], _Postings] = OrderedDict()
         self.cache_bytes = 0
         self.live = np.ones(self.doc_count, dtype=bool)
@@ -138,7 +142,10 @@ def _read_postings(segments: LeafSegments, field: str, text: Any, positions: boo
         except Exception:  # a term the field cannot hold (e.g. text in a numeric field): no postings
             continue
         if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deleted documents are removed by the live mask instead
+            # deleted documents are removed by the live mask instead; the filter has already moved
+            # its child past the leading deleted ones, so the child starts again from the top
+            matcher = matcher.child
+            matcher.reset()
         if fmt is None:
             fmt = getattr(matcher, "format", None) or getattr(matcher, "_format", None)
             fmt = fmt if positions and fmt is not None and fmt.supports("positions") else False
@@ -382,7 +389,8 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
         except Exception:
             continue
         if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
+            matcher = matcher.child  # every posting, from the first block (as in _read_postings)
+            matcher.reset()
         fmt = getattr(matcher, "format", None)
         if not hasattr(matcher, "_goto") or fmt is None or not fmt.supports("positions"):
             return None
@@ -419,7 +427,7 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
 
 
 def _idf(segments: LeafSegments, doc_frequency: int) -> float:
-    return math.log(1 + (segments.live_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
+    return math.log(1 + (segments.stats_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
 def _term(segments: LeafSegments, leaf: q.Term) -> tuple[np.ndarray, np.ndarray]:
