@@ -20,10 +20,9 @@ import queue
 import traceback
 from typing import Any, Iterable
 
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from archive.search.term_pool import TermPool, write_terms
+from archive.search.term_pool import BuildCodec, BuildFieldWriter, TermPool, write_terms
 from archive.search.whoosh_writing import ColumnLengths
 
 BATCH = 200  # documents per message to a writer process
@@ -43,6 +42,7 @@ class BuildWriter(SegmentWriter):
         if not writes(ix.schema):
             raise ValueError("BuildWriter writes no term vectors and no separate spelling fields: "
                              "use Whoosh's own writer for this schema")
+        kwargs.setdefault("codec", BuildCodec())
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(self._tempstorage, limitmb)  # type: ignore[assignment]
 
@@ -82,7 +82,7 @@ class BuildWriter(SegmentWriter):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = ColumnLengths(reader) if reader else None
-        if isinstance(self.codec, W3Codec):
+        if isinstance(self.fieldwriter, BuildFieldWriter):
             write_terms(self.fieldwriter, self.schema, lengths, self.pool.iter_terms())  # type: ignore[attr-defined]
         else:  # another codec: its own writer, a posting at a time
             self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
