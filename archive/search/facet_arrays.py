@@ -1,25 +1,26 @@
-"""Facet counts from arrays loaded once per searcher, cached on disk per segment.
+"""Facet counts, filters, sort keys and the visibility mask from arrays loaded once per searcher,
+cached on disk per segment.
 
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
 (document number, value number). Counting the facets of a result is then a boolean mask
-and a ``bincount`` per facet: microseconds for any result size.
+and a ``bincount`` per facet, whatever the result's size. The same column carries each
+document's access (status, embargo day), which ``SearcherArrays.visible`` turns into a mask
+with the rule of ``archive.access.visibility``.
 
-Deriving the arrays means parsing every document's facet JSON (1.7 s at 100k segments, the
-whole of a cold first query), so they are cached. A Whoosh segment never changes once
-written (a commit writes new segments under new random ids; deletions live in the TOC, and
-the arrays do not depend on them), so each segment's arrays are saved beside the index, in
-the build folder, as ``arrays-v2-<segment id>.bin`` when a searcher first opens it; later
-searchers load them in milliseconds (measured at 100k segments: 1.5 s derived, 0.03 s
-loaded). A cache file is written to a temporary name and renamed into place (atomic); one
-that is missing, unreadable, damaged (it carries a CRC-32) or does not describe its segment
-is ignored and written again; files of segments the index no longer has are removed. An
-incremental update clones the build with its cache files and adds a segment (or merges
-some): only those are derived. The cache is an optimisation only: a folder that cannot be
-written just means the arrays are derived on every open.
+Deriving the arrays means parsing every document's facet JSON (most of a cold first query),
+so they are cached. A segment's files never change once written (``index_store.py`` says why
+that holds), and the arrays do not depend on deletions (the searcher's live mask applies
+them), so each segment's arrays are saved beside the index, in the build folder, as
+``arrays-v2-<segment id>.bin`` when a searcher first opens it; later searchers load them. A
+cache file is written to a temporary name and renamed into place (atomic); one that is
+missing, unreadable, damaged (it carries a CRC-32) or does not describe its segment is ignored
+and written again; files of segments the index no longer has are removed. An incremental
+update clones the build with its cache files and adds a segment (or merges some): only those
+are derived. The cache is an optimisation only: a folder that cannot be written just means
+the arrays are derived on every open.
 """
-
 from __future__ import annotations
 
 import json
@@ -155,8 +156,7 @@ class SearcherArrays:
 def write_cache(folder: Path | str) -> None:
     """Write the cache files of the index in ``folder`` (those missing), e.g. right after a build is
     written and before it is marked complete, so that no searcher's first query derives them
-    (1.2 s of CPU at 100k segments; an incremental update clones its base's files and derives
-    only its new segments)."""
+    (an incremental update clones its base's files and derives only its new segments)."""
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(str(folder))
@@ -216,7 +216,7 @@ class _SegmentArrays:
     @classmethod
     def derive(cls, leaf: Any) -> "_SegmentArrays":
         """From the segment's columns: the facet JSON of every document (read as one block, parsed
-        one document at a time, which measured fastest), the sort columns read in bulk."""
+        one document at a time, the fastest way found), the sort columns read in bulk."""
         count = leaf.doc_count_all()
         pairs: dict[str, tuple[list[int], list[int], dict[str, int]]] = {f: ([], [], {}) for f in FACETS}
         visibility = np.full(count, VISIBILITY_CODES["restricted"], dtype=np.int8)  # unknown: withheld
@@ -332,6 +332,11 @@ def _unpack(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 # --- reading a segment's columns in bulk ------------------------------------------------------
+#
+# Whoosh's column readers answer one document at a time and have no public bulk read; the
+# readers of its two plain column types keep their layout (offsets, lengths, the file and where
+# the column starts) in private attributes, read here to take a whole column in one read.
+# Any other column type (e.g. a compressed one) is read document by document.
 
 
 def _column_reader(leaf: Any, name: str) -> Any:

@@ -4,8 +4,8 @@ Whoosh's writer turns every posting into a tuple ``(field, term, docnum, weight,
 sorts all of them (spilling sorted runs past its memory limit and merging them with a heap,
 one posting at a time), and hands them one by one to the postings writer, which checks each
 with four ``assert``s and buffers it (read in whoosh 2.7 ``writing.py``, ``externalsort.py``,
-``codec/base.py`` and ``codec/whoosh3.py``). At 1M segments that is 150 million postings, each
-touched a dozen times in Python.
+``codec/base.py`` and ``codec/whoosh3.py``): each posting of a large build is touched a dozen
+times in Python.
 
 A build adds documents in docnum order, so the postings of one term arrive already sorted:
 ``TermPool`` appends them to that term's list and sorts only the terms. Past its memory limit
@@ -297,7 +297,7 @@ class _Positioned:
     """A file written from start to end that knows its position without asking the system.
 
     Whoosh asks the postings and terms files for their position a few times a term, and a
-    buffered file's ``tell`` is a system call each time (10% of a flush)."""
+    buffered file's ``tell`` is a system call each time."""
 
     def __init__(self, file: Any):
         self._file = file
@@ -464,9 +464,9 @@ def write_terms(fieldwriter: BuildFieldWriter, schema: Any, lengths: Any, terms:
 def _compress(data: bytes, level: int) -> bytes:
     """A zlib stream as ``zlib.compress(data, level)`` makes, with a window and state sized to a block.
 
-    A block's pickle is at most a few kilobytes, and ``zlib.compress`` sets up a 32 KB window
-    and 128 KB of hash chains for each: 20-80 µs of a block's write, most of it for nothing.
-    A 4 KB window (``wbits`` 12, ``memLevel`` 4) makes blocks of the same size; ``zlib.decompress``
+    A block's pickle is at most a few kilobytes, and ``zlib.compress`` sets up its largest window
+    and hash chains for each, most of a small block's write spent for nothing. A window sized to
+    a block (``wbits`` 12, ``memLevel`` 4) makes blocks of the same size; ``zlib.decompress``
     reads any window size."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, _BLOCK_WBITS, _BLOCK_MEMLEVEL)
     return compressor.compress(data) + compressor.flush()
