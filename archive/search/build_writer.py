@@ -20,10 +20,9 @@ import queue
 import traceback
 from typing import Any, Iterable
 
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from archive.search.term_pool import TermPool, write_terms
+from archive.search.term_pool import BuildCodec, BuildFieldWriter, TermPool, write_terms
 from archive.search.whoosh_writing import ColumnLengths
 
 BATCH = 200  # documents per message to a writer process
@@ -43,11 +42,15 @@ class BuildWriter(SegmentWriter):
         if not writes(ix.schema):
             raise ValueError("BuildWriter writes no term vectors and no separate spelling fields: "
                              "use Whoosh's own writer for this schema")
+        kwargs.setdefault("codec", BuildCodec())
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(self._tempstorage, limitmb)  # type: ignore[assignment]
 
     def add_document(self, **fields: Any) -> None:
-        """``SegmentWriter.add_document``, with the postings given to the pool a field at a time."""
+        """``SegmentWriter.add_document``, with the postings given to the pool a field at a time.
+
+        It follows Whoosh's own method step by step, so it uses that method's helpers
+        (``_check_state``, ``_doc_boost``, ``_check_fields``, ``_field_boost``, ``_added``)."""
         self._check_state()
         perdocwriter = self.perdocwriter
         schema = self.schema
@@ -82,7 +85,7 @@ class BuildWriter(SegmentWriter):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = ColumnLengths(reader) if reader else None
-        if isinstance(self.codec, W3Codec):
+        if isinstance(self.fieldwriter, BuildFieldWriter):
             write_terms(self.fieldwriter, self.schema, lengths, self.pool.iter_terms())  # type: ignore[attr-defined]
         else:  # another codec: its own writer, a posting at a time
             self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
@@ -143,10 +146,12 @@ def _worker(ix: Any, jobs: Any, results: Any, limitmb: int, parent: int) -> None
                 break
             for doc in batch:
                 writer.add_document(**doc)
+        # a writer's finished segment is handed to another writer's commit as Whoosh's MpWriter
+        # does, through the writer's own steps: Whoosh has no public form of this
         if writer.docnum:
-            results.put(("segment", writer._finalize_segment()))
+            results.put(("segment", writer._finalize_segment()))  # noqa: SLF001
         else:
-            writer._close_segment()
+            writer._close_segment()  # noqa: SLF001
             results.put(("segment", None))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         results.put(("error", traceback.format_exc()))
@@ -207,9 +212,10 @@ def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, li
             worker.join()
         parent.cancel()
         raise
-    parent._close_segment()
-    parent._commit_toc(parent.segments + segments)
-    parent._finish()
+    # commit the workers' segments as MpWriter commits its sub-writers' (no public form)
+    parent._close_segment()  # noqa: SLF001
+    parent._commit_toc(parent.segments + segments)  # noqa: SLF001
+    parent._finish()  # noqa: SLF001
 
 
 def _check(results: Any, workers: list[Any], take: Any) -> None:

@@ -22,15 +22,14 @@ from whoosh.searching import Searcher
 from archive.search import index_state
 from archive.store import models
 from archive.search.documents import Labels, _facet_value, documents_for
-from archive.search import whoosh_io
-from archive.search.facet_arrays import SearcherArrays, index_folder
+from archive.search.facet_arrays import SearcherArrays
 from archive.search.fast_matching import LeafSegments, evaluate
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
-from archive.access.visibility import Viewer, embargo_cutoff
+from archive.access.visibility import Viewer
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
@@ -65,8 +64,7 @@ class SearchIndex:
 
         The write lock is not held while building: when an import commits meanwhile, the build
         is thrown away and made again (``archive/search/index_state.py``). ``procs`` writer processes;
-        by default two on a machine that has them when the index is large enough to gain
-        (measured at 100k segments: 741 docs/s with one, 1,443 with two)."""
+        by default two on a machine that has them when the index is large enough to gain."""
         estimate = self.document_count_estimate()
         procs = procs or self._procs(estimate)
         for _ in range(attempts):
@@ -165,12 +163,11 @@ class SearchIndex:
             if current is not None and current.name == name:
                 searcher = current.searcher.refresh()
             else:
-                whoosh_io.install()  # segments read in place, not copied into memory (see whoosh_io)
-                _, ix = self.store.open()
+                name, ix = self.store.open(for_search=True)  # segments read in place (whoosh_io)
                 searcher = ix.searcher()
             # Requests still holding the previous searcher finish with it; Python closes it after.
-            self._open = _Open(name or "", searcher, SearcherArrays.load(searcher.reader(), index_folder(searcher)),
-                               LeafSegments(searcher, TEXT_FIELDS))
+            arrays = SearcherArrays.load(searcher.reader(), self.store.folder(name) if name else None)
+            self._open = _Open(name or "", searcher, arrays, LeafSegments(searcher, TEXT_FIELDS))
             return self._open
 
     def close(self) -> None:
@@ -220,7 +217,7 @@ class SearchIndex:
     def _allowed(self, state: _Open, request: SearchRequest, viewer: Viewer) -> np.ndarray:
         """The documents the request's filters and the viewer's visibility let through, as a mask."""
         arrays = state.arrays
-        allowed = state.segments.live & arrays.visible(embargo_cutoff(viewer))
+        allowed = state.segments.live & arrays.visible(viewer)
         filters = dict(request.filters)
         if request.within_person:
             filters["person"] = (request.within_person,)
@@ -254,8 +251,10 @@ class SearchIndex:
         arrays = state.arrays
         if request.sort == "relevance" and not isinstance(parsed.query, q.Every):
             found = scores[docnums]
-            if end < len(docnums):  # only the best ``end`` need sorting
-                best = np.argpartition(-found, end - 1)[:end]
+            if end < len(docnums):  # only the best ``end`` need sorting, with every tie of the last
+                # (so that a page ends where the whole order would, whatever ties straddle it)
+                threshold = -np.partition(-found, end - 1)[end - 1]
+                best = np.flatnonzero(found >= threshold)
             else:
                 best = np.arange(len(docnums))
             order = best[np.lexsort((docnums[best], -found[best]))]
@@ -264,8 +263,9 @@ class SearchIndex:
             dates = arrays.sort_date[docnums].astype(np.int64)
             dates = np.where(dates == 0, np.iinfo(np.int32).max, dates)  # undated last
             order = np.lexsort((docnums, arrays.sort_person[docnums], dates))
-        else:  # by person (and for a query with no words, in the collection's order)
-            order = np.lexsort((docnums, arrays.sort_date[docnums], arrays.sort_person[docnums]))
+        else:  # by person (and for a query with no words): the name's rank, unique per document
+            # (equal names in document order, i.e. each person's records in the collection's order)
+            order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
     def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
@@ -321,7 +321,7 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
             try:
-                words = list(leaf._btexts(reader))  # noqa: SLF001 - Whoosh's own expansion
+                words = [text for _, text in leaf.expanded_terms(reader)]
             except Exception:  # highlighting is a courtesy; the hit is shown unmarked
                 words = []
         elif isinstance(leaf, q.Phrase):

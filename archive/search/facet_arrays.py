@@ -1,25 +1,26 @@
-"""Facet counts from arrays loaded once per searcher, cached on disk per segment.
+"""Facet counts, filters, sort keys and the visibility mask from arrays loaded once per searcher,
+cached on disk per segment.
 
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
 (document number, value number). Counting the facets of a result is then a boolean mask
-and a ``bincount`` per facet: microseconds for any result size.
+and a ``bincount`` per facet, whatever the result's size. The same column carries each
+document's access (status, embargo day), which ``SearcherArrays.visible`` turns into a mask
+with the rule of ``archive.access.visibility``.
 
-Deriving the arrays means parsing every document's facet JSON (1.7 s at 100k segments, the
-whole of a cold first query), so they are cached. A Whoosh segment never changes once
-written (a commit writes new segments under new random ids; deletions live in the TOC, and
-the arrays do not depend on them), so each segment's arrays are saved beside the index, in
-the build folder, as ``arrays-v2-<segment id>.bin`` when a searcher first opens it; later
-searchers load them in milliseconds (measured at 100k segments: 1.5 s derived, 0.03 s
-loaded). A cache file is written to a temporary name and renamed into place (atomic); one
-that is missing, unreadable, damaged (it carries a CRC-32) or does not describe its segment
-is ignored and written again; files of segments the index no longer has are removed. An
-incremental update clones the build with its cache files and adds a segment (or merges
-some): only those are derived. The cache is an optimisation only: a folder that cannot be
-written just means the arrays are derived on every open.
+Deriving the arrays means parsing every document's facet JSON (most of a cold first query),
+so they are cached. A segment's files never change once written (``index_store.py`` says why
+that holds), and the arrays do not depend on deletions (the searcher's live mask applies
+them), so each segment's arrays are saved beside the index, in the build folder, as
+``arrays-v2-<segment id>.bin`` when a searcher first opens it; later searchers load them. A
+cache file is written to a temporary name and renamed into place (atomic); one that is
+missing, unreadable, damaged (it carries a CRC-32) or does not describe its segment is ignored
+and written again; files of segments the index no longer has are removed. An incremental
+update clones the build with its cache files and adds a segment (or merges some): only those
+are derived. The cache is an optimisation only: a folder that cannot be written just means
+the arrays are derived on every open.
 """
-
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ import os
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,11 @@ from typing import Any
 import numpy as np
 from whoosh import columns
 
+from archive.access.visibility import Viewer, is_visible
 from archive.search.request import FACETS
 
-VISIBILITY_CODES = {"public": 0, "embargoed": 1, "restricted": 2}
+VISIBILITY_CODES = {"public": 0, "embargoed": 1, "restricted": 2}  # a document's status, as stored in its arrays
+_STATUSES = {code: status for status, code in VISIBILITY_CODES.items()}
 CACHE_VERSION = 2
 CACHE_PREFIX = "arrays-"
 _CACHE_SUFFIX = ".bin"
@@ -80,14 +83,28 @@ class SearcherArrays:
     sort_person: np.ndarray  # int32 rank of the person's name
     visibility: np.ndarray  # int8: 0 public, 1 embargoed, 2 restricted (see VISIBILITY_CODES)
     embargo_day: np.ndarray  # int32 day ordinal an embargo ends, 0 when none
+    _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                                      compare=False)
 
-    def visible(self, cutoff: date | None) -> np.ndarray:
-        """The documents a viewer may see, from ``visibility.embargo_cutoff(viewer)``: None sees
-        everything; otherwise public ones, and embargoed ones whose day is on or before the cutoff."""
-        if cutoff is None:
-            return np.ones(self.doc_count, dtype=bool)
-        lifted = (self.visibility == 1) & (self.embargo_day > 0) & (self.embargo_day <= cutoff.toordinal())
-        return (self.visibility == 0) | lifted
+    def visible(self, viewer: Viewer) -> np.ndarray:
+        """A mask of the documents ``viewer`` may see.
+
+        The rule is ``archive.access.visibility.is_visible`` itself, asked once per distinct
+        (status, embargo day) pair of the index and spread over the documents: no second copy
+        of the rule here."""
+        pairs, inverse = self._access_pairs()
+        allowed = np.fromiter((is_visible(viewer, _STATUSES.get(code, "restricted"),
+                                          date.fromordinal(day) if day > 0 else None)
+                               for code, day in pairs), dtype=bool, count=len(pairs))
+        return allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+
+    def _access_pairs(self) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The distinct (visibility code, embargo day) pairs and each document's pair (once per searcher)."""
+        if self._access is None:
+            keys = (self.visibility.astype(np.int64) << 32) | self.embargo_day.astype(np.int64)
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            self._access = ([(int(k >> 32), int(k & 0xFFFFFFFF)) for k in distinct], inverse.reshape(-1))
+        return self._access
 
     @classmethod
     def load(cls, reader, cache_folder: Path | str | None = None) -> "SearcherArrays":  # type: ignore[no-untyped-def]
@@ -139,8 +156,7 @@ class SearcherArrays:
 def write_cache(folder: Path | str) -> None:
     """Write the cache files of the index in ``folder`` (those missing), e.g. right after a build is
     written and before it is marked complete, so that no searcher's first query derives them
-    (1.2 s of CPU at 100k segments; an incremental update clones its base's files and derives
-    only its new segments)."""
+    (an incremental update clones its base's files and derives only its new segments)."""
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(str(folder))
@@ -154,13 +170,6 @@ def write_cache(folder: Path | str) -> None:
 def cache_name(segment_id: str) -> str:
     """The name of a segment's cache file in the index folder."""
     return f"{CACHE_PREFIX}v{CACHE_VERSION}-{segment_id}{_CACHE_SUFFIX}"
-
-
-def index_folder(searcher: Any) -> Path | None:
-    """The folder of the index a Whoosh searcher reads, when it is a folder on disk."""
-    storage = getattr(getattr(searcher, "_ix", None), "storage", None)  # noqa: SLF001 - Whoosh keeps its index
-    folder = getattr(storage, "folder", None)
-    return Path(folder) if folder else None
 
 
 def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -207,7 +216,7 @@ class _SegmentArrays:
     @classmethod
     def derive(cls, leaf: Any) -> "_SegmentArrays":
         """From the segment's columns: the facet JSON of every document (read as one block, parsed
-        one document at a time, which measured fastest), the sort columns read in bulk."""
+        one document at a time, the fastest way found), the sort columns read in bulk."""
         count = leaf.doc_count_all()
         pairs: dict[str, tuple[list[int], list[int], dict[str, int]]] = {f: ([], [], {}) for f in FACETS}
         visibility = np.full(count, VISIBILITY_CODES["restricted"], dtype=np.int8)  # unknown: withheld
@@ -323,6 +332,11 @@ def _unpack(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 # --- reading a segment's columns in bulk ------------------------------------------------------
+#
+# Whoosh's column readers answer one document at a time and have no public bulk read; the
+# readers of its two plain column types keep their layout (offsets, lengths, the file and where
+# the column starts) in private attributes, read here to take a whole column in one read.
+# Any other column type (e.g. a compressed one) is read document by document.
 
 
 def _column_reader(leaf: Any, name: str) -> Any:
@@ -370,8 +384,8 @@ def _sort_dates(leaf: Any, count: int) -> np.ndarray:
     else:
         raw = np.fromiter((column[d] for d in range(count)), dtype=np.int64, count=count)
     # translated as Whoosh does (sortable form to the number), once per distinct value
-    field = leaf.schema["sort_date"]
+    sort_field = leaf.schema["sort_date"]
     distinct, inverse = np.unique(raw, return_inverse=True)
-    translated = np.fromiter((field.from_column_value(int(v)) or 0 for v in distinct), dtype=np.int64,
+    translated = np.fromiter((sort_field.from_column_value(int(v)) or 0 for v in distinct), dtype=np.int64,
                              count=len(distinct))
     return translated[inverse.reshape(-1)].astype(np.int32)

@@ -2,19 +2,21 @@
 
 Whoosh's matchers walk a query document by document in Python, and its collector scores
 every match the same way; with tens of thousands of matches that is most of a search's
-time (measured: 0.3–0.8 s at 100k segments). Here a query tree is evaluated into two dense
-arrays over all documents, a match mask and a score, reading each term's posting list a
-block at a time (Whoosh's own decoded blocks). Term, And, Or, Not and AndNot are computed
-with numpy. Phrases too (Whoosh checked positions document by document, in Python): the
-documents holding all the words come from the posting lists, and only their positions are
-compared, all at once, from positions decoded once per term with numpy (the same documents as
-Whoosh's ``Phrase``: tests compare them). Measured at 100k segments, phrase searches: p50
-83 → 33 ms, p95 363 → 149 ms (load 2–3 on 2 CPUs); what remains of the p95 is the first
-reading of a very frequent word's posting list ("the": 847 blocks, each unpickled by Whoosh).
-Prefixes and fuzzy terms expand to their index words; anything else asks Whoosh for its
-documents. Phrases and Whoosh's leaves score with the idf of their words.
+time. Here a query tree is evaluated into two dense arrays over all documents, a match mask
+and a score, reading each term's posting list a block at a time (Whoosh's own decoded
+blocks). Term, And, Or, Not and AndNot are computed with numpy. Phrases too (Whoosh checks
+positions document by document, in Python): the documents holding all the words come from the
+posting lists, and only their positions are compared, all at once, from positions decoded once
+per term with numpy. The slowest part left is the first reading of a very frequent word's
+posting list (each block unpickled by Whoosh). Prefixes and fuzzy terms expand to their index
+words; anything else asks Whoosh for its documents. Phrases and Whoosh's leaves score with the
+idf of their words.
 
-Scoring is BM25F per field: ``idf · boost · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))``.
+Scoring is BM25F per field: ``idf · boost · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))``, with
+``idf = log(1 + (N − df + 0.5) / (df + 0.5))``; ``len`` is the document's length in the field as
+Whoosh stores it (quantised to a byte), ``avglen`` the mean of those over the ``N`` stored
+documents. ``tests/search/test_fast_path_contract.py`` runs the same queries through Whoosh's
+own searcher with this formula and compares hits, counts, scores and order.
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ class LeafSegments:
 
     def __init__(self, searcher: Any, fields: tuple[str, ...]):
         self.doc_count = searcher.doc_count_all()
-        self.live_count = max(1, searcher.doc_count())
+        # Documents counted for idf and the mean length: every stored one, deleted ones included
+        # until their segment is merged away, because the document frequencies (Whoosh's and the
+        # posting lists') count them too; with live documents only, a word of re-indexed people
+        # could occur in more documents than are counted, and its idf would turn negative.
+        self.stats_count = max(1, self.doc_count)
         self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         self.lengths: dict[str, np.ndarray] = {}
         self.average: dict[str, float] = {}
@@ -55,7 +61,7 @@ class LeafSegments:
                     lengths[offset:offset + count] = per_doc
             self.lengths[field] = lengths
             total = float(lengths.sum())
-            self.average[field] = total / self.live_count if total else 1.0
+            self.average[field] = total / self.stats_count if total else 1.0
         self.cache: OrderedDict[tuple[str, Any], _Postings] = OrderedDict()
         self.cache_bytes = 0
         self.live = np.ones(self.doc_count, dtype=bool)
@@ -66,12 +72,16 @@ class LeafSegments:
 
 def _segment_lengths(reader: Any, field: str, count: int) -> np.ndarray | None:
     """A segment's field lengths, read from its length column in one go."""
-    perdoc = getattr(reader, "_perdoc", None)
-    name = _lenfield(field)
-    if perdoc is None or not perdoc.has_column(name):
-        return None
-    column = perdoc._cached_reader(name, LENGTHS_COLUMN)  # noqa: SLF001 - Whoosh's own length column
-    raw = column._dbfile.get(column._basepos, column._count)  # noqa: SLF001
+    name = _lenfield(field)  # noqa: SLF001 - Whoosh names a length column only through this helper
+    perdoc = reader.codec().per_document_reader(reader.storage(), reader.segment())
+    try:
+        if not perdoc.has_column(name):
+            return None
+        column = perdoc.column_reader(name, LENGTHS_COLUMN)
+        # no public bulk read of a column: one read of its bytes rather than one call per document
+        raw = column._dbfile.get(column._basepos, column._count)  # noqa: SLF001
+    finally:
+        perdoc.close()
     codes = np.frombuffer(bytes(raw), dtype=np.uint8)
     lengths = np.zeros(count, dtype=np.float32)
     lengths[: len(codes)] = _BYTE_LENGTHS[codes]
@@ -138,17 +148,22 @@ def _read_postings(segments: LeafSegments, field: str, text: Any, positions: boo
         except Exception:  # a term the field cannot hold (e.g. text in a numeric field): no postings
             continue
         if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deleted documents are removed by the live mask instead
+            # deleted documents are removed by the live mask instead; the filter has already moved
+            # its child past the leading deleted ones, so the child starts again from the top
+            matcher = matcher.child
+            matcher.reset()
         if fmt is None:
-            fmt = getattr(matcher, "format", None) or getattr(matcher, "_format", None)
+            fmt = reader.schema[field].format
             fmt = fmt if positions and fmt is not None and fmt.supports("positions") else False
-        if hasattr(matcher, "_read_ids"):
+        if hasattr(matcher, "_read_ids"):  # Whoosh's block matcher (W3LeafMatcher): read block by block
+            # Whoosh's matchers give a posting at a time; its decoded block (ids, weights, values)
+            # has no public form, and reading it whole is what makes this path fast
             while matcher.is_active():
                 ids.append(_block_ids(matcher) + offset)
-                matcher._read_weights()  # noqa: SLF001 - a whole decoded block at a time
+                matcher._read_weights()  # noqa: SLF001
                 weights.append(np.asarray(matcher._weights, dtype=np.float32))  # noqa: SLF001
                 if fmt:
-                    matcher._read_values()  # noqa: SLF001 - the block's values, already unpickled
+                    matcher._read_values()  # noqa: SLF001
                     values.append(matcher._values)  # noqa: SLF001
                 matcher._next_block()  # noqa: SLF001
         else:  # any other matcher (e.g. inlined postings): one posting at a time
@@ -176,6 +191,7 @@ def _block_ids(matcher: Any) -> np.ndarray:
     """The document numbers of the matcher's current block: Whoosh's ``_read_ids`` with numpy
     (it stores the gaps between them, and sums them in a Python generator: most of a block's
     decoding time once unpickled)."""
+    # the block's stored ids (no public form: see _read_postings)
     if matcher._data is None:  # noqa: SLF001
         matcher._read_data()  # noqa: SLF001 - the block, decompressed and unpickled
     stored = matcher._data[0]  # noqa: SLF001
@@ -382,16 +398,19 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
         except Exception:
             continue
         if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
-        fmt = getattr(matcher, "format", None)
+            matcher = matcher.child  # every posting, from the first block (as in _read_postings)
+            matcher.reset()
+        fmt = reader.schema[field].format
         if not hasattr(matcher, "_goto") or fmt is None or not fmt.supports("positions"):
             return None
         local = docs[(docs >= offset) & (docs < offset + reader.doc_count_all())] - offset
         starts, last = [], []
+        # where each block starts in the postings file, to come back to the wanted ones: Whoosh
+        # keeps block offsets and moving between blocks private (its matchers only skip forward)
         position = matcher._baseoffset  # noqa: SLF001 - the first block
         while matcher.is_active():
             starts.append(position)
-            last.append(matcher._maxid)  # noqa: SLF001 - from the block's header
+            last.append(matcher.block_max_id())  # from the block's header
             position = matcher._nextoffset  # noqa: SLF001
             matcher._next_block()  # noqa: SLF001 - reads the next header only
         last_ids = np.asarray(last, dtype=np.int64)
@@ -419,7 +438,7 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
 
 
 def _idf(segments: LeafSegments, doc_frequency: int) -> float:
-    return math.log(1 + (segments.live_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
+    return math.log(1 + (segments.stats_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
 def _term(segments: LeafSegments, leaf: q.Term) -> tuple[np.ndarray, np.ndarray]:
@@ -495,7 +514,7 @@ def evaluate(query: q.Query, searcher: Any, segments: LeafSegments) -> tuple[np.
     if isinstance(query, q.MultiTerm) and getattr(query, "fieldname", None):
         # prefix*, wild?card, fuzzy~: the index's words they stand for, then an OR of those terms
         try:
-            words = list(itertools.islice(query._btexts(searcher.reader()), MAX_EXPANSION))  # noqa: SLF001
+            words = [text for _, text in itertools.islice(query.expanded_terms(searcher.reader()), MAX_EXPANSION)]
         except Exception:  # an expansion Whoosh cannot make: let Whoosh match it whole
             return _by_whoosh(segments, searcher, query)
         expanded = q.Or([q.Term(query.fieldname, w, boost=getattr(query, "boost", 1.0)) for w in words])

@@ -23,6 +23,11 @@ which removes this folder's link and leaves the other build's alone; the facet-a
 (``facet_arrays.py``) also writes a temporary file and renames it. Not linked: Whoosh's
 ``WRITELOCK`` (a lock must not be shared), our marker, and dot-files (temporary files being
 written). So a clone costs nothing for a large index and an incremental update stays fast.
+This is the one place the archive relies on it; ``tests/search/test_search_hard_links.py``
+checks that an update leaves every linked file of the build it started from as it was.
+
+Indexes are opened here only, and each opening first checks that the installed Whoosh is a
+version this reliance (and the fast paths reading Whoosh's segments) was checked against.
 """
 
 from __future__ import annotations
@@ -37,11 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import whoosh
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
 from archive.store.crashpoints import crash_point
-from archive.search import build_writer, facet_arrays, whoosh_writing
+from archive.search import build_writer, facet_arrays, whoosh_io
+from archive.search.whoosh_writing import UpdateWriter
 from archive.search.index_schema import build_schema
 
 try:
@@ -53,6 +60,24 @@ Progress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
 _KEEP_OLD_BUILDS = 1  # the newest previous build stays for searchers that still hold it open
 COMPLETE_MARKER = ".complete"
 BUILD_PATTERN = re.compile(r"^build-[0-9T]+-[0-9a-f]+$")
+SUPPORTED_WHOOSH = (2, 7)  # whoosh-reloaded 2.7.x: the release whose files and internals the fast paths read
+
+
+class UnsupportedWhoosh(RuntimeError):
+    """The installed whoosh-reloaded is not a version the archive's search supports."""
+
+
+def check_whoosh_version(version: str) -> None:
+    """Raise ``UnsupportedWhoosh`` (one line) unless ``version`` is a supported whoosh-reloaded."""
+    parts = re.match(r"^(\d+)\.(\d+)(?:[.\s]|$)", version.strip())
+    if parts is None or (int(parts.group(1)), int(parts.group(2))) != SUPPORTED_WHOOSH:
+        supported = ".".join(map(str, SUPPORTED_WHOOSH))
+        raise UnsupportedWhoosh(f"whoosh-reloaded {version.strip() or '(unknown version)'} is installed; "
+                                f"the archive's search supports {supported}.x (pip install 'whoosh-reloaded=={supported}.*')")
+
+
+def _check_installed_whoosh() -> None:
+    check_whoosh_version(whoosh.versionstring())
 
 
 def is_build_file(name: str) -> bool:
@@ -176,11 +201,14 @@ class IndexStore:
         name = self.current_name()
         return bool(name) and whoosh_index.exists_in(str(self.root / name))
 
-    def open(self) -> tuple[str, Index]:
+    def open(self, for_search: bool = False) -> tuple[str, Index]:
+        """The current build; ``for_search`` opens it with its segments read in place (``whoosh_io``)."""
+        _check_installed_whoosh()
         name = self.current_name()
         if not name or not whoosh_index.exists_in(str(self.root / name)):
             raise IndexMissing(f"no search index in {self.root}; run `archive reindex`")
-        return name, whoosh_index.open_dir(str(self.root / name))
+        folder = self.root / name
+        return name, whoosh_io.open_index(folder) if for_search else whoosh_index.open_dir(str(folder))
 
     # --- writing builds ------------------------------------------------------------------
 
@@ -196,8 +224,8 @@ class IndexStore:
         """Make the build durable, then mark it complete (the marker is the last thing written).
 
         The searchers' facet arrays are written first too (``facet_arrays.write_cache``): the
-        first query after a swap then reads them rather than deriving them from every document
-        (2.8 s of CPU at 100k segments); an update derives only its new segments' arrays."""
+        first query after a swap then reads them rather than deriving them from every document;
+        an update derives only its new segments' arrays."""
         facet_arrays.write_cache(build.folder)
         fsync_tree(build.folder)
         marker = build.folder / COMPLETE_MARKER
@@ -209,6 +237,7 @@ class IndexStore:
 
     def write_build(self, documents: Iterable[dict[str, Any]], procs: int = 1, limitmb: int = 256) -> Build:
         """Every document into a new build; the caller names it in the database, then points CURRENT at it."""
+        _check_installed_whoosh()
         build = self._new_build()
 
         def counted() -> Iterator[dict[str, Any]]:
@@ -229,14 +258,14 @@ class IndexStore:
 
     def write_update(self, base: str, person_ids: Iterable[str], documents: Iterable[dict[str, Any]]) -> Build:
         """A new build: ``base`` cloned, then the people's documents deleted and their new ones added."""
-        whoosh_writing.install()
+        _check_installed_whoosh()
         build = self._new_build()
         try:
             self._clone(self.folder(base), build.folder)
             crash_point("index-building")
             ix = whoosh_index.open_dir(str(build.folder))
             try:
-                writer = ix.writer()
+                writer = UpdateWriter(ix)
                 try:
                     for person_id in person_ids:
                         writer.delete_by_term("person_id", person_id)

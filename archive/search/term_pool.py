@@ -4,16 +4,17 @@ Whoosh's writer turns every posting into a tuple ``(field, term, docnum, weight,
 sorts all of them (spilling sorted runs past its memory limit and merging them with a heap,
 one posting at a time), and hands them one by one to the postings writer, which checks each
 with four ``assert``s and buffers it (read in whoosh 2.7 ``writing.py``, ``externalsort.py``,
-``codec/base.py`` and ``codec/whoosh3.py``). At 1M segments that is 150 million postings, each
-touched a dozen times in Python.
+``codec/base.py`` and ``codec/whoosh3.py``): each posting of a large build is touched a dozen
+times in Python.
 
 A build adds documents in docnum order, so the postings of one term arrive already sorted:
 ``TermPool`` appends them to that term's list and sorts only the terms. Past its memory limit
 it spills a run in term order; the final merge is by term (one heap step per term per run,
 not per posting), and runs are concatenated in the order they were written, which keeps
-docnums ascending. ``write_terms`` then gives each block of 128 postings to Whoosh's own
-``W3PostingsWriter._write_block``, with the block's statistics computed over slices: the
-same bytes as Whoosh writes, with Python work per block rather than per posting.
+docnums ascending. ``write_terms`` then gives each block of postings to the postings writer of
+``BuildCodec`` (Whoosh's W3 codec with its field and postings writers subclassed), with the
+block's statistics computed over slices: the same bytes as Whoosh writes, with Python work per
+block rather than per posting.
 
 The values are computed as Whoosh's formats compute them (``formats.Positions.encode``,
 ``formats.Frequency``), with the value of the common cases (a word said once, at a position
@@ -29,11 +30,10 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from operator import itemgetter, sub
-from types import MethodType
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 
@@ -297,7 +297,7 @@ class _Positioned:
     """A file written from start to end that knows its position without asking the system.
 
     Whoosh asks the postings and terms files for their position a few times a term, and a
-    buffered file's ``tell`` is a system call each time (10% of a flush)."""
+    buffered file's ``tell`` is a system call each time."""
 
     def __init__(self, file: Any):
         self._file = file
@@ -320,115 +320,153 @@ class _Positioned:
         return getattr(self._file, name)
 
 
-def write_terms(fieldwriter: Any, schema: Any, lengths: Any, terms: Iterable[TermEntry]) -> None:
-    """Write every term's postings through Whoosh's W3 field writer, a block at a time.
+class BlockPostingsWriter(W3PostingsWriter):
+    """Whoosh's W3 postings writer, given a whole block at a time and writing it with the
+    per-posting loops done by C builtins: the same bytes from the same block.
 
-    ``lengths`` answers ``doc_field_length`` (the quantised lengths of the length columns, as
+    It fills and reads the block state that ``W3PostingsWriter.add_posting`` keeps (the block's
+    ids, weights, values and bounds), which Whoosh keeps in private attributes with no public
+    form; this subclass is the one place that touches them."""
+
+    def __init__(self, postfile: Any, blocklimit: int, **kwargs: Any):
+        super().__init__(postfile, blocklimit, **kwargs)
+        self.blocklimit = blocklimit
+
+    def fill_block(self, ids: list[int], weights: list[float], values: list[bytes],
+                   doc_lengths: list[Any] | None) -> None:
+        """Put one block's postings and statistics where ``add_posting`` would have put them."""
+        self._ids = array("I", ids)
+        self._weights = array("f", weights)
+        self._values = values if all(values) else [v for v in values if v]
+        top = max(weights)
+        self._maxweight = top if top > 0 else 0
+        if doc_lengths is None:
+            self._minlength, self._maxlength = None, 0
+            return
+        present = list(map(doc_lengths.__getitem__, ids))
+        if not all(present):  # a length of 0 or None counts as no length, as add_posting has it
+            present = [n for n in present if n]
+        if present:
+            self._minlength, self._maxlength = min(present), max(present)
+        else:
+            self._minlength, self._maxlength = None, 0
+
+    def _write_block(self, last: bool = False) -> None:
+        """Whoosh's own step (``add_posting`` and ``finish_postings`` call it), done by ``write_block``."""
+        self.write_block(last)
+
+    def write_block(self, last: bool = False) -> None:
+        """``W3PostingsWriter._write_block``: the ids delta-encoded, the weights as ``None`` (all 1),
+        one number (all equal) or a tuple, the values as the format keeps them; a pickled header,
+        the pickled and compressed data, and the length (negative for a term's last block)."""
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        if self._byteids:
+            mini_ids = tuple(ids)
+        else:
+            mini_ids = (ids[0],) + tuple(map(sub, ids[1:], ids)) if ids else ()
+        weights = self._weights
+        count = len(weights)
+        if weights.count(1.0) == count:
+            mini_weights = None
+        elif weights.count(weights[0]) == count:
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        fixedsize = self._format.fixed_value_size()
+        values = self._values
+        if fixedsize is None or fixedsize < 0:
+            mini_values = tuple(values)
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(values)
+        databytes = pickle.dumps((mini_ids, mini_weights, mini_values), 2)
+        comp = self._compression
+        if comp:
+            databytes = _compress(databytes, comp)
+        infobytes = pickle.dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                                  length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class BuildFieldWriter(W3FieldWriter):
+    """Whoosh's W3 field writer that takes a term's postings a block at a time (``add_term``)."""
+
+    def _create_file(self, ext: str) -> Any:
+        """The terms and postings files, knowing their position (``_Positioned``): the one
+        method through which Whoosh's field writer makes its files."""
+        created = super()._create_file(ext)
+        created.file = _Positioned(created.file)
+        return created
+
+    def add_term(self, word: bytes, flat: Flat, doc_lengths: list[Any] | None) -> None:
+        """A term of the current field with its postings (docnum, weight, value, … ascending)."""
+        self.start_term(word)
+        postings = self._postwriter  # the BlockPostingsWriter that start_field made for the field
+        ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+        count, limit = len(ids), postings.blocklimit
+        for start in range(0, count, limit):
+            end = start + limit
+            postings.fill_block(ids[start:end], weights[start:end], values[start:end], doc_lengths)
+            if end < count:
+                postings.write_block()
+        self.finish_term()
+
+
+class BuildCodec(W3Codec):
+    """Whoosh's W3 codec whose field and postings writers are the two above.
+
+    The segments it starts name Whoosh's own ``W3Codec``: a segment's codec is pickled into the
+    index's table of contents, and the readers of an index must not depend on this module."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = 1):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+        self.settings = {"blocklimit": blocklimit, "compression": compression, "inlinelimit": inlinelimit}
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        return W3Codec(**self.settings).new_segment(storage, indexname)
+
+    def field_writer(self, storage: Any, segment: Any) -> BuildFieldWriter:
+        return BuildFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> BlockPostingsWriter:
+        return BlockPostingsWriter(dbfile, byteids=byteids, **self.settings)
+
+
+def write_terms(fieldwriter: BuildFieldWriter, schema: Any, lengths: Any, terms: Iterable[TermEntry]) -> None:
+    """Write every term's postings through the field writer, a block at a time.
+
+    ``lengths`` answers ``field_lengths`` (the quantised lengths of the length columns, as
     Whoosh's flush reads them), or is None for a codec that keeps no length statistics."""
-    fw = fieldwriter
-    for structfile in (fw._postfile, fw._tindex.dbfile):  # asked its position twice a term
-        if not isinstance(structfile.file, _Positioned):
-            structfile.file = _Positioned(structfile.file)
     current: str | None = None
     doc_lengths: list[Any] | None = None
     for fieldname, word, flat in terms:
         if fieldname != current:
             if current is not None:
-                fw.finish_field()
-            fieldobj = schema[fieldname]
-            fw.start_field(fieldname, fieldobj)
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
             current = fieldname
             doc_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
-            pw = fw._postwriter
-            pw._write_block = MethodType(write_block, pw)  # finish_postings calls it too
-            limit = pw._blocklimit
-        fw._btext = word
-        pw.start_postings(fieldobj.format, W3TermInfo())
-        ids = flat[0::3]
-        weights = flat[1::3]
-        values = flat[2::3]
-        count = len(ids)
-        for start in range(0, count, limit):
-            end = start + limit
-            _fill_block(pw, ids[start:end], weights[start:end], values[start:end], doc_lengths)
-            if end < count:
-                pw._write_block()
-        fw.finish_term()
+        fieldwriter.add_term(word, flat, doc_lengths)
     if current is not None:
-        fw.finish_field()
-
-
-def _fill_block(pw: Any, ids: list[int], weights: list[float], values: list[bytes],
-                doc_lengths: list[Any] | None) -> None:
-    """Put one block's postings and statistics where ``W3PostingsWriter.add_posting`` keeps them."""
-    pw._ids = array("I", ids)
-    pw._weights = array("f", weights)
-    pw._values = values if all(values) else [v for v in values if v]
-    top = max(weights)
-    pw._maxweight = top if top > 0 else 0
-    if doc_lengths is None:
-        pw._minlength, pw._maxlength = None, 0
-        return
-    present = list(map(doc_lengths.__getitem__, ids))
-    if not all(present):  # a length of 0 or None counts as no length, as add_posting has it
-        present = [n for n in present if n]
-    if present:
-        pw._minlength, pw._maxlength = min(present), max(present)
-    else:
-        pw._minlength, pw._maxlength = None, 0
-
-
-def write_block(pw: Any, last: bool = False) -> None:
-    """``W3PostingsWriter._write_block``, with the per-posting loops done by C builtins.
-
-    The same bytes from the same block: the ids delta-encoded, the weights as ``None`` (all 1),
-    one number (all equal) or a tuple, the values as the format keeps them; a pickled header,
-    the pickled and compressed data, and the length (negative for a term's last block)."""
-    postfile = pw._postfile
-    if not pw._blockcount:
-        postfile.write(WHOOSH3_HEADER_MAGIC)
-    pw._terminfo.add_block(pw)
-    ids = pw._ids
-    if pw._byteids:
-        mini_ids = tuple(ids)
-    else:
-        mini_ids = (ids[0],) + tuple(map(sub, ids[1:], ids)) if ids else ()
-    weights = pw._weights
-    count = len(weights)
-    if weights.count(1.0) == count:
-        mini_weights = None
-    elif weights.count(weights[0]) == count:
-        mini_weights = weights[0]
-    else:
-        mini_weights = tuple(weights)
-    fixedsize = pw._format.fixed_value_size()
-    values = pw._values
-    if fixedsize is None or fixedsize < 0:
-        mini_values = tuple(values)
-    elif fixedsize == 0:
-        mini_values = None
-    else:
-        mini_values = b"".join(values)
-    databytes = pickle.dumps((mini_ids, mini_weights, mini_values), 2)
-    comp = pw._compression
-    if comp:
-        databytes = _compress(databytes, comp)
-    infobytes = pickle.dumps((len(ids), ids[-1], pw._maxweight, comp, length_to_byte(pw._minlength),
-                              length_to_byte(pw._maxlength)), 2)
-    blocklength = len(infobytes) + len(databytes)
-    postfile.write_int(-blocklength if last else blocklength)
-    postfile.write(infobytes)
-    postfile.write(databytes)
-    pw._blockcount += 1
-    pw._new_block()
+        fieldwriter.finish_field()
 
 
 def _compress(data: bytes, level: int) -> bytes:
     """A zlib stream as ``zlib.compress(data, level)`` makes, with a window and state sized to a block.
 
-    A block's pickle is at most a few kilobytes, and ``zlib.compress`` sets up a 32 KB window
-    and 128 KB of hash chains for each: 20-80 µs of a block's write, most of it for nothing.
-    A 4 KB window (``wbits`` 12, ``memLevel`` 4) makes blocks of the same size; ``zlib.decompress``
+    A block's pickle is at most a few kilobytes, and ``zlib.compress`` sets up its largest window
+    and hash chains for each, most of a small block's write spent for nothing. A window sized to
+    a block (``wbits`` 12, ``memLevel`` 4) makes blocks of the same size; ``zlib.decompress``
     reads any window size."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, _BLOCK_WBITS, _BLOCK_MEMLEVEL)
     return compressor.compress(data) + compressor.flush()

@@ -1,28 +1,31 @@
-"""Opening a Whoosh segment without copying it into memory.
+"""Opening a Whoosh index whose segments are read in place from a memory map.
 
-Whoosh keeps each segment in one compound file and maps it into memory (``mmap``); a reader
-opens the parts it needs (terms ``.trm``, postings ``.pst``, columns) as views of the map.
-But each view is wrapped in a ``BufferFile`` whose ``BytesIO(view)`` *copies* the part, to
-have a file to seek and read in: at 100k segments that is 200 MB copied (and kept) on every
-searcher open, 0.19 s of CPU, most of a cold first query, and most of a search process's
-memory (read in whoosh 2.7 ``filedb/compound.py`` ``open_file`` and ``filedb/structfile.py``).
+Whoosh keeps each segment in one compound file. Its ``CompoundStorage`` maps the file and
+wraps each part it opens (terms, postings, columns) in a ``BufferFile``, whose ``BytesIO``
+copies the part into memory on every searcher open. ``MappedFileStorage`` is a ``FileStorage``
+whose compound files are mapped by us and whose parts are ``MappedBufferFile``s reading the
+map directly: no copy at open, and the pages are shared between processes.
 
-``install()`` makes those views files that read straight from the map: ``get`` (most reads)
-was already a slice of the view; ``seek``/``read``/``tell`` (the posting blocks' headers,
-pickles) now are too. Nothing is written through them (compound files are read-only).
+It uses only Whoosh's public switches: the storage is made with ``supports_mmap=False``, so
+``CompoundStorage`` asks the opened file for its parts (``subset``), and the file we return
+from ``open_file`` answers with views of the map. Open an index for searching with
+``open_index(folder)``; writers keep Whoosh's own ``FileStorage``.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import threading
-from typing import Any
+from typing import Any, Iterator
 
-from whoosh.filedb import compound, structfile
+from whoosh.codec.base import Segment
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.index import Index
 
-_installed = False
 _PEEK = 512  # what peek() shows at most: a posting block's header pickle is far smaller
-_lock = threading.Lock()
 
 
 class MemoryFile:
@@ -90,7 +93,7 @@ class MemoryFile:
     def tell(self) -> int:
         return self._pos
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[bytes]:
         while True:
             line = self.readline()
             if not line:
@@ -116,8 +119,11 @@ class MemoryFile:
         self.closed = True
 
 
-class MappedBufferFile(structfile.BufferFile):
-    """Whoosh's ``BufferFile`` over a view of the map, reading it in place."""
+class MappedBufferFile(BufferFile):
+    """Whoosh's ``BufferFile`` over a view of the map, reading it in place.
+
+    ``BufferFile.__init__`` would copy the buffer into a ``BytesIO``; this sets the same
+    attributes over a ``MemoryFile`` instead (the one place we set a Whoosh class's fields)."""
 
     def __init__(self, buf: Any, name: str | None = None, onclose: Any = None):
         self._buf = buf
@@ -127,11 +133,30 @@ class MappedBufferFile(structfile.BufferFile):
         self.is_real = False
         self.is_closed = False
 
+    def subset(self, position: int, length: int, name: str | None = None) -> "MappedBufferFile":
+        """A part of the file (a segment's terms, postings, a column), as a view: no copy."""
+        return MappedBufferFile(memoryview(self._buf)[position:position + length], name=name or self._name)
 
-def install() -> None:
-    """Make compound segment files open without copies (once per process; idempotent)."""
-    global _installed
-    with _lock:
-        if not _installed:
-            compound.BufferFile = MappedBufferFile  # type: ignore[misc] - the name open_file uses
-            _installed = True
+
+class MappedFileStorage(FileStorage):
+    """A folder's index whose compound segment files are memory-mapped and read in place."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        # supports_mmap=False: CompoundStorage then takes each part from the file's subset()
+        super().__init__(str(path), supports_mmap=False, readonly=True)
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        if not name.endswith(Segment.COMPOUND_EXT):
+            return super().open_file(name, **kwargs)
+        with open(os.path.join(self.folder, name), "rb") as raw:
+            try:
+                mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file, or no mmap here: Whoosh's own file
+                return super().open_file(name, **kwargs)
+        # the map outlives the descriptor; it is released when its last view is
+        return MappedBufferFile(memoryview(mapped), name=name, onclose=kwargs.get("onclose"))
+
+
+def open_index(folder: str | os.PathLike[str]) -> Index:
+    """The index in ``folder``, opened for searching through ``MappedFileStorage``."""
+    return MappedFileStorage(folder).open_index()

@@ -18,13 +18,13 @@ from typing import Any, Iterator
 import pytest
 from whoosh import fields, formats
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_uint
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from archive.facade import Archive
-from archive.search import build_writer, index_schema, term_pool, whoosh_writing
+from archive.search import build_writer, index_schema, term_pool
 from archive.search.documents import documents_for
 from archive.search.index_schema import build_schema
 from tests.index_fingerprint import index_contents
@@ -44,20 +44,15 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return found
 
 
-def _whoosh_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]],
-                  monkeypatch: pytest.MonkeyPatch) -> None:
+def _whoosh_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]]) -> None:
     """The same documents through Whoosh's own writer: its pool, its flush, its block writer."""
-    with monkeypatch.context() as patch:
-        patch.setattr(SegmentWriter, "_flush_segment", whoosh_writing.ORIGINAL_FLUSH)
-        patch.setattr(PostingPool, "_write_run", whoosh_writing.ORIGINAL_RUNS[0])
-        patch.setattr(PostingPool, "_read_run", whoosh_writing.ORIGINAL_RUNS[1])
-        folder.mkdir()
-        ix = whoosh_index.create_in(str(folder), schema)
-        writer = ix.writer()
-        for doc in documents:
-            writer.add_document(**doc)
-        writer.commit()
-        ix.close()
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = SegmentWriter(ix)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
 
 
 def _our_build(folder: Path, schema: fields.Schema, documents: list[dict[str, Any]], procs: int = 1,
@@ -93,7 +88,7 @@ def _runs_spilled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.mark.parametrize("limitmb, runs", [(256, (0, 0)), (0.01, (3, 60)), (0.0005, (50, 100_000))])
 def test_the_index_is_the_one_whoosh_writes(tmp_path: Path, documents: list[dict[str, Any]], limitmb: float,
                                             runs: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    _whoosh_build(tmp_path / "whoosh", build_schema(), documents, monkeypatch)
+    _whoosh_build(tmp_path / "whoosh", build_schema(), documents)
     spilled = _runs_spilled(monkeypatch)
     monkeypatch.setattr(term_pool, "_RUN_CHUNK_POSTINGS", 5)  # many chunks per run
     _our_build(tmp_path / "ours", build_schema(), documents, limitmb=limitmb)
@@ -156,7 +151,7 @@ def _mixed_documents(count: int) -> list[dict[str, Any]]:
 def test_every_kind_of_field_gets_the_postings_whoosh_gives_it(tmp_path: Path, limitmb: float,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     docs = _mixed_documents(400)
-    _whoosh_build(tmp_path / "whoosh", _mixed_schema(), docs, monkeypatch)
+    _whoosh_build(tmp_path / "whoosh", _mixed_schema(), docs)
     _our_build(tmp_path / "ours", _mixed_schema(), docs, limitmb=limitmb)
     ours, theirs = _contents(tmp_path / "ours"), _contents(tmp_path / "whoosh")
     assert any(not text.decode("utf-8", "replace").isprintable() for _, text in ours["terms"])  # numeric terms
@@ -164,11 +159,11 @@ def test_every_kind_of_field_gets_the_postings_whoosh_gives_it(tmp_path: Path, l
     assert ours == theirs
 
 
-def _block_writer(compression: int = 3) -> tuple[W3PostingsWriter, io.BytesIO]:
+def _block_writer(compression: int = 3, ours: bool = False) -> tuple[W3PostingsWriter, io.BytesIO]:
     buffer = io.BytesIO()
     file = StructFile(buffer)
-    writer = W3PostingsWriter(file, blocklimit=128, compression=compression)
-    return writer, buffer
+    writer_class = term_pool.BlockPostingsWriter if ours else W3PostingsWriter
+    return writer_class(file, blocklimit=128, compression=compression), buffer
 
 
 def _blocks(data: bytes) -> list[tuple[int, Any, Any]]:
@@ -210,17 +205,16 @@ def test_a_block_is_written_as_whoosh_writes_it(fmt: formats.Format, compression
         lengths = [rng.choice([None, 0, 1, 7, 300, 10**5] if count <= 128 else [1, 7, 300, 10**5]) for _ in ids]
         written = []
         for ours in (False, True):
-            writer, buffer = _block_writer(compression)
+            writer, buffer = _block_writer(compression, ours)
             writer.start_postings(fmt, W3TermInfo())
-            if ours:
-                writer._write_block = lambda last=False, w=writer: term_pool.write_block(w, last)  # type: ignore[method-assign]
+            if isinstance(writer, term_pool.BlockPostingsWriter):
                 table = {docnum: length for docnum, length in zip(ids, lengths)}
                 doc_lengths = [table.get(n) for n in range(max(ids) + 1)]
                 for start in range(0, count, 128):
                     end = start + 128
-                    term_pool._fill_block(writer, ids[start:end], weights[start:end], values[start:end], doc_lengths)
+                    writer.fill_block(ids[start:end], weights[start:end], values[start:end], doc_lengths)
                     if end < count:
-                        writer._write_block()
+                        writer.write_block()
             else:
                 for docnum, weight, value, length in zip(ids, weights, values, lengths):
                     writer.add_posting(docnum, weight, value, length)
@@ -361,3 +355,16 @@ def test_a_schema_with_term_vectors_is_written_by_whooshs_own_writer(tmp_path: P
         assert searcher.vector_as("frequency", 0, "body")  # the vectors were written
         assert len(list(searcher.documents())) == 50
     ix.close()
+
+
+def test_a_build_names_whoosh_codec_in_its_segments(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
+    """The build is written through our codec subclass, but its table of contents names Whoosh's
+    own codec: reading an index does not depend on the writer's module (nor on its name)."""
+    _our_build(tmp_path / "ours", build_schema(), documents[:50], procs=1)
+    ix = whoosh_index.open_dir(str(tmp_path / "ours"))
+    with ix.reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert leaves and all(type(leaf.segment().codec()) is W3Codec for leaf in leaves)
+    ix.close()
+    toc = next((tmp_path / "ours").glob("_MAIN_*.toc")).read_bytes()
+    assert b"term_pool" not in toc and b"BuildCodec" not in toc
