@@ -67,7 +67,7 @@ def test_collection_same_on_both_paths_and_with_workers(folder: Path, monkeypatc
     taken = count_fast(monkeypatch)
     fast = as_plain(read_collection(folder, workers=1))
     assert taken, "the plain path was taken"
-    parallel = as_plain(read_collection(folder, workers=2))
+    parallel = as_plain(read_collection(folder, workers=2, parallel_from=1))
     with monkeypatch.context() as patch:
         slow_only(patch)
         slow = as_plain(read_collection(folder, workers=1))
@@ -142,7 +142,7 @@ def test_duplicate_ids_across_files_keep_their_line(fixture_collection: Path, wo
     content = copy.read_text(encoding="utf-8")
     copy.write_text(content.replace("id: anna-synthetic\n", "id: zz-copy\n", 1), encoding="utf-8")
     with pytest.raises(InvalidCollection) as raised:
-        read_collection(fixture_collection, workers=workers)
+        read_collection(fixture_collection, workers=workers, parallel_from=1)
     duplicates = [p for p in raised.value.problems if "duplicate quote id" in p.message]
     assert duplicates
     lines = copy.read_text(encoding="utf-8").splitlines()
@@ -160,7 +160,7 @@ def test_problems_same_with_workers(fixture_collection: Path) -> None:
     found = []
     for workers in (1, 2):
         with pytest.raises(InvalidCollection) as raised:
-            read_collection(fixture_collection, workers=workers)
+            read_collection(fixture_collection, workers=workers, parallel_from=1)
         found.append([str(p) for p in raised.value.problems])
     assert found[0] == found[1] and len(found[0]) == 2
 
