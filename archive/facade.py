@@ -16,7 +16,6 @@ from archive.search import index_state
 from archive.store import models
 from archive.collection.loader import Progress
 from archive.store.database import open_database
-from archive.store.gc_pause import ObjectsKept
 from archive.store.crashpoints import crash_point
 from archive.store.folder_import import import_folder
 from archive.store.row_writer import ImportReport
@@ -55,13 +54,10 @@ class Archive:
         database and index, or the new ones."""
         with index_state.write_transaction(self.engine) as conn:
             # The files are read and written in one pass (``archive/store/folder_import.py``).
-            report = import_folder(path, conn, progress)
+            report = import_folder(path, conn, progress, workers=self.settings.import_workers)
             crash_point("db-written")
-            # what the import keeps stays out of the collector's sight while the index is built
-            with ObjectsKept() as kept:
-                kept.freeze_now()
-                self.index.commit_import(conn, report.touched_people | report.removed.get("people", set()),
-                                         full=report.vocabulary_changed, progress=index_progress)
+            self.index.commit_import(conn, report.touched_people | report.removed.get("people", set()),
+                                     full=report.vocabulary_changed, progress=index_progress)
         return report
 
     def reindex(self, progress: DocProgress | None = None, procs: int | None = None) -> int:

@@ -1,31 +1,60 @@
-"""Where an archive lives: its home folder, its database and its search index.
+"""Where an archive lives and how it imports: its home folder, its database, its search index,
+and the number of processes that read a collection's people files.
 
 One folder holds the SQLite file and the Whoosh index: ``--home``, else the
 ``ARCHIVE_HOME`` environment variable, else ``./instance`` (the Flask instance folder of
 the web app, which uses the same folder). ``DATABASE_URL`` may point the database
 elsewhere; the index always lives in the home folder.
+
+``ARCHIVE_IMPORT_WORKERS`` is the number of worker processes that read and check the people
+files of a large collection (``archive/collection/loader.py``: only from ``PARALLEL_FILES``
+files on); ``0`` or ``1`` reads them in the importing process. By default two, or one on a
+machine with a single CPU: the importing process writes the rows while they read.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_COLLECTION = Path("data")
+IMPORT_WORKERS_VARIABLE = "ARCHIVE_IMPORT_WORKERS"
+
+
+def default_import_workers() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+def import_workers_from_environment() -> int:
+    """``ARCHIVE_IMPORT_WORKERS`` when it is set (a whole number, 0 or more), else the default."""
+    raw = os.environ.get(IMPORT_WORKERS_VARIABLE, "").strip()
+    if not raw:
+        return default_import_workers()
+    try:
+        workers = int(raw)
+    except ValueError:
+        raise ValueError(f"{IMPORT_WORKERS_VARIABLE} must be a whole number of processes (0 or 1: read the files "
+                         f"in the importing process), got {raw!r}") from None
+    if workers < 0:
+        raise ValueError(f"{IMPORT_WORKERS_VARIABLE} must be 0 or more, got {raw!r}")
+    return workers
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     database_url: str
+    import_workers: int = field(default_factory=default_import_workers)  # 0 or 1: no worker process
 
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
 
 
-def resolve(home: str | os.PathLike[str] | None = None, database_url: str | None = None) -> Settings:
+def resolve(home: str | os.PathLike[str] | None = None, database_url: str | None = None,
+            import_workers: int | None = None) -> Settings:
     chosen = Path(home or os.environ.get("ARCHIVE_HOME") or Path.cwd() / "instance").resolve()
     url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{chosen / 'archive.sqlite3'}"
-    return Settings(home=chosen, database_url=url)
+    workers = import_workers_from_environment() if import_workers is None else import_workers
+    return Settings(home=chosen, database_url=url, import_workers=workers)

@@ -8,8 +8,6 @@ what is wrong, what is expected``.
 
 from __future__ import annotations
 
-import gc
-import os
 import re
 import threading
 import typing
@@ -20,8 +18,6 @@ from typing import Any, Callable, Iterable, Iterator
 from pydantic import BaseModel, ValidationError
 
 from archive.collection import format as fmt
-from archive.store.gc_pause import ObjectsKept
-from archive.collection.idle_cores import idle_cores
 from archive.collection.problems import InvalidCollection, Problem
 from archive.collection.vocabulary import Vocabulary, missing_required
 from archive.collection.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
@@ -118,7 +114,7 @@ def _holds_sources(model: type[BaseModel], seen: frozenset[type] = frozenset()) 
 
 def _fields_with_models(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of a model that may hold a pydantic object with a ``source`` field (a ``str``
-    field cannot, nor a ``Visibility``: not walking those halves the walk of a quote)."""
+    field cannot, nor a ``Visibility``, so those are not walked)."""
     names = _WALKED_FIELDS.get(model)
     if names is None:
         names = tuple(name for name, info in model.model_fields.items()
@@ -155,7 +151,7 @@ def normalise_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-class _CrossChecker:
+class CrossChecker:
     def __init__(self, vocabulary: Vocabulary, source_ids: set[str], collection_id: str,
                  source_texts: dict[str, str], problems: list[Problem]):
         self.vocabulary = vocabulary
@@ -284,15 +280,13 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
 
 # --- people files, read here or by worker processes -----------------------------------------
 
-PARALLEL_FILES = 64  # from this many people files on, worker processes read them
-PARALLEL_WORKERS = 2
-SPARE_CORE = 0.8  # idle cores (``idle_cores``) from which worker processes read the files
+PARALLEL_FILES = 64  # from this many people files on, worker processes read them (when there are any)
 _CHUNK_FILES = 8
 _CHUNKS_AHEAD = 24  # chunks sent to the workers and not yet taken back here: bounds the memory
 
 
 @dataclass
-class _PersonResult:
+class PersonResult:
     """One people file read: ``problems`` of reading and validating it, ``checks`` of the
     cross-checks against the collection (None when they were not run)."""
 
@@ -302,12 +296,13 @@ class _PersonResult:
     checks: list[Problem] | None = None
 
 
-def _check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
-                  checker: "_CrossChecker | None") -> _PersonResult:
+def check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
+                 checker: "CrossChecker | None") -> PersonResult:
+    """Validate a people file's data and, with a ``checker``, check it against the collection."""
     if problems or doc is None:
-        return _PersonResult(None, None, problems)
+        return PersonResult(None, None, problems)
     person = _validate(doc, fmt.Person, problems)
-    result = _PersonResult(doc, person, problems)
+    result = PersonResult(doc, person, problems)
     if person is not None and checker is not None:
         checks: list[Problem] = []
         checker.problems = checks
@@ -319,8 +314,9 @@ def _check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
     return result
 
 
-def _load_person_file(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
-    if not path.is_file():  # removed since the folder was listed
+def load_person_file(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
+    """A people file's YAML (a file removed since the folder was listed is a problem)."""
+    if not path.is_file():
         return None, [Problem(display, 1, "(file)", "missing file")]
     return load_yaml_file(path, display, limits)
 
@@ -329,7 +325,7 @@ PersonJob = Callable[[Path, str, YamlLimits], Any]
 _WORKER_JOB: list[PersonJob] = []  # the job of a worker process, set when it starts (empty here)
 
 
-def _sendable(doc: YamlDocument | None, path: Path) -> YamlDocument | None:
+def sendable(doc: YamlDocument | None, path: Path) -> YamlDocument | None:
     """From a worker process, a document goes without its text: the file is read again
     should a message need a line."""
     if _WORKER_JOB and doc is not None and doc.pending is not None:
@@ -339,15 +335,11 @@ def _sendable(doc: YamlDocument | None, path: Path) -> YamlDocument | None:
 
 def _parsed(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
     """A people file's YAML, parsed (``read_collection`` validates it here)."""
-    doc, problems = _load_person_file(path, display, limits)
-    return _sendable(doc, path), problems
+    doc, problems = load_person_file(path, display, limits)
+    return sendable(doc, path), problems
 
 
 def _start_worker(job: PersonJob) -> None:
-    # What the process was forked with is not garbage: out of the collector's sight, its
-    # collections walk only what each file makes (a fifth of a worker's time otherwise),
-    # and the pages shared with this process are not written to.
-    gc.freeze()
     _WORKER_JOB[:] = [job]
 
 
@@ -356,38 +348,37 @@ def _run_chunk(chunk: list[tuple[Path, str]], limits: YamlLimits) -> list[Any]:
     return [job(path, display, limits) for path, display in chunk]
 
 
-def _spare_cores() -> bool:
-    """Whether worker processes would help: no other thread here (forking a process that runs
-    threads, a web server, is not safe) and a core idle now (on a busy machine they only add
-    the cost of sending the data back)."""
-    if threading.active_count() != 1:
-        return False
-    return (os.cpu_count() or 1) >= 2 and idle_cores() >= SPARE_CORE
+def worker_processes(workers: int, files: int, parallel_from: int = PARALLEL_FILES) -> int:
+    """How many processes read ``files`` people files when ``workers`` are allowed: ``workers``
+    from ``parallel_from`` files on, else 0 (this process reads them). A process that runs
+    other threads (a web server) reads them itself: forking it is not safe."""
+    if workers <= 1 or files < max(parallel_from, 2) or threading.active_count() != 1:
+        return 0
+    return workers
 
 
-def _each_person(paths: list[Path], limits: YamlLimits, job: PersonJob, progress: Progress | None,
-                 workers: int | None) -> Iterator[Any]:
+def each_person(paths: list[Path], limits: YamlLimits, job: PersonJob, progress: Progress | None,
+                workers: int, parallel_from: int = PARALLEL_FILES) -> Iterator[Any]:
     """``job(path, display, limits)`` for every people file, in the files' order.
 
-    From ``PARALLEL_FILES`` files on, ``PARALLEL_WORKERS`` processes run the job (forked from
-    this one: ``job`` and what it holds are theirs without being sent) while this one takes
-    the results in order, at most ``_CHUNKS_AHEAD`` chunks of files ahead. Should the
-    processes not start or break (no ``fork``, no semaphores in a sandbox), the files not
-    done yet are read here.
+    With ``worker_processes(workers, len(paths), parallel_from)`` processes (forked from this
+    one: ``job`` and what it holds are theirs without being sent), they run the job while this
+    one takes the results in order, at most ``_CHUNKS_AHEAD`` chunks of files ahead. Should
+    the processes not start or break (no ``fork``, no semaphores in a sandbox), or there be
+    none, the files not done yet are read here.
     """
     displays = [(path, _display_path(path)) for path in paths]
-    if workers is None:
-        workers = PARALLEL_WORKERS if len(paths) >= PARALLEL_FILES and _spare_cores() else 1
+    processes = worker_processes(workers, len(paths), parallel_from)
     ticks = iter(progress(paths)) if progress else None
     done = 0
-    if workers > 1 and len(paths) > 1:
+    if processes:
         chunks = [displays[i:i + _CHUNK_FILES] for i in range(0, len(displays), _CHUNK_FILES)]
         try:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+            pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
                                        initializer=_start_worker, initargs=(job,))
         except (OSError, ImportError, NotImplementedError, ValueError):
             pool = None
@@ -420,7 +411,7 @@ def _each_person(paths: list[Path], limits: YamlLimits, job: PersonJob, progress
 
 
 @dataclass
-class _Head:
+class CollectionHead:
     """``collection.yaml`` and ``vocabulary.yaml``, read and checked: what every people file
     is checked against (``checker`` is None when either is not valid)."""
 
@@ -430,10 +421,10 @@ class _Head:
     collection_file: fmt.CollectionFile | None
     vocabulary_file: fmt.VocabularyFile | None
     source_texts: dict[str, str]
-    checker: _CrossChecker | None
+    checker: CrossChecker | None
 
 
-def _read_head(root: Path, limits: YamlLimits) -> _Head:
+def _read_head(root: Path, limits: YamlLimits) -> CollectionHead:
     problems: list[Problem] = []
 
     def load(path: Path) -> YamlDocument | None:
@@ -474,19 +465,19 @@ def _read_head(root: Path, limits: YamlLimits) -> _Head:
                     own_checks.append(vocabulary_doc.problem((kind, i, "id"), f"duplicate {kind} id {term.id!r}"))
                 seen_terms.add(term.id)
 
-    checker: _CrossChecker | None = None
+    checker: CrossChecker | None = None
     if collection_file and vocabulary_file and collection_doc:
         vocabulary = Vocabulary.from_file(vocabulary_file)
         source_ids = {s.id for s in collection_file.sources}
-        checker = _CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
+        checker = CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
         # the sources the collection's own records cite: after every people file's problems
         checker.problems = own_checks
         checker.sources(collection_doc, collection_file)
         checker.problems = []
-    return _Head(problems, own_checks, collection_doc, collection_file, vocabulary_file, source_texts, checker)
+    return CollectionHead(problems, own_checks, collection_doc, collection_file, vocabulary_file, source_texts, checker)
 
 
-class _Duplicates:
+class DuplicateIds:
     """Person and quote ids given by two files (checked here, as the files come in order)."""
 
     def __init__(self) -> None:
@@ -508,7 +499,7 @@ class _Duplicates:
 
 
 @dataclass
-class _Problems:
+class CollectionProblems:
     """Every problem of a collection, reported in one order whichever way it was read: the
     two collection files, then each people file's own, then the collection's checks, then the
     checks of each people file against the collection and the other files."""
@@ -529,8 +520,8 @@ def people_paths(root: Path) -> list[Path]:
     return sorted((root / PEOPLE_DIR).glob("*.y*ml"))
 
 
-def _begin(root: Path | str, limits: YamlLimits | None
-           ) -> tuple[Path, YamlLimits, _Head, _Problems, list[Path]]:
+def begin_reading(root: Path | str, limits: YamlLimits | None
+                  ) -> tuple[Path, YamlLimits, CollectionHead, CollectionProblems, list[Path]]:
     """The start of reading a collection folder: its two collection files read and checked,
     its people files listed (raises InvalidCollection when there is no such folder)."""
     root = Path(root)
@@ -538,32 +529,30 @@ def _begin(root: Path | str, limits: YamlLimits | None
     if not root.is_dir():
         raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
     head = _read_head(root, limits)
-    return root, limits, head, _Problems(head.problems, own_checks=head.own_checks), people_paths(root)
+    return root, limits, head, CollectionProblems(head.problems, own_checks=head.own_checks), people_paths(root)
 
 
 def read_collection(root: Path | str, progress: Progress | None = None, limits: YamlLimits | None = None,
-                    workers: int | None = None) -> Collection:
+                    workers: int = 1, parallel_from: int = PARALLEL_FILES) -> Collection:
     """Validate a collection folder; raise InvalidCollection with every problem found.
 
     ``progress`` may wrap the list of people files (a progress bar on a terminal); ``limits``
     bound what one file may hold (``YamlLimits``: 20 MB per file unless ``ARCHIVE_YAML_MAX_MB``).
-    ``workers`` is the number of processes parsing people files (default: 2 from
-    ``PARALLEL_FILES`` files on when a core is idle, else 1); this process validates them.
+    ``workers`` processes parse the people files from ``parallel_from`` files on (the setting
+    ``import_workers`` of ``archive/settings.py``; 0 or 1: none); this process validates them.
     """
-    root, limits, head, problems, paths = _begin(root, limits)
-    duplicates = _Duplicates()
+    root, limits, head, problems, paths = begin_reading(root, limits)
+    duplicates = DuplicateIds()
     people: list[fmt.Person] = []
-    with ObjectsKept() as kept:  # the collector need not walk what is read and kept (archive/store/gc_pause.py)
-        for path, (doc, found) in zip(paths, _each_person(paths, limits, _parsed, progress, workers)):
-            result = _check_person(path, doc, found, head.checker)
-            problems.people.extend(result.problems)
-            if result.person is not None and result.doc is not None:
-                people.append(result.person)
-                if head.checker is not None:
-                    problems.checks.extend(result.checks or [])
-                    problems.checks.extend(duplicates.check(result.doc, result.person.id,
-                                                            [q.id for q in result.person.quotes]))
-            kept.made()
+    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from)):
+        result = check_person(path, doc, found, head.checker)
+        problems.people.extend(result.problems)
+        if result.person is not None and result.doc is not None:
+            people.append(result.person)
+            if head.checker is not None:
+                problems.checks.extend(result.checks or [])
+                problems.checks.extend(duplicates.check(result.doc, result.person.id,
+                                                        [q.id for q in result.person.quotes]))
     if problems:
         raise InvalidCollection(problems.all())
     assert head.collection_file is not None and head.vocabulary_file is not None

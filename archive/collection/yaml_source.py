@@ -3,10 +3,16 @@
 Validation messages must say ``file:line: field``. PyYAML's composer keeps the position
 of every node, so we build the Python data from the node tree ourselves and record, for
 each path (``("quotes", 2, "stance")``), the line it starts on. The C loader (libyaml) is
-used when PyYAML was built with it: it is many times faster on large collections. A plain
-file's data is built without nodes or lines (those are found again only when a message needs
-one): by yaml-rs where ``yaml_rs_reader`` can promise PyYAML's reading, else from libyaml's
-events.
+used when PyYAML was built with it, as it is much faster on large collections. PyYAML is the
+one reader, on one of two paths that give the same data:
+
+* the plain path (``data_from_events``) builds a plain file's data straight from the parser's
+  events, without nodes or lines: the lines are found, on the line-tracking path, only when a
+  message needs one. Anything that needs judgement (an anchor, an alias, a merge key, a tag,
+  a duplicate or non-string key, a value its type cannot hold, a syntax error, a limit) makes
+  it give up;
+* the line-tracking path (``load_yaml_text_with_lines``) composes the node tree and builds the
+  data and the line of every path, and reports every problem with its line.
 
 A collection file is not trusted to be well-meant or well-made, so reading one is bounded
 (``YamlLimits``), and every refusal is a ``Problem`` with the file and the line, never an
@@ -16,9 +22,10 @@ exception or a crash:
 * a file that is not UTF-8 (UTF-16 or UTF-32 with or without a byte-order mark, Latin-1,
   Windows-1252), or holds a NUL byte or another control character, is refused with the line;
 * nesting deeper than ``max_depth`` (64) levels is refused. libyaml's composer recurses on
-  the C stack and crashes the process somewhere past 20,000 levels, so a file that *could*
+  the C stack and would crash the process on deep enough nesting, so a file that *could*
   nest deeper than ``SAFE_COMPOSE_DEPTH`` is first measured event by event (cheap bounds
-  decide, and a normal file never pays for it);
+  decide, and a normal file never pays for it). Newer libyaml builds also refuse deep
+  nesting themselves, as a syntax error on the line where it starts;
 * aliases (``*name``) and merge keys (``<<``) are allowed, but what they copy is counted:
   past ``alias_nodes`` + one node per four characters of the file (an "alias bomb", a
   "billion laughs") the file is refused;
@@ -43,18 +50,21 @@ import yaml
 from yaml.reader import ReaderError
 
 from archive.collection.problems import Problem
-from archive.collection.yaml_rs_reader import Unsure, read_plain
 
 try:
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-_STR = "tag:yaml.org,2002:str"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
 # the first characters some implicit resolver (bool, int, float, null, timestamp, merge, value) looks at
 _RESOLVED_FIRST = frozenset(_BaseLoader.yaml_implicit_resolvers)
+
+
 class _Everything(frozenset):
     def __contains__(self, item: object) -> bool:
         return True
@@ -65,31 +75,20 @@ _RESOLVED_CACHE: dict[str, str] = {}  # short plain scalars -> their tag ("no", 
 _RESOLVED_CACHE_SIZE = 50_000
 
 
-def _discard(*_args: Any) -> None:
-    return None
-
-
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader, with the same tags resolved faster.
 
-    PyYAML's resolver is Python code called for every node (most of the composing time on a
+    PyYAML's resolver is Python code called for every node (the bulk of the composing time on a
     large file): here a plain scalar whose first character no implicit resolver looks at is a
-    string at once, the verdict on short plain scalars is remembered, and the path-resolver
-    bookkeeping (no path resolver is registered on the safe loader) is skipped.
+    string at once, and the verdict on short plain scalars is remembered.
     """
-
-    def __init__(self, stream: Any):
-        super().__init__(stream)
-        if not self.yaml_path_resolvers:  # descend/ascend only feed path resolvers
-            self.descend_resolver = _discard
-            self.ascend_resolver = _discard
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode:
             if not implicit[0] or value[:1] not in _RESOLVED_FIRST:
                 if None in self.yaml_implicit_resolvers or self.yaml_path_resolvers:  # pragma: no cover
                     return super().resolve(kind, value, implicit)
-                return _STR
+                return _STR_TAG
             tag = _RESOLVED_CACHE.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
@@ -98,7 +97,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             return tag
         if self.yaml_path_resolvers:  # pragma: no cover
             return super().resolve(kind, value, implicit)
-        return _SEQ if kind is yaml.SequenceNode else _MAP
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
 
 Path_ = tuple[Any, ...]
 
@@ -110,9 +110,6 @@ SAFE_COMPOSE_DEPTH = 2_000
 _INDICATOR_RUN = 200  # a line starting with this many spaces or block indicators is suspect
 _DEEP_LINE = re.compile(r"\n[ \t?:-]{%d}" % _INDICATOR_RUN)
 _DEEP_FIRST_LINE = re.compile(r"[ \t?:-]{%d}" % _INDICATOR_RUN)
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_VALUE_TAG = "tag:yaml.org,2002:value"
-_STR_TAG = "tag:yaml.org,2002:str"
 _BIG_SCALAR = 1024  # aliases of scalars longer than this count towards the alias budget
 
 
@@ -144,7 +141,7 @@ class YamlLimits:
 class YamlDocument:
     """The data of one YAML file and the line of each path in it.
 
-    A file read on the fast path (``load_yaml_text``) does not know its lines yet: they are
+    A file read on the plain path (``data_from_events``) does not know its lines yet: they are
     found, by reading the text again on the line-tracking path, the first time one is asked for.
     """
 
@@ -169,11 +166,11 @@ class YamlDocument:
         self.pending = None
         if isinstance(text, Path):  # sent by a worker process without its text: read it again
             text = text.read_bytes()
-        if isinstance(text, bytes):  # read on the fast path, and not decoded until now
+        if isinstance(text, bytes):  # read on the plain path, and not decoded until now
             text = text.decode("utf-8")
             text = text[1:] if text.startswith("\ufeff") else text
-        slow, _ = _load_tracking_lines(text, self.file, limits)
-        self.lines = slow.lines
+        tracked, _ = load_yaml_text_with_lines(text, self.file, limits)
+        self.lines = tracked.lines
 
     def problem(self, path: Path_, message: str) -> Problem:
         return Problem(self.file, self.line_of(path), format_path(path), message)
@@ -387,24 +384,24 @@ def _depth_problem(text: str, file: str, limits: YamlLimits) -> Problem | None:
         loader.dispose()
 
 
-class _NotPlain(Exception):
-    """The fast path meets something it leaves to the line-tracking path."""
+class NotPlain(Exception):
+    """The plain path meets something it leaves to the line-tracking path."""
 
 
 _NO_KEY = object()
 
 
-def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
+def data_from_events(text: str | bytes, limits: YamlLimits) -> Any:
     """The data of a plain file, built straight from the parser's events (no nodes, no lines).
 
-    ``text`` may be the file's UTF-8 bytes: libyaml reads them as they are (a tenth faster
-    than from a ``str``, which it would encode to UTF-8 again).
+    ``text`` may be the file's UTF-8 bytes: libyaml reads them as they are, where a ``str``
+    would first be encoded to UTF-8 again.
 
     Only what needs no judgement is built here: mappings with distinct string keys, sequences
     and scalars of the standard types, within ``max_depth`` and ``max_scalar_chars``. Anything
     else (an anchor, an alias, a merge key, an explicit tag, a key that is not a string, a
     duplicate key, a value the type cannot hold, a syntax error, a second document) raises
-    ``_NotPlain``, and the caller reads the file again on the line-tracking path, which gives
+    ``NotPlain``, and the caller reads the file again on the line-tracking path, which gives
     the same data or the precise problem, and applies the alias budget.
     """
     loader = _Loader(text)
@@ -435,10 +432,10 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
             kind = type(event)
             if kind is scalar_event:
                 if event.anchor is not None or event.tag is not None:
-                    raise _NotPlain
+                    raise NotPlain
                 value = event.value
                 if check_scalars and len(value) > max_scalar:
-                    raise _NotPlain
+                    raise NotPlain
                 # the resolver's verdict, inlined: most values are text no implicit resolver looks at
                 if not event.implicit[0] or value[:1] not in resolved_first:
                     tag = _STR_TAG
@@ -446,12 +443,12 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
                     tag = resolved.get(value) or resolve(scalar_node, value, event.implicit)
                 if tag != _STR_TAG:
                     if tag == _MERGE_TAG or tag == _VALUE_TAG:
-                        raise _NotPlain
+                        raise NotPlain
                     try:
                         value = loader.construct_object(
                             scalar_node(tag, value, event.start_mark, event.end_mark, event.style), deep=True)
                     except (ValueError, OverflowError):
-                        raise _NotPlain from None
+                        raise NotPlain from None
                 if in_list:
                     parent.append(value)
                 elif key is not _NO_KEY:
@@ -461,11 +458,11 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
                     root = value
                 else:  # a key
                     if tag != _STR_TAG or value in parent:
-                        raise _NotPlain
+                        raise NotPlain
                     key = value
             elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None or event.tag is not None or len(stack) >= max_depth:
-                    raise _NotPlain
+                    raise NotPlain
                 value = {} if kind is mapping_start else []
                 if in_list:
                     parent.append(value)
@@ -475,7 +472,7 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
                 elif parent is None:
                     root = value
                 else:  # a collection as a key
-                    raise _NotPlain
+                    raise NotPlain
                 stack.append((parent, in_list, key))
                 parent, in_list, key = value, kind is sequence_start, _NO_KEY
             elif kind is mapping_end or kind is sequence_end:
@@ -483,53 +480,41 @@ def _plain_data(text: str | bytes, limits: YamlLimits) -> Any:
             elif kind is document_start:
                 documents += 1
                 if documents > 1:
-                    raise _NotPlain
+                    raise NotPlain
             elif kind is stream_end:
                 return root
             elif kind is document_end or kind is stream_start:
                 continue
             else:  # an alias
-                raise _NotPlain
-    except _NotPlain:
+                raise NotPlain
+    except NotPlain:
         raise
     except Exception:  # a syntax or reader error: the line-tracking path reports it
-        raise _NotPlain from None
+        raise NotPlain from None
     finally:
         loader.dispose()
-
-
-def _quick_data(raw: bytes, limits: YamlLimits) -> Any:
-    """A plain file's data by the fastest reading that gives PyYAML's: yaml-rs where it may
-    (``yaml_rs_reader``), else libyaml's events; ``_NotPlain`` when neither may."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _NotPlain from None
-    try:
-        return read_plain(raw, text, limits.max_depth, limits.max_scalar_chars)
-    except Unsure:
-        return _plain_data(raw, limits)
 
 
 def load_yaml_text(text: str, file: str, limits: YamlLimits | None = None) -> tuple[YamlDocument, list[Problem]]:
     """Parse one YAML document; syntax errors and limits come back as problems, not exceptions.
 
     A plain file (no anchors, aliases, merge keys, tags, duplicate or non-string keys, nothing
-    past the limits: see ``_plain_data``) is built straight from the parser's events, and its
-    lines are found only if a message needs one; any other file is read on the
-    line-tracking path, which reports the problems with their lines. The fast path needs no
+    past the limits: see ``data_from_events``) is built straight from the parser's events, and
+    its lines are found only if a message needs one; any other file is read on the
+    line-tracking path, which reports the problems with their lines. The plain path needs no
     depth bound first: it counts the depth itself, event by event, and gives up past the limit.
     """
     limits = limits or YamlLimits()
     try:
-        data = _plain_data(text, limits)
-    except _NotPlain:
-        return _load_tracking_lines(text, file, limits)
+        data = data_from_events(text, limits)
+    except NotPlain:
+        return load_yaml_text_with_lines(text, file, limits)
     return YamlDocument(file, data, pending=(text, limits)), []
 
 
-def _load_tracking_lines(text: str, file: str, limits: YamlLimits) -> tuple[YamlDocument, list[Problem]]:
-    """The line-tracking path: compose the node tree, then build the data and the line of every path."""
+def load_yaml_text_with_lines(text: str, file: str, limits: YamlLimits) -> tuple[YamlDocument, list[Problem]]:
+    """The line-tracking path: compose the node tree, then build the data and the line of every
+    path; every problem comes back with its line."""
     doc = YamlDocument(file, None)
     problems: list[Problem] = []
     try:
@@ -608,13 +593,13 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
     wrong = _encoding_problem(raw, display)
     if wrong:
         return YamlDocument(display, None), [wrong]
-    # A plain file is read at once (yaml-rs, or libyaml's events, which count the depth
-    # themselves), so the byte-order mark, the careful decoding and the depth bound below
-    # are needed only when both give up (a tenth of a large import's reading time was
-    # spent on them).
+    # A plain file is read from its bytes at once: libyaml refuses what is not UTF-8 and
+    # control characters itself, and the plain path counts its depth event by event, so the
+    # byte-order mark, the careful decoding and the depth bound below are needed only when
+    # it gives up.
     try:
-        data = _quick_data(raw, limits)
-    except _NotPlain:
+        data = data_from_events(raw, limits)
+    except NotPlain:
         pass
     else:
         return YamlDocument(display, data, pending=(raw, limits)), []
@@ -628,4 +613,4 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
         ]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return _load_tracking_lines(text, display, limits)
+    return load_yaml_text_with_lines(text, display, limits)

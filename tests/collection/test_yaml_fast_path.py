@@ -1,5 +1,5 @@
-"""The fast way of reading YAML (data straight from the parser's events, lines found only when a
-message needs one) and the worker processes give the same collections as the line-tracking
+"""The plain path of reading YAML (data straight from the parser's events, lines found only when
+a message needs one) and the worker processes give the same collections as the line-tracking
 path, and the messages keep their file and line."""
 
 from __future__ import annotations
@@ -20,23 +20,22 @@ YAML_FILES = [path for folder in COLLECTIONS for path in sorted(folder.rglob("*.
 
 
 def slow_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every file read on the line-tracking path (neither yaml-rs nor libyaml's events)."""
-    def not_plain(text: str, limits: YamlLimits) -> None:
-        raise yaml_source._NotPlain
-    monkeypatch.setattr(yaml_source, "_plain_data", not_plain)
-    monkeypatch.setattr(yaml_source, "_quick_data", not_plain)
+    """Every file read on the line-tracking path (the plain path gives up on each)."""
+    def not_plain(text: str | bytes, limits: YamlLimits) -> None:
+        raise yaml_source.NotPlain
+    monkeypatch.setattr(yaml_source, "data_from_events", not_plain)
 
 
-def count_fast(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The files a fast path (yaml-rs or libyaml's events) read to the end."""
-    taken: list[bytes] = []
-    original = yaml_source._quick_data
+def count_fast(monkeypatch: pytest.MonkeyPatch) -> list[str | bytes]:
+    """The files the plain path read to the end."""
+    taken: list[str | bytes] = []
+    original = yaml_source.data_from_events
 
-    def spy(raw: bytes, limits: YamlLimits):
+    def spy(raw: str | bytes, limits: YamlLimits):
         data = original(raw, limits)
         taken.append(raw)
         return data
-    monkeypatch.setattr(yaml_source, "_quick_data", spy)
+    monkeypatch.setattr(yaml_source, "data_from_events", spy)
     return taken
 
 
@@ -55,8 +54,8 @@ def test_each_file_same_data_and_lines(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     fast, problems = load_yaml_text(text, "f.yaml")
     assert problems == []
-    assert fast.pending is not None, "a file of the collection is plain: the fast path reads it"
-    slow, slow_problems = yaml_source._load_tracking_lines(text, "f.yaml", YamlLimits())
+    assert fast.pending is not None, "a file of the collection is plain: the plain path reads it"
+    slow, slow_problems = yaml_source.load_yaml_text_with_lines(text, "f.yaml", YamlLimits())
     assert slow_problems == []
     assert fast.data == slow.data
     assert fast.line_of(("id",)) == slow.line_of(("id",))  # finds the lines
@@ -67,8 +66,8 @@ def test_each_file_same_data_and_lines(path: Path) -> None:
 def test_collection_same_on_both_paths_and_with_workers(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     taken = count_fast(monkeypatch)
     fast = as_plain(read_collection(folder, workers=1))
-    assert taken, "the fast path was taken"
-    parallel = as_plain(read_collection(folder, workers=2))
+    assert taken, "the plain path was taken"
+    parallel = as_plain(read_collection(folder, workers=2, parallel_from=1))
     with monkeypatch.context() as patch:
         slow_only(patch)
         slow = as_plain(read_collection(folder, workers=1))
@@ -81,7 +80,7 @@ def test_values_of_every_type_match(monkeypatch: pytest.MonkeyPatch) -> None:
             "k: 'a & b *c'\nl: |\n  two\n  lines\nm: 0x1F\nn: .inf\n")
     fast, problems = load_yaml_text(text, "t.yaml")
     assert problems == [] and fast.pending is not None
-    slow, _ = yaml_source._load_tracking_lines(text, "t.yaml", YamlLimits())
+    slow, _ = yaml_source.load_yaml_text_with_lines(text, "t.yaml", YamlLimits())
     assert fast.data == slow.data
     assert fast.line_of(("i", 1, "j")) == 9
 
@@ -99,7 +98,7 @@ def test_values_of_every_type_match(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_anything_unusual_takes_the_line_tracking_path(text: str) -> None:
     fast, fast_problems = load_yaml_text(text, "t.yaml")
-    slow, slow_problems = yaml_source._load_tracking_lines(text, "t.yaml", YamlLimits())
+    slow, slow_problems = yaml_source.load_yaml_text_with_lines(text, "t.yaml", YamlLimits())
     assert fast.pending is None
     assert fast_problems == slow_problems
     assert fast.data == slow.data
@@ -128,7 +127,7 @@ def test_errors_keep_file_and_line_after_the_fast_path(fixture_collection: Path,
     taken = count_fast(monkeypatch)
     with pytest.raises(InvalidCollection) as raised:
         read_collection(fixture_collection, workers=1)
-    assert taken, "the file was read on the fast path first"
+    assert taken, "the file was read on the plain path first"
     [problem] = raised.value.problems
     assert problem.file.endswith("people/anna-synthetic.yaml") and problem.line == line
     assert problem.field.startswith("quotes[") and problem.field.endswith("].stance")
@@ -143,7 +142,7 @@ def test_duplicate_ids_across_files_keep_their_line(fixture_collection: Path, wo
     content = copy.read_text(encoding="utf-8")
     copy.write_text(content.replace("id: anna-synthetic\n", "id: zz-copy\n", 1), encoding="utf-8")
     with pytest.raises(InvalidCollection) as raised:
-        read_collection(fixture_collection, workers=workers)
+        read_collection(fixture_collection, workers=workers, parallel_from=1)
     duplicates = [p for p in raised.value.problems if "duplicate quote id" in p.message]
     assert duplicates
     lines = copy.read_text(encoding="utf-8").splitlines()
@@ -161,7 +160,7 @@ def test_problems_same_with_workers(fixture_collection: Path) -> None:
     found = []
     for workers in (1, 2):
         with pytest.raises(InvalidCollection) as raised:
-            read_collection(fixture_collection, workers=workers)
+            read_collection(fixture_collection, workers=workers, parallel_from=1)
         found.append([str(p) for p in raised.value.problems])
     assert found[0] == found[1] and len(found[0]) == 2
 
@@ -170,24 +169,24 @@ def test_problems_same_with_workers(fixture_collection: Path) -> None:
                          ids=["plain", "bom", "bom-crlf"])
 def test_the_bytes_the_fast_path_reads_give_the_data_of_the_text(tmp_path: Path, prefix: bytes, newline: bytes,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file is parsed from its bytes on the fast path: a UTF-8 byte-order mark, CRLF line ends,
+    """A file is parsed from its bytes on the plain path: a UTF-8 byte-order mark, CRLF line ends,
     Cyrillic, folded and quoted values give what the line-tracking path gives from the text."""
     body = ("id: galina\nname: Галина\nquotes:\n- text:\n    ru: \"Лагерь — «не» забыт\"\n    en: >-\n"
             "      folded\n      lines\n  timecode_in: '00:01:02'\n  years: 75\n  ok: yes\n")
     path = tmp_path / "p.yaml"
     path.write_bytes(prefix + body.encode("utf-8").replace(b"\n", newline))
     taken: list[object] = []
-    original = yaml_source._plain_data
+    original = yaml_source.data_from_events
 
     def spy(text: object, limits: YamlLimits) -> object:
         taken.append(text)
         return original(text, limits)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(yaml_source, "_plain_data", spy)
+    monkeypatch.setattr(yaml_source, "data_from_events", spy)
     fast, problems = yaml_source.load_yaml_file(path, "p.yaml")
     assert problems == [] and taken and isinstance(taken[0], bytes)
     text = path.read_bytes().decode("utf-8").lstrip("\ufeff")
-    slow, _ = yaml_source._load_tracking_lines(text, "p.yaml", YamlLimits())
+    slow, _ = yaml_source.load_yaml_text_with_lines(text, "p.yaml", YamlLimits())
     assert fast.data == slow.data
     assert fast.data["quotes"][0]["text"]["ru"] == "Лагерь — «не» забыт"
     assert fast.data["quotes"][0]["ok"] is True and fast.data["quotes"][0]["years"] == 75
@@ -202,7 +201,7 @@ def test_the_bytes_the_fast_path_reads_give_the_data_of_the_text(tmp_path: Path,
 ], ids=["latin1-comment", "surrogate", "overlong", "control"])
 def test_bytes_the_fast_path_refuses_get_the_problem_and_its_line(tmp_path: Path, bad: bytes, where: str,
                                                                   message: str) -> None:
-    """The fast path reads the raw bytes before anything decodes them: whatever libyaml or the
+    """The plain path reads the raw bytes before anything decodes them: whatever libyaml or the
     decoder refuses there must still come back as the careful path's problem, on its line."""
     path = tmp_path / "p.yaml"
     path.write_bytes(b"id: galina\nname: \xd0\x93\xd0\xb0\xd0\xbb\xd0\xb8\xd0\xbd\xd0\xb0\n" + bad + b"role: x\n")

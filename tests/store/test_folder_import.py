@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from archive.store import row_writer as importer
-from archive.collection.loader import read_collection
+from archive.collection.loader import PARALLEL_FILES, read_collection, worker_processes
 from archive.store.database import open_database
 from archive.store.folder_import import import_folder
 from archive.facade import Archive
@@ -59,10 +59,11 @@ def plain(report: ImportReport) -> dict[str, Any]:
 
 
 def streamed(home: Path, collection: Path, workers: int) -> ImportReport:
+    """``import_folder`` with ``workers`` processes however few the people files are."""
     engine = open_database(resolve(home, None))
     try:
         with engine.begin() as conn:
-            return import_folder(collection, conn, workers=workers)
+            return import_folder(collection, conn, workers=workers, parallel_from=1)
     finally:
         engine.dispose()
 
@@ -173,7 +174,7 @@ def test_same_problems_in_the_same_order_and_nothing_written(tmp_path: Path, syn
         from archive.search import index_state
         with pytest.raises(InvalidCollection) as raised:
             with index_state.write_transaction(archive.engine) as conn:
-                import_folder(synthetic, conn, workers=workers)
+                import_folder(synthetic, conn, workers=workers, parallel_from=1)
         assert [str(p) for p in raised.value.problems] == [str(p) for p in expected.value.problems]
         assert len(raised.value.problems) >= len(targets)
         assert tables(tmp_path / "home") == before
@@ -221,3 +222,35 @@ def test_a_worker_that_dies_leaves_the_rest_to_this_process(tmp_path: Path, synt
     report = streamed(tmp_path / "ours", synthetic, workers=2)
     assert plain(report) == plain(two_step(tmp_path / "theirs", synthetic))
     assert tables(tmp_path / "ours") == tables(tmp_path / "theirs")
+
+
+@pytest.fixture(scope="module")
+def many_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SYNTHETIC collection with as many people files as it takes for the import to use its
+    worker processes."""
+    out = tmp_path_factory.mktemp("many") / "collection"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_synthetic.py"), "--segments",
+                    str(3 * PARALLEL_FILES), "--people", str(PARALLEL_FILES), "--seed", "7", "--out", str(out)],
+                   check=True, capture_output=True)
+    return out
+
+
+def test_the_import_workers_setting_gives_the_same_archive(tmp_path: Path, many_people: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ARCHIVE_IMPORT_WORKERS`` 0 reads the files in the importing process, 2 in two worker
+    processes: the rows and the report are the same."""
+    files = len(list((many_people / "people").glob("*.yaml")))
+    reports, rows = {}, {}
+    for setting in ("0", "2"):
+        monkeypatch.setenv("ARCHIVE_IMPORT_WORKERS", setting)
+        home = tmp_path / f"home-{setting}"
+        archive = Archive.open(home)
+        try:
+            assert archive.settings.import_workers == int(setting)
+            assert worker_processes(archive.settings.import_workers, files) == (0 if setting == "0" else 2)
+            reports[setting] = plain(archive.import_collection(many_people))
+        finally:
+            archive.close()
+        rows[setting] = tables(home)
+    assert reports["0"] == reports["2"] and reports["0"]["added"]["quotes"]
+    assert rows["0"] == rows["2"]
