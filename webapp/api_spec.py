@@ -9,12 +9,21 @@ errors. The tests check the API against it with schemathesis.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from archive.collection.format import SLUG_PATTERN
-from archive.search.request import (FACETS, KINDS, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
-                                     MAX_VALUE_CHARS, SORTS)
 from archive.collection.vocabulary import INTERFACE_LANGUAGES
+from archive.search.request import (
+    FACETS,
+    KINDS,
+    MAX_FILTER_VALUES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_VALUE_CHARS,
+    SORTS,
+)
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, select
 
-from archive.collection import dates
-from archive.store import models
-from archive.catalogue.pages import NotFound
-from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
+from archive.catalogue.pages import NotFound
+from archive.collection import dates
+from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -47,19 +47,19 @@ class CitationTarget:
     id: str | None = None
 
     @classmethod
-    def quote(cls, quote_id: str) -> "CitationTarget":
+    def quote(cls, quote_id: str) -> CitationTarget:
         return cls("quote", quote_id)
 
     @classmethod
-    def person(cls, person_id: str) -> "CitationTarget":
+    def person(cls, person_id: str) -> CitationTarget:
         return cls("person", person_id)
 
     @classmethod
-    def collection(cls) -> "CitationTarget":
+    def collection(cls) -> CitationTarget:
         return cls("collection")
 
     @classmethod
-    def parse(cls, text: str) -> "CitationTarget":
+    def parse(cls, text: str) -> CitationTarget:
         """``quote:ID``, ``person:ID`` or ``collection``."""
         kind, _, record_id = text.partition(":")
         if kind == "collection" and not record_id:
@@ -111,7 +111,7 @@ def _testimony_title(name: str) -> str:
     return f"Testimony of {'the ' + name[4:] if name.startswith('The ') else name}"
 
 
-def citation_data(archive: "Archive", target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
+def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
                   accessed: dt.date | None = None, lang: str = "en") -> CitationData:
     """The facts of the citation, read through the visibility rule."""
     with archive.engine.connect() as conn:
@@ -377,7 +377,7 @@ def format_citation(data: CitationData, fmt: str) -> str:
     raise ValueError(f"unknown citation format {fmt!r}; expected one of: {', '.join(FORMATS)}")
 
 
-def cite(archive: "Archive", target: CitationTarget | str, fmt: str, base_url: str, viewer: Viewer = ANONYMOUS,
+def cite(archive: Archive, target: CitationTarget | str, fmt: str, base_url: str, viewer: Viewer = ANONYMOUS,
          accessed: dt.date | None = None, lang: str = "en") -> str:
     """The citation of a quote, a person's testimony or the collection, in one format."""
     if fmt not in FORMATS:

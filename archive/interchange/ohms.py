@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
-from archive.collection import dates
-from archive.interchange import dublin_core
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection import dates
+from archive.collection.timecodes import BadTimecode, format_timecode, parse_timecode
+from archive.interchange import dublin_core
 from archive.interchange.segment_import import (
     ImportResult,
     NewCollection,
@@ -45,8 +47,6 @@ from archive.interchange.segment_import import (
     write_imports,
 )
 from archive.interchange.subtitles import cue_segments, cues_to_vtt, parse_vtt, quote_cues
-from archive.collection.timecodes import format_timecode, parse_timecode, BadTimecode
-from archive.access.visibility import Viewer
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -259,7 +259,7 @@ def _record(recording: _Recording, detail: catalogue.PersonDetail, collection: c
     return record
 
 
-def _recordings(archive: "Archive", person_id: str, viewer: Viewer,
+def _recordings(archive: Archive, person_id: str, viewer: Viewer,
                 detail: catalogue.PersonDetail, collection: catalogue.CollectionInfo | None) -> list[_Recording]:
     recordings = {i.local_id: _Recording(i.local_id, i) for i in detail.interviews}
     for quote in iter_quotes(archive, ResultSet.person(person_id), viewer):
@@ -281,7 +281,7 @@ def _root(records: list[etree._Element]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def person_to_ohms(archive: "Archive", person_id: str, viewer: Viewer, base_url: str) -> bytes:
+def person_to_ohms(archive: Archive, person_id: str, viewer: Viewer, base_url: str) -> bytes:
     """OHMS XML 6.0 with one record per recording of the person; ``catalogue.NotFound``
     when the viewer may not see the person."""
     detail = catalogue.person(archive.engine, viewer, person_id)

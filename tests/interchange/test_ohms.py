@@ -9,13 +9,13 @@ import pytest
 import webvtt
 from lxml import etree
 
+from archive.access.visibility import ANONYMOUS, Viewer
 from archive.catalogue import pages as catalogue
-from archive.interchange import ohms
 from archive.collection.loader import read_collection
-from archive.facade import Archive
 from archive.collection.problems import InvalidCollection
 from archive.collection.timecodes import format_timecode, parse_timecode
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.facade import Archive
+from archive.interchange import ohms
 from tests.support import DATA, FIXTURES
 
 SAMPLES = FIXTURES / "ohms"
