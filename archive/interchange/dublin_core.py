@@ -41,9 +41,9 @@ from urllib.parse import quote as url_quote
 from lxml import etree
 from sqlalchemy.engine import Engine
 
+from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
 from archive.collection import dates
-from archive.access.visibility import Viewer
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"

@@ -45,20 +45,21 @@ import binascii
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue import pages as catalogue
 from archive.interchange import dublin_core
 from archive.store import models
-from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -145,7 +146,7 @@ class Repository:
 # --- entry point ---------------------------------------------------------------------------
 
 
-def handle(archive: "Archive", params: Iterable[tuple[str, str]], base_url: str, viewer: Viewer = ANONYMOUS, *,
+def handle(archive: Archive, params: Iterable[tuple[str, str]], base_url: str, viewer: Viewer = ANONYMOUS, *,
            endpoint: str | None = None, admin_email: str | None = None, page_size: int = PAGE_SIZE,
            now: datetime | None = None) -> tuple[int, bytes]:
     """Answer one OAI-PMH request.

@@ -1,7 +1,7 @@
 """OHMS XML: export a person's interviews for the Oral History Metadata Synchronizer, and
 import OHMS exports into the collection format.
 
-Export (``person_to_ohms``, ``interview_to_ohms``) writes OHMS XML 6.0, one ``record`` per
+Export (``person_to_ohms``) writes OHMS XML 6.0, one ``record`` per
 recording: each interview of the person, and the film when their quotes are timecoded in
 it (a person with neither gets one record for their appearance in the collection). The
 record's elements follow the order of the OHMS XSD's sequence. Index points are the
@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
-from archive.collection import dates
-from archive.interchange import dublin_core
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection import dates
+from archive.collection.timecodes import BadTimecode, format_timecode, parse_timecode
+from archive.interchange import dublin_core
 from archive.interchange.segment_import import (
     ImportResult,
     NewCollection,
@@ -45,8 +47,6 @@ from archive.interchange.segment_import import (
     write_imports,
 )
 from archive.interchange.subtitles import cue_segments, cues_to_vtt, parse_vtt, quote_cues
-from archive.collection.timecodes import format_timecode, parse_timecode, BadTimecode
-from archive.access.visibility import Viewer
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -92,7 +92,7 @@ def _ordered(parent: etree._Element, values: dict[str, Any], order: tuple[str, .
             continue
         value = values[name]
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, etree._Element):
+            if etree.iselement(item):
                 parent.append(item)
             elif isinstance(item, etree.CDATA):
                 etree.SubElement(parent, f"{{{OHMS_NS}}}{name}").text = item
@@ -166,56 +166,92 @@ def _vtt(quotes: list[QuoteRecord], lang: str | None) -> etree.CDATA | str | Non
     return text if "]]>" in text else etree.CDATA(text)
 
 
+def _record_date(interview: catalogue.InterviewView | None,
+                 collection: catalogue.CollectionInfo | None) -> str | None:
+    """The interview's date; for the film, the collection's year."""
+    if interview:
+        return interview.date
+    return str(collection.year) if collection and collection.year else None
+
+
+def _record_title(name: str, interview: catalogue.InterviewView | None,
+                  collection: catalogue.CollectionInfo | None) -> str:
+    if interview:
+        return f"{name}: {interview.local_id}"
+    return f"{name}: {collection.title_native or collection.title}" if collection else name
+
+
+def _record_duration(interview: catalogue.InterviewView | None,
+                     collection: catalogue.CollectionInfo | None) -> str | None:
+    """The interview's duration; for the film, its runtime."""
+    if interview:
+        return interview.duration or None
+    if collection and collection.runtime_minutes:
+        return format_timecode(collection.runtime_minutes * 60)
+    return None
+
+
+def _record_kind(media: str | None, interview: catalogue.InterviewView | None,
+                 collection: catalogue.CollectionInfo | None) -> str | None:
+    """Audio or video, from the media file; the film (a recording with no interview) is video."""
+    film = interview is None and collection is not None and dublin_core.is_film(collection.kind)
+    return dublin_core.media_kind(media) or ("video" if film else None)
+
+
+def _record_languages(interview: catalogue.InterviewView | None, quotes: list[QuoteRecord],
+                      collection: catalogue.CollectionInfo | None) -> list[str]:
+    if interview and interview.language:
+        return [interview.language]
+    return list(dict.fromkeys(q.original_language for q in quotes)) or (collection.languages if collection else [])
+
+
+def _collection_fields(collection: catalogue.CollectionInfo | None) -> dict[str, Any]:
+    """The record's elements that come from the collection."""
+    if collection is None:
+        return {}
+    return {"collection_id": collection.id, "collection_name": collection.title_native or collection.title,
+            "repository": collection.title, "rights": collection.rights}
+
+
 def _record(recording: _Recording, detail: catalogue.PersonDetail, collection: catalogue.CollectionInfo | None,
             vocabulary: Any, viewer: Viewer, base_url: str) -> etree._Element:
     card = detail.card
     interview = recording.interview
     quotes = sorted(recording.quotes, key=lambda q: (q.timecode_in or 0, q.position))
-    name = card.name_native or card.name
     media = interview.media if interview else None
-    kind = dublin_core.media_kind(media) or (
-        "video" if interview is None and collection is not None and dublin_core.is_film(collection.kind) else None)
-    when = interview.date if interview else (str(collection.year) if collection and collection.year else None)
+    online = bool(media and re.match(r"https?://", media))
+    kind = _record_kind(media, interview, collection)
+    when = _record_date(interview, collection)
     full_day = bool(when and re.fullmatch(r"\d{4}-\d{2}-\d{2}", when))
     themes = list(dict.fromkeys(t for q in quotes for t in q.themes))
     has_alt = any(_main_and_alt(q.texts, q.original_language)[1] for q in quotes)
-    portrait, portrait_alt = _main_and_alt(card.portrait, "en")
-    languages = ([interview.language] if interview and interview.language
-                 else list(dict.fromkeys(q.original_language for q in quotes))
-                 or (collection.languages if collection else []))
-    title = f"{name}: {interview.local_id}" if interview else (
-        f"{name}: {collection.title_native or collection.title}" if collection else name)
+    portrait, _ = _main_and_alt(card.portrait, "en")
     record = etree.Element(f"{{{OHMS_NS}}}record", id=str(_stable_int(f"{card.id}/{recording.id}")),
                            dt=viewer.today.isoformat())
     _ordered(record, {
+        **_collection_fields(collection),
         "version": "6.0",
         "date": {"value": when if full_day else "", "format": "yyyy-mm-dd"},
         "date_nonpreferred_format": when if when and not full_day else None,
-        "title": title,
+        "title": _record_title(card.name_native or card.name, interview, collection),
         "accession": recording.id,
-        "duration": interview.duration if interview and interview.duration else (
-            format_timecode(collection.runtime_minutes * 60) if interview is None and collection
-            and collection.runtime_minutes else None),
-        "collection_id": collection.id if collection else None,
-        "collection_name": (collection.title_native or collection.title) if collection else None,
-        "repository": collection.title if collection else None,
+        "duration": _record_duration(interview, collection),
         "repository_url": base_url,
         "subject": _labels(vocabulary, themes, MAIN_LANG),
         "interviewee": [card.name],
         "interviewer": [interview.interviewer] if interview and interview.interviewer else [],
-        "file_name": media if media and not re.match(r"https?://", media) else None,
+        "file_name": media if media and not online else None,
         "transcript_alt_lang": ALT_LANG if has_alt else None,
         "translate": 1 if has_alt else 0,
-        "media_url": media if media and re.match(r"https?://", media) else None,
+        "media_url": media if online else None,
         "mediafile": _element("mediafile", {"host": "Other", "clip_format": kind or ""},
                               ("host", "clip_format")),
-        "language": ", ".join(languages) or None,
+        "language": ", ".join(_record_languages(interview, quotes, collection)) or None,
         "index": _element("index", {"point": [_point(q, vocabulary, base_url) for q in quotes]}, ("point",)),
         "type": "interview",
         "description": portrait or None,
         "vtt_transcript": _vtt(quotes, None),
         "vtt_transcript_alt": _vtt(quotes, ALT_LANG) if has_alt else None,
-        "rights": collection.rights if collection else None,
         "fmt": kind,
         "userestrict": 0,
         "collection_link": base_url,
@@ -223,7 +259,7 @@ def _record(recording: _Recording, detail: catalogue.PersonDetail, collection: c
     return record
 
 
-def _recordings(archive: "Archive", person_id: str, viewer: Viewer,
+def _recordings(archive: Archive, person_id: str, viewer: Viewer,
                 detail: catalogue.PersonDetail, collection: catalogue.CollectionInfo | None) -> list[_Recording]:
     recordings = {i.local_id: _Recording(i.local_id, i) for i in detail.interviews}
     for quote in iter_quotes(archive, ResultSet.person(person_id), viewer):
@@ -245,7 +281,7 @@ def _root(records: list[etree._Element]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def person_to_ohms(archive: "Archive", person_id: str, viewer: Viewer, base_url: str) -> bytes:
+def person_to_ohms(archive: Archive, person_id: str, viewer: Viewer, base_url: str) -> bytes:
     """OHMS XML 6.0 with one record per recording of the person; ``catalogue.NotFound``
     when the viewer may not see the person."""
     detail = catalogue.person(archive.engine, viewer, person_id)
@@ -253,17 +289,6 @@ def person_to_ohms(archive: "Archive", person_id: str, viewer: Viewer, base_url:
     vocabulary = catalogue.vocabulary(archive.engine)
     return _root([_record(r, detail, collection, vocabulary, viewer, base_url)
                   for r in _recordings(archive, person_id, viewer, detail, collection)])
-
-
-def interview_to_ohms(archive: "Archive", person_id: str, interview_id: str, viewer: Viewer, base_url: str) -> bytes:
-    """OHMS XML 6.0 for one interview (its local id) of a person."""
-    detail = catalogue.person(archive.engine, viewer, person_id)
-    collection = catalogue.collection_info(archive.engine)
-    vocabulary = catalogue.vocabulary(archive.engine)
-    chosen = [r for r in _recordings(archive, person_id, viewer, detail, collection) if r.id == interview_id]
-    if not chosen:
-        raise catalogue.NotFound(f"{person_id}/{interview_id}")
-    return _root([_record(chosen[0], detail, collection, vocabulary, viewer, base_url)])
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -309,57 +334,65 @@ def read_ohms(xml_path: str | Path) -> list[OhmsRecord]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     root = etree.parse(str(path), parser).getroot()
     records = [root] if _local(root) == "record" else [e for e in root if _local(e) == "record"]
-    result = []
-    for record in records:
-        fields: dict[str, str] = {}
-        lists: dict[str, list[str]] = {}
-        points: list[IndexPoint] = []
-        for child in record:
-            name = _local(child)
-            if name == "index":
-                for point in (p for p in child if _local(p) == "point"):
-                    values: dict[str, str] = {}
-                    links: list[tuple[str, str]] = []
-                    places: list[str] = []
-                    for part in point:
-                        part_name = _local(part)
-                        if part_name == "hyperlinks":
-                            sub = {_local(s): _text(s) for s in part}
-                            if sub.get("hyperlink") or sub.get("hyperlink_text"):
-                                links.append((sub.get("hyperlink", ""), sub.get("hyperlink_text", "")))
-                        elif part_name == "gpspoints":
-                            sub = {_local(s): _text(s) for s in part}
-                            place = ", ".join(v for v in (sub.get("gps_text"), sub.get("gps")) if v)
-                            if place:
-                                places.append(place)
-                        elif _text(part):
-                            values[part_name] = _text(part)
-                    time_text = values.pop("time", "0")
-                    try:
-                        seconds = re.fullmatch(r"\d+(\.\d+)?", time_text)
-                        time = float(time_text) if seconds else parse_timecode(time_text)
-                    except BadTimecode:
-                        raise ValueError(f"{path}: index point {len(points) + 1}: time {time_text!r} is neither "
-                                         "seconds nor a timecode") from None
-                    points.append(IndexPoint(len(points) + 1, time, values, links, places))
-            elif name in ("interviewee", "interviewer", "subject", "keyword", "format"):
-                if _text(child):
-                    lists.setdefault(name, []).append(_text(child))
-            elif name == "date":
-                if child.get("value"):
-                    fields["date"] = child.get("value", "").strip()
-            elif name == "mediafile":
-                for sub in child:
-                    if _text(sub):
-                        fields[f"mediafile_{_local(sub)}"] = _text(sub)
-            elif name in ("transcript", "transcript_alt", "vtt_transcript", "vtt_transcript_alt"):
-                if child.text and child.text.strip():
-                    fields[name] = child.text  # transcripts keep their lines
-            elif _text(child):
-                fields[name] = _text(child)
-        result.append(OhmsRecord(path, record.get("id", ""), record.get("dt"), fields.pop("version", ""),
-                                 fields, lists, points))
-    return result
+    return [_read_record(record, path) for record in records]
+
+
+_LISTED = ("interviewee", "interviewer", "subject", "keyword", "format")
+_TRANSCRIPTS = ("transcript", "transcript_alt", "vtt_transcript", "vtt_transcript_alt")
+
+
+def _read_record(record: etree._Element, path: Path) -> OhmsRecord:
+    fields: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    points: list[IndexPoint] = []
+    for child in record:
+        name = _local(child)
+        if name == "index":
+            for point in (p for p in child if _local(p) == "point"):
+                points.append(_read_point(point, len(points) + 1, path))
+        elif name in _LISTED:
+            if _text(child):
+                lists.setdefault(name, []).append(_text(child))
+        elif name == "date":
+            if child.get("value"):
+                fields["date"] = child.get("value", "").strip()
+        elif name == "mediafile":
+            for sub in child:
+                if _text(sub):
+                    fields[f"mediafile_{_local(sub)}"] = _text(sub)
+        elif name in _TRANSCRIPTS:
+            if child.text and child.text.strip():
+                fields[name] = child.text  # transcripts keep their lines
+        elif _text(child):
+            fields[name] = _text(child)
+    return OhmsRecord(path, record.get("id", ""), record.get("dt"), fields.pop("version", ""), fields, lists, points)
+
+
+def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
+    values: dict[str, str] = {}
+    links: list[tuple[str, str]] = []
+    places: list[str] = []
+    for part in point:
+        part_name = _local(part)
+        if part_name == "hyperlinks":
+            sub = {_local(s): _text(s) for s in part}
+            if sub.get("hyperlink") or sub.get("hyperlink_text"):
+                links.append((sub.get("hyperlink", ""), sub.get("hyperlink_text", "")))
+        elif part_name == "gpspoints":
+            sub = {_local(s): _text(s) for s in part}
+            place = ", ".join(v for v in (sub.get("gps_text"), sub.get("gps")) if v)
+            if place:
+                places.append(place)
+        elif _text(part):
+            values[part_name] = _text(part)
+    time_text = values.pop("time", "0")
+    try:
+        seconds = re.fullmatch(r"\d+(\.\d+)?", time_text)
+        time = float(time_text) if seconds else parse_timecode(time_text)
+    except BadTimecode:
+        raise ValueError(f"{path}: index point {number}: time {time_text!r} is neither "
+                         "seconds nor a timecode") from None
+    return IndexPoint(number, time, values, links, places)
 
 
 def _language(value: str | None, default: str) -> str:
@@ -433,49 +466,40 @@ def _person_name(record: OhmsRecord) -> tuple[str, bool]:
     return record.fields.get("title") or f"OHMS record {record.record_id}", False
 
 
-def record_import(record: OhmsRecord, *, person_id: str | None = None, language: str = "en") -> RecordingImport:
-    """One OHMS record as an import of the collection format (see the module's docstring)."""
-    f = record.fields
-    lang = _language(f.get("language"), language)
-    alt_lang = _language(f.get("transcript_alt_lang"), "") or None
-    name, group = _person_name(record)
-    pid = person_id or slugify(name, f"ohms-{record.record_id}")
-    accession = f.get("accession")
-    interview_id = slugify(accession, "") or slugify(f"ohms-{record.record_id}", "ohms")
-    source_id = slugify(f"ohms-{accession or record.record_id}", "ohms")
-    title = f.get("title") or f"OHMS record {record.record_id}"
-
-    segments = [_point_segment(p, lang, alt_lang) for p in record.points]
+def _transcript_segments(record: OhmsRecord, lang: str, alt_lang: str | None) -> list[Segment]:
+    """The cues of the record's WebVTT transcripts (main and alt), each a segment."""
+    segments = []
     for key, cue_lang in (("vtt_transcript", lang), ("vtt_transcript_alt", alt_lang)):
-        if f.get(key) and cue_lang:
-            cues = parse_vtt(f[key], f"{record.file.name} ({key})", zero_end_is_unknown=True)
-            for segment in cue_segments(cues, file_name=f"the {key} of {record.file.name}", language=cue_lang,
-                                        original_language=lang, suffix_prefix="t" if key == "vtt_transcript"
-                                        else "ta"):
-                segment.locator = f"{key}, {segment.locator}"
-                segments.append(segment)
+        if not (record.fields.get(key) and cue_lang):
+            continue
+        cues = parse_vtt(record.fields[key], f"{record.file.name} ({key})", zero_end_is_unknown=True)
+        for segment in cue_segments(cues, file_name=f"the {key} of {record.file.name}", language=cue_lang,
+                                    original_language=lang,
+                                    suffix_prefix="t" if key == "vtt_transcript" else "ta"):
+            segment.locator = f"{key}, {segment.locator}"
+            segments.append(segment)
+    return segments
 
-    duration = None
-    if f.get("duration"):
-        try:
-            duration = format_timecode(parse_timecode(f["duration"])) if parse_timecode(f["duration"]) > 0 else None
-        except BadTimecode:
-            duration = None
-    date = f.get("date")
+
+def _duration(value: str | None) -> str | None:
+    """A positive duration as a timecode; anything else is left out."""
     try:
-        date = date if date and dates.parse_period(date) else None
+        seconds = parse_timecode(value) if value else 0
+    except BadTimecode:
+        return None
+    return format_timecode(seconds) if seconds > 0 else None
+
+
+def _date(value: str | None) -> str | None:
+    """A date the collection format can hold; anything else is left out (the notes keep it)."""
+    try:
+        return value if value and dates.parse_period(value) else None
     except dates.BadDate:
-        date = None
-    interview = {
-        "id": interview_id,
-        "date": date,
-        "interviewer": "; ".join(record.lists.get("interviewer", [])) or None,
-        "language": lang,
-        "media": f.get("media_url") or f.get("file_name"),
-        "duration": duration,
-        "source": source_id,
-        "locator": f"OHMS record {record.record_id}",
-    }
+        return None
+
+
+def _source_notes(record: OhmsRecord) -> str:
+    f = record.fields
     notes = [f"OHMS {record.version or '(version not given)'} export, record {record.record_id}"
              + (f" of {record.dt}" if record.dt else "")
              + f"; a copy is kept as sources/{record.file.name}."]
@@ -487,15 +511,41 @@ def record_import(record: OhmsRecord, *, person_id: str | None = None, language:
     transcript = f.get("transcript", "").strip()
     if transcript and transcript.lower() not in ("no transcript.", "no transcript"):
         notes.append("Its plain transcript (synchronised by OHMS's sync field) is not imported.")
-    source: dict[str, Any] = {"id": source_id, "title": title, "publisher": f.get("repository"),
-                              "kind": "archive record", "url": f.get("collection_link") or None,
-                              "locator": accession, "language": lang, "notes": " ".join(notes)}
+    return " ".join(notes)
+
+
+def _without_empty(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def record_import(record: OhmsRecord, *, person_id: str | None = None, language: str = "en") -> RecordingImport:
+    """One OHMS record as an import of the collection format (see the module's docstring)."""
+    f = record.fields
+    lang = _language(f.get("language"), language)
+    alt_lang = _language(f.get("transcript_alt_lang"), "") or None
+    name, group = _person_name(record)
+    accession = f.get("accession")
+    source_id = slugify(f"ohms-{accession or record.record_id}", "ohms")
+    title = f.get("title") or f"OHMS record {record.record_id}"
+    interview = {
+        "id": slugify(accession, "") or slugify(f"ohms-{record.record_id}", "ohms"),
+        "date": _date(f.get("date")),
+        "interviewer": "; ".join(record.lists.get("interviewer", [])) or None,
+        "language": lang,
+        "media": f.get("media_url") or f.get("file_name"),
+        "duration": _duration(f.get("duration")),
+        "source": source_id,
+        "locator": f"OHMS record {record.record_id}",
+    }
+    source = {"id": source_id, "title": title, "publisher": f.get("repository"), "kind": "archive record",
+              "url": f.get("collection_link") or None, "locator": accession, "language": lang,
+              "notes": _source_notes(record)}
     where = ", ".join(v for v in (f.get("repository"), accession) if v)
     portrait_text = f.get("description") or (
         f"Interviewee of the oral history “{title}”" + (f" ({where})" if where else "")
         + ", imported from OHMS; no portrait has been written yet.")
     return RecordingImport(
-        person_id=pid,
+        person_id=person_id or slugify(name, f"ohms-{record.record_id}"),
         person=NewPerson(
             name=name,
             group=group,
@@ -503,9 +553,10 @@ def record_import(record: OhmsRecord, *, person_id: str | None = None, language:
             stance_rationale=(f"OHMS carries no stance: imported from the OHMS export {record.file.name} "
                               f"(“{title}”), which has no field for a view of Stalin; not coded, never inferred."),
         ),
-        interview={k: v for k, v in interview.items() if v is not None},
-        source={k: v for k, v in source.items() if v is not None},
-        segments=segments,
+        interview=_without_empty(interview),
+        source=_without_empty(source),
+        segments=[_point_segment(p, lang, alt_lang) for p in record.points]
+        + _transcript_segments(record, lang, alt_lang),
         source_file=record.file,
     )
 

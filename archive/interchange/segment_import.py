@@ -34,10 +34,10 @@ import yaml
 
 from archive.collection import format as fmt
 from archive.collection.loader import COLLECTION_FILE, PEOPLE_DIR, VOCABULARY_FILE, read_collection
-from archive.search.transliteration import _CYRILLIC  # the archive's one romanisation table
 from archive.collection.timecodes import format_timecode
-from archive.collection.yaml_source import load_yaml_file, load_yaml_text
 from archive.collection.vocabulary import NOT_STATED
+from archive.collection.yaml_source import load_yaml_file, load_yaml_text
+from archive.search.transliteration import _CYRILLIC  # the archive's one romanisation table
 
 SOURCES_DIR = "sources"
 
@@ -272,90 +272,123 @@ def _quote(imp: RecordingImport, segment: Segment, themes: list[str]) -> dict[st
     return quote
 
 
+class _Restorer:
+    """The files and folders an import touches, as they were, to put back if it fails."""
+
+    def __init__(self, folders: list[Path]):
+        self.backups: dict[Path, bytes | None] = {}
+        self.made_dirs = [d for d in folders if not d.exists()]
+
+    def remember(self, path: Path) -> None:
+        if path not in self.backups:
+            self.backups[path] = path.read_bytes() if path.exists() else None
+
+    def restore(self) -> None:
+        for path, content in self.backups.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+        for directory in reversed(self.made_dirs):
+            if directory.exists() and not any(directory.iterdir()):
+                directory.rmdir()
+
+
+def _write_collection_files(root: Path, sources: list[dict[str, Any]], new_collection: NewCollection | None,
+                            vocabulary_file: str | Path | None) -> None:
+    """A new collection's ``collection.yaml`` and vocabulary (``new_collection`` given); else the
+    imports' sources added to the existing ``collection.yaml``."""
+    collection_path = root / COLLECTION_FILE
+    if new_collection is None:
+        _add_sources(collection_path, root, sources)
+        return
+    info: dict[str, Any] = {"id": new_collection.id, "title": new_collection.title, "kind": new_collection.kind}
+    if new_collection.languages:
+        info["languages"] = list(dict.fromkeys(new_collection.languages))
+    collection_path.write_text(dump_yaml({"collection": info, "sources": sources}), encoding="utf-8")
+    vocabulary_text = (Path(vocabulary_file).read_text(encoding="utf-8") if vocabulary_file
+                       else dump_yaml(minimal_vocabulary()))
+    (root / VOCABULARY_FILE).write_text(vocabulary_text, encoding="utf-8")
+
+
+def _copy_source_files(root: Path, imports: list[RecordingImport], restorer: _Restorer) -> None:
+    """A copy of each imported file in ``sources/``, for provenance."""
+    (root / SOURCES_DIR).mkdir(exist_ok=True)
+    for imp in imports:
+        if imp.source_file is not None:
+            copy = root / SOURCES_DIR / imp.source_file.name
+            if copy.resolve() != imp.source_file.resolve():
+                restorer.remember(copy)
+                shutil.copyfile(imp.source_file, copy)
+
+
+def _merge_interview(person: dict[str, Any], interview: dict[str, Any]) -> None:
+    interviews = list(person.get("interviews") or [])
+    fields = {k: v for k, v in interview.items() if v is not None}
+    existing = [n for n, i in enumerate(interviews) if i.get("id") == fields["id"]]
+    if existing:  # what the archivist wrote wins over what the import brings
+        interviews[existing[0]] = {**fields, **interviews[existing[0]]}
+    else:
+        interviews.append(fields)
+    person["interviews"] = interviews
+
+
+def _person_with_imports(person: dict[str, Any], person_imports: list[RecordingImport], matcher: ThemeMatcher,
+                         result: ImportResult) -> None:
+    """The person gains each import's interview and quotes; the quotes an earlier import of the
+    same source and recording brought are replaced."""
+    for imp in person_imports:
+        _merge_interview(person, imp.interview)
+        quotes = [q for q in person.get("quotes") or []
+                  if not (q.get("source") == imp.source["id"] and q.get("recording") == imp.interview["id"])]
+        for segment in imp.segments:
+            themes = matcher.match(segment.terms)
+            quote = _quote(imp, segment, themes)
+            quotes.append(quote)
+            result.quote_ids.append(quote["id"])
+            result.themes[quote["id"]] = themes
+        person["quotes"] = quotes
+
+
+def _write_people(root: Path, imports: list[RecordingImport], matcher: ThemeMatcher, restorer: _Restorer,
+                  result: ImportResult) -> None:
+    by_person: dict[str, list[RecordingImport]] = defaultdict(list)
+    for imp in imports:
+        by_person[imp.person_id].append(imp)
+    (root / PEOPLE_DIR).mkdir(exist_ok=True)
+    for person_id, person_imports in by_person.items():
+        path = root / PEOPLE_DIR / f"{person_id}.yaml"
+        restorer.remember(path)
+        person = _read_yaml(path, root) if path.exists() else _new_person(person_imports[0])
+        if not isinstance(person, dict):
+            raise SegmentImportError(f"{PEOPLE_DIR}/{path.name}: the file must hold a mapping (a person)")
+        _person_with_imports(person, person_imports, matcher, result)
+        path.write_text(dump_yaml(person), encoding="utf-8")
+        result.person_files.append(path)
+
+
 def write_imports(out_dir: str | Path, imports: list[RecordingImport], *, new_collection: NewCollection,
                   vocabulary_file: str | Path | None = None) -> ImportResult:
     """Write the imports into the collection at ``out_dir`` (created when it has no
     ``collection.yaml``), then validate the whole folder; restore it on any failure."""
     root = Path(out_dir)
-    collection_path = root / COLLECTION_FILE
-    created = not collection_path.exists()
+    created = not (root / COLLECTION_FILE).exists()
     if created and root.exists() and any(root.iterdir()):
         raise SegmentImportError(f"{root} is not a collection folder (no {COLLECTION_FILE}) and is not empty; "
                                  "give an existing collection or a new folder")
-    backups: dict[Path, bytes | None] = {}
-
-    def remember(path: Path) -> None:
-        if path not in backups:
-            backups[path] = path.read_bytes() if path.exists() else None
-
-    made_dirs = [d for d in (root, root / PEOPLE_DIR, root / SOURCES_DIR) if not d.exists()]
+    restorer = _Restorer([root, root / PEOPLE_DIR, root / SOURCES_DIR])
     result = ImportResult(root, created, [], [], {})
     try:
         root.mkdir(parents=True, exist_ok=True)
+        restorer.remember(root / COLLECTION_FILE)
+        restorer.remember(root / VOCABULARY_FILE)
         sources = list({imp.source["id"]: imp.source for imp in imports}.values())
-        remember(collection_path)
-        remember(root / VOCABULARY_FILE)
-        if created:
-            info: dict[str, Any] = {"id": new_collection.id, "title": new_collection.title,
-                                    "kind": new_collection.kind}
-            if new_collection.languages:
-                info["languages"] = list(dict.fromkeys(new_collection.languages))
-            collection_path.write_text(dump_yaml({"collection": info, "sources": sources}), encoding="utf-8")
-            vocabulary_text = (Path(vocabulary_file).read_text(encoding="utf-8") if vocabulary_file
-                               else dump_yaml(minimal_vocabulary()))
-            (root / VOCABULARY_FILE).write_text(vocabulary_text, encoding="utf-8")
-        else:
-            _add_sources(collection_path, root, sources)
+        _write_collection_files(root, sources, new_collection if created else None, vocabulary_file)
         matcher = ThemeMatcher(_read_vocabulary(root / VOCABULARY_FILE, root))
-
-        (root / SOURCES_DIR).mkdir(exist_ok=True)
-        for imp in imports:
-            if imp.source_file is not None:
-                copy = root / SOURCES_DIR / imp.source_file.name
-                if copy.resolve() != imp.source_file.resolve():
-                    remember(copy)
-                    shutil.copyfile(imp.source_file, copy)
-
-        by_person: dict[str, list[RecordingImport]] = defaultdict(list)
-        for imp in imports:
-            by_person[imp.person_id].append(imp)
-        (root / PEOPLE_DIR).mkdir(exist_ok=True)
-        for person_id, person_imports in by_person.items():
-            path = root / PEOPLE_DIR / f"{person_id}.yaml"
-            remember(path)
-            person = _read_yaml(path, root) if path.exists() else _new_person(person_imports[0])
-            if not isinstance(person, dict):
-                raise SegmentImportError(f"{PEOPLE_DIR}/{path.name}: the file must hold a mapping (a person)")
-            for imp in person_imports:
-                interviews = list(person.get("interviews") or [])
-                fields = {k: v for k, v in imp.interview.items() if v is not None}
-                existing = [n for n, i in enumerate(interviews) if i.get("id") == fields["id"]]
-                if existing:  # what the archivist wrote wins over what the import brings
-                    interviews[existing[0]] = {**fields, **interviews[existing[0]]}
-                else:
-                    interviews.append(fields)
-                person["interviews"] = interviews
-                quotes = [q for q in person.get("quotes") or []
-                          if not (q.get("source") == imp.source["id"] and q.get("recording") == imp.interview["id"])]
-                for segment in imp.segments:
-                    themes = matcher.match(segment.terms)
-                    quote = _quote(imp, segment, themes)
-                    quotes.append(quote)
-                    result.quote_ids.append(quote["id"])
-                    result.themes[quote["id"]] = themes
-                person["quotes"] = quotes
-            path.write_text(dump_yaml(person), encoding="utf-8")
-            result.person_files.append(path)
-
+        _copy_source_files(root, imports, restorer)
+        _write_people(root, imports, matcher, restorer, result)
         read_collection(root)  # raises InvalidCollection with every problem, as `archive check` would
     except BaseException:
-        for path, content in backups.items():
-            if content is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(content)
-        for directory in reversed(made_dirs):
-            if directory.exists() and not any(directory.iterdir()):
-                directory.rmdir()
+        restorer.restore()
         raise
     return result

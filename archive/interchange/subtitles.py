@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import srt
 import webvtt
@@ -34,9 +35,10 @@ from sqlalchemy import select
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.vtt import WebVTTCueBlock
 
+from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
-from archive.store import models
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection.loader import PEOPLE_DIR
 from archive.interchange.segment_import import (
     ImportResult,
     NewCollection,
@@ -47,8 +49,7 @@ from archive.interchange.segment_import import (
     slugify,
     write_imports,
 )
-from archive.collection.loader import PEOPLE_DIR
-from archive.access.visibility import Viewer, visible_clause
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -84,7 +85,7 @@ class Cue:
 # --- export --------------------------------------------------------------------------------
 
 
-def _person_visible(archive: "Archive", person_id: str, viewer: Viewer) -> None:
+def _person_visible(archive: Archive, person_id: str, viewer: Viewer) -> None:
     with archive.engine.connect() as conn:
         if conn.scalar(select(models.Person.id).where(models.Person.id == person_id,
                                                       visible_clause(viewer, models.Person))) is None:
@@ -98,7 +99,7 @@ def _pick_text(quote: QuoteRecord, lang: str | None) -> str:
     return ""
 
 
-def recordings(archive: "Archive", person_id: str, viewer: Viewer) -> list[str]:
+def recordings(archive: Archive, person_id: str, viewer: Viewer) -> list[str]:
     """The recordings (interview ids, or the collection id for the film) the person's visible
     timecoded quotes are in, in the order they first occur."""
     _person_visible(archive, person_id, viewer)
@@ -107,7 +108,7 @@ def recordings(archive: "Archive", person_id: str, viewer: Viewer) -> list[str]:
     return list(dict.fromkeys(r for r in found if r))
 
 
-def person_cues(archive: "Archive", person_id: str, viewer: Viewer, *, lang: str | None = None,
+def person_cues(archive: Archive, person_id: str, viewer: Viewer, *, lang: str | None = None,
                 recording: str | None = None) -> list[Cue]:
     """The person's visible timecoded quotes in one recording, as cues in time order.
 
@@ -182,12 +183,12 @@ def cues_to_srt(cues: list[Cue]) -> str:
     return srt.compose(subtitles)
 
 
-def person_to_vtt(archive: "Archive", person_id: str, viewer: Viewer, *, lang: str | None = None,
+def person_to_vtt(archive: Archive, person_id: str, viewer: Viewer, *, lang: str | None = None,
                   recording: str | None = None) -> str:
     return cues_to_vtt(person_cues(archive, person_id, viewer, lang=lang, recording=recording))
 
 
-def person_to_srt(archive: "Archive", person_id: str, viewer: Viewer, *, lang: str | None = None,
+def person_to_srt(archive: Archive, person_id: str, viewer: Viewer, *, lang: str | None = None,
                   recording: str | None = None) -> str:
     return cues_to_srt(person_cues(archive, person_id, viewer, lang=lang, recording=recording))
 

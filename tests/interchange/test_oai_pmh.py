@@ -15,9 +15,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from lxml import etree
 
-from archive.interchange import oai_pmh
-from archive.facade import Archive
 from archive.access.visibility import Viewer
+from archive.facade import Archive
+from archive.interchange import oai_pmh
 from tests.support import DATA, FIXTURES
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "schemas" / "oai-pmh"

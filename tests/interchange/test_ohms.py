@@ -9,13 +9,13 @@ import pytest
 import webvtt
 from lxml import etree
 
+from archive.access.visibility import ANONYMOUS, Viewer
 from archive.catalogue import pages as catalogue
-from archive.interchange import ohms
 from archive.collection.loader import read_collection
-from archive.facade import Archive
 from archive.collection.problems import InvalidCollection
 from archive.collection.timecodes import format_timecode, parse_timecode
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.facade import Archive
+from archive.interchange import ohms
 from tests.support import DATA, FIXTURES
 
 SAMPLES = FIXTURES / "ohms"
@@ -85,12 +85,8 @@ def test_element_order_follows_the_schema_sequence(archive, fixture_collection):
     assert positions == sorted(positions)
 
 
-def test_interview_export_and_restricted_people(archive, fixture_collection):
+def test_restricted_people(archive, fixture_collection):
     archive.import_collection(fixture_collection)
-    doc = valid(ohms.interview_to_ohms(archive, "anna-synthetic", "anna-2020", ANONYMOUS, BASE))
-    assert len(doc.findall("o:record", O)) == 1
-    with pytest.raises(catalogue.NotFound):
-        ohms.interview_to_ohms(archive, "anna-synthetic", "no-such-interview", ANONYMOUS, BASE)
     with pytest.raises(catalogue.NotFound):
         ohms.person_to_ohms(archive, "boris-synthetic", ANONYMOUS, BASE)
     # an archivist may export Boris: no interview and no timecode, so one record with an empty index

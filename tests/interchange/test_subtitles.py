@@ -12,6 +12,7 @@ import srt
 import webvtt
 import yaml
 
+from archive.access.visibility import ANONYMOUS, Viewer
 from archive.catalogue import pages as catalogue
 from archive.collection.loader import read_collection
 from archive.collection.problems import InvalidCollection
@@ -24,7 +25,6 @@ from archive.interchange.subtitles import (
     read_subtitles,
     subtitles_to_collection,
 )
-from archive.access.visibility import ANONYMOUS, Viewer
 
 ANNA_TIMED = {  # the visible timecoded quotes of the fixture's Anna: start, end, en, ru
     "anna-grandfather-shot": (65.0, 72.5, "My grandfather was shot in 1937, and my grandmother was sent to a camp.",

@@ -9,22 +9,23 @@ formats themselves live in ``registry``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
-from archive.store import models
+from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.pages import NotFound
+from archive.catalogue.result_sets import ResultSet, iter_quotes
 from archive.interchange.exports.access import with_access
 from archive.interchange.exports.context import ExportContext, build_context
 from archive.interchange.exports.file_trees import write_folder, zip_chunks
 from archive.interchange.exports.formula_cells import neutralise_formula
 from archive.interchange.exports.permalinks import permalink
 from archive.interchange.exports.registry import FORMATS, ExportFormat, UnknownFormat, get_format
-from archive.catalogue.result_sets import ResultSet, iter_quotes
-from archive.access.visibility import Viewer, visible_clause
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -43,7 +44,7 @@ class ExportReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_exists(archive: "Archive", result_set: ResultSet, viewer: Viewer) -> None:
+def _check_exists(archive: Archive, result_set: ResultSet, viewer: Viewer) -> None:
     """A person or theme the viewer may not see is not found, as its page is."""
     with archive.engine.connect() as conn:
         if result_set.kind == "person":
@@ -58,7 +59,7 @@ def _check_exists(archive: "Archive", result_set: ResultSet, viewer: Viewer) -> 
                 raise NotFound(f"no theme {result_set.theme_id!r}")
 
 
-def _open(archive: "Archive", result_set: ResultSet, fmt: ExportFormat, viewer: Viewer, base_url: str,
+def _open(archive: Archive, result_set: ResultSet, fmt: ExportFormat, viewer: Viewer, base_url: str,
           source_texts: Path | None) -> tuple[ExportContext, Iterator]:  # type: ignore[type-arg]
     if result_set.kind not in fmt.scopes:
         raise UnknownFormat(f"the {fmt.name} export holds whole records: export "
@@ -70,7 +71,7 @@ def _open(archive: "Archive", result_set: ResultSet, fmt: ExportFormat, viewer: 
     return ctx, fmt.render(ctx.counted(records), ctx)
 
 
-def render(archive: "Archive", result_set: ResultSet, fmt: str, viewer: Viewer, base_url: str,
+def render(archive: Archive, result_set: ResultSet, fmt: str, viewer: Viewer, base_url: str,
            source_texts: Path | None = None, context: list[ExportContext] | None = None) -> Iterator[bytes]:
     """The export as byte chunks (tree formats as a zip), for a streamed download.
 
@@ -85,7 +86,7 @@ def render(archive: "Archive", result_set: ResultSet, fmt: str, viewer: Viewer, 
     return output
 
 
-def export(archive: "Archive", result_set: ResultSet, fmt: str, viewer: Viewer, out: BinaryIO | str | Path,
+def export(archive: Archive, result_set: ResultSet, fmt: str, viewer: Viewer, out: BinaryIO | str | Path,
            base_url: str, source_texts: Path | None = None) -> ExportReport:
     """Write the export to a binary stream, a file, or (tree formats, a path not ending in
     ``.zip``) a new folder."""

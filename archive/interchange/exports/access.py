@@ -9,13 +9,14 @@ strictest status of the quote and its person (``archive.access.visibility.combin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from archive.store import models
-from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.access.visibility import Viewer, combined, is_visible
+from archive.catalogue.result_sets import BATCH, QuoteRecord
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -32,7 +33,7 @@ def public_status(viewer: Viewer, statuses: tuple[tuple[str, object], ...]) -> t
     return status, until.isoformat() if until else None
 
 
-def with_access(archive: "Archive", records: Iterable[QuoteRecord], viewer: Viewer,
+def with_access(archive: Archive, records: Iterable[QuoteRecord], viewer: Viewer,
                 batch: int = BATCH) -> Iterator[QuoteRecord]:
     """The records, each with ``extra["access"]`` and ``extra["embargo_until"]``."""
     pending: list[QuoteRecord] = []
@@ -45,7 +46,7 @@ def with_access(archive: "Archive", records: Iterable[QuoteRecord], viewer: View
         yield from _annotate(archive, pending, viewer)
 
 
-def _annotate(archive: "Archive", records: list[QuoteRecord], viewer: Viewer) -> list[QuoteRecord]:
+def _annotate(archive: Archive, records: list[QuoteRecord], viewer: Viewer) -> list[QuoteRecord]:
     with archive.engine.connect() as conn:
         rows = {
             row.id: row for row in conn.execute(

@@ -7,7 +7,7 @@ starts at once and memory holds one chunk, whatever the size of the export.
 from __future__ import annotations
 
 import io
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 CHUNK_BYTES = 64 * 1024
 

@@ -17,23 +17,24 @@ archive was imported from); a source whose text cannot be found there is exporte
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from archive.store import models
+from archive.access.visibility import Viewer, may_read_field, visible_clause
 from archive.catalogue.pages import NotFound
+from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.collection.loader import COLLECTION_FILE, PEOPLE_DIR, VOCABULARY_FILE
+from archive.collection.timecodes import format_timecode
+from archive.collection.vocabulary import KINDS
 from archive.interchange.exports.chunks import chunked
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.file_trees import Member, UnsafePath, safe_member_path
-from archive.catalogue.result_sets import BATCH, QuoteRecord
-from archive.collection.timecodes import format_timecode
-from archive.access.visibility import Viewer, may_read_field, visible_clause
-from archive.collection.vocabulary import KINDS
+from archive.store import models
 
 P, Q, QT, QTh = models.Person, models.Quote, models.QuoteText, models.QuoteTheme
 
@@ -46,7 +47,7 @@ class UnsupportedResultSet(ValueError):
 
 
 try:
-    _BaseDumper: type = yaml.CSafeDumper  # libyaml's emitter: many times faster on large collections
+    _BaseDumper: type = yaml.CSafeDumper  # libyaml's emitter (C), for large collections
 except AttributeError:  # PyYAML built without libyaml
     _BaseDumper = yaml.SafeDumper
 

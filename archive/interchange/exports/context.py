@@ -4,16 +4,17 @@ was asked, by whom, and the few facts of the collection a file header or a schem
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from archive.store import models
+from archive.access.visibility import ANONYMOUS, Viewer
 from archive.catalogue import read_cache
 from archive.catalogue.result_sets import QuoteRecord, ResultSet
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -35,7 +36,7 @@ class ExportContext:
     base_url: str
     result_set: ResultSet = field(default_factory=ResultSet.collection)
     viewer: Viewer = ANONYMOUS
-    archive: "Archive | None" = None
+    archive: Archive | None = None
     collection: CollectionSummary | None = None
     languages: tuple[str, ...] = PREFERRED_LANGUAGES
     stances: tuple[str, ...] = ()
@@ -75,7 +76,7 @@ def ordered_languages(found: Iterable[str]) -> tuple[str, ...]:
     return PREFERRED_LANGUAGES + tuple(sorted(set(found) - set(PREFERRED_LANGUAGES)))
 
 
-def build_context(archive: "Archive", result_set: ResultSet, viewer: Viewer, base_url: str,
+def build_context(archive: Archive, result_set: ResultSet, viewer: Viewer, base_url: str,
                   source_texts: Path | None = None) -> ExportContext:
     """A context read from the archive: the collection's title and its languages and stances."""
     collection, languages, stances = read_cache.cached(archive.engine, "export_context", None,
@@ -86,7 +87,7 @@ def build_context(archive: "Archive", result_set: ResultSet, viewer: Viewer, bas
     )
 
 
-def _collection_facts(archive: "Archive") -> tuple[CollectionSummary | None, tuple[str, ...], tuple[str, ...]]:
+def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple[str, ...], tuple[str, ...]]:
     # every quote text's language is a scan of the texts: once per data version (archive/catalogue/read_cache.py)
     with archive.engine.connect() as conn:
         row = conn.execute(select(models.CollectionRecord.id, models.CollectionRecord.title,

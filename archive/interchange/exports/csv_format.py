@@ -4,13 +4,13 @@ quoting with CRLF line ends, one row per quote, every cell through ``neutralise_
 from __future__ import annotations
 
 import csv
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
+from archive.catalogue.result_sets import QuoteRecord
 from archive.interchange.exports.chunks import TextChunks
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.formula_cells import neutralise_formula
 from archive.interchange.exports.quote_fields import csv_columns, csv_row
-from archive.catalogue.result_sets import QuoteRecord
 
 BOM = "\ufeff"
 

@@ -19,21 +19,22 @@ import io
 import json
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from archive.access.visibility import visible_clause
+from archive.catalogue.result_sets import QuoteRecord
 from archive.collection import format as collection_format
-from archive.store import models
 from archive.interchange.exports.access import public_status
 from archive.interchange.exports.chunks import TextChunks
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.file_trees import Member
 from archive.interchange.exports.permalinks import permalink, person_permalink
-from archive.catalogue.result_sets import QuoteRecord
-from archive.access.visibility import visible_clause
+from archive.store import models
 
 QUOTE_SOURCE_KINDS = list(collection_format.Source.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]
 STANCE_BASES = list(collection_format.StanceCoding.model_fields["basis"].annotation.__args__)  # type: ignore[union-attr]

@@ -4,12 +4,12 @@ they stream, then their count, so the count can close the document without holdi
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
+from archive.catalogue.result_sets import QuoteRecord
 from archive.interchange.exports.chunks import chunked
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.quote_fields import quote_document
-from archive.catalogue.result_sets import QuoteRecord
 
 FORMAT_VERSION = 1
 

@@ -34,6 +34,6 @@ def quote_permalink(base_url: str | None, person_id: str, quote_id: str) -> str:
     return f"{person_permalink(base_url, person_id)}#quote-{anchor(quote_id)}"
 
 
-def permalink(base_url: str | None, record: "QuoteRecord") -> str:
+def permalink(base_url: str | None, record: QuoteRecord) -> str:
     """The permalink of an exported quote: its place on its person's page."""
     return quote_permalink(base_url, record.person_id, record.id)

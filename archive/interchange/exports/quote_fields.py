@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.interchange.exports.context import ExportContext
-from archive.interchange.exports.permalinks import permalink
 from archive.catalogue.result_sets import QuoteRecord
 from archive.collection.timecodes import format_timecode
+from archive.interchange.exports.context import ExportContext
+from archive.interchange.exports.permalinks import permalink
 
 LIST_SEPARATOR = "; "
 

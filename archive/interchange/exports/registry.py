@@ -7,16 +7,17 @@ into files, ``(path, chunks)`` pairs, that are written into a folder or streamed
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Literal
 
+from archive.catalogue.result_sets import QuoteRecord
 from archive.interchange.exports.collection_yaml import render_collection_yaml
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.csv_format import render_csv
 from archive.interchange.exports.datapackage import render_datapackage
 from archive.interchange.exports.file_trees import Member
 from archive.interchange.exports.json_formats import render_json, render_jsonl
-from archive.catalogue.result_sets import QuoteRecord
 
 StreamRenderer = Callable[[Iterable[QuoteRecord], ExportContext], Iterator[bytes]]
 TreeRenderer = Callable[[Iterable[QuoteRecord], ExportContext], Iterator[Member]]
