@@ -1,4 +1,9 @@
-"""Shared fixtures: real temporary archives (SQLite file + index folder) per test."""
+"""Shared fixtures: real temporary archives (SQLite file + index folder) per test, and the lanes.
+
+Lanes (markers registered in pyproject.toml): a test that uses the ``browser`` fixture is
+``browser``; every test under tests/perf is ``perf``; ``slow`` is set in the test files on the
+tests that take seconds. ``make check`` runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,16 @@ import pytest
 
 from archive.facade import Archive
 from tests.support import DATA, FIXTURES, make_access_collection
+
+PERF = Path(__file__).resolve().parent / "perf"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.path.is_relative_to(PERF):
+            item.add_marker(pytest.mark.perf)
 
 
 @pytest.fixture
