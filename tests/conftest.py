@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archive.facade import Archive
-from tests.support import DATA, FIXTURES, make_access_collection
+from tests.support import DATA, FIXTURES, import_into, make_access_collection
 
 PERF = Path(__file__).resolve().parent / "perf"
 
@@ -53,3 +53,17 @@ def archive(tmp_path: Path):
     opened = Archive.open(tmp_path / "home")
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def imported_fixture_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic test collection imported once per test session (and per xdist worker).
+
+    Shared: open it read-only, or take a copy with ``tests.support.copy_home`` to write."""
+    return import_into(tmp_path_factory.mktemp("session-fixture") / "home", FIXTURES / "collection")
+
+
+@pytest.fixture(scope="session")
+def imported_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped collection (data/) imported once per test session; shared like ``imported_fixture_home``."""
+    return import_into(tmp_path_factory.mktemp("session-data") / "home", DATA)
