@@ -1,22 +1,43 @@
-# The two commands of the README. Each sets up what it needs, every time it runs.
+# The README's two commands, `make run` and `make test`, and two for developers:
+#   make check   lint, types and the fast tests (not slow, browser or perf): the lane to run while working
+#   make lock    resolve pyproject.toml's ranges afresh into requirements/*.lock, then run `make test`
+# .venv is installed from requirements/run.lock (run) or requirements/test.lock (test, check),
+# and only when a lock or pyproject.toml changed since the last install.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+FAST := not slow and not browser and not perf
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test clean
+.PHONY: run test check lint lock install-run install-test clean
 
-setup:
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/pybabel compile -d webapp/translations
+run: install-run $(CATALOGUES)
+	exec $(BIN)/archive run data
 
-run: setup
-	$(BIN)/archive run data
-
-test: setup
+test: install-test $(CATALOGUES)
 	bash tests/setup-browser.sh
-	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest -n auto
+
+check: install-test $(CATALOGUES) lint
+	$(BIN)/python -m pytest -n auto -m "$(FAST)"
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+lock:
+	PYTHON=$(PYTHON) bash requirements/lock.sh
+	$(MAKE) --no-print-directory test
+
+install-run:
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash requirements/install.sh run
+
+install-test:
+	@PYTHON=$(PYTHON) VENV=$(VENV) bash requirements/install.sh test
+
+%.mo: %.po
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

@@ -1,4 +1,9 @@
-"""Shared fixtures: real temporary archives (SQLite file + index folder) per test."""
+"""Shared fixtures: real temporary archives (SQLite file + index folder) per test, and the lanes.
+
+Lanes (markers registered in pyproject.toml): a test that uses the ``browser`` fixture is
+``browser``; every test under tests/perf is ``perf``; ``slow`` is set in the test files on the
+tests that take seconds. ``make check`` runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,17 @@ from pathlib import Path
 import pytest
 
 from archive.facade import Archive
-from tests.support import DATA, FIXTURES, make_access_collection
+from tests.support import DATA, FIXTURES, import_into, make_access_collection
+
+PERF = Path(__file__).resolve().parent / "perf"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.path.is_relative_to(PERF):
+            item.add_marker(pytest.mark.perf)
 
 
 @pytest.fixture
@@ -38,3 +53,17 @@ def archive(tmp_path: Path):
     opened = Archive.open(tmp_path / "home")
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def imported_fixture_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic test collection imported once per test session (and per xdist worker).
+
+    Shared: open it read-only, or take a copy with ``tests.support.copy_home`` to write."""
+    return import_into(tmp_path_factory.mktemp("session-fixture") / "home", FIXTURES / "collection")
+
+
+@pytest.fixture(scope="session")
+def imported_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped collection (data/) imported once per test session; shared like ``imported_fixture_home``."""
+    return import_into(tmp_path_factory.mktemp("session-data") / "home", DATA)

@@ -17,3 +17,21 @@ def make_access_collection(target: Path) -> Path:
     for person in (FIXTURES / "access").glob("*.yaml"):
         shutil.copy(person, target / "people" / person.name)
     return target
+
+
+def import_into(home: Path, collection: Path) -> Path:
+    """A new archive home at ``home`` holding ``collection``, closed again (its files complete on disk)."""
+    from archive.facade import Archive
+
+    archive = Archive.open(home)
+    try:
+        archive.import_collection(collection)
+    finally:
+        archive.close()
+    return home
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """A copy of a closed archive home (its SQLite file and search index), for a test that writes to it."""
+    shutil.copytree(source, target)
+    return target

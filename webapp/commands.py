@@ -7,12 +7,17 @@ collection, then serves.
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 import click
 
-from archive.cli.main import Context, reported_problems, pass_context
+from archive.cli.context import Context, pass_context, reported_problems
 from archive.settings import DEFAULT_COLLECTION
 
 DEFAULT_HOST = "127.0.0.1"
@@ -59,7 +64,31 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create
         return
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, host=host, port=port, threads=threads, ident="red-soul-archive")
+    with _sigterm_stops_like_ctrl_c():
+        waitress_serve(app, host=host, port=port, threads=threads, ident="red-soul-archive")
+    click.echo("Stopped.")
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(0)
+
+
+@contextmanager
+def _sigterm_stops_like_ctrl_c() -> Iterator[None]:
+    """While serving, SIGTERM (a service manager, ``kill``) stops the server as Ctrl-C does.
+
+    Waitress closes its sockets on KeyboardInterrupt or SystemExit and returns, so the
+    command ends with status 0 and no traceback, and ``make run`` reports no error.
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit_quietly)
+    except ValueError:  # not the main thread (an embedding program): leave its signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("serve")

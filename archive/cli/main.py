@@ -1,4 +1,9 @@
-"""The ``archive`` command: a thin click face over the library (``archive.facade.Archive``)."""
+"""The ``archive`` command: a thin click face over the library (``archive.facade.Archive``).
+
+Each command imports what it needs when it runs, so that ``archive --help`` and a command's
+``--help`` load click and a few small modules only. The web commands come from other
+packages (the ``archive.commands`` entry points) and are imported when one of them runs.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,28 @@ import html
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import click
 
-from archive.collection import format as collection_format
-from archive.collection.loader import read_collection
-from archive.facade import Archive
-from archive.collection.problems import InvalidCollection
+from archive.cli.backup import backup_command, restore_command
+from archive.cli.context import Context, pass_context, reported_problems, viewer_option
+from archive.cli.users import user as user_group
 from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 from archive.settings import DEFAULT_COLLECTION, resolve
-from archive.access.visibility import ROLES, viewer_for
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    from archive.access.visibility import Viewer
+
+__all__ = ["Context", "main", "pass_context", "reported_problems"]
+
+PLUGIN_GROUP = "archive.commands"
 
 
 def _progress(label: str):  # type: ignore[no-untyped-def]
@@ -38,42 +52,56 @@ def _bar(paths: list[Path], label: str) -> Iterator[Path]:
         yield from bar
 
 
-@contextmanager
-def reported_problems() -> Iterator[None]:
-    """Every problem of an invalid collection on stderr, then exit status 1 (shared with the web commands)."""
-    try:
-        yield
-    except InvalidCollection as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found; nothing was written.", err=True)
-        sys.exit(1)
+def _viewer(role: str) -> Viewer:
+    from archive.access.visibility import viewer_for
+
+    return viewer_for(role)
 
 
-class Context:
-    def __init__(self, home: str | None, database_url: str | None):
-        self.home = home
-        self.database_url = database_url
-        self._archive: Archive | None = None
+class ArchiveGroup(click.Group):
+    """The built-in commands, and those that other packages register under ``archive.commands``.
 
-    @property
-    def archive(self) -> Archive:
-        if self._archive is None:
-            self._archive = Archive.open(self.home, self.database_url)
-        return self._archive
+    A registered command is imported only when it runs or its own help is asked for, so this
+    core package never imports the web framework; ``archive --help`` lists it by name. A
+    built-in command keeps its name when a package registers the same one.
+    """
+
+    @cached_property
+    def _plugins(self) -> dict[str, EntryPoint]:
+        from importlib.metadata import entry_points
+
+        return {entry.name: entry for entry in entry_points(group=PLUGIN_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self._plugins:
+            command = self._plugins[cmd_name].load()
+            self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is not None:
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+            else:
+                package = self._plugins[name].module.split(".")[0]
+                rows.append((name, f"(from {package}) see: archive {name} --help"))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
-pass_context = click.make_pass_decorator(Context)
-viewer_option = click.option(
-    "--viewer", "viewer_role", type=click.Choice(ROLES), default="anonymous", show_default=True,
-    help="See the archive as this kind of viewer (restricted records are shown to researchers and archivists).",
-)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", envvar="ARCHIVE_HOME", type=click.Path(file_okay=False),
               help="Archive home folder (database and index). Default: $ARCHIVE_HOME or ./instance")
-@click.option("--database-url", envvar="DATABASE_URL", help="Another database (SQLAlchemy URL). Default: SQLite in the home.")
+@click.option("--database-url", envvar="DATABASE_URL",
+              help="Another database (SQLAlchemy URL). Default: SQLite in the home.")
 @click.version_option(package_name="red-soul-archive")
 @click.pass_context
 def main(ctx: click.Context, home: str | None, database_url: str | None) -> None:
@@ -91,7 +119,8 @@ def main(ctx: click.Context, home: str | None, database_url: str | None) -> None
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION)
 @click.option("--index/--no-index", default=True, show_default=True,
               help="Also check that the archive's search index agrees with its database.")
-def check_command(path: Path, index: bool) -> None:
+@pass_context
+def check_command(context: Context, path: Path, index: bool) -> None:
     """Validate a collection folder without writing anything.
 
     Every problem is reported at once as FILE:LINE: FIELD: MESSAGE, and the exit
@@ -102,12 +131,13 @@ def check_command(path: Path, index: bool) -> None:
     Example:
       archive check data/
     """
+    from archive.collection.loader import read_collection
+
     with reported_problems():
         collection = read_collection(path, _progress("checking"))
     quotes = sum(len(p.quotes) for p in collection.people)
     click.echo(f"{path}: valid ({len(collection.people)} people, {quotes} quotes, {len(collection.sources)} sources)")
     if index:
-        context = click.get_current_context().find_object(Context)
         home = resolve(context.home, context.database_url).home
         if not home.exists():
             click.echo(f"no archive in {home} yet: `archive import {path}` creates it")
@@ -155,6 +185,8 @@ def schema_command(which: str | None) -> None:
     Example:
       archive schema --file person > person.schema.json
     """
+    from archive.collection import format as collection_format
+
     schemas = collection_format.json_schemas()
     key = {"collection": "collection.yaml", "vocabulary": "vocabulary.yaml", "person": "people/*.yaml"}.get(which or "")
     click.echo(json.dumps(schemas[key] if key else schemas, indent=2, ensure_ascii=False))
@@ -171,11 +203,12 @@ def stats_command(ctx: Context, viewer_role: str, as_json: bool) -> None:
     Example:
       archive stats --viewer researcher
     """
-    stats = ctx.archive.stats(viewer_for(viewer_role))
+    stats = ctx.archive.stats(_viewer(viewer_role))
     if as_json:
         click.echo(json.dumps(stats.__dict__, indent=2, ensure_ascii=False))
         return
-    click.echo(f"people: {stats.people}  quotes: {stats.quotes}  relatives: {stats.relatives}  sources: {stats.sources}")
+    click.echo(f"people: {stats.people}  quotes: {stats.quotes}  relatives: {stats.relatives}  "
+               f"sources: {stats.sources}")
     for title, counts in (
         ("people by stance", stats.people_by_stance),
         ("quotes by stance", stats.quotes_by_stance),
@@ -280,7 +313,7 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
         raise click.UsageError(str(exc)) from None
     if request.query_truncated:
         click.echo(f"the query was cut to its first {len(request.query):,} characters", err=True)
-    result = ctx.archive.search(request, viewer_for(viewer_role))
+    result = ctx.archive.search(request, _viewer(viewer_role))
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False, default=str))
         return
@@ -337,8 +370,8 @@ def export_command(ctx: Context, query: str, fmt: str, within_person: str | None
       archive export --collection --format yaml --viewer archivist --source-texts data/ -o copy/
     """
     from archive.catalogue.pages import NotFound
-    from archive.interchange.exports import UnknownFormat, export
     from archive.catalogue.result_sets import ResultSet
+    from archive.interchange.exports import UnknownFormat, export
     from archive.search.request import BadSearchRequest
 
     filters = {name: values for name, values in facets.items() if values}
@@ -362,7 +395,7 @@ def export_command(ctx: Context, query: str, fmt: str, within_person: str | None
         if output is None and tree and sys.stdout.isatty():
             raise click.UsageError(f"the {fmt} export is a folder or a zip: give -o FOLDER or -o FILE.zip")
         out = output if output is not None else sys.stdout.buffer
-        report = export(ctx.archive, result_set, fmt, viewer_for(viewer_role), out, base_url,
+        report = export(ctx.archive, result_set, fmt, _viewer(viewer_role), out, base_url,
                         source_texts=source_texts)
     except (NotFound, UnknownFormat, BadSearchRequest, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -392,7 +425,7 @@ def cite_command(ctx: Context, target: str, fmt: str, base_url: str, viewer_role
     from archive.interchange.citations import cite
 
     try:
-        click.echo(cite(ctx.archive, target, fmt, base_url, viewer_for(viewer_role)).rstrip("\n"))
+        click.echo(cite(ctx.archive, target, fmt, base_url, _viewer(viewer_role)).rstrip("\n"))
     except (NotFound, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -402,7 +435,8 @@ def cite_command(ctx: Context, target: str, fmt: str, base_url: str, viewer_role
 @click.option("--into", "collection", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
               show_default=True, help="The collection folder to add to (created when it does not exist).")
 @click.option("--person", "person_id", help="The id of the interviewee (default: made from the name in the file).")
-@click.option("--language", default="en", show_default=True, help="The language of the index, when the file does not say.")
+@click.option("--language", default="en", show_default=True,
+              help="The language of the index, when the file does not say.")
 def import_ohms_command(xml_file: Path, collection: Path, person_id: str | None, language: str) -> None:
     """Bring an OHMS XML export into a collection folder, as YAML.
 
@@ -455,7 +489,8 @@ def import_subtitles_command(subtitle_file: Path, collection: Path, person_id: s
 @click.option("--format", "fmt", type=click.Choice(["ohms", "vtt", "srt"]), required=True)
 @click.option("--recording", help="The interview (or film) whose segments to export, when there are several.")
 @click.option("--lang", help="The language of the subtitle text (default: the original, else any).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: stdout).")
 @click.option("--base-url", envvar="ARCHIVE_BASE_URL", default="http://127.0.0.1:5000/", show_default=True,
               help="The public address of the archive, for permalinks.")
 @viewer_option
@@ -472,7 +507,7 @@ def export_recording_command(ctx: Context, person_id: str, fmt: str, recording: 
     from archive.interchange.ohms import person_to_ohms
     from archive.interchange.subtitles import AmbiguousRecording, person_to_srt, person_to_vtt
 
-    viewer = viewer_for(viewer_role)
+    viewer = _viewer(viewer_role)
     try:
         if fmt == "ohms":
             data = person_to_ohms(ctx.archive, person_id, viewer, base_url)
@@ -511,27 +546,9 @@ def _report_segment_import(result) -> None:  # type: ignore[no-untyped-def]
     click.echo(f"next: archive check {result.root} && archive import {result.root}")
 
 
-def _load_plugin_commands() -> None:
-    """Commands that other packages add (the web app adds ``serve`` and replaces ``run``).
-
-    They register under the ``archive.commands`` entry-point group, so this core package
-    never imports the web framework.
-    """
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group="archive.commands"):
-        command = entry.load()
-        main.add_command(command, entry.name)
-
-
-from archive.cli.users import user as user_group  # noqa: E402  (it uses Context, defined above)
-
 main.add_command(user_group)
-from archive.cli.backup import backup_command, restore_command  # noqa: E402
-
 main.add_command(backup_command)
 main.add_command(restore_command)
-_load_plugin_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,14 +8,16 @@ once, when issued; listings show only their prefixes, never a hash.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Iterator
 
 import click
 
-from archive.access import accounts
-from archive.cli.main import Context, pass_context
+from archive.cli.context import Context, LazyChoice, pass_context
+
+# archive.access.accounts (argon2, SQLModel) is imported by each command when it runs, so that
+# the help of the command line does not load it.
 
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True,
@@ -25,6 +27,8 @@ password_stdin_option = click.option(
 
 @contextmanager
 def _account_errors() -> Iterator[None]:
+    from archive.access import accounts
+
     try:
         yield
     except accounts.AccountError as error:
@@ -56,7 +60,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(accounts.ACCOUNT_ROLES), required=True,
+@click.option("--role", type=LazyChoice("archive.access.accounts", "ACCOUNT_ROLES"), required=True,
               help="researcher: sees restricted and embargoed records; archivist: also the review fields.")
 @password_stdin_option
 @pass_context
@@ -68,6 +72,8 @@ def add_command(ctx: Context, name: str, role: str, password_stdin: bool) -> Non
       archive user add vera --role researcher
       printf '%s\\n' "$PASSWORD" | archive user add vera --role researcher --password-stdin
     """
+    from archive.access import accounts
+
     with _account_errors():
         account = accounts.add_user(ctx.archive.engine, name, role, _read_password(password_stdin))
     click.echo(f"added {account.role} {account.name}")
@@ -83,6 +89,8 @@ def remove_command(ctx: Context, name: str) -> None:
     Example:
       archive user remove vera
     """
+    from archive.access import accounts
+
     with _account_errors():
         accounts.remove_user(ctx.archive.engine, name)
     click.echo(f"removed {name}")
@@ -97,6 +105,8 @@ def list_command(ctx: Context) -> None:
     Example:
       archive user list
     """
+    from archive.access import accounts
+
     users = accounts.list_users(ctx.archive.engine)
     if not users:
         click.echo("no users")
@@ -118,6 +128,8 @@ def passwd_command(ctx: Context, name: str, password_stdin: bool) -> None:
     Example:
       archive user passwd vera
     """
+    from archive.access import accounts
+
     engine = ctx.archive.engine
     with _account_errors():
         accounts.get_account(engine, name)  # an unknown name before the prompt, not after
@@ -135,6 +147,8 @@ def disable_command(ctx: Context, name: str) -> None:
     Example:
       archive user disable vera
     """
+    from archive.access import accounts
+
     with _account_errors():
         accounts.set_disabled(ctx.archive.engine, name, True)
     click.echo(f"disabled {name}")
@@ -150,6 +164,8 @@ def enable_command(ctx: Context, name: str) -> None:
     Example:
       archive user enable vera
     """
+    from archive.access import accounts
+
     with _account_errors():
         accounts.set_disabled(ctx.archive.engine, name, False)
     click.echo(f"enabled {name}")
@@ -176,6 +192,8 @@ def token_issue_command(ctx: Context, name: str) -> None:
     Example:
       archive user token issue vera
     """
+    from archive.access import accounts
+
     with _account_errors():
         value = accounts.issue_token(ctx.archive.engine, name)
     click.echo(value)
@@ -192,6 +210,8 @@ def token_list_command(ctx: Context, name: str) -> None:
     Example:
       archive user token list vera
     """
+    from archive.access import accounts
+
     with _account_errors():
         tokens = accounts.list_tokens(ctx.archive.engine, name)
     if not tokens:
@@ -213,6 +233,8 @@ def token_revoke_command(ctx: Context, prefix: str) -> None:
     Example:
       archive user token revoke Xk3v9QpA
     """
+    from archive.access import accounts
+
     with _account_errors():
         info = accounts.revoke_token(ctx.archive.engine, prefix)
     click.echo(f"revoked token {info.prefix} of {info.user}")

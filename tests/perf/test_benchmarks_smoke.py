@@ -29,7 +29,8 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
     done = _run("search_benchmark.py", "--smoke", "--keep", str(tmp_path / "work"), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     for heading in ("## Import and index", "## Sizes and memory", "## Search latency",
-                    "import: YAML → DB (read, check and write the files, one pass)", "reindex (Archive.reindex, procs=1)",
+                    "import: YAML → DB (read, check and write the files, one pass)",
+                    "reindex (Archive.reindex, procs=1)",
                     "SQLite FTS5 build", "µs per segment", "cold first query", "(a) single terms", "(b) phrases",
                     "(c) term + stance=critic", "ratio p95"):
         assert heading in done.stdout, heading
@@ -44,8 +45,8 @@ def test_load_benchmark_smoke(tmp_path: Path) -> None:
 
     result_file = tmp_path / "load.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "load_benchmark.py"), "--segments", "300", "--users", "3",
-                           "--duration", "5s", "--processes", "1", "--wait", "0.1-0.3", "--keep", str(tmp_path / "work"),
-                           "--json", str(result_file)],
+                           "--duration", "5s", "--processes", "1", "--wait", "0.1-0.3",
+                           "--keep", str(tmp_path / "work"), "--json", str(result_file)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     for heading in ("SYNTHETIC load benchmark", "## Requests", "## Targets", "## Background import",

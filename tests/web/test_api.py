@@ -18,24 +18,22 @@ from schemathesis.engine import events as st_events
 from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"
 PROBLEM = "application/problem+json"
 
 
-def _app(tmp_path_factory, collection: Path, **config):
+def _app(tmp_path_factory, imported_home: Path, **config):
     compile_catalogues()
-    home = tmp_path_factory.mktemp("api") / "home"
-    archive = Archive.open(home)
-    archive.import_collection(collection)
-    archive.close()
+    home = copy_home(imported_home, tmp_path_factory.mktemp("api") / "home")
     return create_app({"ARCHIVE_HOME": str(home), "TESTING": True, **config})
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    app = _app(tmp_path_factory, FIXTURE)
+def app(tmp_path_factory, imported_fixture_home):
+    app = _app(tmp_path_factory, imported_fixture_home)
     yield app
     app.extensions["archive"].close()
 
@@ -46,15 +44,15 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def researcher(tmp_path_factory):
-    app = _app(tmp_path_factory, FIXTURE, ARCHIVE_VIEWER="researcher")
+def researcher(tmp_path_factory, imported_fixture_home):
+    app = _app(tmp_path_factory, imported_fixture_home, ARCHIVE_VIEWER="researcher")
     yield app.test_client(use_cookies=False)
     app.extensions["archive"].close()
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    app = _app(tmp_path_factory, ROOT / "data")
+def shipped(tmp_path_factory, imported_data_home):
+    app = _app(tmp_path_factory, imported_data_home)
     yield app.test_client(use_cookies=False)
     app.extensions["archive"].close()
 
@@ -296,9 +294,9 @@ def test_wrong_method_is_problem_json_405_with_allow(client):
     assert "GET" in response.headers["Allow"] and response.get_json(force=True)["status"] == 405
 
 
-def test_server_error_is_problem_json_without_traceback(tmp_path_factory, monkeypatch):
+def test_server_error_is_problem_json_without_traceback(tmp_path_factory, imported_fixture_home, monkeypatch):
     from archive.catalogue import pages as catalogue
-    app = _app(tmp_path_factory, FIXTURE)
+    app = _app(tmp_path_factory, imported_fixture_home)
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")

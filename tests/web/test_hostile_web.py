@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from archive.facade import Archive
 from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SearchRequest
 from archive.access.visibility import viewer_for
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"
@@ -117,12 +117,9 @@ def _pairs(names: tuple[str, ...] = ()):
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, imported_fixture_home):
     compile_catalogues()
-    home = tmp_path_factory.mktemp("hostile-web") / "home"
-    archive = Archive.open(home)
-    archive.import_collection(FIXTURE)
-    archive.close()
+    home = copy_home(imported_fixture_home, tmp_path_factory.mktemp("hostile-web") / "home")
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "RATELIMIT_ENABLED": False})
     yield app
     app.extensions["archive"].close()

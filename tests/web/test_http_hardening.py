@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from werkzeug.exceptions import abort
 
-from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 from webapp.security import CONTENT_SECURITY_POLICY
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "webapp" / "templates"
@@ -29,12 +29,9 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, imported_fixture_home):
     compile_catalogues()
-    home = tmp_path_factory.mktemp("hardening") / "home"
-    archive = Archive.open(home)
-    archive.import_collection(ROOT / "tests" / "fixtures" / "collection")
-    archive.close()
+    home = copy_home(imported_fixture_home, tmp_path_factory.mktemp("hardening") / "home")
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
 
     @app.get("/_test/boom")

@@ -23,6 +23,7 @@ from archive.access import accounts
 from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"
@@ -36,11 +37,10 @@ def _catalogues() -> None:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("auth-home")
+def home(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Path:
+    home = copy_home(imported_fixture_home, tmp_path_factory.mktemp("auth-home") / "home")
     archive = Archive.open(home)
     try:
-        archive.import_collection(FIXTURE)
         accounts.add_user(archive.engine, "vera", "researcher", PASSWORD)
         accounts.add_user(archive.engine, "ivan", "archivist", PASSWORD)
     finally:

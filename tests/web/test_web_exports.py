@@ -33,6 +33,7 @@ from archive.interchange.exports import FORMATS
 from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -68,13 +69,13 @@ def _catalogues() -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _archive_home(tmp_path_factory, FIXTURE, "exports-fixture")
+def fixture_home(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Path:
+    return copy_home(imported_fixture_home, tmp_path_factory.mktemp("exports-fixture") / "home")
 
 
 @pytest.fixture(scope="module")
-def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _archive_home(tmp_path_factory, DATA, "exports-data")
+def data_home(tmp_path_factory: pytest.TempPathFactory, imported_data_home: Path) -> Path:
+    return copy_home(imported_data_home, tmp_path_factory.mktemp("exports-data") / "home")
 
 
 @pytest.fixture(scope="module")

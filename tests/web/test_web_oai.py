@@ -8,21 +8,18 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.facade import Archive
 from webapp import create_app
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "schemas" / "oai-pmh"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, imported_fixture_home):
     from waitress.server import create_server
 
-    home = tmp_path_factory.mktemp("oai-site") / "home"
-    archive = Archive.open(home)
-    archive.import_collection(ROOT / "tests" / "fixtures" / "collection")
-    archive.close()
+    home = copy_home(imported_fixture_home, tmp_path_factory.mktemp("oai-site") / "home")
     app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "oai-site-test-key-0123456789"})
     server = create_server(app, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -45,13 +46,13 @@ def _archive_home(tmp_path_factory: pytest.TempPathFactory, collection: Path, na
 
 
 @pytest.fixture(scope="module")
-def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _archive_home(tmp_path_factory, DATA, "data-home")
+def data_home(tmp_path_factory: pytest.TempPathFactory, imported_data_home: Path) -> Path:
+    return copy_home(imported_data_home, tmp_path_factory.mktemp("data-home") / "home")
 
 
 @pytest.fixture(scope="module")
-def fixture_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _archive_home(tmp_path_factory, FIXTURE, "fixture-home")
+def fixture_home(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Path:
+    return copy_home(imported_fixture_home, tmp_path_factory.mktemp("fixture-home") / "home")
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,15 @@ import pytest
 from archive.facade import Archive
 from webapp import create_app
 from webapp.i18n import compile_catalogues
+from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(tmp_path_factory, imported_fixture_home):
     compile_catalogues()
-    home = tmp_path_factory.mktemp("web-search") / "home"
-    archive = Archive.open(home)
-    archive.import_collection(ROOT / "tests" / "fixtures" / "collection")
-    archive.close()
+    home = copy_home(imported_fixture_home, tmp_path_factory.mktemp("web-search") / "home")
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
     yield app.test_client(use_cookies=False)
     app.extensions["archive"].close()
