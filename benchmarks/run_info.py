@@ -33,9 +33,8 @@ REFERENCE_ADDITIONS = 3_000_000
 def reference_seconds(additions: int = REFERENCE_ADDITIONS) -> float:
     """The time of a fixed piece of pure-Python work (a loop of additions), best of three.
 
-    The machines these figures come from change speed from minute to minute (the same loop took
-    from 0.9 to 2.8 s for 20 million additions within one day here). Printed beside a run's
-    figures, it says roughly how fast the machine was around the run. Only roughly: the speed
+    A shared machine changes speed from minute to minute. Printed beside a run's figures, it
+    says roughly how fast the machine was around the run. Only roughly: the speed
     also changes within seconds, and a loop of additions does not share the import's use of
     memory, so compare runs by their CPU time per segment first."""
     best = math.inf

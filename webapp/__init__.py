@@ -1,4 +1,4 @@
-"""The Flask front end of the archive (issue #4): views call ``archive``, templates render.
+"""The Flask front end of the archive: views call ``archive``, templates render.
 
 ``create_app`` builds the site over one archive home: the Flask instance folder *is* the
 archive home (``archive.settings.resolve``), so the SQLite file and the search index live

@@ -37,7 +37,7 @@ from webapp.i18n import interface_language
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_BYTES = 256 * 1024 * 1024  # per server process; a 100k-segment collection's pages: ~100 KB each
+DEFAULT_BYTES = 256 * 1024 * 1024  # per server process
 DEFAULT_MAX_PAGE = 2 * 1024 * 1024
 HEADER = "X-Archive-Cache"
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition", "Link")
