@@ -9,7 +9,7 @@ logging out, a new password, disabling or removing the account ends it at once a
 
 Also here, because they guard the same thing: CSRF protection (Flask-WTF) for every
 state-changing request made with the cookie, the session cookie's flags, and the limiter
-(Flask-Limiter) that the login view uses.
+(Flask-Limiter) whose storage holds the login view's counts.
 """
 
 from __future__ import annotations
@@ -43,10 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Checked in ``identify`` below, so that token-authenticated requests skip it.
     "WTF_CSRF_CHECK_DEFAULT": False,
-    # Failed logins: per client address, and per account name (a brake on guessing one
-    # account's password from many addresses).
+    # Login attempts evaluated per client address; then, per address and account name
+    # together, a lockout from the 5th failure on: a minute, doubled with each further failure,
+    # at most an hour (webapp.rate_limits.LoginThrottle has the whole rule).
     "LOGIN_RATE_LIMIT": "5 per minute",
-    "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
+    "LOGIN_LOCKOUT_FAILURES": 5,
+    "LOGIN_LOCKOUT_SECONDS": 60,
+    "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
     # RATELIMIT_STORAGE_URI: unset, the counts are kept in the archive home's
     # rate-limits.sqlite3 (webapp/rate_limits.py), shared by every server process and kept
     # across restarts; "memory://" keeps them per process, "redis://…" in a Redis server.
