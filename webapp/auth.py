@@ -178,6 +178,11 @@ def _invalid_token() -> Response:
         from webapp.views.api import problem
 
         return problem(401, detail, [("WWW-Authenticate", challenge)])
-    g.viewer, g.account, g.by_token = viewer_for("anonymous"), None, False  # the error page renders
+    g.viewer, g.account, g.by_token = viewer_for("anonymous"), None, False
+    if request.url_rule is not None and request.url_rule.endpoint == "oai.endpoint":
+        from webapp.views.oai import invalid_token
+
+        return invalid_token(detail, challenge)
+    # the error page renders with the anonymous viewer
     page = render_template("error.html", error=Unauthorized(detail))
     return Response(page, 401, {"WWW-Authenticate": challenge}, mimetype="text/html")
