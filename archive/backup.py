@@ -12,7 +12,7 @@ be collected between the snapshot and the lock. A backup folder::
     index/build-…/       the build
     manifest.json        written last: format, time, app version, build, counts, SHA-256 of every file
 
-``restore`` verifies a backup (manifest, checksums, ``PRAGMA integrity_check``, the build the
+``restore`` verifies a backup (every name it takes from it, manifest, checksums, ``PRAGMA integrity_check``, the build the
 database names is there and opens with the documented number of documents), then puts it
 in place: the build is copied beside the home's builds, the database is written beside
 the home's database and renamed over it (after the old one's write-ahead log is
@@ -23,6 +23,15 @@ with the new one, opening the archive points CURRENT at its build.
 Stop the site (and any import) before a restore: a process that has the old database open
 keeps reading the old file, and its next write would go to a log that no longer belongs to
 the database. The restore does not detect such processes.
+
+A backup is input like any other: every name taken from it is checked before anything is
+read or written. The build must be named as the index names builds (``build-<time>-<hex>``);
+the manifest may list only ``archive.sqlite3``, ``index/CURRENT`` and plain file names inside
+``index/<build>/``; none of them may be a symbolic link. So a crafted backup cannot lead a
+restore out of the archive home (``../../victim``) or make it read files elsewhere.
+
+Backups hold every withheld record, so they are readable by their owner only: folders 0700,
+files 0600, whatever the umask; so is the database a restore writes.
 
 Only SQLite databases: another ``DATABASE_URL`` is refused with a clear message (back up
 such a database with its own tools, then run ``archive reindex``).
@@ -46,7 +55,8 @@ from typing import Any
 from sqlalchemy import make_url
 from whoosh import index as whoosh_index
 
-from archive.search.index_store import COMPLETE_MARKER, IndexCheck, IndexStore, fsync_tree, is_build_file
+from archive.search.index_store import BUILD_PATTERN, COMPLETE_MARKER, IndexCheck, IndexStore, fsync_tree, \
+    is_build_file
 from archive.settings import Settings
 
 FORMAT = 1
@@ -54,6 +64,9 @@ MANIFEST = "manifest.json"
 DATABASE_FILE = "archive.sqlite3"
 INDEX_FOLDER = "index"
 _COUNTED = {"people": "person", "quotes": "quote", "relatives": "relative", "sources": "source"}
+_SHA256_HEX = frozenset("0123456789abcdef")
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 class BackupError(RuntimeError):
@@ -89,7 +102,8 @@ def backup(archive: Any, dest: Path) -> dict[str, Any]:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} exists and is not an empty folder; give a new folder for the backup")
     created = not dest.exists()
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    os.chmod(dest, PRIVATE_FOLDER)  # an empty folder given by the caller, too: it will hold withheld records
     store: IndexStore = archive.index.store
     try:
         with ExitStack() as held:
@@ -101,7 +115,9 @@ def backup(archive: Any, dest: Path) -> dict[str, Any]:
                                       f"({build or 'none'}); run `archive reindex`, then back up again")
                 held.enter_context(store.shared(build))
             index = dest / INDEX_FOLDER
+            index.mkdir(mode=PRIVATE_FOLDER)
             _copy_build(store.folder(build), index / build)
+            _private_file(index / "CURRENT")
             (index / "CURRENT").write_text(build, encoding="utf-8")
         manifest = {
             "format": FORMAT,
@@ -130,6 +146,7 @@ def backup(archive: Any, dest: Path) -> dict[str, Any]:
 
 def _online_copy(database: Path, target: Path) -> None:
     """SQLite's backup API in one step: a consistent snapshot while others read and write."""
+    _private_file(target)  # SQLite keeps the mode of the file it opens
     with closing(sqlite3.connect(database, timeout=10)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
@@ -162,13 +179,21 @@ def _documents(folder: Path) -> int:
 def _copy_build(source: Path, target: Path) -> None:
     """The index's files and the completeness marker; a cache file a searcher removes meanwhile is skipped
     (Whoosh's own files never change in a named build, and the copy is opened afterwards to be sure)."""
-    target.mkdir(parents=True)
+    target.mkdir(mode=PRIVATE_FOLDER)
     for entry in os.scandir(source):
         if entry.is_file(follow_symlinks=False) and (is_build_file(entry.name) or entry.name == COMPLETE_MARKER):
+            _private_file(target / entry.name)
             try:
-                shutil.copy2(entry.path, target / entry.name)
+                shutil.copyfile(entry.path, target / entry.name)  # into the private file: its mode stays
             except FileNotFoundError:
+                (target / entry.name).unlink()
                 continue
+
+
+def _private_file(path: Path) -> None:
+    """An empty file (or the existing one emptied) that only its owner may read or write."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE))
+    os.chmod(path, PRIVATE_FILE)  # it may have existed with another mode
 
 
 def _files(folder: Path) -> list[str]:
@@ -185,6 +210,7 @@ def _sha256(path: Path) -> str:
 
 def _write_durably(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    _private_file(temporary)
     with open(temporary, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()
@@ -216,7 +242,7 @@ def verify(src: Path) -> dict[str, Any]:
         raise BackupError(f"the manifest of {src} cannot be read ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{src}/{MANIFEST} is not a manifest of backup format {FORMAT}")
-    files, build = manifest.get("files") or {}, manifest.get("build")
+    files, build = _checked_names(src, manifest)
     for required in (DATABASE_FILE, f"{INDEX_FOLDER}/CURRENT"):
         if required not in files:
             raise BackupError(f"the manifest of {src} does not list {required}")
@@ -252,6 +278,32 @@ def verify(src: Path) -> dict[str, Any]:
     return manifest
 
 
+def _checked_names(src: Path, manifest: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """The manifest's files and build once every name is one a backup holds (see the module's notes)."""
+    build, files = manifest.get("build"), manifest.get("files")
+    if not isinstance(build, str) or not BUILD_PATTERN.fullmatch(build):
+        raise BackupError(f"the manifest of {src} names the index build {build!r}, which is not a build name "
+                          "(build-<time>-<hex>); the backup is refused")
+    if not isinstance(files, dict):
+        raise BackupError(f"the manifest of {src} has no list of files")
+    allowed = {DATABASE_FILE, f"{INDEX_FOLDER}/CURRENT"}
+    prefix = f"{INDEX_FOLDER}/{build}/"
+    for name, digest in files.items():
+        leaf = name[len(prefix):] if isinstance(name, str) and name.startswith(prefix) else None
+        in_build = bool(leaf) and "/" not in leaf and "\\" not in leaf and "\0" not in leaf \
+            and (is_build_file(leaf) or leaf == COMPLETE_MARKER)
+        if not isinstance(name, str) or not (name in allowed or in_build):
+            raise BackupError(f"the manifest of {src} names the file {name!r}, which a backup does not hold; "
+                              "the backup is refused")
+        if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _SHA256_HEX:
+            raise BackupError(f"the manifest of {src} gives {name} no SHA-256 checksum")
+    for path in (src / INDEX_FOLDER, src / INDEX_FOLDER / build, *(src / name for name in files)):
+        if path.is_symlink():
+            raise BackupError(f"the backup {src} holds a symbolic link ({path.relative_to(src)}); "
+                              "the backup is refused")
+    return files, build
+
+
 def restore(src: Path, settings: Settings, replace: bool = False) -> RestoreResult:
     """Verify the backup in ``src`` and make it the archive of ``settings`` (see the module's notes)."""
     from archive.facade import Archive
@@ -262,14 +314,15 @@ def restore(src: Path, settings: Settings, replace: bool = False) -> RestoreResu
     build = manifest["build"]
     if _holds_an_archive(database) and not replace:
         raise BackupError(f"{database} already holds an archive; restoring replaces it: add --replace")
-    settings.home.mkdir(parents=True, exist_ok=True)
-    database.parent.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    database.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     store = IndexStore(settings.index_dir)
     store.root.mkdir(parents=True, exist_ok=True)
     with store.shared(build):  # keeps the collector off the build until the database names it
         _place_build(src / INDEX_FOLDER / build, store, build, manifest)
         beside = database.with_name(f"{database.name}.restoring-{uuid.uuid4().hex[:8]}")
         try:
+            _private_file(beside)
             shutil.copyfile(src / DATABASE_FILE, beside)
             with open(beside, "rb+") as f:
                 os.fsync(f.fileno())
@@ -306,7 +359,9 @@ def _place_build(source: Path, store: IndexStore, build: str, manifest: dict[str
         return
     temporary = store.root / f"restoring-{uuid.uuid4().hex[:8]}"
     try:
-        shutil.copytree(source, temporary)
+        temporary.mkdir()
+        for name in expected:  # only the files the manifest lists, each name checked by verify
+            shutil.copyfile(source / name, temporary / name)
         fsync_tree(temporary)
         if target.exists():
             shutil.rmtree(target)

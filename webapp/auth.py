@@ -1,13 +1,15 @@
 """Who is asking: the one place the site decides the viewer of a request.
 
 In order: an ``Authorization: Bearer`` token (an invalid or revoked one is a 401, never a
-silent fall back to anonymous), else the account logged in on the session cookie, re-read
-on every request so a removed, disabled or re-passworded account is logged out at once,
-else the deployment's ``ARCHIVE_VIEWER``. Accounts live in ``archive.access.accounts``.
+silent fall back to anonymous; on ``/oai`` the 401 is an OAI-PMH document), else the account
+logged in on the session cookie, else the deployment's ``ARCHIVE_VIEWER``. The cookie names a
+web session that ``archive.access.accounts`` keeps: it is looked up on every request, so
+logging out, a new password, disabling or removing the account ends it at once and for good
+(a copy of the cookie made before is worth nothing after).
 
 Also here, because they guard the same thing: CSRF protection (Flask-WTF) for every
 state-changing request made with the cookie, the session cookie's flags, and the limiter
-(Flask-Limiter) that the login view uses.
+(Flask-Limiter) whose storage holds the login view's counts.
 """
 
 from __future__ import annotations
@@ -41,17 +43,20 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     # Checked in ``identify`` below, so that token-authenticated requests skip it.
     "WTF_CSRF_CHECK_DEFAULT": False,
-    # Failed logins: per client address, and per account name (a brake on guessing one
-    # account's password from many addresses).
+    # Login attempts evaluated per client address; then, per address and account name
+    # together, a lockout from the 5th failure on: a minute, doubled with each further failure,
+    # at most an hour (webapp.rate_limits.LoginThrottle has the whole rule).
     "LOGIN_RATE_LIMIT": "5 per minute",
-    "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
+    "LOGIN_LOCKOUT_FAILURES": 5,
+    "LOGIN_LOCKOUT_SECONDS": 60,
+    "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
     # RATELIMIT_STORAGE_URI: unset, the counts are kept in the archive home's
     # rate-limits.sqlite3 (webapp/rate_limits.py), shared by every server process and kept
     # across restarts; "memory://" keeps them per process, "redis://…" in a Redis server.
 }
 
 SESSION_USER = "user_id"
-SESSION_STAMP = "user_stamp"
+SESSION_ID = "session_id"
 # Read-only endpoints that accept POST by their protocol (OAI-PMH): no state to forge.
 CSRF_EXEMPT = ("webapp.views.oai.endpoint",)
 _TRUE = ("1", "true", "yes", "on")
@@ -121,12 +126,14 @@ def identify() -> Identity | Response:
         if account is None:
             return _invalid_token()
         return Identity(_viewer(account), account, by_token=True)
-    user_id = session.get(SESSION_USER)
+    user_id, session_id = session.get(SESSION_USER), session.get(SESSION_ID)
     if user_id is not None:
-        account = accounts.account_by_id(engine, int(user_id)) if isinstance(user_id, int) else None
-        if account is not None and account.stamp == session.get(SESSION_STAMP):
+        account = None
+        if isinstance(user_id, int) and isinstance(session_id, str):
+            account = accounts.account_for_session(engine, user_id, session_id)
+        if account is not None:
             return Identity(_viewer(account), account)
-        session.clear()  # removed, disabled or given a new password: logged out now
+        session.clear()  # logged out, removed, disabled or given a new password: the session has ended
     # asked afresh on each request, so an embargo ends on its day without a restart
     return Identity(viewer_for(current_app.config["ARCHIVE_VIEWER"], date.today()))
 
@@ -145,12 +152,18 @@ def bearer_token() -> str | None:
 
 def log_in(account: Account) -> None:
     """A fresh session for the account: nothing from before the login survives (session fixation)."""
+    engine = current_app.extensions["archive"].engine
+    session_id = accounts.start_session(engine, account, current_app.permanent_session_lifetime)
     session.clear()
     session[SESSION_USER] = account.id
-    session[SESSION_STAMP] = account.stamp
+    session[SESSION_ID] = session_id
 
 
 def log_out() -> None:
+    """End the cookie's session for good, not only forget it in this browser."""
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        accounts.end_session(current_app.extensions["archive"].engine, session_id)
     session.clear()
 
 
@@ -165,6 +178,11 @@ def _invalid_token() -> Response:
         from webapp.views.api import problem
 
         return problem(401, detail, [("WWW-Authenticate", challenge)])
-    g.viewer, g.account, g.by_token = viewer_for("anonymous"), None, False  # the error page renders
+    g.viewer, g.account, g.by_token = viewer_for("anonymous"), None, False
+    if request.url_rule is not None and request.url_rule.endpoint == "oai.endpoint":
+        from webapp.views.oai import invalid_token
+
+        return invalid_token(detail, challenge)
+    # the error page renders with the anonymous viewer
     page = render_template("error.html", error=Unauthorized(detail))
     return Response(page, 401, {"WWW-Authenticate": challenge}, mimetype="text/html")

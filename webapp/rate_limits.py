@@ -13,17 +13,24 @@ an import holds the database's write lock for its whole transaction, and a login
 wait for it. Each count is a fixed window (Flask-Limiter's default strategy): a row with the
 count and the moment the window ends; a counter is bumped in one ``BEGIN IMMEDIATE``
 transaction, so two processes never lose an attempt between them.
+
+``LoginThrottle`` below is the login rule, over whichever storage the limiter uses.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from limits import RateLimitItem
 from limits.storage import Storage
+from limits.strategies import FixedWindowRateLimiter
 
 SCHEME = "archive-sqlite"
 FILE_NAME = "rate-limits.sqlite3"
@@ -51,7 +58,10 @@ class SQLiteStorage(Storage):
         if not path:
             raise ValueError(f"{uri!r}: give the file, e.g. {SCHEME}:///srv/archive/instance/{FILE_NAME}")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # created readable by its owner only: it holds the addresses that tried to log in (SQLite
+        # gives its -wal and -shm files the database file's mode)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._local = threading.local()
         with self._transaction() as conn:
             conn.execute(_SCHEMA)
@@ -119,3 +129,64 @@ class _Transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """The rule for login attempts (the login view asks it before and after checking a password).
+
+    * **Per client address**, at most ``per_address`` attempts are evaluated (e.g. 5 per minute).
+      An attempt takes its place in the count *before* its password is checked, in one atomic
+      increment of the shared store, and is refused when that makes the count pass the limit:
+      concurrent requests cannot all slip in between a check and a count. A successful login
+      gives its place back, so researchers behind one address are not held up by each other;
+      a failed one keeps it.
+    * **Per address and account name together**, failures are remembered for ``memory_seconds``
+      from the first one. From the ``lockout_failures``-th on, each failure locks that address
+      out of that account name for ``lockout_seconds``, doubled with each further failure, at
+      most ``lockout_max_seconds``. A success clears the failures of the pair.
+
+    So a guesser is slowed down and then locked out, and the owner of the account, logging in
+    from another address, is not: there is no lock on an account name alone, which would let
+    anyone lock any researcher out. The price: a guesser with many addresses gets the
+    per-address allowance at each of them; the password rules (``archive.access.accounts``)
+    and argon2 hashing are the defence there.
+    """
+
+    storage: Storage
+    per_address: RateLimitItem
+    lockout_failures: int = 5
+    lockout_seconds: int = 60
+    lockout_max_seconds: int = 3600
+    memory_seconds: int = 86400
+
+    def before_attempt(self, address: str, name: str) -> int | None:
+        """None when the attempt may be evaluated (it is then counted), else the seconds to wait."""
+        lock = self._key("lock", address, name)
+        if self.storage.get(lock) > 0:
+            return self._wait(self.storage.get_expiry(lock))
+        limiter = FixedWindowRateLimiter(self.storage)
+        if not limiter.hit(self.per_address, "login-address", address):
+            return self._wait(limiter.get_window_stats(self.per_address, "login-address", address).reset_time)
+        return None
+
+    def failed(self, address: str, name: str) -> None:
+        failures = self.storage.incr(self._key("failures", address, name), self.memory_seconds)
+        if failures >= self.lockout_failures:
+            doublings = min(failures - self.lockout_failures, 32)
+            seconds = min(self.lockout_seconds * 2 ** doublings, self.lockout_max_seconds)
+            self.storage.incr(self._key("lock", address, name), max(1, int(seconds)))
+
+    def succeeded(self, address: str, name: str) -> None:
+        self.storage.clear(self._key("failures", address, name))
+        counted = self.per_address.key_for("login-address", address)
+        if self.storage.get(counted) > 0:  # give the place back (not into a window that has ended)
+            self.storage.incr(counted, self.per_address.get_expiry(), amount=-1)
+
+    @staticmethod
+    def _key(kind: str, address: str, name: str) -> str:
+        return f"login-{kind}/{address}/{name.strip().casefold()[:64]}"
+
+    @staticmethod
+    def _wait(until: float) -> int:
+        return max(1, math.ceil(until - time.time()))

@@ -14,6 +14,13 @@ Every response (pages, the API, OAI-PMH, downloads, static files, error pages) c
   says it is served over HTTPS (``ARCHIVE_HTTPS``, as behind a proxy that ends TLS); never
   over plain HTTP otherwise, where it would mean nothing.
 
+The public read-only API may be read by a page of any other site: an anonymous ``GET`` (or
+``HEAD``) of ``/api/…`` is answered with ``Access-Control-Allow-Origin: *``. Never with
+``Access-Control-Allow-Credentials``, and never on a response to a request that carries
+credentials (an ``Authorization`` header, valid or not, or a logged-in session cookie): what
+a researcher sees stays readable by this site's pages only. The anonymous answer is the same
+for every origin, so no ``Vary: Origin`` is needed.
+
 A request body is at most ``MAX_CONTENT_LENGTH`` (64 KB unless configured): the site takes no
 uploads. A view may set a header itself (it is then left as it is). The ``Server`` header is the WSGI
 server's: ``archive serve`` names waitress's ``ident`` without a version.
@@ -29,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -85,4 +92,14 @@ def init_app(app: Flask) -> None:
             # is never sent over plain HTTP by a mistyped link or a downgrade (RFC 6797)
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         response.headers.pop("X-Powered-By", None)
+        if is_public_api_read():
+            response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+def is_public_api_read() -> bool:
+    """An anonymous read of the API: any site's page may read its answer (see the module's notes)."""
+    return ((request.path == "/api" or request.path.startswith("/api/"))
+            and request.method in ("GET", "HEAD")
+            and "Authorization" not in request.headers
+            and g.get("account") is None and not g.get("by_token", False))

@@ -5,6 +5,13 @@ only as argon2id hashes (memory-hard, so a stolen database is slow to crack) and
 tokens only as SHA-256 hashes (a token is 256 random bits, so a fast hash is enough) with
 a short prefix to tell them apart in listings. A disabled or removed account stops working
 at once: callers ask here on every request.
+
+Web logins are sessions kept here, one row each (``web_session``), named in the signed cookie
+by a random session id (stored only as its SHA-256 hash). A cookie is a login only while its
+row exists: logging out deletes the row, and a new password, disabling or removing the
+account deletes every row of that account. So a cookie copied before any of these stays
+dead for good (enabling the account again brings no row back), and no key or stamp in the
+cookie could revive it.
 """
 
 from __future__ import annotations
@@ -72,6 +79,16 @@ class User(SQLModel, table=True):
     disabled: bool = False
 
 
+class WebSession(SQLModel, table=True):
+    """One login on the web site; the cookie names it, and it ends when the row goes."""
+
+    __tablename__ = "web_session"
+    id_hash: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="archive_user.id", index=True)
+    created: dt.datetime
+    expires: dt.datetime = Field(index=True)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -87,8 +104,8 @@ class ApiToken(SQLModel, table=True):
 class Account:
     """A user as callers see it: never the password hash.
 
-    ``stamp`` changes whenever the password hash does (a new password, a rehash, another user
-    given the same id after a removal), so a web session that stored it ends with it.
+    ``stamp`` changes whenever the password hash does (a new password, a rehash): a caller can
+    tell that the password changed. Web sessions do not rely on it: they end by their rows.
     """
 
     id: int
@@ -190,6 +207,7 @@ def remove_user(engine: Engine, name: str) -> None:
         user = _user(session, name)
         for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id)):
             session.delete(token)
+        _end_sessions(session, user)
         session.flush()
         session.delete(user)
         session.commit()
@@ -206,19 +224,24 @@ def get_account(engine: Engine, name: str) -> Account:
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
+    """A new password; every web session of the account ends (whoever knew the old one is out)."""
     _check_password(password)
     with Session(engine) as session:
         user = _user(session, name)
         user.password_hash = _hasher.hash(password)
         session.add(user)
+        _end_sessions(session, user)
         session.commit()
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool) -> None:
+    """Disabling ends every web session of the account; enabling it again brings none back."""
     with Session(engine) as session:
         user = _user(session, name)
         user.disabled = disabled
         session.add(user)
+        if disabled:
+            _end_sessions(session, user)
         session.commit()
 
 
@@ -258,13 +281,58 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def account_by_id(engine: Engine, user_id: int) -> Account | None:
-    """The enabled account with this id (for a web session), else None."""
+# --- web sessions --------------------------------------------------------------------------------
+
+
+def start_session(engine: Engine, account: Account, lifetime: dt.timedelta) -> str:
+    """A new web session for the account, lasting ``lifetime``: its id, for the signed cookie only.
+
+    Sessions that have expired, of any account, are removed on the way.
+    """
+    session_id = secrets.token_urlsafe(32)
+    now = _now()
     with Session(engine) as session:
+        for old in session.exec(select(WebSession).where(WebSession.expires <= now)):
+            session.delete(old)
+        session.add(WebSession(id_hash=_token_hash(session_id), user_id=account.id, created=now,
+                               expires=now + lifetime))
+        session.commit()
+    return session_id
+
+
+def account_for_session(engine: Engine, user_id: int, session_id: str) -> Account | None:
+    """The enabled account of this live web session (the cookie's user id must be its owner), else None."""
+    if not session_id or len(session_id) > 256:
+        return None
+    with Session(engine) as session:
+        row = session.get(WebSession, _token_hash(session_id))
+        if row is None or row.user_id != user_id or _aware(row.expires) <= _now():
+            return None
         user = session.get(User, user_id)
         if user is None or user.disabled:
             return None
         return _account(session, user)
+
+
+def end_session(engine: Engine, session_id: str) -> None:
+    """Log this web session out for good (a copy of its cookie is then worth nothing)."""
+    if not session_id:
+        return
+    with Session(engine) as session:
+        row = session.get(WebSession, _token_hash(session_id))
+        if row is not None:
+            session.delete(row)
+            session.commit()
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    for row in session.exec(select(WebSession).where(WebSession.user_id == user.id)):
+        session.delete(row)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives datetimes back without their zone; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 # --- API tokens ----------------------------------------------------------------------------------

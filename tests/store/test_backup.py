@@ -232,3 +232,81 @@ def test_only_sqlite_is_handled():
     assert sqlite_path("sqlite:////tmp/x/archive.sqlite3") == Path("/tmp/x/archive.sqlite3")
     result = CliRunner().invoke(main, ["--database-url", "postgresql://u:p@h/db", "backup", "/tmp/never"])
     assert result.exit_code == 1 and "SQLite database files only" in result.output
+
+
+# --- names taken from a backup ------------------------------------------------------------------
+
+
+def _rewrite_manifest(backup_folder: Path, change) -> None:  # type: ignore[no-untyped-def]
+    manifest_path = backup_folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    change(manifest)
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def _craft_escaping_build(tmp_path: Path) -> tuple[Path, Path]:
+    """A backup (made by code, of the synthetic fixture) whose database and manifest name the index
+    build ``../../victim``, with every checksum right; and a victim folder outside the restore's home
+    that such a name reaches. Returns (backup folder, victim folder)."""
+    archive = Archive.open(tmp_path / "home")
+    archive.import_collection(FIXTURES / "collection")
+    crafted = tmp_path / "crafted" / "backup"
+    backup(archive, crafted)
+    archive.close()
+    build = json.loads((crafted / MANIFEST).read_text())["build"]
+    evil = "../../victim"
+    # the backup's own copy of the build, where the crafted name leads from inside the backup
+    shutil.move(str(crafted / "index" / build), str(crafted / "index" / evil))
+    import sqlite3
+
+    with sqlite3.connect(crafted / DATABASE_FILE) as conn:
+        conn.execute("UPDATE index_state SET build = ? WHERE id = 1", (evil,))
+    (crafted / "index" / "CURRENT").write_text(evil)
+
+    def point_at_the_victim(manifest) -> None:  # type: ignore[no-untyped-def]
+        manifest["build"] = evil
+        manifest["files"] = {name.replace(f"index/{build}/", f"index/{evil}/"): digest
+                             for name, digest in manifest["files"].items()}
+        for name in (DATABASE_FILE, "index/CURRENT"):
+            manifest["files"][name] = hashlib.sha256((crafted / name).read_bytes()).hexdigest()
+
+    _rewrite_manifest(crafted, point_at_the_victim)
+    victim = tmp_path / "victim"  # <restore home>/index/../../victim
+    victim.mkdir()
+    (victim / "precious.txt").write_text("not the archive's")
+    return crafted, victim
+
+
+def test_a_backup_naming_a_build_outside_the_index_is_refused_and_touches_nothing(tmp_path):
+    crafted, victim = _craft_escaping_build(tmp_path)
+    target = tmp_path / "target"
+    with pytest.raises(BackupError, match=r"index build .*\.\./\.\./victim.* not a build name"):
+        restore(crafted, resolve(target))
+    assert (victim / "precious.txt").read_text() == "not the archive's"
+    assert sorted(p.name for p in victim.iterdir()) == ["precious.txt"]
+    assert not (target / DATABASE_FILE).exists()
+    result = CliRunner().invoke(main, ["--home", str(target), "restore", str(crafted)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "not a build name" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in victim.iterdir()) == ["precious.txt"]
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/hostname", "index/../../outside.txt",
+                                  "index\\..\\x", "index/CURRENT/../../x", "stray.txt", ""])
+def test_a_manifest_naming_a_file_outside_the_backup_is_refused(a_backup, tmp_path, name):
+    _rewrite_manifest(a_backup, lambda manifest: manifest["files"].__setitem__(name, "0" * 64))
+    _refused(a_backup, tmp_path, "names the file")
+
+
+def test_a_symlink_in_a_backup_is_refused(a_backup, tmp_path):
+    build = json.loads((a_backup / MANIFEST).read_text())["build"]
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret of another user")
+    (a_backup / "index" / build / "linked").symlink_to(outside)
+
+    def list_it(manifest) -> None:  # type: ignore[no-untyped-def]
+        manifest["files"][f"index/{build}/linked"] = hashlib.sha256(outside.read_bytes()).hexdigest()
+
+    _rewrite_manifest(a_backup, list_it)
+    _refused(a_backup, tmp_path, "symbolic link")

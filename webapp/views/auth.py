@@ -1,7 +1,9 @@
 """Logging in and out (``/login``, ``/logout``); who a request is lives in ``webapp.auth``.
 
-The login form's failures are rate limited per client address and per account name; the
-limits are attached in ``init_app`` because each app has its own limiter (and its own counts).
+Login attempts are limited per client address, and wrong guesses lock out their address for
+that account name (``webapp.rate_limits.LoginThrottle`` has the rule; the limits are read from
+the app's config, see ``LOGIN_*`` in ``webapp.auth``). The counts live in the storage of the
+app's limiter, shared by every server process of the archive home.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from flask import (
     url_for,
 )
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from archive.access import accounts
 from webapp import auth, current_archive
+from webapp.rate_limits import LoginThrottle
 
 bp = Blueprint("auth", __name__)
 
@@ -50,9 +56,15 @@ def login() -> Response:
         return _form(next_url)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
+    throttle, address = _throttle(), get_remote_address()
+    wait = throttle.before_attempt(address, name)
+    if wait is not None:
+        raise TooManyRequests("Too many login attempts from this address; try again later.", retry_after=wait)
     account = accounts.login(current_archive().engine, name, password)
     if account is None:
+        throttle.failed(address, name)
         return _form(next_url, name=name, failed=True)
+    throttle.succeeded(address, name)
     auth.log_in(account)
     current_app.logger.info("login: %s", account.name)
     return redirect(next_url or url_for("home.index"), 303)  # type: ignore[return-value]
@@ -65,20 +77,21 @@ def logout() -> Response:
     return redirect(url_for("home.index"), 303)  # type: ignore[return-value]
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code != 303
-
-
-def _account_key() -> str:
-    return "login:" + request.form.get("name", "").strip().casefold()[:64]
+def _throttle() -> LoginThrottle:
+    config = current_app.config
+    limiter: Limiter = current_app.extensions["archive_limiter"]
+    return LoginThrottle(limiter.storage, parse(config["LOGIN_RATE_LIMIT"]),
+                         lockout_failures=int(config["LOGIN_LOCKOUT_FAILURES"]),
+                         lockout_seconds=int(config["LOGIN_LOCKOUT_SECONDS"]),
+                         lockout_max_seconds=int(config["LOGIN_LOCKOUT_MAX_SECONDS"]))
 
 
 def init_app(app: Flask) -> None:
-    """Rate limit failed logins with this app's limiter (see ``LOGIN_*RATE_LIMIT`` in ``webapp.auth``)."""
-    limiter: Limiter = app.extensions["archive_limiter"]
-    view = app.view_functions["auth.login"]
-    view = limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
-                         methods=["POST"], deduct_when=_failed, scope="login-account")(view)
-    view = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-                         deduct_when=_failed)(view)
-    app.view_functions["auth.login"] = view
+    """Check the login limits when the app is made: a mistyped ``LOGIN_RATE_LIMIT`` stops the start."""
+    try:
+        parse(app.config["LOGIN_RATE_LIMIT"])
+        for name in ("LOGIN_LOCKOUT_FAILURES", "LOGIN_LOCKOUT_SECONDS", "LOGIN_LOCKOUT_MAX_SECONDS"):
+            if int(app.config[name]) < 1:
+                raise ValueError(f"{name} must be at least 1")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RuntimeError(f"the login limits are not valid ({exc}); see LOGIN_* in webapp/auth.py") from None
