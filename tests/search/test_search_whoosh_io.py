@@ -69,7 +69,6 @@ def test_an_opened_searcher_reads_its_segments_in_place(tmp_path, fixture_collec
         archive.index.update_people(["anna-synthetic"])  # two segments: the build's and the update's
         result = archive.search(SearchRequest(query="camp"))
         assert "anna-camps" in {h.id for h in result.hits}
-        folder = archive.index.store.folder(archive.index.store.current_name())
         _, ix = archive.index.store.open(for_search=True)
         assert isinstance(ix.storage, MappedFileStorage)
         with ix.searcher() as searcher:
