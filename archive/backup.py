@@ -55,8 +55,7 @@ from typing import Any
 from sqlalchemy import make_url
 from whoosh import index as whoosh_index
 
-from archive.search.index_store import BUILD_PATTERN, COMPLETE_MARKER, IndexCheck, IndexStore, fsync_tree, \
-    is_build_file
+from archive.search.index_store import BUILD_PATTERN, COMPLETE_MARKER, IndexCheck, IndexStore, fsync_tree, is_build_file
 from archive.settings import Settings
 
 FORMAT = 1

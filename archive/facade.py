@@ -12,19 +12,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archive.search import index_state
-from archive.store import models
+from archive.access.visibility import ANONYMOUS, Viewer
+from archive.catalogue.stats import Stats, collect_stats
 from archive.collection.loader import Progress
-from archive.store.database import open_database
-from archive.store.crashpoints import crash_point
-from archive.store.folder_import import import_folder
-from archive.store.row_writer import ImportReport
+from archive.search import index_state
 from archive.search.engine import DocProgress, SearchIndex
 from archive.search.index_store import IndexCheck, IndexStore
 from archive.search.request import SearchRequest, SearchResult
 from archive.settings import Settings, resolve
-from archive.catalogue.stats import Stats, collect_stats
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.store import models
+from archive.store.crashpoints import crash_point
+from archive.store.database import open_database
+from archive.store.folder_import import import_folder
+from archive.store.row_writer import ImportReport
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Archive:
     recovery: index_state.Recovery | None = None
 
     @classmethod
-    def open(cls, home: str | Path | None = None, database_url: str | None = None) -> "Archive":
+    def open(cls, home: str | Path | None = None, database_url: str | None = None) -> Archive:
         """Open (creating when needed) the archive, and recover from a crash of an import or a
         reindex: CURRENT is pointed at the index build the database names, stray builds go."""
         settings = resolve(home, database_url)

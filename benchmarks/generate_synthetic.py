@@ -214,7 +214,7 @@ def _ru_lemma(spec: object) -> tuple[tuple[str, ...], tuple[float, ...]]:
     stem, paradigm = spec  # type: ignore[misc]
     endings = RU_PARADIGMS[paradigm]
     forms: dict[str, float] = {}
-    for ending, weight in zip(endings, RU_FORM_WEIGHTS[paradigm]):
+    for ending, weight in zip(endings, RU_FORM_WEIGHTS[paradigm], strict=False):
         if ending.startswith("ы") and stem[-1:] in "гкхжшщч":  # spelling rule: кы → ки
             ending = "и" + ending[1:]
         form = stem + ending
@@ -235,7 +235,7 @@ def _en_lemma(spec: object) -> tuple[tuple[str, ...], tuple[float, ...]]:
         return tuple(spec), _cumulative([1.0 / (i + 1) for i in range(len(spec))])
     stem, pos = spec  # type: ignore[misc]
     forms: dict[str, float] = {}
-    for suffix, weight in zip(EN_PARADIGMS[pos], EN_FORM_WEIGHTS[pos]):
+    for suffix, weight in zip(EN_PARADIGMS[pos], EN_FORM_WEIGHTS[pos], strict=False):
         if suffix == "s":
             form = _en_plural(stem)
         elif suffix in ("ed", "ing") and stem.endswith("e"):
@@ -265,7 +265,7 @@ def build_lexicon(seed: int, size: int = DEFAULT_LEMMAS) -> list[Lemma]:
     rng = random.Random(f"lexicon-{seed}")
     size = max(size, _real_ranks(len(REAL_LEMMAS))[-1] + 1)
     lexicon: list[Lemma | None] = [None] * size
-    for rank, (ru, en) in zip(_real_ranks(len(REAL_LEMMAS)), REAL_LEMMAS):
+    for rank, (ru, en) in zip(_real_ranks(len(REAL_LEMMAS)), REAL_LEMMAS, strict=False):
         lexicon[rank] = Lemma(*_ru_lemma(ru), *_en_lemma(en))
     seen_ru: set[str] = set()
     seen_en: set[str] = set()
@@ -297,7 +297,7 @@ def build_lexicon(seed: int, size: int = DEFAULT_LEMMAS) -> list[Lemma]:
     return lexicon  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def zipf_cumulative(n: int, s: float = 1.0, q: float = 0.0) -> tuple[float, ...]:
     """Cumulative Zipf(-Mandelbrot) weights 1 / (rank + q) ** s for ranks 1..n."""
     return tuple(itertools.accumulate(1.0 / (r + 1 + q) ** s for r in range(n)))

@@ -346,7 +346,7 @@ def warm_up(servers: list[Server], paths: list[str]) -> dict[str, float]:
                 with urllib.request.urlopen(server.url + path, timeout=120) as answer:
                     answer.read()
             except urllib.error.HTTPError as error:
-                raise SystemExit(f"warm-up {path} on port {server.port}: HTTP {error.code}\n{_tail(server.log)}")
+                raise SystemExit(f"warm-up {path} on port {server.port}: HTTP {error.code}\n{_tail(server.log)}") from None
             times[path] = max(times.get(path, 0.0), (time.perf_counter() - started) * 1000)
     return times
 
@@ -758,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
         warm = warm_up(servers, ["/", f"/people/{people[0]}", f"/search?{searches[0]}",
                                  f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"])
         labels = dict(zip(["/", f"/people/{people[0]}", f"/search?{searches[0]}",
-                           f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"], KINDS))
+                           f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"], KINDS, strict=False))
         warm_ms = {labels[path]: ms for path, ms in warm.items()}
 
         if args.background_import:

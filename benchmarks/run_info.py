@@ -56,12 +56,12 @@ def describe_speed(before: float, after: float, additions: int = REFERENCE_ADDIT
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A Markdown table, numbers right-aligned, so a report pastes into a note as it is."""
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |",
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                         for i, (c, w) in enumerate(zip(row, widths))) + " |")
+                                         for i, (c, w) in enumerate(zip(row, widths, strict=False))) + " |")
     return "\n".join(lines)
 
 

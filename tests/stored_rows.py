@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.store import models
+
+
 def stored_rows(home: Path, sort: bool = True) -> dict[str, list[tuple[Any, ...]]]:
     """Every stored value of the collection's tables with its SQLite storage class; sorted, or
     in rowid order (the order the rows were written in) when ``sort`` is False."""

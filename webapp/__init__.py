@@ -8,13 +8,14 @@ in ``instance/`` next to an optional ``config.py``.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, g
 
+from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
 from archive.settings import resolve
-from archive.access.visibility import Viewer, viewer_for
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to

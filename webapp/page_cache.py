@@ -27,8 +27,9 @@ again each time, and a ``If-None-Match`` that still matches is a bodiless 304.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 

@@ -79,7 +79,7 @@ class SQLiteStorage(Storage):
             self._local.conn = conn
         return conn
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self._connection())
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:

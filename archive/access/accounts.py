@@ -22,7 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Optional
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -71,7 +71,7 @@ class UnknownToken(AccountError):
 class User(SQLModel, table=True):
     # not "user": a reserved word in PostgreSQL, and DATABASE_URL may name one
     __tablename__ = "archive_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
     role: str
     password_hash: str
@@ -91,12 +91,12 @@ class WebSession(SQLModel, table=True):
 
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="archive_user.id", index=True)
     token_hash: str = Field(unique=True, index=True)
     prefix: str = Field(index=True)
     created: dt.datetime
-    last_used: Optional[dt.datetime] = None
+    last_used: dt.datetime | None = None
     revoked: bool = False
 
 

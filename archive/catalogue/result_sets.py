@@ -9,8 +9,9 @@ visibility rule (the search index for searches, ``archive.access.visibility`` fo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 
@@ -33,19 +34,19 @@ class ResultSet:
     theme_id: str | None = None
 
     @classmethod
-    def search(cls, request: SearchRequest) -> "ResultSet":
+    def search(cls, request: SearchRequest) -> ResultSet:
         return cls("search", request=request)
 
     @classmethod
-    def person(cls, person_id: str) -> "ResultSet":
+    def person(cls, person_id: str) -> ResultSet:
         return cls("person", person_id=person_id)
 
     @classmethod
-    def theme(cls, theme_id: str) -> "ResultSet":
+    def theme(cls, theme_id: str) -> ResultSet:
         return cls("theme", theme_id=theme_id)
 
     @classmethod
-    def collection(cls) -> "ResultSet":
+    def collection(cls) -> ResultSet:
         return cls("collection")
 
     def file_stem(self) -> str:
@@ -91,7 +92,7 @@ class QuoteRecord:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _quote_ids(archive: "Archive", result_set: ResultSet, viewer: Viewer) -> Iterator[str]:
+def _quote_ids(archive: Archive, result_set: ResultSet, viewer: Viewer) -> Iterator[str]:
     if result_set.kind == "search":
         request = result_set.request or SearchRequest()
         for kind, record_id in archive.index.iter_records(request, viewer):
@@ -120,13 +121,13 @@ def _batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def iter_quotes(archive: "Archive", result_set: ResultSet, viewer: Viewer, batch: int = BATCH) -> Iterator[QuoteRecord]:
+def iter_quotes(archive: Archive, result_set: ResultSet, viewer: Viewer, batch: int = BATCH) -> Iterator[QuoteRecord]:
     """The result set's visible quotes, in its order, fetched a batch at a time."""
     for ids in _batches(_quote_ids(archive, result_set, viewer), batch):
         yield from _load(archive, ids, viewer)
 
 
-def _load(archive: "Archive", ids: list[str], viewer: Viewer) -> list[QuoteRecord]:
+def _load(archive: Archive, ids: list[str], viewer: Viewer) -> list[QuoteRecord]:
     with archive.engine.connect() as conn:
         # the visibility rule is applied to the rows here, not in SQL: with ``quote_clause`` in the
         # WHERE, SQLite (no statistics) reads every quote through the visibility index instead of

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from archive.collection import dates
-from archive.collection import timecodes
+from archive.collection import dates, timecodes
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
@@ -126,7 +126,7 @@ class Term(Strict):
     definition: Translations = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _needs_en_and_ru(self) -> "Term":
+    def _needs_en_and_ru(self) -> Term:
         missing = [lang for lang in ("en", "ru") if lang not in self.label]
         if missing:
             raise ValueError(f"label needs both en and ru; missing {', '.join(missing)}")
@@ -167,7 +167,7 @@ class Visibility(Strict):
     review: DayText | None = Field(None, description="the day the restriction is to be reviewed")
 
     @model_validator(mode="after")
-    def _embargo_needs_until(self) -> "Visibility":
+    def _embargo_needs_until(self) -> Visibility:
         if self.status == "embargoed" and not self.until:
             raise ValueError("an embargoed record needs `until` (the day it becomes public)")
         if self.status != "embargoed" and self.until:
@@ -252,7 +252,7 @@ class Quote(Cited):
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
     @model_validator(mode="after")
-    def _timecodes_in_order(self) -> "Quote":
+    def _timecodes_in_order(self) -> Quote:
         if self.timecode_in and self.timecode_out:
             if timecodes.parse_timecode(self.timecode_out) < timecodes.parse_timecode(self.timecode_in):
                 raise ValueError(f"timecode_out {self.timecode_out} is before timecode_in {self.timecode_in}")
@@ -308,7 +308,7 @@ class Person(Strict):
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
 
     @model_validator(mode="after")
-    def _real_name_needs_pseudonym(self) -> "Person":
+    def _real_name_needs_pseudonym(self) -> Person:
         if (self.real_name or self.real_name_native) and not self.pseudonym:
             raise ValueError("`real_name` is only for a person shown under a pseudonym (set `pseudonym: true`)")
         return self

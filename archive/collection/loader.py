@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import threading
 import typing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -297,7 +298,7 @@ class PersonResult:
 
 
 def check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
-                 checker: "CrossChecker | None") -> PersonResult:
+                 checker: CrossChecker | None) -> PersonResult:
     """Validate a people file's data and, with a ``checker``, check it against the collection."""
     if problems or doc is None:
         return PersonResult(None, None, problems)
@@ -544,7 +545,7 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
     root, limits, head, problems, paths = begin_reading(root, limits)
     duplicates = DuplicateIds()
     people: list[fmt.Person] = []
-    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from)):
+    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from), strict=False):
         result = check_person(path, doc, found, head.checker)
         problems.people.extend(result.problems)
         if result.person is not None and result.doc is not None:

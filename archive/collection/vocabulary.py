@@ -9,8 +9,8 @@ page). Pages, search facets, exports and the index all ask this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from archive.collection.format import FateTerm, Term, ThemeTerm, VocabularyFile
 
@@ -42,7 +42,7 @@ class Vocabulary:
     roles: dict[str, Term] = field(default_factory=dict)
 
     @classmethod
-    def from_file(cls, file: VocabularyFile) -> "Vocabulary":
+    def from_file(cls, file: VocabularyFile) -> Vocabulary:
         return cls(
             stances={t.id: t for t in file.stances},
             themes={t.id: t for t in file.themes},

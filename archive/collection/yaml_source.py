@@ -108,8 +108,8 @@ MAX_FILE_MB_VARIABLE = "ARCHIVE_YAML_MAX_MB"
 # that might nest deeper than this is measured event by event before it is composed.
 SAFE_COMPOSE_DEPTH = 2_000
 _INDICATOR_RUN = 200  # a line starting with this many spaces or block indicators is suspect
-_DEEP_LINE = re.compile(r"\n[ \t?:-]{%d}" % _INDICATOR_RUN)
-_DEEP_FIRST_LINE = re.compile(r"[ \t?:-]{%d}" % _INDICATOR_RUN)
+_DEEP_LINE = re.compile(rf"\n[ \t?:-]{{{_INDICATOR_RUN}}}")
+_DEEP_FIRST_LINE = re.compile(rf"[ \t?:-]{{{_INDICATOR_RUN}}}")
 _BIG_SCALAR = 1024  # aliases of scalars longer than this count towards the alias budget
 
 
@@ -123,7 +123,7 @@ class YamlLimits:
     alias_nodes: int = 100_000  # nodes copied through aliases and merge keys, plus one per 4 characters
 
     @classmethod
-    def from_environment(cls) -> "YamlLimits":
+    def from_environment(cls) -> YamlLimits:
         """The defaults, with ``ARCHIVE_YAML_MAX_MB`` (megabytes per file) when it is set."""
         raw = os.environ.get(MAX_FILE_MB_VARIABLE, "").strip()
         if not raw:
@@ -149,7 +149,7 @@ class YamlDocument:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     # the text (its UTF-8 bytes, or the file to read again) and limits to find the lines with, until they are found
-    pending: tuple["str | bytes | Path", "YamlLimits"] | None = field(default=None, repr=False, compare=False)
+    pending: tuple[str | bytes | Path, YamlLimits] | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, path: Path_) -> int:
         """The line of the deepest known node on ``path`` (1-based)."""

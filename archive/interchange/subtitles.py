@@ -259,7 +259,7 @@ def parse_vtt(text: str, name: str = "<vtt>", *, zero_end_is_unknown: bool = Fal
     except MalformedCaptionError as error:
         raise _where_vtt_fails(name, lines, error) from None
     cues = []
-    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions))),
+    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions)), strict=False),
                                         start=1):
         start, end = _seconds(caption.start_time), _seconds(caption.end_time)
         if end < start:
@@ -302,7 +302,7 @@ def parse_srt(text: str, name: str = "<srt>") -> list[Cue]:
         raise SubtitleError(name, f"srt cannot read a cue here: {error.unmatched_content[:80]!r}", None, line) from None
     lines = text.splitlines()
     cues = []
-    for n, (subtitle, line) in enumerate(zip(subtitles, _srt_line_numbers(lines, subtitles)), start=1):
+    for n, (subtitle, line) in enumerate(zip(subtitles, _srt_line_numbers(lines, subtitles), strict=False), start=1):
         start, end = subtitle.start.total_seconds(), subtitle.end.total_seconds()
         if end < start:
             raise SubtitleError(name, f"the cue ends ({srt.timedelta_to_srt_timestamp(subtitle.end)}) before it "

@@ -18,7 +18,8 @@ import multiprocessing
 import os
 import queue
 import traceback
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from whoosh.writing import SegmentWriter
 

@@ -10,9 +10,10 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -45,7 +46,7 @@ class Labels:
                       for kind in KINDS for term_id, term in vocabulary.terms(kind).items()}
 
     @classmethod
-    def load(cls, conn: Connection) -> "Labels":
+    def load(cls, conn: Connection) -> Labels:
         return cls(load_vocabulary(conn))
 
 

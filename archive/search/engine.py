@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -19,8 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 from whoosh import query as q
 from whoosh.searching import Searcher
 
+from archive.access.visibility import Viewer
 from archive.search import index_state
-from archive.store import models
 from archive.search.documents import Labels, _facet_value, documents_for
 from archive.search.facet_arrays import SearcherArrays
 from archive.search.fast_matching import LeafSegments, evaluate
@@ -29,7 +30,7 @@ from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
-from archive.access.visibility import Viewer
+from archive.store import models
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
@@ -301,7 +302,7 @@ class SearchIndex:
         terms = _highlight_terms(parsed.query, state.searcher)
         details = _page_details(self.engine, stored)
         hits = []
-        for fields, (_, score) in zip(stored, page):
+        for fields, (_, score) in zip(stored, page, strict=False):
             hits.append(details.hit(fields, score, terms, whole))
         return hits
 

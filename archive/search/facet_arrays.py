@@ -107,7 +107,7 @@ class SearcherArrays:
         return self._access
 
     @classmethod
-    def load(cls, reader, cache_folder: Path | str | None = None) -> "SearcherArrays":  # type: ignore[no-untyped-def]
+    def load(cls, reader, cache_folder: Path | str | None = None) -> SearcherArrays:  # type: ignore[no-untyped-def]
         """The arrays of every document of ``reader``; with ``cache_folder`` (the index's folder),
         each segment's arrays come from its cache file there, written when missing."""
         folder = Path(cache_folder) if cache_folder else None
@@ -129,7 +129,7 @@ class SearcherArrays:
         return cls._combine(parts)
 
     @classmethod
-    def _combine(cls, parts: list["_SegmentArrays"]) -> "SearcherArrays":
+    def _combine(cls, parts: list[_SegmentArrays]) -> SearcherArrays:
         count = sum(p.doc_count for p in parts)
         offsets = np.cumsum([0] + [p.doc_count for p in parts])[:-1]
         facets = {}
@@ -137,7 +137,7 @@ class SearcherArrays:
             # value numbers in order of first appearance over the whole index, as one pass would give
             index: dict[str, int] = {}
             docs, codes = [], []
-            for part, offset in zip(parts, offsets):
+            for part, offset in zip(parts, offsets, strict=False):
                 values, counts, part_codes = part.facets[name]
                 mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
                                       count=len(values))
@@ -214,7 +214,7 @@ class _SegmentArrays:
     # --- derived from the segment --------------------------------------------------------
 
     @classmethod
-    def derive(cls, leaf: Any) -> "_SegmentArrays":
+    def derive(cls, leaf: Any) -> _SegmentArrays:
         """From the segment's columns: the facet JSON of every document (read as one block, parsed
         one document at a time, the fastest way found), the sort columns read in bulk."""
         count = leaf.doc_count_all()
@@ -263,7 +263,7 @@ class _SegmentArrays:
                 pass
 
     @classmethod
-    def read(cls, path: Path, segment_id: str | None, doc_count: int) -> "_SegmentArrays | None":
+    def read(cls, path: Path, segment_id: str | None, doc_count: int) -> _SegmentArrays | None:
         """The cached arrays of this segment, or None when the file is missing or not right."""
         try:
             meta, arrays = _unpack(path.read_bytes())
@@ -357,7 +357,7 @@ def _raw_column(leaf: Any, name: str, count: int) -> list[bytes]:
             end = int((offsets + lengths).max()) if count else 0
             data = bytes(column._dbfile.get(column._basepos, end))  # noqa: SLF001 - the whole column at once
             if len(data) == end:
-                return [data[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist())]
+                return [data[o:o + n] for o, n in zip(offsets.tolist(), lengths.tolist(), strict=False)]
     return [column[d] or b"" for d in range(count)]
 
 

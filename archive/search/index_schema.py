@@ -17,7 +17,7 @@ facet value of a document for the per-searcher facet arrays.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import Stemmer
 from whoosh import columns, fields
@@ -47,7 +47,7 @@ class TransliterationFilter(Filter):
             yield token
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(language)
 

@@ -29,9 +29,9 @@ otherwise an import got in between and it builds again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine

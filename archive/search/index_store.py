@@ -37,19 +37,20 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import whoosh
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from archive.store.crashpoints import crash_point
 from archive.search import build_writer, facet_arrays, whoosh_io
-from archive.search.whoosh_writing import UpdateWriter
 from archive.search.index_schema import build_schema
+from archive.search.whoosh_writing import UpdateWriter
+from archive.store.crashpoints import crash_point
 
 try:
     import fcntl

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from whoosh import query as q
 from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldPlugin, PlusMinusPlugin, QueryParser
-from whoosh.qparser.syntax import AndGroup, OrGroup
+from whoosh.qparser.syntax import AndGroup
 
 from archive.search.index_schema import FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS
 

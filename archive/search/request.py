@@ -7,8 +7,8 @@ state (as in Datasette).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
 
 # Facets in the order pages show them. "stance" is the stance of the passage,
 # "person_stance" the overall stance of the person.
@@ -62,14 +62,14 @@ class SearchRequest:
     def selected(self, facet: str, value: str) -> bool:
         return value in self.filters.get(facet, ())
 
-    def toggled(self, facet: str, value: str) -> "SearchRequest":
+    def toggled(self, facet: str, value: str) -> SearchRequest:
         """The same search with one facet value added or removed, back on page 1."""
         values = list(self.filters.get(facet, ()))
         values = [v for v in values if v != value] if value in values else values + [value]
         filters = {**self.filters, facet: tuple(values)}
         return replace(self, filters={k: v for k, v in filters.items() if v}, page=1)
 
-    def with_page(self, page: int) -> "SearchRequest":
+    def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
 
     def to_params(self) -> list[tuple[str, str]]:
@@ -89,7 +89,7 @@ class SearchRequest:
         return params
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Iterable[str]] | Iterable[tuple[str, str]]) -> "SearchRequest":
+    def from_params(cls, params: Mapping[str, Iterable[str]] | Iterable[tuple[str, str]]) -> SearchRequest:
         """From a query string (a multi-dict or pairs); raises BadSearchRequest."""
         pairs: list[tuple[str, str]] = []
         if isinstance(params, Mapping):

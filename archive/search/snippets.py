@@ -7,8 +7,8 @@ field's own analyzer (Whoosh's highlighter), so ``лагерях`` is marked for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Iterable
 
 from whoosh import highlight
 

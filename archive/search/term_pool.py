@@ -29,8 +29,9 @@ import uuid
 import zlib
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter, sub
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PostingsWriter
@@ -176,7 +177,7 @@ class TermPool:
         scale = fmt.field_boost
         weight_of = self._weight
         found = words(value)
-        firsts = dict(zip(reversed(found), range(len(found) - 1, -1, -1)))  # each word's first position
+        firsts = dict(zip(reversed(found), range(len(found) - 1, -1, -1), strict=False))  # each word's first position
         one = weight_of(scale, 1) * fieldboost
         if kind is formats.Frequency:
             encode_freq = self._values.frequency

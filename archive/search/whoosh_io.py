@@ -18,7 +18,8 @@ import io
 import mmap
 import os
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
@@ -133,7 +134,7 @@ class MappedBufferFile(BufferFile):
         self.is_real = False
         self.is_closed = False
 
-    def subset(self, position: int, length: int, name: str | None = None) -> "MappedBufferFile":
+    def subset(self, position: int, length: int, name: str | None = None) -> MappedBufferFile:
         """A part of the file (a segment's terms, postings, a column), as a view: no copy."""
         return MappedBufferFile(memoryview(self._buf)[position:position + length], name=name or self._name)
 

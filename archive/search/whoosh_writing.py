@@ -21,7 +21,8 @@ chunk; merging holds one chunk per run in memory.
 from __future__ import annotations
 
 import pickle
-from typing import Any, BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length

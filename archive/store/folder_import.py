@@ -27,7 +27,14 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from archive.collection.loader import (
-    PARALLEL_FILES, CrossChecker, DuplicateIds, Progress, begin_reading, check_person, each_person, load_person_file,
+    PARALLEL_FILES,
+    CrossChecker,
+    DuplicateIds,
+    Progress,
+    begin_reading,
+    check_person,
+    each_person,
+    load_person_file,
     sendable,
 )
 from archive.collection.problems import InvalidCollection, Problem

@@ -10,7 +10,7 @@ Only portable SQLAlchemy types are used, so ``DATABASE_URL`` may name another da
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
@@ -24,10 +24,10 @@ class CollectionRecord(SQLModel, table=True):
     __tablename__ = "collection"
     id: str = Field(primary_key=True)
     title: str
-    title_native: Optional[str] = None
+    title_native: str | None = None
     kind: str
-    year: Optional[int] = None
-    runtime_minutes: Optional[int] = None
+    year: int | None = None
+    runtime_minutes: int | None = None
     languages: Any = _json()
     subtitle_languages: Any = _json()
     directors: Any = _json()
@@ -36,22 +36,22 @@ class CollectionRecord(SQLModel, table=True):
     description: Any = _json()
     description_sources: Any = _json()
     facts_sources: Any = _json()
-    rights: Optional[str] = None
+    rights: str | None = None
 
 
 class Source(SQLModel, table=True):
     id: str = Field(primary_key=True)
     position: int
     title: str
-    author: Optional[str] = None
-    publisher: Optional[str] = None
-    date: Optional[str] = None
+    author: str | None = None
+    publisher: str | None = None
+    date: str | None = None
     kind: str
-    url: Optional[str] = None
-    locator: Optional[str] = None
-    language: Optional[str] = None
-    text_file: Optional[str] = None
-    notes: Optional[str] = None
+    url: str | None = None
+    locator: str | None = None
+    language: str | None = None
+    text_file: str | None = None
+    notes: str | None = None
 
 
 class VocabularyTerm(SQLModel, table=True):
@@ -62,17 +62,17 @@ class VocabularyTerm(SQLModel, table=True):
     label: Any = _json()
     definition: Any = _json()
     synonyms: Any = _json()
-    repression: Optional[bool] = None
+    repression: bool | None = None
 
 
 class Person(SQLModel, table=True):
     id: str = Field(primary_key=True)
     position: int
     name: str
-    name_native: Optional[str] = None
+    name_native: str | None = None
     pseudonym: bool = False
-    real_name: Optional[str] = None  # behind a pseudonym; researchers only
-    real_name_native: Optional[str] = None
+    real_name: str | None = None  # behind a pseudonym; researchers only
+    real_name_native: str | None = None
     is_group: bool = False
     role: str
     ages: Any = _json()
@@ -83,16 +83,16 @@ class Person(SQLModel, table=True):
     stance_rationale: str
     stance_supporting_quotes: Any = _json()
     stance_coded_by: str
-    stance_coded_on: Optional[dt.date] = None
-    stance_source: Optional[str] = Field(default=None, foreign_key="source.id")
-    stance_locator: Optional[str] = None
+    stance_coded_on: dt.date | None = None
+    stance_source: str | None = Field(default=None, foreign_key="source.id")
+    stance_locator: str | None = None
     portrait: Any = _json()
     portrait_sources: Any = _json()
     visibility: str = Field(default="public", index=True)
-    embargo_until: Optional[dt.date] = None
-    visibility_reason: Optional[str] = None
-    visibility_review: Optional[dt.date] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 class Relative(SQLModel, table=True):
@@ -100,11 +100,11 @@ class Relative(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id", index=True)
     position: int
     relation: str
-    name: Optional[str] = None
-    name_native: Optional[str] = None
+    name: str | None = None
+    name_native: str | None = None
     external_records: Any = _json()
-    notes: Optional[str] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    notes: str | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 class FateEvent(SQLModel, table=True):
@@ -114,14 +114,14 @@ class FateEvent(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id", index=True)
     position: int
     kind: str = Field(index=True)
-    date: Optional[str] = None
-    date_start: Optional[dt.date] = None
-    date_end: Optional[dt.date] = None
-    place: Optional[str] = None
-    details: Optional[str] = None
+    date: str | None = None
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
+    place: str | None = None
+    details: str | None = None
     source: str = Field(foreign_key="source.id")
-    locator: Optional[str] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    locator: str | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 class Interview(SQLModel, table=True):
@@ -129,15 +129,15 @@ class Interview(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id", index=True)
     local_id: str
     position: int
-    date: Optional[str] = None
-    place: Optional[str] = None
-    interviewer: Optional[str] = None
-    language: Optional[str] = None
-    media: Optional[str] = None
-    duration_seconds: Optional[float] = None
-    source: Optional[str] = Field(default=None, foreign_key="source.id")
-    locator: Optional[str] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    date: str | None = None
+    place: str | None = None
+    interviewer: str | None = None
+    language: str | None = None
+    media: str | None = None
+    duration_seconds: float | None = None
+    source: str | None = Field(default=None, foreign_key="source.id")
+    locator: str | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 class Quote(SQLModel, table=True):
@@ -146,18 +146,18 @@ class Quote(SQLModel, table=True):
     position: int
     original_language: str
     published_translations: Any = _json()
-    recording: Optional[str] = None
-    timecode_in: Optional[float] = None
-    timecode_out: Optional[float] = None
+    recording: str | None = None
+    timecode_in: float | None = None
+    timecode_out: float | None = None
     stance: str = Field(index=True)
-    context: Optional[str] = None
+    context: str | None = None
     source: str = Field(foreign_key="source.id", index=True)
-    locator: Optional[str] = None
+    locator: str | None = None
     visibility: str = Field(default="public", index=True)
-    embargo_until: Optional[dt.date] = None
-    visibility_reason: Optional[str] = None
-    visibility_review: Optional[dt.date] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 class QuoteText(SQLModel, table=True):
@@ -183,14 +183,14 @@ class TimelineEvent(SQLModel, table=True):
     id: str = Field(primary_key=True)
     person_id: str = Field(foreign_key="person.id", index=True)
     position: int
-    date: Optional[str] = None
-    date_start: Optional[dt.date] = None
-    date_end: Optional[dt.date] = None
+    date: str | None = None
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
     description: Any = _json()
-    place: Optional[str] = None
+    place: str | None = None
     source: str = Field(foreign_key="source.id")
-    locator: Optional[str] = None
-    private_notes: Optional[str] = None  # never published: see visibility.may_read_field
+    locator: str | None = None
+    private_notes: str | None = None  # never published: see visibility.may_read_field
 
 
 # Parents before children: inserts run in this order, deletes in reverse.
@@ -229,9 +229,9 @@ class IndexState(SQLModel, table=True):
 
     __tablename__ = "index_state"
     id: int = Field(default=INDEX_STATE_ROW, primary_key=True)
-    build: Optional[str] = None
-    changed_at: Optional[dt.datetime] = None
+    build: str | None = None
+    changed_at: dt.datetime | None = None
     # incremented by every commit of an import or a reindex, even one that keeps the build (an
     # import that touched no person's documents: a source, the collection record): the read
     # cache (archive/catalogue/read_cache.py) keys derived data on (build, data_version)
-    data_version: Optional[int] = None
+    data_version: int | None = None

@@ -12,9 +12,10 @@ from __future__ import annotations
 import operator
 import weakref
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Boolean, and_, bindparam, select
 from sqlalchemy.engine import Connection
@@ -94,7 +95,7 @@ class _Layout:
         self.is_vocabulary = table is models.VocabularyTerm
 
     def row(self, values: Values) -> dict[str, Any]:
-        return dict(zip(self.names, values))
+        return dict(zip(self.names, values, strict=False))
 
 
 LAYOUTS: dict[type, _Layout] = {table: _Layout(table) for table in models.TABLES_IN_ORDER}
@@ -123,7 +124,7 @@ class _InsertPlan:
 
 
 # per dialect (an engine's own: its JSON serializer is part of it), per table
-_PLANS: "weakref.WeakKeyDictionary[Any, dict[type, _InsertPlan]]" = weakref.WeakKeyDictionary()
+_PLANS: weakref.WeakKeyDictionary[Any, dict[type, _InsertPlan]] = weakref.WeakKeyDictionary()
 
 
 def _plan(conn: Connection, table: type) -> _InsertPlan:
@@ -166,12 +167,12 @@ def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
     plan = _plan(conn, table)
     if plan.sql is None:  # the Core knows its ways
         names = LAYOUTS[table].names
-        conn.execute(table.__table__.insert(), [dict(zip(names, values)) for values in rows])  # type: ignore[attr-defined]
+        conn.execute(table.__table__.insert(), [dict(zip(names, values, strict=False)) for values in rows])  # type: ignore[attr-defined]
         return
     if not plan.converted:
         conn.exec_driver_sql(plan.sql, rows)
         return
-    columns = list(zip(*rows))
+    columns = list(zip(*rows, strict=False))
     for i, processor, known in plan.converted:
         column = columns[i]
         if known is not None:
@@ -181,7 +182,7 @@ def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
             except (KeyError, TypeError):  # a value other than True, False, None: the processor judges it
                 pass
         columns[i] = tuple(map(processor, column))
-    conn.exec_driver_sql(plan.sql, list(zip(*columns)))
+    conn.exec_driver_sql(plan.sql, list(zip(*columns, strict=False)))
 
 
 def _update(conn: Connection, table: type, rows: list[Values]) -> None:
@@ -204,7 +205,7 @@ def _delete(conn: Connection, table: type, keys: Iterable[tuple[Any, ...]]) -> N
     sa_table = table.__table__  # type: ignore[attr-defined]
     names = [c.name for c in sa_table.primary_key.columns]
     statement = sa_table.delete().where(and_(*(sa_table.c[n] == bindparam(f"k_{n}") for n in names)))
-    params = [{f"k_{n}": value for n, value in zip(names, key)} for key in keys]
+    params = [{f"k_{n}": value for n, value in zip(names, key, strict=False)} for key in keys]
     if params:
         conn.execute(statement, params)
 
@@ -277,7 +278,7 @@ class RowWriter:
         are taken together, by C loops, rather than a row at a time (``add`` and its report
         would be a large part of a first import's work)."""
         if self.current[table]:
-            for key, values in zip(keys, rows):
+            for key, values in zip(keys, rows, strict=False):
                 self.add(table, values, key)
             return
         if not rows:
@@ -293,7 +294,7 @@ class RowWriter:
         if layout.is_vocabulary:
             report.vocabulary_changed = True
         if table is models.Quote:
-            self.quote_people.update(zip(map(_quote_id, rows), map(_quote_person, rows)))
+            self.quote_people.update(zip(map(_quote_id, rows), map(_quote_person, rows), strict=False))
         elif table is models.Person:
             self.people.extend(map(_person_id, rows))
         if self.pending >= self.batch_rows:

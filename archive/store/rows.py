@@ -8,7 +8,8 @@ only what changed. Child ids are derived from their parents' stable ids
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from archive.collection import dates, timecodes
 from archive.collection import format as fmt
@@ -287,7 +288,7 @@ def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
     for number in sorted(groups):
         keys, values = groups[number]
         if len(set(keys)) < len(keys):
-            last = dict(zip(keys, values))
+            last = dict(zip(keys, values, strict=False))
             keys, values = list(last), list(last.values())
         rows.append((number, keys, values))
     return rows

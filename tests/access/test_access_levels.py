@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archive.access.visibility import ANONYMOUS, may_read_field, viewer_for
+from archive.catalogue.result_sets import ResultSet
 from archive.cli.main import main
 from archive.collection.loader import read_collection
-from archive.interchange.exports import export
-from archive.facade import Archive
 from archive.collection.problems import InvalidCollection
-from archive.catalogue.result_sets import ResultSet
-from archive.access.visibility import ANONYMOUS, may_read_field, viewer_for
+from archive.facade import Archive
+from archive.interchange.exports import export
 from webapp import create_app
 
 REAL_NAME, REAL_NAME_RU, PRIVATE = "Kestrelnikova", "Кестрельникова", "Wombatfeather"

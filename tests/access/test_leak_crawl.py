@@ -16,16 +16,17 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 import yaml
 
-from archive.interchange.exports import FORMATS
 from archive.facade import Archive
+from archive.interchange.exports import FORMATS
 from tests.support import make_access_collection
 from webapp import create_app
 

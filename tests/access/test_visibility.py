@@ -6,11 +6,19 @@ from datetime import date
 
 from sqlalchemy import select
 
-from archive.store import models
 from archive.access.visibility import (
-    ANONYMOUS, Viewer, combined, embargo_cutoff, is_visible, may_read_field, quote_clause, redact, viewer_for,
+    ANONYMOUS,
+    Viewer,
+    combined,
+    embargo_cutoff,
+    is_visible,
+    may_read_field,
+    quote_clause,
+    redact,
+    viewer_for,
     visible_clause,
 )
+from archive.store import models
 
 TODAY = date(2026, 11, 22)
 ANON = Viewer("anonymous", TODAY)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.store import models
 from archive.collection.loader import read_collection
 from archive.collection.problems import InvalidCollection
 from archive.collection.yaml_source import YamlLimits, load_yaml_text
+from archive.store import models
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNA = "people/anna-synthetic.yaml"

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archive.collection import format as collection_format
 from archive.cli.main import main
+from archive.collection import format as collection_format
 from archive.collection.loader import read_collection
 
 DATA = Path(__file__).resolve().parents[2] / "data"

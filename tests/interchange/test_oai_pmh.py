@@ -119,7 +119,7 @@ def test_list_sets_has_collection_and_themes_never_stance(synthetic):
     assert specs == ["collection", "collection:synthetic-test", "theme", "theme:the-gulag", "theme:the-terror",
                      "theme:the-war"]
     names = [e.text for e in doc.iterfind(".//o:setName", NS)]
-    assert not any(word in (spec + name).lower() for spec, name in zip(specs, names) for word in STANCE_WORDS)
+    assert not any(word in (spec + name).lower() for spec, name in zip(specs, names, strict=False) for word in STANCE_WORDS)
     gulag = doc.xpath("//o:set[o:setSpec='theme:the-gulag']", namespaces=NS)[0]
     assert gulag.xpath(".//dc:title[@xml:lang='ru']/text()", namespaces=NS) == ["ГУЛАГ"]
 

@@ -20,7 +20,7 @@ from tests.support import DATA, FIXTURES
 
 SAMPLES = FIXTURES / "ohms"
 SCHEMA = etree.XMLSchema(etree.parse(str(FIXTURES / "schemas" / "ohms" / "ohms.xsd")))
-O = {"o": ohms.OHMS_NS}
+NAMESPACES = {"o": ohms.OHMS_NS}
 BASE = "https://archive.example.org/"
 
 
@@ -40,32 +40,32 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def test_person_export_is_valid_ohms_6(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     doc = valid(ohms.person_to_ohms(archive, "anna-synthetic", ANONYMOUS, BASE))
-    records = doc.findall("o:record", O)
+    records = doc.findall("o:record", NAMESPACES)
     assert len(records) == 1  # one interview, which holds all her timecoded quotes
     record = records[0]
-    assert record.findtext("o:version", namespaces=O) == "6.0"
-    assert record.find("o:date", O).get("value") == "2020-05-01"
-    assert record.findtext("o:interviewee", namespaces=O) == "Anna (synthetic)"
-    assert record.findtext("o:interviewer", namespaces=O) == "Test Suite"
-    assert record.findtext("o:duration", namespaces=O) == "01:00:00"
-    assert record.findtext("o:transcript_alt_lang", namespaces=O) == "en"
-    points = record.findall("o:index/o:point", O)
-    assert [p.findtext("o:time", namespaces=O) for p in points] == ["65", "120"]
+    assert record.findtext("o:version", namespaces=NAMESPACES) == "6.0"
+    assert record.find("o:date", NAMESPACES).get("value") == "2020-05-01"
+    assert record.findtext("o:interviewee", namespaces=NAMESPACES) == "Anna (synthetic)"
+    assert record.findtext("o:interviewer", namespaces=NAMESPACES) == "Test Suite"
+    assert record.findtext("o:duration", namespaces=NAMESPACES) == "01:00:00"
+    assert record.findtext("o:transcript_alt_lang", namespaces=NAMESPACES) == "en"
+    points = record.findall("o:index/o:point", NAMESPACES)
+    assert [p.findtext("o:time", namespaces=NAMESPACES) for p in points] == ["65", "120"]
     first = points[0]
     # Russian in the main fields, English in the _alt fields
-    assert first.findtext("o:partial_transcript", namespaces=O) == \
+    assert first.findtext("o:partial_transcript", namespaces=NAMESPACES) == \
         "Мой дед был расстрелян в 1937 году, а бабушку сослали в лагерь."
-    assert first.findtext("o:partial_transcript_alt", namespaces=O) == \
+    assert first.findtext("o:partial_transcript_alt", namespaces=NAMESPACES) == \
         "My grandfather was shot in 1937, and my grandmother was sent to a camp."
-    assert first.findtext("o:title", namespaces=O) == "Большой террор; ГУЛАГ"
-    assert first.findtext("o:title_alt", namespaces=O) == "the Terror; the Gulag"
-    assert first.findtext("o:keywords_alt", namespaces=O) == "the Terror;the Gulag"
-    assert first.findtext("o:hyperlinks/o:hyperlink", namespaces=O) == \
+    assert first.findtext("o:title", namespaces=NAMESPACES) == "Большой террор; ГУЛАГ"
+    assert first.findtext("o:title_alt", namespaces=NAMESPACES) == "the Terror; the Gulag"
+    assert first.findtext("o:keywords_alt", namespaces=NAMESPACES) == "the Terror;the Gulag"
+    assert first.findtext("o:hyperlinks/o:hyperlink", namespaces=NAMESPACES) == \
         "https://archive.example.org/people/anna-synthetic#quote-anna-grandfather-shot"
     # the segments as a WebVTT transcript, read back by webvtt-py
-    transcript = webvtt.from_string(record.findtext("o:vtt_transcript", namespaces=O), strict=True)
+    transcript = webvtt.from_string(record.findtext("o:vtt_transcript", namespaces=NAMESPACES), strict=True)
     assert [c.identifier for c in transcript.captions] == ["anna-grandfather-shot", "anna-victory"]
-    english = webvtt.from_string(record.findtext("o:vtt_transcript_alt", namespaces=O), strict=True)
+    english = webvtt.from_string(record.findtext("o:vtt_transcript_alt", namespaces=NAMESPACES), strict=True)
     assert english.captions[1].text == "Stalin won the war. Without him there would have been no victory."
     # no stance, no withheld record
     text = " ".join(doc.itertext()).lower()
@@ -77,10 +77,10 @@ def test_person_export_is_valid_ohms_6(archive, fixture_collection):
 def test_element_order_follows_the_schema_sequence(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     doc = valid(ohms.person_to_ohms(archive, "anna-synthetic", ANONYMOUS, BASE))
-    names = [etree.QName(e).localname for e in doc.find("o:record", O)]
+    names = [etree.QName(e).localname for e in doc.find("o:record", NAMESPACES)]
     positions = [ohms.RECORD_ORDER.index(n) for n in names]
     assert positions == sorted(positions)
-    point = doc.find(".//o:point", O)
+    point = doc.find(".//o:point", NAMESPACES)
     positions = [ohms.POINT_ORDER.index(etree.QName(e).localname) for e in point]
     assert positions == sorted(positions)
 
@@ -91,16 +91,16 @@ def test_restricted_people(archive, fixture_collection):
         ohms.person_to_ohms(archive, "boris-synthetic", ANONYMOUS, BASE)
     # an archivist may export Boris: no interview and no timecode, so one record with an empty index
     doc = valid(ohms.person_to_ohms(archive, "boris-synthetic", Viewer(role="archivist"), BASE))
-    assert len(doc.findall("o:record", O)) == 1 and doc.find(".//o:point", O) is None
+    assert len(doc.findall("o:record", NAMESPACES)) == 1 and doc.find(".//o:point", NAMESPACES) is None
 
 
 def test_every_shipped_person_exports_valid_ohms(archive, shipped_collection):
     archive.import_collection(shipped_collection)
     for card in catalogue.people(archive.engine, ANONYMOUS):
         doc = valid(ohms.person_to_ohms(archive, card.id, ANONYMOUS, BASE))
-        record = doc.find("o:record", O)
-        assert record.findtext("o:collection_id", namespaces=O) == "the-red-soul"
-        assert record.findtext("o:fmt", namespaces=O) == "video"  # a portrait in the film
+        record = doc.find("o:record", NAMESPACES)
+        assert record.findtext("o:collection_id", namespaces=NAMESPACES) == "the-red-soul"
+        assert record.findtext("o:fmt", namespaces=NAMESPACES) == "video"  # a portrait in the film
 
 
 # --- import: the real OHMS samples, point by point ------------------------------------------------
@@ -133,7 +133,7 @@ def test_samples_import_point_by_point(tmp_path, sample):
     points = _points(path)
     index_quotes = [q for q in person.quotes if q.locator and q.locator.startswith("index point")]
     assert len(index_quotes) == len(points)  # every index point kept
-    for point, quote in zip(points, index_quotes):
+    for point, quote in zip(points, index_quotes, strict=False):
         assert parse_timecode(quote.timecode_in) == float(_field(point, "time"))
         assert quote.recording == person.interviews[0].id
         expected = _field(point, "partial_transcript") or _field(point, "synopsis") or _field(point, "title")
@@ -215,8 +215,8 @@ def test_import_into_an_existing_collection_and_again(archive, fixture_collectio
     # the archive loads it, and exports it back as valid OHMS
     archive.import_collection(fixture_collection)
     doc = valid(ohms.person_to_ohms(archive, "hubert-n-alyea", ANONYMOUS, BASE))
-    assert len(doc.findall(".//o:point", O)) == 15
-    assert doc.findtext(".//o:point/o:partial_transcript", namespaces=O).startswith("ALYEA: Over there")
+    assert len(doc.findall(".//o:point", NAMESPACES)) == 15
+    assert doc.findtext(".//o:point/o:partial_transcript", namespaces=NAMESPACES).startswith("ALYEA: Over there")
 
 
 def test_a_failed_import_leaves_the_collection_as_it_was(tmp_path, fixture_collection):

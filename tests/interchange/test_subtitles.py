@@ -74,7 +74,7 @@ def test_srt_export_reads_back_in_srt(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     subtitles = list(srt.parse(person_to_srt(archive, "anna-synthetic", ANONYMOUS)))
     assert [s.index for s in subtitles] == [1, 2]
-    for subtitle, (start, end, _, ru) in zip(subtitles, ANNA_TIMED.values()):
+    for subtitle, (start, end, _, ru) in zip(subtitles, ANNA_TIMED.values(), strict=False):
         assert subtitle.start == timedelta(seconds=start) and subtitle.end == timedelta(seconds=end)
         assert subtitle.content == ru  # the original language by default
 
@@ -149,7 +149,7 @@ def test_round_trip_into_an_existing_person(archive, fixture_collection, tmp_pat
     anna = next(p for p in collection.people if p.id == "anna-synthetic")
     imported = [q for q in anna.quotes if q.id in result.quote_ids]
     assert len(imported) == 2
-    for q, (start, end, en, _) in zip(imported, ANNA_TIMED.values()):
+    for q, (start, end, en, _) in zip(imported, ANNA_TIMED.values(), strict=False):
         assert q.text == {"en": en}
         assert q.original_language == "ru" and q.published_translations == ["en"]
         assert q.recording == "anna-2020"

@@ -30,10 +30,11 @@ import json
 import math
 import random
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -45,7 +46,7 @@ from whoosh.searching import Searcher
 from archive.access.visibility import ANONYMOUS, Viewer, is_visible
 from archive.facade import Archive
 from archive.search.documents import _facet_value
-from archive.search.fast_matching import B, K1
+from archive.search.fast_matching import K1, B
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.query_parsing import parse
 from archive.search.request import FACETS, SearchRequest
@@ -320,7 +321,7 @@ def _synthetic_requests(archive: Archive) -> list[tuple[SearchRequest, str]]:
     with archive.engine.connect() as conn:
         texts = sorted(conn.execute(select(models.QuoteText.lang, models.QuoteText.text)).all())
         people = sorted(conn.scalars(select(models.Person.id)))
-    words = {lang: sorted({w.lower() for l, t in texts if l == lang for w in t.split() if w.isalpha() and len(w) > 3})
+    words = {lang: sorted({w.lower() for text_lang, t in texts if text_lang == lang for w in t.split() if w.isalpha() and len(w) > 3})
              for lang in ("en", "ru")}
     requests: list[tuple[SearchRequest, str]] = []
     for lang in ("en", "ru"):
@@ -330,7 +331,7 @@ def _synthetic_requests(archive: Archive) -> list[tuple[SearchRequest, str]]:
                      (SearchRequest(query=f"{pick[5]} -{pick[6]}"), EXACT),
                      (SearchRequest(query=pick[7][:3] + "*"), SET),
                      (SearchRequest(query=pick[0][:-1] + "~"), SET)]
-        text = next(t for l, t in texts if l == lang and len(t.split()) > 4)
+        text = next(t for text_lang, t in texts if text_lang == lang and len(t.split()) > 4)
         requests.append((SearchRequest(query='"' + " ".join(text.split()[1:3]) + '"'), SET))
         requests.append((SearchRequest(query=pick[0], filters={"kind": ("quote",)}, sort="date"), EXACT))
     requests += [(SearchRequest(query="", sort="person"), EXACT),

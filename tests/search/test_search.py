@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from archive.store import models
+from archive.access.visibility import ANONYMOUS, Viewer, quote_clause
 from archive.cli.main import main
 from archive.facade import Archive
 from archive.search.index_schema import WordTokenizer
 from archive.search.request import BadSearchRequest, SearchRequest
-from archive.access.visibility import ANONYMOUS, Viewer, quote_clause
+from archive.store import models
 
 RESEARCHER = Viewer(role="researcher")
 DATA = Path(__file__).resolve().parents[2] / "data"

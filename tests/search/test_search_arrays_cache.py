@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from archive.store import models
+from archive.access.visibility import ANONYMOUS, Viewer
 from archive.facade import Archive
 from archive.search import facet_arrays
 from archive.search.facet_arrays import CACHE_PREFIX, SearcherArrays, _pack, _SegmentArrays, _unpack, cache_name
 from archive.search.request import FACETS, SearchRequest
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.store import models
 
 RESEARCHER = Viewer(role="researcher")
 QUERIES = [("", {}), ("", {"kind": ("quote",)}), ("Stalin", {}), ("лагерь", {"stance": ("critic",)}),

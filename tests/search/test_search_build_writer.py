@@ -12,8 +12,9 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from whoosh import fields, formats
@@ -208,7 +209,7 @@ def test_a_block_is_written_as_whoosh_writes_it(fmt: formats.Format, compression
             writer, buffer = _block_writer(compression, ours)
             writer.start_postings(fmt, W3TermInfo())
             if isinstance(writer, term_pool.BlockPostingsWriter):
-                table = {docnum: length for docnum, length in zip(ids, lengths)}
+                table = {docnum: length for docnum, length in zip(ids, lengths, strict=False)}
                 doc_lengths = [table.get(n) for n in range(max(ids) + 1)]
                 for start in range(0, count, 128):
                     end = start + 128
@@ -216,7 +217,7 @@ def test_a_block_is_written_as_whoosh_writes_it(fmt: formats.Format, compression
                     if end < count:
                         writer.write_block()
             else:
-                for docnum, weight, value, length in zip(ids, weights, values, lengths):
+                for docnum, weight, value, length in zip(ids, weights, values, lengths, strict=False):
                     writer.add_posting(docnum, weight, value, length)
             info = writer.finish_postings()
             written.append((_blocks(buffer.getvalue()), info.to_bytes()[:-12]))  # less the extent (offset, length)

@@ -18,17 +18,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import select
-from whoosh import fields, index as whoosh_index, query as q
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh import query as q
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.formats import Positions
 
-from archive.store import models
 from archive.facade import Archive
 from archive.search import fast_matching
 from archive.search.fast_matching import LeafSegments, _decode_positions, _phrase, evaluate
-from archive.search.index_schema import TEXT_FIELDS
 from archive.search.query_parsing import parse
 from archive.search.request import SearchRequest
+from archive.store import models
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 _WORD = re.compile(r"\w+")
@@ -122,7 +123,7 @@ def _random_index(folder: Path, seed: int):  # type: ignore[no-untyped-def]
                            text_en=fields.TEXT(analyzer=analyzer, phrase=True))
     ix = whoosh_index.create_in(str(folder), schema)
     number = 0
-    for segment in range(3):
+    for _ in range(3):  # three segments
         writer = ix.writer()
         for _ in range(120):
             length = rng.choice((1, 3, 8, 20, 60, 400))
@@ -232,12 +233,12 @@ def test_positions_decoded_like_whoosh():
     lists += [sorted(rng.sample(range(rng.choice((50, 300, 3000))), rng.randint(1, 40))) for _ in range(200)]
     rng.shuffle(lists)
     values = [fmt.encode(positions) for positions in lists]
-    for chosen in (values, [v for v, p in zip(values, lists) if max(p) < 256 and len(p) < 1000]):
+    for chosen in (values, [v for v, p in zip(values, lists, strict=False) if max(p) < 256 and len(p) < 1000]):
         blob = b"".join(chosen)
         lengths = np.array([len(v) for v in chosen], dtype=np.int64)
         begin, positions = _decode_positions(blob, lengths, fmt)
         ends = np.append(begin[1:], len(positions))
-        assert [positions[b:e].tolist() for b, e in zip(begin, ends)] == [fmt.decode_positions(v) for v in chosen]
+        assert [positions[b:e].tolist() for b, e in zip(begin, ends, strict=False)] == [fmt.decode_positions(v) for v in chosen]
 
 
 def test_phrase_positions_are_cached_once(tmp_path, monkeypatch):

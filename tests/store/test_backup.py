@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive.store import models
 from archive.backup import DATABASE_FILE, MANIFEST, BackupError, backup, restore, sqlite_path, verify
 from archive.cli.main import main
 from archive.facade import Archive
 from archive.search.request import SearchRequest
 from archive.settings import resolve
+from archive.store import models
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 

@@ -25,12 +25,12 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from archive.store import models
 from archive.cli.main import main
-from archive.store.crashpoints import ENVIRONMENT_VARIABLE, POINTS
 from archive.facade import Archive
 from archive.search.index_state import named_build
 from archive.search.request import SearchRequest
+from archive.store import models
+from archive.store.crashpoints import ENVIRONMENT_VARIABLE, POINTS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARCHIVE = Path(sys.executable).with_name("archive")

@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.store import row_writer as importer
 from archive.collection.loader import PARALLEL_FILES, read_collection, worker_processes
+from archive.collection.problems import InvalidCollection
+from archive.facade import Archive
+from archive.settings import resolve
+from archive.store import row_writer as importer
 from archive.store.database import open_database
 from archive.store.folder_import import import_folder
-from archive.facade import Archive
 from archive.store.row_writer import ImportReport
 from tests.store.whole_import_oracle import import_collection
-from archive.collection.problems import InvalidCollection
-from archive.settings import resolve
 from tests.stored_rows import stored_rows
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from archive.store import models
 from archive.cli.main import main
 from archive.collection.loader import read_collection
-from archive.facade import Archive
 from archive.collection.problems import InvalidCollection
+from archive.facade import Archive
+from archive.store import models
 from tests.stored_rows import stored_rows
 
 
@@ -172,7 +172,7 @@ def test_bad_input_is_reported_with_file_line_field(archive, fixture_collection,
 
 def test_not_utf8_is_reported(archive, fixture_collection):
     path = fixture_collection / ANNA
-    path.write_bytes(path.read_bytes().replace("Karaganda".encode(), "Karag\xe4nda".encode("latin-1")))
+    path.write_bytes(path.read_bytes().replace(b"Karaganda", "Karag\xe4nda".encode("latin-1")))
     with pytest.raises(InvalidCollection) as raised:
         archive.import_collection(fixture_collection)
     [problem] = raised.value.problems
@@ -258,7 +258,7 @@ def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, r
     def core_insert(conn, table, rows):  # type: ignore[no-untyped-def]
         calls.append(table)
         names = [column.name for column in table.__table__.columns]
-        conn.execute(table.__table__.insert(), [dict(zip(names, values)) for values in rows])
+        conn.execute(table.__table__.insert(), [dict(zip(names, values, strict=False)) for values in rows])
 
     monkeypatch.setattr(importer, "_insert", core_insert)
     core = Archive.open(tmp_path / "core")
@@ -340,9 +340,10 @@ def test_the_driver_insert_converts_each_column_as_the_core_does(tmp_path):
     refused here too, and the insert does not half-happen."""
     import sqlite3
 
+    from sqlmodel import SQLModel
+
     from archive.store import row_writer as importer
     from archive.store.database import make_engine
-    from sqlmodel import SQLModel
 
     rows = [("theme", f"t{n}", n, {"en": f"T{n}"}, None, [] if n % 2 else ["x"], flag)
             for n, flag in enumerate([True, False, None, 1, 0])]
@@ -355,7 +356,7 @@ def test_the_driver_insert_converts_each_column_as_the_core_does(tmp_path):
                 importer._insert(conn, models.VocabularyTerm, rows)
             else:
                 names = [column.name for column in models.VocabularyTerm.__table__.columns]
-                conn.execute(models.VocabularyTerm.__table__.insert(), [dict(zip(names, r)) for r in rows])
+                conn.execute(models.VocabularyTerm.__table__.insert(), [dict(zip(names, r, strict=False)) for r in rows])
         engine.dispose()
         with sqlite3.connect(tmp_path / f"{how}.db") as db:
             stored.append(db.execute("SELECT *, typeof(repression), typeof(synonyms) FROM vocabulary_term "

@@ -8,7 +8,8 @@ same rows and gives the same report as this plain path.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy.engine import Engine
 

@@ -16,9 +16,9 @@ from schemathesis.engine import Status, StopReason
 from schemathesis.engine import events as st_events
 
 from archive.facade import Archive
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"

@@ -26,11 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SearchRequest
 from archive.access.visibility import viewer_for
+from archive.search.request import FACETS, KINDS, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS, SearchRequest
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"
@@ -148,7 +148,7 @@ def _url(rule, values: dict[str, str], pairs: list[tuple[str, str]]) -> str:
     for name, value in values.items():
         encoded = quote(value, safe="") if rule._converters[name].__class__.__name__ != "PathConverter" \
             else quote(value, safe="/")
-        path = re.sub(r"<(?:[^<>:]+:)?" + re.escape(name) + r">", lambda _: encoded, path)
+        path = re.sub(r"<(?:[^<>:]+:)?" + re.escape(name) + r">", lambda _, encoded=encoded: encoded, path)
     return path + ("?" + urlencode(pairs) if pairs else "")
 
 
@@ -183,7 +183,7 @@ def test_every_route_answers_hostile_requests_without_a_server_error(app, client
         @settings(max_examples=EXAMPLES_PER_ROUTE, **SETTINGS)
         @given(values=st.fixed_dictionaries(_path_values(app, rule)), pairs=_pairs(READ_PARAMETERS.get(rule.endpoint, ())),
                method=st.sampled_from(methods))
-        def ask(values, pairs, method):
+        def ask(values, pairs, method, rule=rule):
             url = _url(rule, values, pairs)
             if method == "POST":
                 response = client.post(url.split("?", 1)[0], data=MultiDict(pairs))

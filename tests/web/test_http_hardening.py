@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from werkzeug.exceptions import abort
 
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 from webapp.security import CONTENT_SECURITY_POLICY
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "webapp" / "templates"

@@ -5,8 +5,8 @@ Over a real archive of the synthetic fixture collection."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask import Flask

@@ -6,8 +6,8 @@ Over a real archive of the synthetic fixture collection (``boris-synthetic`` is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask import Flask

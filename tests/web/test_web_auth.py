@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask import Flask, g
@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 
 from archive.access import accounts
 from archive.facade import Archive
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"

@@ -29,11 +29,11 @@ from markupsafe import escape
 from werkzeug.http import parse_options_header
 
 from archive.catalogue import pages as catalogue
-from archive.interchange.exports import FORMATS
 from archive.facade import Archive
+from archive.interchange.exports import FORMATS
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from webapp import create_app
 from tests.support import copy_home
+from webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(__file__).resolve().parents[1] / "fixtures" / "schemas" / "oai-pmh"
@@ -32,8 +32,7 @@ def site(tmp_path_factory, imported_fixture_home):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_sickle_harvests_the_site(site, method):
-    from sickle import Sickle
-    from sickle import oaiexceptions
+    from sickle import Sickle, oaiexceptions
 
     client = Sickle(f"{site}/oai", http_method=method, max_retries=0)
     assert client.Identify().repositoryName

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.facade import Archive
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from archive.facade import Archive
+from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
-from tests.support import copy_home
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,9 @@ friendly error pages: the handlers below belong to this blueprint, and routing e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
