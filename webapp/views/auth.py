@@ -57,14 +57,17 @@ def login() -> Response:
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
     throttle, address = _throttle(), get_remote_address()
-    wait = throttle.before_attempt(address, name)
-    if wait is not None:
-        raise TooManyRequests("Too many login attempts from this address; try again later.", retry_after=wait)
+    if throttle is not None:
+        wait = throttle.before_attempt(address, name)
+        if wait is not None:
+            raise TooManyRequests("Too many login attempts from this address; try again later.", retry_after=wait)
     account = accounts.login(current_archive().engine, name, password)
     if account is None:
-        throttle.failed(address, name)
+        if throttle is not None:
+            throttle.failed(address, name)
         return _form(next_url, name=name, failed=True)
-    throttle.succeeded(address, name)
+    if throttle is not None:
+        throttle.succeeded(address, name)
     auth.log_in(account)
     current_app.logger.info("login: %s", account.name)
     return redirect(next_url or url_for("home.index"), 303)  # type: ignore[return-value]
@@ -77,9 +80,13 @@ def logout() -> Response:
     return redirect(url_for("home.index"), 303)  # type: ignore[return-value]
 
 
-def _throttle() -> LoginThrottle:
+def _throttle() -> LoginThrottle | None:
+    """The login limits, kept in the rate limiter's store; None where rate limiting is turned off
+    (``RATELIMIT_ENABLED = False``: the limiter then has no store)."""
     config = current_app.config
     limiter: Limiter = current_app.extensions["archive_limiter"]
+    if not limiter.enabled:
+        return None
     return LoginThrottle(limiter.storage, parse(config["LOGIN_RATE_LIMIT"]),
                          lockout_failures=int(config["LOGIN_LOCKOUT_FAILURES"]),
                          lockout_seconds=int(config["LOGIN_LOCKOUT_SECONDS"]),
