@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.common import Cite, cite, sources_by_id, vocabulary
@@ -53,9 +54,9 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
     with Session(engine) as conn:
         F, R = models.FateEvent, models.Relative
         rows = conn.execute(
-            select(P, R, F).join(R, F.relative_id == R.id).join(P, F.person_id == P.id)
-            .where(visible_clause(viewer, P), P.stance.in_(ADMIRING_STANCES), F.kind.in_(repression))
-            .order_by(P.position, R.position, F.position)
+            select(P, R, F).join(R, col(F.relative_id) == R.id).join(P, col(F.person_id) == P.id)
+            .where(visible_clause(viewer, P), col(P.stance).in_(ADMIRING_STANCES), col(F.kind).in_(repression))
+            .order_by(col(P.position), col(R.position), col(F.position))
         ).all()
         found: dict[str, RepressedAdmirer] = {}
         for p, r, e in rows:
@@ -64,10 +65,10 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
                 entry = found[p.id] = RepressedAdmirer(
                     person_card(p), p.stance_rationale, cite(sources, p.stance_source, p.stance_locator), [])
             entry.fates.append(fate_view(e, r, sources, repression=True))
-        quotes = visible_quotes(conn, viewer, sources, Q.stance.in_(("admirer", "critic")))
+        quotes = visible_quotes(conn, viewer, sources, col(Q.stance).in_(("admirer", "critic")))
         cards = {p.id: person_card(p) for p in conn.execute(select(P).where(visible_clause(viewer, P))).scalars()}
         person_order = {pid: i for i, pid in enumerate(
-            conn.execute(select(P.id).order_by(P.position)).scalars())}
+            conn.execute(select(col(P.id)).order_by(col(P.position))).scalars())}
     by_person: dict[str, dict[str, list[QuoteView]]] = defaultdict(lambda: defaultdict(list))
     for q in quotes:
         by_person[q.person_id][q.stance].append(q)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import (
     Viewer,
@@ -64,8 +65,8 @@ def quote_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
     def compute() -> dict[str, int]:
         with engine.connect() as conn:
             return dict(conn.execute(
-                select(Q.person_id, func.count()).join(P, Q.person_id == P.id)
-                .where(quote_clause(viewer, Q, P)).group_by(Q.person_id)
+                select(col(Q.person_id), func.count()).join(P, col(Q.person_id) == P.id)
+                .where(quote_clause(viewer, Q, P)).group_by(col(Q.person_id))
             ).all())
 
     return read_cache.cached(engine, "quote_counts", visibility_key(viewer), compute)
@@ -77,9 +78,9 @@ def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[Pe
         raise UnknownTerm(f"unknown stance {stance!r}")
     counts = quote_counts(engine, viewer)
     with Session(engine) as conn:
-        query = select(P).where(visible_clause(viewer, P)).order_by(P.position)
+        query = select(P).where(visible_clause(viewer, P)).order_by(col(P.position))
         if stance is not None:
-            query = query.where(P.stance == stance)
+            query = query.where(col(P.stance) == stance)
         return [person_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
 
 
@@ -177,10 +178,10 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
     terms = vocabulary(engine)
     sources = sources_by_id(engine)
     with Session(engine) as conn:
-        record = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).scalar_one_or_none()
+        record = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).scalar_one_or_none()
         if record is None:
             raise NotFound(person_id)
-        quotes = visible_quotes(conn, viewer, sources, Q.person_id == person_id)
+        quotes = visible_quotes(conn, viewer, sources, col(Q.person_id) == person_id)
         relatives, fates = _relatives(conn, person_id, sources, terms.repression_fates())
         events = _timeline(conn, person_id, sources)
         interviews = _interviews(conn, person_id, sources)
@@ -232,9 +233,11 @@ def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
                repression: set[str]) -> tuple[list[RelativeView], list[FateView]]:
     """The person's relatives with their fates, and every fate in the order of their dates."""
     R, F = models.Relative, models.FateEvent
-    relative_rows = conn.execute(select(R.__table__).where(R.person_id == person_id).order_by(R.position)).all()
+    relative_rows = conn.execute(
+        select(models.table_of(R)).where(col(R.person_id) == person_id).order_by(col(R.position))).all()
     events_by_relative: dict[str, list[Any]] = defaultdict(list)
-    for event in conn.execute(select(F.__table__).where(F.person_id == person_id).order_by(F.position)):
+    for event in conn.execute(
+            select(models.table_of(F)).where(col(F.person_id) == person_id).order_by(col(F.position))):
         events_by_relative[event.relative_id].append(event)
     relatives: list[RelativeView] = []
     fates: list[FateView] = []
@@ -252,7 +255,7 @@ def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
 
 def _timeline(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -> list[TimelineView]:
     T = models.TimelineEvent
-    rows = conn.execute(select(T.__table__).where(T.person_id == person_id)).all()
+    rows = conn.execute(select(models.table_of(T)).where(col(T.person_id) == person_id)).all()
     return [
         TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
                      cite(sources, e.source, e.locator) or Cite(e.source))
@@ -269,7 +272,8 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
             duration=format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
             cite=cite(sources, i.source, i.locator),
         )
-        for i in conn.execute(select(I.__table__).where(I.person_id == person_id).order_by(I.position))
+        for i in conn.execute(
+            select(models.table_of(I)).where(col(I.person_id) == person_id).order_by(col(I.position)))
     ]
 
 
@@ -277,7 +281,8 @@ def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str
     """The quotes under each of their themes, in the vocabulary's order; quotes without a theme last."""
     grouped: dict[str | None, list[QuoteView]] = {}
     for quote in quotes:
-        for theme in quote.themes or [None]:
+        themes: list[str | None] = [*quote.themes] or [None]
+        for theme in themes:
             grouped.setdefault(theme, []).append(quote)
     return sorted(
         grouped.items(),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import read_cache
@@ -23,7 +24,9 @@ P = models.Person
 class Citation:
     """One record that cites a source: what it is, whose it is, where it is shown."""
 
-    kind: str  # collection | stance | portrait | age | occupation | place | fate | quote | event | interview | organisation | premiere
+    # collection | stance | portrait | age | occupation | place | fate | quote | event | interview | organisation
+    # | premiere
+    kind: str
     label: str
     person_id: str | None
     person_name: str | None
@@ -63,7 +66,7 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
         _collection_citations(found, info)
     with Session(engine) as conn:
         visible_people = conn.execute(
-            select(P.id).where(visible_clause(viewer, P)).order_by(P.position)
+            select(col(P.id)).where(visible_clause(viewer, P)).order_by(col(P.position))
         ).scalars().all()
     for person_id in visible_people:
         _person_citations(found, person(engine, viewer, person_id), lang)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.common import NotFound, sources_by_id, vocabulary
@@ -34,12 +35,13 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
     sources = sources_by_id(engine)
     counts = quote_counts(engine, viewer)
     with Session(engine) as conn:
-        quotes = visible_quotes(conn, viewer, sources, Q.id.in_(select(QTh.quote_id).where(QTh.theme == theme_id)))
+        quotes = visible_quotes(conn, viewer, sources,
+                                col(Q.id).in_(select(col(QTh.quote_id)).where(col(QTh.theme) == theme_id)))
         person_ids = {q.person_id for q in quotes}
         cards = [
             person_card(p, counts.get(p.id, 0))
             for p in conn.execute(
-                select(P).where(P.id.in_(person_ids), visible_clause(viewer, P)).order_by(P.position)
+                select(P).where(col(P.id).in_(person_ids), visible_clause(viewer, P)).order_by(col(P.position))
             ).scalars()
         ]
     return ThemePage(theme_id, dict(term.label), dict(term.definition), quotes, cards)

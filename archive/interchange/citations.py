@@ -21,7 +21,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, label, select
+from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue.pages import NotFound
@@ -147,13 +148,13 @@ class _Common:
 def _person_citation(conn: Connection, person_id: str, base_url: str, viewer: Viewer,
                      common: _Common) -> CitationData:
     P, S, I = models.Person, models.Source, models.Interview  # noqa: E741
-    person = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).first()
+    person = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).first()
     if person is None:
         raise NotFound(f"no person {person_id!r}")
-    interviews = conn.execute(select(I).where(I.person_id == person.id).order_by(I.position)).all()
+    interviews = conn.execute(select(I).where(col(I.person_id) == person.id).order_by(col(I.position))).all()
     issued = next((i.date for i in interviews if i.date), None)
     if issued is None and person.stance_source:
-        issued = conn.scalar(select(S.date).where(S.id == person.stance_source))
+        issued = conn.scalar(select(col(S.date)).where(col(S.id) == person.stance_source))
     return CitationData(
         key=f"{common.collection_id}:{person.id}", kind="person", title=_testimony_title(person.name),
         url=person_permalink(base_url, person.id), authors=[person.name],
@@ -167,18 +168,19 @@ def _quote_citation(conn: Connection, quote_id: str, base_url: str, viewer: View
                     common: _Common) -> CitationData:
     P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     quote = conn.execute(
-        select(Q.id, Q.person_id, Q.recording, Q.original_language, P.name, P.pseudonym,
-               S.date.label("source_date"))
-        .join(P, Q.person_id == P.id).join(S, Q.source == S.id)
-        .where(Q.id == quote_id, quote_clause(viewer, Q, P))).first()
+        select(col(Q.id), col(Q.person_id), col(Q.recording), col(Q.original_language), col(P.name),
+               col(P.pseudonym), label("source_date", col(S.date)))
+        .join(P, col(Q.person_id) == P.id).join(S, col(Q.source) == S.id)
+        .where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
     texts = {t.lang: t.text for t in conn.execute(
-        select(models.QuoteText.lang, models.QuoteText.text).where(models.QuoteText.quote_id == quote.id))}
+        select(col(models.QuoteText.lang), col(models.QuoteText.text))
+        .where(col(models.QuoteText.quote_id) == quote.id))}
     interview = None
     if quote.recording:
-        interview = conn.execute(select(I).where(I.person_id == quote.person_id,
-                                                 I.local_id == quote.recording)).first()
+        interview = conn.execute(select(I).where(col(I.person_id) == quote.person_id,
+                                                 col(I.local_id) == quote.recording)).first()
     issued = (interview.date if interview and interview.date else None) or quote.source_date or common.year
     return CitationData(
         key=f"{common.collection_id}:{quote.id}", kind="quote",
@@ -276,7 +278,8 @@ def to_bibtex(data: CitationData) -> str:
         how = GENRE + (f", interviewed by {', '.join(data.interviewers)}" if data.interviewers else "")
         fields.append(("howpublished", latex_escape(how)))
         fields.append(("organization", latex_escape(data.collection_title)))
-    period = dates.parse_period(data.issued) if data.issued and _csl_date(data.issued).get("date-parts") else None
+    period = dates.parse_period(data.issued) if data.issued and (_csl_date(data.issued) or {}).get("date-parts") \
+        else None
     if period and period.start:
         fields.append(("year", str(period.start.year)))
         if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", data.issued or ""):
@@ -309,7 +312,8 @@ def to_ris(data: CitationData) -> str:
         lines.append(("T2", data.collection_title))
         lines.append(("M3", GENRE))
     lines.append(("DB", data.collection_title))
-    period = dates.parse_period(data.issued) if data.issued and _csl_date(data.issued).get("date-parts") else None
+    period = dates.parse_period(data.issued) if data.issued and (_csl_date(data.issued) or {}).get("date-parts") \
+        else None
     if period and period.start:
         lines.append(("PY", str(period.start.year)))
         match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", data.issued or "")

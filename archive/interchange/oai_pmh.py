@@ -55,6 +55,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue import pages as catalogue
@@ -282,28 +283,30 @@ def _headers(repo: Repository) -> list[Header]:
     P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
     viewer = repo.viewer
     with repo.engine.connect() as conn:
-        collection_ids = list(conn.execute(select(models.CollectionRecord.id)).scalars())
+        collection_ids = list(conn.execute(select(col(models.CollectionRecord.id))).scalars())
         people = conn.execute(
-            select(P.id, P.visibility, P.embargo_until).where(visible_clause(viewer, P)).order_by(P.position)
+            select(col(P.id), col(P.visibility), col(P.embargo_until)).where(visible_clause(viewer, P))
+            .order_by(col(P.position))
         ).all()
         themes: dict[str, set[str]] = {}
         for person_id, theme in conn.execute(
-            select(Q.person_id, QTh.theme).join(Q, QTh.quote_id == Q.id).join(P, Q.person_id == P.id)
+            select(col(Q.person_id), col(QTh.theme)).join(Q, col(QTh.quote_id) == Q.id)
+            .join(P, col(Q.person_id) == P.id)
             .where(quote_clause(viewer, Q, P)).distinct()
         ):
             themes.setdefault(person_id, set()).add(theme)
         lifted: dict[str, date] = {}
         for person_id, until in conn.execute(
-            select(Q.person_id, Q.embargo_until).join(P, Q.person_id == P.id)
-            .where(quote_clause(viewer, Q, P), Q.visibility == "embargoed", Q.embargo_until.is_not(None))
+            select(col(Q.person_id), col(Q.embargo_until)).join(P, col(Q.person_id) == P.id)
+            .where(quote_clause(viewer, Q, P), col(Q.visibility) == "embargoed", col(Q.embargo_until).is_not(None))
         ):
-            if until <= viewer.today:
+            if until is not None and until <= viewer.today:
                 lifted[person_id] = max(until, lifted.get(person_id, until))
         theme_order = {t: i for i, t in enumerate(conn.execute(
-            select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "themes")
-            .order_by(models.VocabularyTerm.position)).scalars())}
+            select(col(models.VocabularyTerm.id)).where(col(models.VocabularyTerm.kind) == "themes")
+            .order_by(col(models.VocabularyTerm.position))).scalars())}
         changes = {row.id: row for row in conn.execute(
-            select(models.RecordChange).where(models.RecordChange.kind == "person"))}
+            select(models.RecordChange).where(col(models.RecordChange.kind) == "person"))}
     headers = []
     for person_id, visibility, until in people:
         change = changes.get(person_id)
@@ -324,7 +327,7 @@ def _headers(repo: Repository) -> list[Header]:
 
 def _sets(repo: Repository) -> list[SetInfo]:
     with repo.engine.connect() as conn:
-        collections = conn.execute(select(models.CollectionRecord.id, models.CollectionRecord.title)).all()
+        collections = conn.execute(select(col(models.CollectionRecord.id), col(models.CollectionRecord.title))).all()
     vocabulary = catalogue.vocabulary(repo.engine)
     result: list[SetInfo] = []
     if collections:
@@ -414,12 +417,13 @@ def _find(repo: Repository, identifier: str) -> tuple[str, str]:
     P, Q, C = models.Person, models.Quote, models.RecordChange
     with repo.engine.connect() as conn:
         if kind == "person":
-            found = conn.scalar(select(P.id).where(P.id == record_id, visible_clause(repo.viewer, P)))
+            found = conn.scalar(select(col(P.id)).where(col(P.id) == record_id, visible_clause(repo.viewer, P)))
             if found is None:  # a deleted record is still answered, as deleted
-                found = conn.scalar(select(C.id).where(C.kind == "person", C.id == record_id, C.deleted.is_(True)))
+                found = conn.scalar(select(col(C.id)).where(col(C.kind) == "person", col(C.id) == record_id,
+                                                            col(C.deleted).is_(True)))
         else:
-            found = conn.scalar(select(Q.id).join(P, Q.person_id == P.id)
-                                .where(Q.id == record_id, quote_clause(repo.viewer, Q, P)))
+            found = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == P.id)
+                                .where(col(Q.id) == record_id, quote_clause(repo.viewer, Q, P)))
     if found is None:
         raise OAIError("idDoesNotExist", f"no record {identifier!r} in this repository")
     return kind, record_id

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import srt
 import webvtt
 from sqlalchemy import select
+from sqlmodel import col
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.vtt import WebVTTCueBlock
 
@@ -87,8 +88,8 @@ class Cue:
 
 def _person_visible(archive: Archive, person_id: str, viewer: Viewer) -> None:
     with archive.engine.connect() as conn:
-        if conn.scalar(select(models.Person.id).where(models.Person.id == person_id,
-                                                      visible_clause(viewer, models.Person))) is None:
+        if conn.scalar(select(col(models.Person.id)).where(col(models.Person.id) == person_id,
+                                                           visible_clause(viewer, models.Person))) is None:
             raise catalogue.NotFound(person_id)
 
 
@@ -259,8 +260,9 @@ def parse_vtt(text: str, name: str = "<vtt>", *, zero_end_is_unknown: bool = Fal
     except MalformedCaptionError as error:
         raise _where_vtt_fails(name, lines, error) from None
     cues = []
-    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions)), strict=False),
-                                        start=1):
+    end: float | None
+    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions)),
+                                            strict=False), start=1):
         start, end = _seconds(caption.start_time), _seconds(caption.end_time)
         if end < start:
             if zero_end_is_unknown and end == 0:
@@ -282,7 +284,7 @@ def _srt_line_numbers(lines: list[str], subtitles: list[srt.Subtitle]) -> list[i
     numbers: list[int | None] = []
     position = 0
     for subtitle in subtitles:
-        found = None
+        found: int | None = None
         for i in range(position, len(lines) - 1):
             if lines[i].strip() == str(subtitle.index) and "-->" in lines[i + 1]:
                 found = i + 2
@@ -298,8 +300,9 @@ def parse_srt(text: str, name: str = "<srt>") -> list[Cue]:
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as error:
-        line = text.count("\n", 0, error.expected_start) + 1
-        raise SubtitleError(name, f"srt cannot read a cue here: {error.unmatched_content[:80]!r}", None, line) from None
+        error_line = text.count("\n", 0, error.expected_start) + 1
+        raise SubtitleError(name, f"srt cannot read a cue here: {error.unmatched_content[:80]!r}", None,
+                            error_line) from None
     lines = text.splitlines()
     cues = []
     for n, (subtitle, line) in enumerate(zip(subtitles, _srt_line_numbers(lines, subtitles), strict=False), start=1):

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel, col
 
 from archive.access.visibility import combined
 from archive.collection import dates
@@ -92,8 +93,8 @@ def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
     return grouped
 
 
-def _fetch(conn: Connection, table: type, column: str | None, ids: list[str] | None) -> list[dict[str, Any]]:
-    sa_table = table.__table__  # type: ignore[attr-defined]
+def _fetch(conn: Connection, table: type[SQLModel], column: str | None, ids: list[str] | None) -> list[dict[str, Any]]:
+    sa_table = models.table_of(table)
     statement = select(sa_table)
     if ids is not None and column is not None:
         statement = statement.where(sa_table.c[column].in_(ids))
@@ -106,7 +107,7 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
     vocabulary = vocabulary or load_vocabulary(conn)
     sources = {s["id"]: s for s in _fetch(conn, models.Source, None, None)}
     if person_ids is None:
-        person_ids = [r[0] for r in conn.execute(select(models.Person.id).order_by(models.Person.position))]
+        person_ids = [r[0] for r in conn.execute(select(col(models.Person.id)).order_by(col(models.Person.position)))]
     for start in range(0, len(person_ids), batch):
         chunk = person_ids[start:start + batch]
         people = _fetch(conn, models.Person, "id", chunk)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 from whoosh import query as q
 from whoosh.searching import Searcher
 
@@ -343,20 +344,22 @@ class _page_details:
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
         with engine.connect() as conn:
-            self.people = {r.id: r for r in conn.execute(select(P.id, P.name, P.stance, P.portrait)
-                                                          .where(P.id.in_(person_ids)))}
-            self.quotes = {r.id: r for r in conn.execute(select(Q).where(Q.id.in_(ids["quote"])))}
+            self.people = {r.id: r for r in conn.execute(select(col(P.id), col(P.name), col(P.stance), col(P.portrait))
+                                                          .where(col(P.id).in_(person_ids)))}
+            self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
             self.texts: dict[str, dict[str, str]] = {}
-            for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids["quote"]))):
-                self.texts.setdefault(row.quote_id, {})[row.lang] = row.text
+            for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
+                                         .where(col(QT.quote_id).in_(ids["quote"]))):
+                self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
             self.themes: dict[str, list[str]] = {}
-            for row in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids["quote"]))
-                                    .order_by(QTh.position)):
-                self.themes.setdefault(row.quote_id, []).append(row.theme)
-            self.relatives = {r.id: r for r in conn.execute(select(R).where(R.id.in_(ids["relative"])))}
+            for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
+                                          .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+                self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+            self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
             self.events: dict[str, list[Any]] = {}
-            for row in conn.execute(select(F).where(F.relative_id.in_(ids["relative"])).order_by(F.position)):
-                self.events.setdefault(row.relative_id, []).append(row)
+            for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
+                                          .order_by(col(F.position))):
+                self.events.setdefault(event_row.relative_id, []).append(event_row)
             labels = Labels.load(conn)
         self.labels = labels
 

@@ -12,12 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Table, inspect
 from sqlmodel import Field, SQLModel
 
 
 def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table a table model is mapped to (its ``__table__``, which SQLModel does not declare
+    to type checkers), for reading plain rows and for bulk writes."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 class CollectionRecord(SQLModel, table=True):

@@ -11,6 +11,8 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sqlmodel import SQLModel
+
 from archive.collection import dates, timecodes
 from archive.collection import format as fmt
 from archive.collection.vocabulary import KINDS
@@ -50,11 +52,11 @@ Values = tuple[Any, ...]  # a row's values in the order of its table's columns
 _VALUES: dict[type, Any] = {}
 
 
-def column_names(table: type) -> list[str]:
-    return [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+def column_names(table: type[SQLModel]) -> list[str]:
+    return [column.name for column in models.table_of(table).columns]
 
 
-def _values_getter(table: type) -> Callable[[dict[str, Any]], Values]:
+def _values_getter(table: type[SQLModel]) -> Callable[[dict[str, Any]], Values]:
     """The C getter of a row dict's values in the table's column order (one per table)."""
     pick = _VALUES.get(table)
     if pick is None:
@@ -62,18 +64,18 @@ def _values_getter(table: type) -> Callable[[dict[str, Any]], Values]:
     return pick
 
 
-def values_of(table: type, row: dict[str, Any]) -> Values:
+def values_of(table: type[SQLModel], row: dict[str, Any]) -> Values:
     """A row dict (naming every column) as the tuple of its values in the table's column order:
     what the import compares and writes, and smaller than the dict to send between processes."""
     return _values_getter(table)(row)
 
 
-def primary_key(table: type, row: dict[str, Any]) -> tuple[Any, ...]:
+def primary_key(table: type[SQLModel], row: dict[str, Any]) -> tuple[Any, ...]:
     # the key's column names once per table, rather than walking SQLAlchemy's column collection
     # for each of an import's rows
     names = _KEY_NAMES.get(table)
     if names is None:
-        names = _KEY_NAMES[table] = tuple(c.name for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+        names = _KEY_NAMES[table] = tuple(c.name for c in models.table_of(table).primary_key.columns)
     return tuple(row[name] for name in names)
 
 
@@ -254,11 +256,11 @@ def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
 KeyedRows = list[tuple[int, list[tuple[Any, ...]], list[Values]]]
 
 
-def _key_getter(table: type) -> Callable[[Values], tuple[Any, ...]]:
+def _key_getter(table: type[SQLModel]) -> Callable[[Values], tuple[Any, ...]]:
     """The primary key of a table's value tuples, by position (a C getter when it has two
     columns or more)."""
     names = column_names(table)
-    at = [names.index(c.name) for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    at = [names.index(c.name) for c in models.table_of(table).primary_key.columns]
     if len(at) == 1:
         return lambda values: (values[at[0]],)
     return operator.itemgetter(*at)
@@ -278,12 +280,12 @@ def keyed_person_rows(person: fmt.Person, position: int) -> KeyedRows:
     layouts = _TABLE_LAYOUT
     for table, row in person_rows(person, position):
         number, key, pick = layouts[table]
-        values = pick(row)
+        row_values = pick(row)
         group = groups.get(number)
         if group is None:
             group = groups[number] = ([], [])
-        group[0].append(key(values))
-        group[1].append(values)
+        group[0].append(key(row_values))
+        group[1].append(row_values)
     rows = []
     for number in sorted(groups):
         keys, values = groups[number]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer
 from archive.catalogue import read_cache
@@ -90,11 +91,12 @@ def build_context(archive: Archive, result_set: ResultSet, viewer: Viewer, base_
 def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple[str, ...], tuple[str, ...]]:
     # every quote text's language is a scan of the texts: once per data version (archive/catalogue/read_cache.py)
     with archive.engine.connect() as conn:
-        row = conn.execute(select(models.CollectionRecord.id, models.CollectionRecord.title,
-                                  models.CollectionRecord.title_native, models.CollectionRecord.rights)).first()
-        languages = conn.scalars(select(models.QuoteText.lang).distinct()).all()
+        row = conn.execute(select(col(models.CollectionRecord.id), col(models.CollectionRecord.title),
+                                  col(models.CollectionRecord.title_native),
+                                  col(models.CollectionRecord.rights))).first()
+        languages = conn.scalars(select(col(models.QuoteText.lang)).distinct()).all()
         stances = conn.scalars(
-            select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "stances")
-            .order_by(models.VocabularyTerm.position)).all()
+            select(col(models.VocabularyTerm.id)).where(col(models.VocabularyTerm.kind) == "stances")
+            .order_by(col(models.VocabularyTerm.position))).all()
     return (CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None,
             ordered_languages(languages), tuple(stances))
