@@ -162,9 +162,9 @@ class Visibility(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     status: Literal["public", "restricted", "embargoed"] = "public"
-    until: DayText | None = Field(None, description="for embargoed: the day it becomes public")
+    until: DayText | None = Field(default=None, description="for embargoed: the day it becomes public")
     reason: str | None = None
-    review: DayText | None = Field(None, description="the day the restriction is to be reviewed")
+    review: DayText | None = Field(default=None, description="the day the restriction is to be reviewed")
 
     @model_validator(mode="after")
     def _embargo_needs_until(self) -> Visibility:
@@ -221,7 +221,8 @@ class FateEvent(Cited):
     date: DateText | None = None
     place: str | None = None
     details: str | None = None
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
 
 class Relative(Strict):
@@ -232,7 +233,8 @@ class Relative(Strict):
     events: list[FateEvent] = Field(default_factory=list)
     external_records: list[ExternalRecord] = Field(default_factory=list)
     notes: str | None = None
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
 
 class Quote(Cited):
@@ -249,7 +251,8 @@ class Quote(Cited):
     stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
     context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
     visibility: Visibility = PUBLIC
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
     @model_validator(mode="after")
     def _timecodes_in_order(self) -> Quote:
@@ -268,7 +271,8 @@ class TimelineEvent(Cited):
     date: DateText | None = None
     description: Translations = Field(min_length=1)
     place: str | None = None
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
 
 class Interview(Strict):
@@ -281,7 +285,8 @@ class Interview(Strict):
     duration: Timecode | None = None
     source: Slug | None = None
     locator: str | None = None
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
 
 class Person(Strict):
@@ -305,7 +310,8 @@ class Person(Strict):
     quotes: list[Quote] = Field(default_factory=list)
     events: list[TimelineEvent] = Field(default_factory=list)
     interviews: list[Interview] = Field(default_factory=list)
-    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one outside the archive")
+    private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
+                                                        "outside the archive")
 
     @model_validator(mode="after")
     def _real_name_needs_pseudonym(self) -> Person:

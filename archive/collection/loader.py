@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from archive.collection import format as fmt
 from archive.collection.problems import InvalidCollection, Problem
@@ -65,7 +66,7 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if current else []
 
 
-def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
     if kind == "extra_forbidden":
@@ -222,7 +223,8 @@ class CrossChecker:
             for lang in quote.published_translations:
                 if lang not in quote.text:
                     self.problems.append(doc.problem(path + ("published_translations",),
-                                                     f"{lang!r} is listed as published but the quote has no {lang} text"))
+                                                     f"{lang!r} is listed as published but the quote has no "
+                                                     f"{lang} text"))
             self.verbatim(doc, path, quote)
 
     def verbatim(self, doc: YamlDocument, path: tuple, quote: fmt.Quote) -> None:
@@ -545,7 +547,8 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
     root, limits, head, problems, paths = begin_reading(root, limits)
     duplicates = DuplicateIds()
     people: list[fmt.Person] = []
-    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from), strict=False):
+    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from),
+                                  strict=False):
         result = check_person(path, doc, found, head.checker)
         problems.people.extend(result.problems)
         if result.person is not None and result.doc is not None:

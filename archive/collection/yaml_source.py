@@ -52,7 +52,7 @@ from yaml.reader import ReaderError
 from archive.collection.problems import Problem
 
 try:
-    _BaseLoader: type = yaml.CSafeLoader
+    _BaseLoader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
@@ -229,7 +229,7 @@ class _Builder:
         self.refuse(node, path, f"nested more than {self.limits.max_depth} levels deep (or an alias refers to a "
                                 "node that contains it); a collection needs far fewer levels")
 
-    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+    def scalar(self, node: yaml.Node, path: Path_) -> Any:
         size = len(node.value)
         if size > _BIG_SCALAR:
             if self.check_scalars and size > self.limits.max_scalar_chars:
@@ -340,7 +340,8 @@ class _Builder:
                 key = None
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 self.problems.append(
-                    Problem(self.doc.file, key_node.start_mark.line + 1, format_path(path), "a key must be a plain word")
+                    Problem(self.doc.file, key_node.start_mark.line + 1, format_path(path),
+                            "a key must be a plain word")
                 )
                 continue
             key = str(key) if not isinstance(key, str) else key
@@ -374,7 +375,8 @@ def _depth_problem(text: str, file: str, limits: YamlLimits) -> Problem | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limits.max_depth:
-                    return Problem(file, event.start_mark.line + 1, "(document)",
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                    return Problem(file, line, "(document)",
                                    f"nested more than {limits.max_depth} levels deep; a collection needs far "
                                    "fewer levels")
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -587,8 +589,8 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
     if size > limits.max_file_bytes:
         return YamlDocument(display, None), [Problem(
             display, 1, "(file)",
-            f"the file is {describe_size(size)}, more than the limit of {describe_size(limits.max_file_bytes)} per file "
-            f"(split it, or set {MAX_FILE_MB_VARIABLE}); it was not read")]
+            f"the file is {describe_size(size)}, more than the limit of {describe_size(limits.max_file_bytes)} "
+            f"per file (split it, or set {MAX_FILE_MB_VARIABLE}); it was not read")]
     raw = path.read_bytes()
     wrong = _encoding_problem(raw, display)
     if wrong:
