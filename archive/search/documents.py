@@ -150,7 +150,7 @@ class _Person:
 
     row: Row
     visibility: tuple[str, date | None]
-    names: list[str]  # the person's names and places, in both scripts
+    names: list[str]  # the person's names and places, in both scripts (searched on the portrait only)
     facets: dict[str, list[str]]  # the person's stance, id and places
     fates: list[str]  # the fates of all the person's relatives
 
@@ -240,7 +240,9 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
         text_ru=[by_lang.get("ru", "")],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=shared.names,
+        # A passage matches on its own words: its person's names and places are the portrait's
+        # (otherwise a place the person lives in would find every passage, none of which says it).
+        names=[],
         facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
                 "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
                 "decade": [f"{when.year // 10 * 10}s"] if when else []},
