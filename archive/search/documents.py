@@ -56,7 +56,7 @@ def _day(value: date | None) -> int:
 
 def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str, date | None], *,
               text_en: list[str], text_ru: list[str], terms_en: list[str], terms_ru: list[str], names: list[str],
-              facets: dict[str, list[str]], sort_date: date | None, spell: str | None = None) -> dict[str, Any]:
+              facets: dict[str, list[str]], sort_date: date | None) -> dict[str, Any]:
     facets = {k: sorted({facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
     facets = {k: v for k, v in facets.items() if v}
     doc: dict[str, Any] = {
@@ -75,6 +75,10 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "facets": json.dumps({**facets, "_access": [vis[0], _day(vis[1])]}, ensure_ascii=False, sort_keys=True,
                              separators=(",", ":")).encode(),
     }
+    # "Did you mean" draws from the words of the documents a viewer may see: each document carries
+    # its own words, unstemmed, so a word of withheld text is never offered (archive/search/suggestions.py)
+    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in [*text_en, *text_ru, *names] if t
+                             for w in _WORDS.findall(t)}))
     if spell:
         doc["spell"] = spell
     for name, values in facets.items():
@@ -179,13 +183,6 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
                        vocabulary: Vocabulary) -> dict[str, Any]:
     person = shared.row
     portrait = person.get("portrait") or {}
-    # "Did you mean" draws from the words of the whole testimony, indexed once on the person's
-    # document (not on every quote: that would double the postings, the cost of indexing).
-    spoken = [t["text"] for q in quotes for t in batch.texts.get(q["id"], [])]
-    spoken += list(portrait.values()) + shared.names
-    spoken += [e.get("details") or "" for r in relatives for e in batch.events.get(r["id"], [])]
-    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
-
     def terms(lang: str) -> list[str]:
         return vocabulary.words("stances", person["stance"], lang) + vocabulary.words("roles", person["role"], lang)
 
@@ -198,7 +195,7 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
         names=shared.names,
         facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
-        sort_date=None, spell=spell,
+        sort_date=None,
     )
 
 

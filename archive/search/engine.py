@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,12 +24,13 @@ from archive.access.visibility import Viewer
 from archive.search import index_state
 from archive.search.documents import Labels, _facet_value, documents_for
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import LeafSegments, evaluate
+from archive.search.fast_matching import LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import snippet
+from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store import models
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
@@ -43,6 +44,15 @@ class _Open:
     searcher: Searcher
     arrays: SearcherArrays
     segments: LeafSegments
+    _spelling: SpellingWords | None = None
+    _spelling_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spelling(self) -> SpellingWords:
+        """The index's spelling words, read the first time a typo is looked up."""
+        with self._spelling_lock:
+            if self._spelling is None:
+                self._spelling = SpellingWords.read(self.searcher.reader())
+            return self._spelling
 
 
 class SearchIndex:
@@ -187,10 +197,11 @@ class SearchIndex:
         allowed = self._allowed(state, request, viewer)
         matched, scores = self._select(state, parsed.query, allowed)
         corrected = None
-        suggestion = self._suggest(state, parsed, allowed) if parsed.words else None
-        if not matched.any() and suggestion:
+        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggestion = suggested[0] if suggested else None
+        if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggestion, schema)
+            parsed = parse(suggested[0], schema)
             matched, scores = self._select(state, parsed.query, allowed)
         docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
@@ -269,31 +280,21 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
-        """A spelling of the query whose every word is in the index, and that finds visible hits."""
-        reader = state.searcher.reader()
-        corrector = state.searcher.corrector("spell")
-        words, changed = [], False
-        for word in parsed.words:
-            lowered = word.lower().replace("ё", "е")
-            # Very long "words" are pasted text, not typos: correcting them costs seconds.
-            if not 3 <= len(lowered) <= 40 or reader.doc_frequency("spell", lowered) > 0:
-                words.append(word)
-                continue
-            choice = None
-            for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
-                # the word exists somewhere; it is offered only if it finds what this viewer may see
-                if self._select(state, parse(candidate, state.searcher.schema).query, allowed)[0].any():
-                    choice = candidate
-                    break
-            words.append(choice or word)
-            changed = changed or choice is not None
-        if not changed:
+    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+        """A spelling of the query from the words this viewer may see, that finds what they may see,
+        and whether it is near enough to answer in the query's place."""
+        schema = state.searcher.schema
+
+        def visible_count(word: str) -> int:
+            return visible_documents(term_documents(state.segments, "spell", word), allowed)
+
+        def finds_alone(word: str) -> bool:
+            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+
+        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        if found is None or not finds_alone(found[0]):
             return None
-        suggestion = " ".join(words)
-        if not self._select(state, parse(suggestion, state.searcher.schema).query, allowed)[0].any():
-            return None
-        return suggestion
+        return found
 
     def _hits(self, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, whole: bool) -> list[Hit]:
         if not page:

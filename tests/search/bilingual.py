@@ -81,6 +81,7 @@ def people() -> list[dict[str, Any]]:
                    en="The repressions touched every family."),
             _quote("ludmila-deported", [], ru="Наших соседей депортировали зимой.",
                    en="Our neighbours were deported in winter."),
+            _quote("ludmila-brother", [], "not-stated", ru="Брат погиб на фронте.", en="My brother died at the front."),
             _quote("ludmila-fyodor", [], "not-stated", ru="Федор был старше меня на три года.",
                    en="Fedor was three years older than me."),
             _quote("ludmila-dekulakised", [], ru="Деда раскулачили, и семья осталась без дома.",
@@ -94,7 +95,8 @@ def people() -> list[dict[str, Any]]:
             _quote("john-blacksmith", [], "not-stated", en="Everyone in the village knew Smithson the blacksmith."),
             _quote("john-deportation", [], en="The deportation of the whole street happened at night."),
             _quote("john-child", [], "not-stated", en="My only child was born after the war."),
-            _quote("john-camps-letters", ["the-gulag"], en="Letters from the camps arrived twice a year."),
+            _quote("john-camp-letters", ["the-gulag"], en="Letters from the camp arrived twice a year."),
+            _quote("john-waiting", [], "not-stated", en="We waited for news for years and for nothing."),
         ],
     )
     inna = _person(

@@ -49,3 +49,49 @@ def test_every_quote_hit_shows_a_marked_word(bilingual):
         for hit in search(bilingual, query).hits:
             if hit.kind == "quote":
                 assert any("<mark>" in text for text in hit.snippets.values()), (query, hit.id)
+
+
+# --- did you mean: the nearest word the viewer may see --------------------------------------
+
+
+def test_a_typo_is_corrected_to_the_nearest_word_not_a_frequent_far_one(bilingual):
+    result = search(bilingual, "Fyodr")
+    assert result.suggestion == "fyodor"
+    assert result.corrected_query == "fyodor" and "fyodor-synthetic" in ids(result)
+
+
+def test_a_cyrillic_typo_gets_a_suggestion(bilingual):
+    assert search(bilingual, "Стални").suggestion == "сталин"
+    assert search(bilingual, "Карагнадой").suggestion == "карагандой"
+
+
+def test_a_word_form_that_finds_records_needs_no_suggestion(bilingual):
+    result = search(bilingual, "camps")  # the texts say "camp"; "camps" is found through its stem
+    assert result.total > 0 and result.suggestion is None
+
+
+def test_a_far_word_is_never_put_in_place_of_the_query(bilingual):
+    result = search(bilingual, "xylophonq")
+    assert result.corrected_query is None and result.total == 0
+
+
+def test_suggestions_never_confirm_a_word_only_withheld_text_contains(bilingual):
+    """A word of withheld text only is as unknown to an anonymous visitor as a made-up word."""
+    withheld, made_up = search(bilingual, "погибли"), search(bilingual, "погиблъ")
+    assert withheld.suggestion == made_up.suggestion == "погиб"
+    assert search(bilingual, "погибли", viewer=RESEARCHER).suggestion is None
+    assert search(bilingual, "депортированныхх").suggestion != "депортированных"
+    assert search(bilingual, "депортированныхх", viewer=RESEARCHER).suggestion == "депортированных"
+
+
+def test_typo_candidates_are_those_of_the_plain_walk_over_every_word(bilingual):
+    """The fast candidate lookup (by length, edit distance in C) gives what a walk over every spelling
+    word with the distance computed in Python gives."""
+    from archive.search.suggestions import SpellingWords, plain_candidates
+
+    words = SpellingWords.read(bilingual.index._state().searcher.reader())
+    assert len(words.documents) > 100
+    typed = ["fyodr", "стални", "карагандй", "погиблъ", "camsp", "childern", "xylophonq", "ab", "fro", "лагрь"]
+    typed += [w[:-1] for w in list(words.documents)[::7]] + [w[1:] + w[0] for w in list(words.documents)[::11]]
+    for word in typed:
+        assert words.candidates(word) == plain_candidates(words, word), word
