@@ -95,3 +95,55 @@ def test_typo_candidates_are_those_of_the_plain_walk_over_every_word(bilingual):
     typed += [w[:-1] for w in list(words.documents)[::7]] + [w[1:] + w[0] for w in list(words.documents)[::11]]
     for word in typed:
         assert words.candidates(word) == plain_candidates(words, word), word
+
+
+# --- smaller ones ---------------------------------------------------------------------------
+
+
+def test_an_excluded_word_alone_finds_everything_that_does_not_say_it(bilingual):
+    everything = ids(search(bilingual, ""))
+    saying = ids(search(bilingual, "лагерь"))
+    assert saying and ids(search(bilingual, "-лагерь")) == everything - saying
+    assert ids(search(bilingual, "NOT лагерь")) == everything - saying
+
+
+def test_snippets_have_one_ellipsis_between_excerpts_and_whole_words():
+    from archive.search.snippets import snippet
+
+    filler = " ".join(f"Synthetic filler sentence number {n} about nothing much." for n in range(8))
+    text = f"{filler} The camp stood by the river. {filler} Another camp was far away. {filler}"
+    marked = snippet(text, "en", {"camp"})
+    assert marked.count("<mark>camp</mark>") == 2
+    assert "… …" not in marked and marked.startswith("… ") and marked.endswith(" …")
+    words = set(text.replace(".", " ").split())
+    shown = marked.replace("<mark>", "").replace("</mark>", "").replace("…", " ").replace(".", " ").split()
+    assert set(shown) <= words  # no word cut in half
+
+
+def test_cli_json_gives_plain_text_with_match_offsets(bilingual):
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli.main import main
+
+    home = str(bilingual.settings.home)
+    out = CliRunner().invoke(main, ["--home", home, "search", "Karaganda & camp", "--json"])
+    assert out.exit_code == 0, out.output
+    hits = json.loads(out.output)["hits"]
+    assert hits
+    for hit in hits:
+        for plain in hit["texts"].values():
+            assert "<mark>" not in plain["text"]
+            for start, end in plain["matches"]:
+                assert plain["text"][start:end].lower().startswith(("karaganda", "camp"))
+    assert any(plain["matches"] for hit in hits for plain in hit["texts"].values())
+
+
+def test_pages_of_tied_scores_never_repeat_a_hit(bilingual):
+    """Every quote saying "the" scores alike in long runs: the pages still partition the hits."""
+    whole = bilingual.search(SearchRequest(query="the", per_page=100), ANONYMOUS)
+    seen: list[str] = []
+    for page in range(1, 5):
+        seen += [hit.id for hit in bilingual.search(SearchRequest(query="the", per_page=3, page=page), ANONYMOUS).hits]
+    assert len(seen) == len(set(seen)) and seen == [hit.id for hit in whole.hits][:len(seen)]
