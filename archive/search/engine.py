@@ -22,14 +22,14 @@ from whoosh.searching import Searcher
 
 from archive.access.visibility import Viewer
 from archive.search import index_state
-from archive.search.documents import Labels, _facet_value, documents_for
+from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
 from archive.search.fast_matching import LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
-from archive.search.snippets import snippet
+from archive.search.snippets import name_terms, snippet
 from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store import models
 
@@ -313,12 +313,15 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
 
     Negated terms never occur in a hit's text, so marking every term found is safe.
     """
-    terms: dict[str, set[str]] = {"en": set(), "ru": set()}
+    terms: dict[str, set[str]] = {"en": set(), "ru": set(), "names": set()}
     if isinstance(text_query, q.Every):
         return terms
     reader = searcher.reader()
     for leaf in text_query.leaves():
         field = getattr(leaf, "fieldname", None)
+        if field == "names" and isinstance(getattr(leaf, "text", None), str):
+            terms["names"].add(leaf.text)  # a name's matching key: marks it in either script
+            continue
         if field not in ("text_en", "text_ru"):
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
@@ -368,7 +371,8 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes[record_id]
             texts = self.texts.get(record_id, {})
-            snippets = {lang: snippet(text, lang, terms.get(lang, ()), whole=whole) for lang, text in texts.items()}
+            snippets = {lang: snippet(text, lang, terms.get(lang, set()) | name_terms(text, lang, terms["names"]),
+                                      whole=whole) for lang, text in texts.items()}
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
                        stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
                        timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
@@ -378,10 +382,13 @@ class _page_details:
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
             relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
+            lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
+            marked = snippet(text, lang, terms[lang] | name_terms(text, lang, terms["names"]))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {"en": snippet(text, "en", terms["en"])}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None,
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
-        snippets = {lang: snippet(text, lang, terms.get(lang, ())) for lang, text in portrait.items()}
+        snippets = {lang: snippet(text, lang, terms.get(lang, set()) | name_terms(text, lang, terms["names"]))
+                    for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
                    stance=person.stance if person else None)

@@ -13,7 +13,8 @@ from html import escape, unescape
 
 from whoosh import highlight
 
-from archive.search.index_schema import analyzer_for
+from archive.search.index_schema import WORD, analyzer_for
+from archive.search.transliteration import matching_key
 
 
 class EscapingFormatter(highlight.Formatter):
@@ -37,8 +38,21 @@ class EscapingFormatter(highlight.Formatter):
         return before + self.between.join(bodies) + (" …" if rest else "")
 
 
+_WORD = re.compile(WORD)
 _FIELD_OF_LANG = {"en": "text_en", "ru": "text_ru"}
 _ANALYZERS = {field: analyzer_for(field) for field in _FIELD_OF_LANG.values()}
+
+
+def name_terms(text: str, lang: str, keys: Iterable[str]) -> set[str]:
+    """The analysed forms of the words of ``text`` that a name query matched in either script (the
+    query ``Fyodor`` marks «Федор»), to be marked like the query's own terms."""
+    keys = frozenset(keys)
+    field = _FIELD_OF_LANG.get(lang)
+    if not keys or not field or not text:
+        return set()
+    analyzer = _ANALYZERS[field]
+    return {token.text for word in _WORD.findall(text) if matching_key(word) in keys
+            for token in analyzer(word)}
 
 
 def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, chars: int = 240) -> str:

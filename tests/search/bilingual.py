@@ -15,7 +15,11 @@ from typing import Any
 
 import yaml
 
+from archive.access.visibility import ANONYMOUS, Viewer
+from archive.search.request import SearchRequest, SearchResult
 from tests.support import FIXTURES
+
+RESEARCHER = Viewer(role="researcher")
 
 SOURCE = "synthetic-notes"
 
@@ -84,6 +88,15 @@ def people() -> list[dict[str, Any]]:
             _quote("ludmila-brother", [], "not-stated", ru="Брат погиб на фронте.", en="My brother died at the front."),
             _quote("ludmila-fyodor", [], "not-stated", ru="Федор был старше меня на три года.",
                    en="Fedor was three years older than me."),
+            _quote("ludmila-shooting", ["the-terror"], ru="Расстрел был в подвале, так говорили.",
+                   en="The execution was in a cellar, people said."),
+            _quote("ludmila-shot-often", ["the-terror"], ru="Там часто расстреливали по ночам.",
+                   en="They often shot people there at night."),
+            _quote("ludmila-rehabilitation", [], ru="Реабилитация пришла слишком поздно.",
+                   en="Rehabilitation came too late."),
+            _quote("ludmila-dekulakisation", [], ru="Раскулачивание разорило деревню.",
+                   en="Dekulakisation ruined the village."),
+            _quote("ludmila-deportation", [], ru="Депортация длилась три дня.", en="The deportation lasted three days."),
             _quote("ludmila-dekulakised", [], ru="Деда раскулачили, и семья осталась без дома.",
                    en="Grandfather was dekulakised, and the family was left without a home."),
         ],
@@ -95,6 +108,7 @@ def people() -> list[dict[str, Any]]:
             _quote("john-blacksmith", [], "not-stated", en="Everyone in the village knew Smithson the blacksmith."),
             _quote("john-deportation", [], en="The deportation of the whole street happened at night."),
             _quote("john-child", [], "not-stated", en="My only child was born after the war."),
+            _quote("john-executions", ["the-terror"], en="The executions went on all winter."),
             _quote("john-camp-letters", ["the-gulag"], en="Letters from the camp arrived twice a year."),
             _quote("john-waiting", [], "not-stated", en="We waited for news for years and for nothing."),
         ],
@@ -126,3 +140,14 @@ def write_collection(target: Path) -> Path:
             "# SYNTHETIC test person\n" + yaml.safe_dump(person, allow_unicode=True, sort_keys=False),
             encoding="utf-8")
     return target
+
+
+def search(archive: Any, query: str = "", viewer: Viewer = ANONYMOUS, within: str | None = None,
+           **filters: list[str]) -> SearchResult:
+    """The first hundred hits of a search of ``archive``."""
+    return archive.search(SearchRequest(query=query, filters={k: tuple(v) for k, v in filters.items()},
+                                        per_page=100, within_person=within), viewer)
+
+
+def ids(result: SearchResult) -> set[str]:
+    return {hit.id for hit in result.hits}

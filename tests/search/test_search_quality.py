@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from archive.access.visibility import ANONYMOUS, Viewer
-from archive.facade import Archive
+from archive.access.visibility import ANONYMOUS
 from archive.search.request import SearchRequest
-from tests.search.bilingual import write_collection
+from tests.search.bilingual import RESEARCHER, ids, search
 
-RESEARCHER = Viewer(role="researcher")
-
-
-@pytest.fixture(scope="module")
-def bilingual(tmp_path_factory):
-    root = tmp_path_factory.mktemp("bilingual")
-    archive = Archive.open(root / "home")
-    archive.import_collection(write_collection(root / "collection"))
-    yield archive
-    archive.close()
-
-
-def search(archive, query="", viewer=ANONYMOUS, within=None, **filters):
-    return archive.search(SearchRequest(query=query, filters={k: tuple(v) for k, v in filters.items()},
-                                        per_page=100, within_person=within), viewer)
-
-
-def ids(result) -> set[str]:
-    return {hit.id for hit in result.hits}
-
-
-# --- item 1: a quote matches on its own words, the person on the portrait -------------------
+# --- a quote matches on its own words, the person on the portrait -------------------
 
 
 def test_a_persons_place_finds_the_person_and_only_the_quotes_that_say_it(bilingual):
