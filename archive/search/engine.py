@@ -322,6 +322,9 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
         if field == "names" and isinstance(getattr(leaf, "text", None), str):
             terms["names"].add(leaf.text)  # a name's matching key: marks it in either script
             continue
+        if field in ("family_en", "family_ru"):
+            terms[field] = terms.get(field, set()) | {getattr(leaf, "text", "")}
+            continue
         if field not in ("text_en", "text_ru"):
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
@@ -336,6 +339,11 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
         for word in words:
             terms[field[-2:]].add(word.decode("utf-8") if isinstance(word, bytes) else word)
     return terms
+
+
+def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
+    """The terms to mark in a text: the query's own, and the text's words it matched by name or family."""
+    return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
 
 
 class _page_details:
@@ -371,7 +379,7 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes[record_id]
             texts = self.texts.get(record_id, {})
-            snippets = {lang: snippet(text, lang, terms.get(lang, set()) | name_terms(text, lang, terms["names"]),
+            snippets = {lang: snippet(text, lang, _marked(terms, text, lang),
                                       whole=whole) for lang, text in texts.items()}
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
                        stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
@@ -383,12 +391,12 @@ class _page_details:
             relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
-            marked = snippet(text, lang, terms[lang] | name_terms(text, lang, terms["names"]))
+            marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
                        {lang: marked}, score, stance=person.stance if person else None,
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
-        snippets = {lang: snippet(text, lang, terms.get(lang, set()) | name_terms(text, lang, terms["names"]))
+        snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
                     for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
                    stance=person.stance if person else None)

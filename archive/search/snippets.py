@@ -41,17 +41,20 @@ class EscapingFormatter(highlight.Formatter):
 _WORD = re.compile(WORD)
 _FIELD_OF_LANG = {"en": "text_en", "ru": "text_ru"}
 _ANALYZERS = {field: analyzer_for(field) for field in _FIELD_OF_LANG.values()}
+_FAMILY_ANALYZERS = {lang: analyzer_for(f"family_{lang}") for lang in _FIELD_OF_LANG}
 
 
-def name_terms(text: str, lang: str, keys: Iterable[str]) -> set[str]:
-    """The analysed forms of the words of ``text`` that a name query matched in either script (the
-    query ``Fyodor`` marks «Федор»), to be marked like the query's own terms."""
-    keys = frozenset(keys)
+def name_terms(text: str, lang: str, keys: Iterable[str], families: Iterable[str] = ()) -> set[str]:
+    """The analysed forms of the words of ``text`` that the query matched through their name key, in
+    either script (``Fyodor`` marks «Федор»), or through their family (``расстрел`` marks
+    «расстреляли»), to be marked like the query's own terms."""
+    keys, families = frozenset(keys), frozenset(families)
     field = _FIELD_OF_LANG.get(lang)
-    if not keys or not field or not text:
+    if not (keys or families) or not field or not text:
         return set()
-    analyzer = _ANALYZERS[field]
-    return {token.text for word in _WORD.findall(text) if matching_key(word) in keys
+    analyzer, family = _ANALYZERS[field], _FAMILY_ANALYZERS[lang]
+    return {token.text for word in _WORD.findall(text)
+            if (keys and matching_key(word) in keys) or (families and family.words(word)[0] in families)
             for token in analyzer(word)}
 
 
