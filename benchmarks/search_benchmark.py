@@ -10,8 +10,9 @@ each heavy step in its own process so that its peak memory is its own:
 2. reindex: ``Archive.reindex(procs=P)`` for each ``--reindex-procs`` value;
 3. search: one opened ``Archive`` (one searcher); the cold first query, then 200
    deterministic queries per set: (a) single terms, (b) phrases, (c) a term with the
-   stance filter ``critic`` (every search also counts all facets and highlights snippets);
-   top 10. Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
+   stance filter ``critic`` (every search also counts all facets and highlights snippets),
+   (d) typos of the single terms (two neighbouring letters swapped: "did you mean"); top 10.
+   Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
    the same database: a plain ``bm25()`` ORDER BY ... LIMIT 10, and for (c) the stance
    filter, ``snippet()`` and GROUP BY counts for stance, person stance, theme and person.
 
@@ -275,13 +276,17 @@ def build_queries(db: Path, meta: dict[str, Any], count: int) -> dict[str, list[
         if phrase not in seen:
             seen.add(phrase)
             phrases.append(phrase)
-    return {"a": single, "b": phrases, "c": filtered}
+    # (d) typos: single terms with two neighbouring letters swapped, the query "did you mean" answers
+    typos = [w[:len(w) // 2 - 1] + w[len(w) // 2] + w[len(w) // 2 - 1] + w[len(w) // 2 + 1:]
+             for w in single if len(w) >= 5 and w[len(w) // 2] != w[len(w) // 2 - 1]]
+    return {"a": single, "b": phrases, "c": filtered, "d": typos}
 
 
 SETS = {
     "a": ("(a) single terms", {}),
     "b": ("(b) phrases", {}),
     "c": ("(c) term + stance=critic, all facets, snippets", {"stance": ("critic",)}),
+    "d": ("(d) typos (did you mean)", {}),
 }
 
 
@@ -524,7 +529,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     print(table(["what", "size"], rows))
     print()
     n = searched["queries"]
-    print(f"## Search latency (top 10, one opened searcher; {n['a']}/{n['b']}/{n['c']} queries; ms)")
+    print(f"## Search latency (top 10, one opened searcher; {'/'.join(str(n.get(k, 0)) for k in SETS)} queries; ms)")
     rows = [["cold first query (first search after Archive.open)", _num(searched["cold_ms"]), "—",
              _num(searched["fts_cold_ms"]), "—", _ratio(searched["cold_ms"], searched["fts_cold_ms"]), "—",
              f"{searched['cold_total']:,}", "—"]]

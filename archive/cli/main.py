@@ -315,7 +315,12 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
         click.echo(f"the query was cut to its first {len(request.query):,} characters", err=True)
     result = ctx.archive.search(request, _viewer(viewer_role))
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False, default=str))
+        from archive.search.snippets import plain_with_matches
+
+        answer = dataclasses.asdict(result)
+        for hit in answer["hits"]:  # snippets are HTML with <mark>; "texts" are plain, with match offsets
+            hit["texts"] = {lang: plain_with_matches(html) for lang, html in hit["snippets"].items()}
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
         return
     if result.corrected_query:
         click.echo(f"no results for {query!r}; showing results for {result.corrected_query!r}")

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,14 +23,15 @@ from whoosh.searching import Searcher
 
 from archive.access.visibility import Viewer
 from archive.search import index_state
-from archive.search.documents import Labels, _facet_value, documents_for
+from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import LeafSegments, evaluate
+from archive.search.fast_matching import LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
-from archive.search.snippets import snippet
+from archive.search.snippets import name_terms, snippet
+from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store import models
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
@@ -44,6 +45,15 @@ class _Open:
     searcher: Searcher
     arrays: SearcherArrays
     segments: LeafSegments
+    _spelling: SpellingWords | None = None
+    _spelling_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spelling(self) -> SpellingWords:
+        """The index's spelling words, read the first time a typo is looked up."""
+        with self._spelling_lock:
+            if self._spelling is None:
+                self._spelling = SpellingWords.read(self.searcher.reader())
+            return self._spelling
 
 
 class SearchIndex:
@@ -188,10 +198,11 @@ class SearchIndex:
         allowed = self._allowed(state, request, viewer)
         matched, scores = self._select(state, parsed.query, allowed)
         corrected = None
-        suggestion = self._suggest(state, parsed, allowed) if parsed.words else None
-        if not matched.any() and suggestion:
+        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggestion = suggested[0] if suggested else None
+        if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggestion, schema)
+            parsed = parse(suggested[0], schema)
             matched, scores = self._select(state, parsed.query, allowed)
         docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
@@ -270,31 +281,21 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
-        """A spelling of the query whose every word is in the index, and that finds visible hits."""
-        reader = state.searcher.reader()
-        corrector = state.searcher.corrector("spell")
-        words, changed = [], False
-        for word in parsed.words:
-            lowered = word.lower().replace("ё", "е")
-            # Very long "words" are pasted text, not typos: correcting them costs seconds.
-            if not 3 <= len(lowered) <= 40 or reader.doc_frequency("spell", lowered) > 0:
-                words.append(word)
-                continue
-            choice = None
-            for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
-                # the word exists somewhere; it is offered only if it finds what this viewer may see
-                if self._select(state, parse(candidate, state.searcher.schema).query, allowed)[0].any():
-                    choice = candidate
-                    break
-            words.append(choice or word)
-            changed = changed or choice is not None
-        if not changed:
+    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+        """A spelling of the query from the words this viewer may see, that finds what they may see,
+        and whether it is near enough to answer in the query's place."""
+        schema = state.searcher.schema
+
+        def visible_count(word: str) -> int:
+            return visible_documents(term_documents(state.segments, "spell", word), allowed)
+
+        def finds_alone(word: str) -> bool:
+            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+
+        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        if found is None or not finds_alone(found[0]):
             return None
-        suggestion = " ".join(words)
-        if not self._select(state, parse(suggestion, state.searcher.schema).query, allowed)[0].any():
-            return None
-        return suggestion
+        return found
 
     def _hits(self, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, whole: bool) -> list[Hit]:
         if not page:
@@ -313,12 +314,18 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
 
     Negated terms never occur in a hit's text, so marking every term found is safe.
     """
-    terms: dict[str, set[str]] = {"en": set(), "ru": set()}
+    terms: dict[str, set[str]] = {"en": set(), "ru": set(), "names": set()}
     if isinstance(text_query, q.Every):
         return terms
     reader = searcher.reader()
     for leaf in text_query.leaves():
         field = getattr(leaf, "fieldname", None)
+        if field == "names" and isinstance(getattr(leaf, "text", None), str):
+            terms["names"].add(leaf.text)  # a name's matching key: marks it in either script
+            continue
+        if field in ("family_en", "family_ru"):
+            terms[field] = terms.get(field, set()) | {getattr(leaf, "text", "")}
+            continue
         if field not in ("text_en", "text_ru"):
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
@@ -333,6 +340,11 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
         for word in words:
             terms[field[-2:]].add(word.decode("utf-8") if isinstance(word, bytes) else word)
     return terms
+
+
+def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
+    """The terms to mark in a text: the query's own, and the text's words it matched by name or family."""
+    return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
 
 
 class _page_details:
@@ -370,7 +382,8 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes[record_id]
             texts = self.texts.get(record_id, {})
-            snippets = {lang: snippet(text, lang, terms.get(lang, ()), whole=whole) for lang, text in texts.items()}
+            snippets = {lang: snippet(text, lang, _marked(terms, text, lang),
+                                      whole=whole) for lang, text in texts.items()}
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
                        stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
                        timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
@@ -380,10 +393,13 @@ class _page_details:
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
             relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
+            lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
+            marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {"en": snippet(text, "en", terms["en"])}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None,
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
-        snippets = {lang: snippet(text, lang, terms.get(lang, ())) for lang, text in portrait.items()}
+        snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
+                    for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
                    stance=person.stance if person else None)
