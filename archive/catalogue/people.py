@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from archive.access.visibility import (
     Viewer,
+    is_withheld,
     may_read_field,
     quote_clause,
     visible_clause,
@@ -51,11 +52,11 @@ class PersonCard:
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
 
 
-def person_card(person: models.Person, quote_count: int = 0) -> PersonCard:
+def person_card(person: models.Person, viewer: Viewer, quote_count: int = 0) -> PersonCard:
     return PersonCard(
         id=person.id, name=person.name, name_native=person.name_native, pseudonym=person.pseudonym,
         is_group=person.is_group, role=person.role, stance=person.stance, portrait=person.portrait or {},
-        quote_count=quote_count, withheld=person.visibility != "public",
+        quote_count=quote_count, withheld=is_withheld(viewer, (person.visibility, person.embargo_until)),
     )
 
 
@@ -80,7 +81,7 @@ def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[Pe
         query = select(P).where(visible_clause(viewer, P)).order_by(P.position)
         if stance is not None:
             query = query.where(P.stance == stance)
-        return [person_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
+        return [person_card(p, viewer, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
 
 
 # --- one person -------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
 
     by_id = {q.id: q for q in quotes}
     detail = PersonDetail(
-        card=person_card(record, len(quotes)),
+        card=person_card(record, viewer, len(quotes)),
         stance_basis=record.stance_basis,
         stance_rationale=record.stance_rationale,
         stance_coded_by=record.stance_coded_by,

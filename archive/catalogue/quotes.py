@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.access.visibility import Viewer, quote_clause
+from archive.access.visibility import Viewer, is_withheld, quote_clause
 from archive.catalogue.common import Cite, SourceInfo, anchor, cite
 from archive.collection.timecodes import format_timecode
 from archive.store import models
@@ -53,7 +53,8 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
     rows = conn.execute(
         select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
-               P.visibility.label("person_visibility")).join(P, Q.person_id == P.id)
+               P.visibility.label("person_visibility"), P.embargo_until.label("person_embargo_until"))
+        .join(P, Q.person_id == P.id)
         .where(quote_clause(viewer, Q, P), *where).order_by(P.position, Q.position)
     ).all()
     if not rows:
@@ -78,6 +79,7 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
             timecode_out=format_timecode(quote.timecode_out) if quote.timecode_out is not None else None,
             recording=quote.recording, context=quote.context,
             cite=cite(sources, quote.source, quote.locator) or Cite(quote.source),
-            withheld=quote.visibility != "public" or quote.person_visibility != "public",
+            withheld=is_withheld(viewer, (quote.visibility, quote.embargo_until),
+                                 (quote.person_visibility, quote.person_embargo_until)),
         ))
     return result

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from archive.access.visibility import Viewer, combined, is_visible
+from archive.access.visibility import Viewer, combined, is_withheld
 from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.store import models
 
@@ -26,8 +26,7 @@ Q, P = models.Quote, models.Person
 
 def public_status(viewer: Viewer, statuses: tuple[tuple[str, object], ...]) -> tuple[str, str | None]:
     """("public", None), ("restricted", None) or ("embargoed", "YYYY-MM-DD")."""
-    anonymous = Viewer("anonymous", viewer.today)
-    if all(is_visible(anonymous, status, until) for status, until in statuses):  # type: ignore[arg-type]
+    if not is_withheld(viewer, *statuses):  # type: ignore[arg-type]
         return "public", None
     status, until = combined(*statuses)  # type: ignore[arg-type]
     return status, until.isoformat() if until else None
