@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, is_withheld, quote_clause
 from archive.catalogue.common import Cite, SourceInfo, anchor, cite
@@ -51,9 +52,9 @@ class QuoteView:
 def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo], *where: Any) -> list[QuoteView]:
     """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
-    rows = conn.execute(
+    rows: list[Any] = conn.execute(
         select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
-               P.visibility.label("person_visibility"), P.embargo_until.label("person_embargo_until"))
+               P.visibility.label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
         .join(P, Q.person_id == P.id)
         .where(quote_clause(viewer, Q, P), *where).order_by(P.position, Q.position)
     ).all()
