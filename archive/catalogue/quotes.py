@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,7 @@ class QuoteView:
 def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo], *where: Any) -> list[QuoteView]:
     """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
-    rows: list[Any] = conn.execute(
+    rows: Sequence[Any] = conn.execute(
         select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
                P.visibility.label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
         .join(P, Q.person_id == P.id)
