@@ -91,6 +91,13 @@ def may_read_field(viewer: Viewer, name: str) -> bool:
     return ROLES.index(viewer.role) >= ROLES.index(needed)
 
 
+def readable(viewer: Viewer, name: str, value: Any) -> Any:
+    """``value`` when this viewer may read the field ``name``, else None (days as ``YYYY-MM-DD``)."""
+    if value is None or not may_read_field(viewer, name):
+        return None
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def redact(viewer: Viewer, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of a record without the fields this viewer may not read."""
     return {k: v for k, v in record.items() if may_read_field(viewer, k)}

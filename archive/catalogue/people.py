@@ -16,6 +16,7 @@ from archive.access.visibility import (
     is_withheld,
     may_read_field,
     quote_clause,
+    readable,
     visible_clause,
 )
 from archive.catalogue import read_cache
@@ -171,6 +172,11 @@ class PersonDetail:
     # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
     real_name: str | None = None
     real_name_native: str | None = None
+    # why the person is withheld (researchers), when to review it (archivists), when the stance was
+    # coded (researchers); None unless the viewer may read it
+    visibility_reason: str | None = None
+    visibility_review: str | None = None
+    stance_coded_on: str | None = None
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -207,6 +213,9 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
         real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
+        visibility_reason=readable(viewer, "visibility_reason", record.visibility_reason),
+        visibility_review=readable(viewer, "visibility_review", record.visibility_review),
+        stance_coded_on=readable(viewer, "stance_coded_on", record.stance_coded_on),
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]

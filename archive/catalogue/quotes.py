@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, is_withheld, quote_clause
+from archive.access.visibility import Viewer, is_withheld, quote_clause, readable
 from archive.catalogue.common import Cite, SourceInfo, anchor, cite
 from archive.collection.timecodes import format_timecode
 from archive.store import models
@@ -44,6 +44,8 @@ class QuoteView:
     context: str | None
     cite: Cite
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+    visibility_reason: str | None = None  # researchers and archivists only (the visibility rule)
+    visibility_review: str | None = None  # archivists only
 
     @property
     def text_by_lang(self) -> dict[str, str]:
@@ -83,5 +85,7 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
             cite=cite(sources, quote.source, quote.locator) or Cite(quote.source),
             withheld=is_withheld(viewer, (quote.visibility, quote.embargo_until),
                                  (quote.person_visibility, quote.person_embargo_until)),
+            visibility_reason=readable(viewer, "visibility_reason", quote.visibility_reason),
+            visibility_review=readable(viewer, "visibility_review", quote.visibility_review),
         ))
     return result
