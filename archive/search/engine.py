@@ -7,6 +7,7 @@ updated some people). A server-side engine could later implement the same method
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -24,7 +25,7 @@ from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state
 from archive.search.documents import Labels, _facet_value, documents_for
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import LeafSegments, evaluate
+from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
@@ -357,7 +358,7 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
             try:
-                words = [text for _, text in leaf.expanded_terms(reader)]
+                words = [text for _, text in itertools.islice(leaf.expanded_terms(reader), MAX_EXPANSION)]
             except Exception:  # highlighting is a courtesy; the hit is shown unmarked
                 words = []
         elif isinstance(leaf, q.Phrase):
