@@ -57,6 +57,12 @@ def _object(properties: dict[str, Any], description: str | None = None,
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 URL = {"type": "string", "format": "uri"}
+# why a record is withheld, present only for a viewer who may read it (archive/access/visibility.py)
+WITHHELD_WHY: dict[str, Any] = {
+    "visibility_reason": {"type": "string", "description": "why the record is withheld; researchers only"},
+    "visibility_review": {"type": "string", "format": "date",
+                          "description": "when the restriction is to be reviewed; archivists only"},
+}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 DATE_TEXT = {"type": ["string", "null"], "description": "a date as the sources give it (EDTF subset: 1937, "
                                                         "1937-08-05, 193X, 1937/1945, ../1953)"}
@@ -143,7 +149,8 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "source": _nullable(_ref("SourceRef")),
             "supporting_quotes": {"type": "array", "items": STRING,
                                   "description": "ids of the visible quotes the coding rests on"},
-        }, "The person's stance towards Stalin, as coded, with why and where from."),
+            "coded_on": {**STRING, "format": "date", "description": "when the stance was coded; researchers only"},
+        }, "The person's stance towards Stalin, as coded, with why and where from.", optional=("coded_on",)),
         "FateEvent": _object({
             "id": STRING, "kind": {"type": "string", "description": "a fate id of the vocabulary"},
             "repression": {"type": "boolean", "description": "the fate is a form of political repression"},
@@ -180,9 +187,9 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "quotes": {"type": "array", "items": _ref("Quote")},
             "sources": {"type": "array", "items": _ref("Source"), "description": "every source cited above"},
             "real_name": {**STRING, "description": "the real name behind a pseudonym; researchers only"},
-            "real_name_native": {**NULLABLE_STRING,
-                                 "description": "the real name in the native script; researchers only"},
-        }, "Everything the person's page shows.", optional=("real_name", "real_name_native")),
+            "real_name_native": {**NULLABLE_STRING, "description": "the real name in the native script; researchers only"},
+            **WITHHELD_WHY,
+        }, "Everything the person's page shows.", optional=("real_name", "real_name_native", *WITHHELD_WHY)),
     }
 
 
@@ -214,7 +221,8 @@ def _quote_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "access": {"type": "string", "enum": ["public", "restricted", "embargoed"],
                        "description": "whether the quote may be published; only researchers see others"},
             "embargo_until": {"type": ["string", "null"], "format": "date"},
-        }, "A quote, with the same fields as the JSON export."),
+            **WITHHELD_WHY,
+        }, "A quote, with the same fields as the JSON export.", optional=tuple(WITHHELD_WHY)),
         "QuoteList": _object({
             **PAGING,
             "query_truncated": QUERY_TRUNCATED,
