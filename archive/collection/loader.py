@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from archive.collection import format as fmt
 from archive.collection.problems import InvalidCollection, Problem
 from archive.collection.vocabulary import Vocabulary, missing_required
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.collection.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
 
 COLLECTION_FILE = "collection.yaml"
@@ -272,11 +273,15 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
                     f"{describe_size(limits.max_file_bytes)} per file")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig"), None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return "", (f"the text file {text_file!r} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); "
                     "save it as UTF-8")
+    unsafe = first_unsafe_character(text)
+    if unsafe is not None:
+        return "", f"the text file {text_file!r}, line {unsafe.line}: {unsafe_character_message(unsafe)}"
+    return text, None
 
 
 # --- people files, read here or by worker processes -----------------------------------------
