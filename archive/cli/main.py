@@ -16,12 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.cli.backup import backup_command, restore_command
 from archive.cli.context import Context, pass_context, reported_problems, viewer_option
+from archive.cli.failures import clear_failures
 from archive.cli.users import user as user_group
 from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 from archive.settings import DEFAULT_COLLECTION, resolve
@@ -81,6 +82,12 @@ class ArchiveGroup(click.Group):
             command = self._plugins[cmd_name].load()
             self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every command: a busy database, a full disk or a damaged file is one line and exit
+        status 1 (``archive/cli/failures.py``), not a traceback."""
+        with clear_failures():
+            return super().invoke(ctx)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
