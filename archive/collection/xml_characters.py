@@ -51,7 +51,7 @@ def unsafe_character_message(unsafe: UnsafeCharacter, *, with_column: bool = Tru
     if 0xD800 <= number <= 0xDFFF:
         name = "a lone surrogate"
     else:
-        name = _NAMES.get(number) or unicodedata.name(unsafe.character, "a control character")
+        name = _NAMES.get(number) or str(unicodedata.name(unsafe.character, "a control character"))
     where = f" in column {unsafe.column}" if with_column else ""
     return (f"character {unsafe.code} ({name}){where} cannot be stored: XML 1.0, in which the archive is "
             "published, cannot carry it; remove it")

@@ -35,6 +35,7 @@ from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
 from archive.collection import dates
+from archive.collection.display import printable
 from archive.collection.timecodes import BadTimecode, format_timecode, parse_timecode
 from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.interchange import dublin_core
@@ -338,7 +339,7 @@ class OhmsFileError(ValueError):
 
     def __init__(self, path: Path, message: str, line: int | None = None):
         self.path, self.message, self.line = path, message, line
-        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+        super().__init__(f"{printable(path)}:{line}: {message}" if line else f"{printable(path)}: {message}")
 
 
 def _ohms_parser() -> etree.XMLParser:
@@ -434,8 +435,8 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
         seconds = re.fullmatch(r"\d+(\.\d+)?", time_text)
         time = float(time_text) if seconds else parse_timecode(time_text)
     except BadTimecode:
-        raise ValueError(f"{path}: index point {number}: time {time_text!r} is neither "
-                         "seconds nor a timecode") from None
+        raise OhmsFileError(path, f"index point {number}: time {time_text!r} is neither "
+                                  "seconds nor a timecode") from None
     return IndexPoint(number, time, values, links, places)
 
 
@@ -616,7 +617,7 @@ def ohms_to_collection(xml_path: str | Path, out_dir: str | Path, *, person_id: 
     restores the folder) when the result would not pass ``archive check``."""
     records = read_ohms(xml_path)
     if not records:
-        raise ValueError(f"{xml_path}: no OHMS record in this file")
+        raise OhmsFileError(Path(xml_path), "no OHMS record in this file")
     imports = [record_import(r, person_id=person_id, language=language) for r in records]
     first = records[0].fields
     collection_name = first.get("collection_name") or first.get("repository") or "OHMS import"

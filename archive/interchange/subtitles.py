@@ -40,6 +40,7 @@ from webvtt.vtt import WebVTTCueBlock
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection.display import printable
 from archive.collection.loader import PEOPLE_DIR
 from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.interchange.segment_import import (
@@ -66,7 +67,7 @@ class SubtitleError(ValueError):
 
     def __init__(self, file: str, message: str, cue: int | None = None, line: int | None = None):
         self.file, self.message, self.cue, self.line = file, message, cue, line
-        where = f"{file}:{line}" if line else file
+        where = f"{printable(file)}:{line}" if line else printable(file)
         super().__init__(f"{where}: {'cue ' + str(cue) + ': ' if cue else ''}{message}")
 
 
