@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -27,9 +28,9 @@ UNTOUCHED = "the archive is as it was before this command"
 
 def database_failure(error: BaseException) -> str | None:
     """What a database error means to the person running the command, or None for another error."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
-    if not isinstance(error, OperationalError):
+    if not isinstance(error, DatabaseError):  # OperationalError is one
         return None
     reason = str(error.orig).lower() if error.orig is not None else str(error).lower()
     if "database is locked" in reason or "database table is locked" in reason:
@@ -67,13 +68,30 @@ def failure_line(error: BaseException) -> str | None:
     return None
 
 
+def damaged_index_line(home: str | None, database_url: str | None) -> str | None:
+    """After an error no rule above knows: the line that says the search index is damaged, if it is
+    (a damaged index fails in many ways, EOFError among them, which click would report as "Aborted!")."""
+    from archive.health import index_damage
+    from archive.settings import resolve
+
+    damage = index_damage(resolve(home, database_url).index_dir)
+    return str(damage[0]) if damage else None
+
+
 @contextmanager
-def clear_failures() -> Iterator[None]:
-    """Run a command; a failure ``failure_line`` knows becomes ``error: …`` and exit status 1."""
+def clear_failures(archive_context: Callable[[], Any] | None = None) -> Iterator[None]:
+    """Run a command; a failure ``failure_line`` knows becomes ``error: …`` and exit status 1.
+
+    ``archive_context`` gives the command line's ``Context`` (its ``home`` and ``database_url``),
+    once the command has started: an error no rule knows is then checked against the index."""
     try:
         yield
     except Exception as error:  # told apart below; anything else goes on as it was
         line = failure_line(error)
+        if line is None:
+            context = archive_context() if archive_context is not None else None
+            if context is not None and context.opened:
+                line = damaged_index_line(context.home, context.database_url)
         if line is None:
             raise
         click.echo(f"error: {line}", err=True)
