@@ -109,6 +109,22 @@ def _damaged_archive() -> Response | None:
     return unavailable() if _watch().current() else None
 
 
+@bp.before_app_request
+def _refused_by_the_api_document() -> Response | None:
+    """An API request whose query the OpenAPI document refuses (an empty value of an enumerated
+    parameter: ``/api/people?stance=``, ``/api/search?kind=``) is a 400, as the document says."""
+    if not request.path.startswith("/api/") or not any(value == "" for _, value in request.args.items(multi=True)):
+        return None
+    from archive.catalogue import common
+    from webapp import current_archive
+    from webapp.api_spec import openapi_document, refused_value
+    from webapp.views.api import problem
+
+    document = openapi_document(common.vocabulary(current_archive().engine).stance_order())
+    reason = refused_value(document, request.path.rstrip("/") or request.path, request.args.items(multi=True))
+    return problem(400, reason) if reason else None
+
+
 def _page(error: HTTPException) -> Response:
     code = error.code or 500
     if code >= 500:
