@@ -37,6 +37,7 @@ from webvtt.vtt import WebVTTCueBlock
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
+from archive.catalogue.interviews import SegmentView
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
 from archive.collection.loader import PEOPLE_DIR
 from archive.interchange.segment_import import (
@@ -142,6 +143,19 @@ def quote_cues(quotes: list[QuoteRecord], text: Callable[[QuoteRecord], str | No
             later = [s for s in starts if s > start]
             end = later[0] if later else start + DEFAULT_CUE_SECONDS
         cues.append(Cue(len(cues) + 1, start, float(end), body, identifier=quote.id, speaker=quote.person_name))
+    return cues
+
+
+def segment_cues(segments: list[SegmentView], lang: str, recording: str | None = None) -> list[Cue]:
+    """An interview's transcript segments (as the viewer may see them) of one recording as
+    cues in ``lang``, each voiced by its speaker; segments without text in ``lang`` are left out."""
+    cues: list[Cue] = []
+    for segment in segments:
+        body = segment.text.get(lang)
+        if not body or (recording is not None and segment.recording not in (recording, None)):
+            continue
+        cues.append(Cue(len(cues) + 1, segment.start, segment.end, body, identifier=f"s{segment.position}",
+                        speaker=segment.speaker_name))
     return cues
 
 
