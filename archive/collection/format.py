@@ -376,9 +376,10 @@ class Segment(Strict):
 
 
 class TranscriptTrack(Strict):
-    """A WebVTT file holding the transcript in one language (``<v Name>`` voices the cues)."""
+    """A subtitle file holding the transcript in one language: WebVTT (``<v Name>`` voices the
+    cues) or SRT (a cue's first line starts with ``Name: `` for a name of ``speakers``)."""
 
-    file: RelativePath = Field(description="a .vtt file, relative to the folder of the person's file")
+    file: RelativePath = Field(description="a .vtt or .srt file, relative to the folder of the person's file")
     language: LangCode
 
 
@@ -403,8 +404,8 @@ class Transcript(Strict):
         if self.file is not None and not self.file.endswith((".yaml", ".yml")):
             raise ValueError(f"the transcript file {self.file!r} must be .yaml or .yml (or use `webvtt`)")
         for track in self.webvtt:
-            if not track.file.endswith(".vtt"):
-                raise ValueError(f"{track.file!r} is not a .vtt file")
+            if not track.file.endswith((".vtt", ".srt")):
+                raise ValueError(f"{track.file!r} is neither a .vtt nor an .srt file")
         if self.webvtt:
             languages = [track.language for track in self.webvtt]
             if len(set(languages)) < len(languages):

@@ -152,7 +152,8 @@ class _Checks:
 
     def webvtt_segments(self, at: tuple[Any, ...], transcript: fmt.Transcript,
                         interview: fmt.Interview) -> list[fmt.Segment]:
-        from archive.interchange.subtitles import Cue, SubtitleError, parse_vtt  # interchange imports the loader
+        # interchange imports the loader: imported here
+        from archive.interchange.subtitles import Cue, SubtitleError, parse_srt, parse_vtt, speaker_prefix
 
         cues: dict[str, list[Cue]] = {}
         names: dict[str, str] = {}
@@ -163,7 +164,11 @@ class _Checks:
                 continue
             name = names[track.language] = _display(Path.cwd(), found)
             try:
-                cues[track.language] = parse_vtt(found.read_text(encoding="utf-8-sig"), name)
+                text = found.read_text(encoding="utf-8-sig")
+                if track.file.endswith(".srt"):
+                    cues[track.language] = [speaker_prefix(cue, transcript.speakers) for cue in parse_srt(text, name)]
+                else:
+                    cues[track.language] = parse_vtt(text, name)
             except SubtitleError as error:
                 self.problems.append(Problem(name, error.line or 1, f"cue {error.cue}" if error.cue else "(file)",
                                              error.message))
@@ -180,7 +185,8 @@ class _Checks:
         for cue in cues[original]:
             where = Problem(names[original], cue.line or 1, f"cue {cue.number}", "")
             if not cue.speaker:
-                self.problems.append(_with(where, "the cue has no voice; start it with <v Name>"))
+                self.problems.append(_with(where, "the cue has no voice; start it with <v Name> (WebVTT) or "
+                                                  "'Name: ' for a name of transcript.speakers (SRT)"))
                 continue
             role = transcript.speakers.get(cue.speaker)
             if role is None:

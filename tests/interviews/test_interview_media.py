@@ -94,5 +94,8 @@ def test_captions_per_language_keep_speakers_and_leave_out_withheld_segments(exa
     for words in WITHHELD_WORDS:
         assert words not in text and words not in russian
     assert client.get(f"{CAPTIONS}/de.vtt").status_code == 404
+    subrip = client.get(f"{CAPTIONS}/en.srt")
+    assert subrip.mimetype == "application/x-subrip"
+    assert "Narrator (synthetic): I grew up in an invented village" in subrip.get_data(as_text=True)
     researcher = _app(example_home, ARCHIVE_VIEWER="researcher").test_client()
     assert WITHHELD_WORDS[0] in researcher.get(f"{CAPTIONS}/en.vtt").get_data(as_text=True)

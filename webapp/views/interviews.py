@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from archive.catalogue import collection as collection_pages
 from archive.catalogue import common
 from archive.catalogue import interviews as interview_pages
-from archive.interchange.subtitles import cues_to_vtt, segment_cues
+from archive.interchange.subtitles import cues_to_srt, cues_to_vtt, segment_cues
 from webapp import current_archive, current_viewer
 from webapp.page_cache import shared
 
@@ -56,17 +56,21 @@ def interview(person_id: str, interview_id: str) -> str:
                            theme_ids=theme_ids)
 
 
-@bp.get("/interviews/<person_id>/<interview_id>/captions/<recording_id>/<lang>.vtt")
-def captions(person_id: str, interview_id: str, recording_id: str, lang: str) -> Response:
-    """The transcript of one recording in one language as WebVTT, each cue voiced by its speaker."""
-    if not _LANG.fullmatch(lang):
+@bp.get("/interviews/<person_id>/<interview_id>/captions/<recording_id>/<lang>.<fmt>")
+def captions(person_id: str, interview_id: str, recording_id: str, lang: str, fmt: str) -> Response:
+    """The transcript of one recording in one language as WebVTT (each cue voiced by its
+    speaker, ``<v Name>``) or SRT (the speaker leading the cue, ``Name: ``)."""
+    if not _LANG.fullmatch(lang) or fmt not in ("vtt", "srt"):
         abort(404)
     page = _page(person_id, interview_id)
     if page.recording(recording_id) is None or lang not in page.languages:
         abort(404)
     only = len(page.recordings) == 1
-    text = cues_to_vtt(segment_cues(page.segments, lang, None if only else recording_id))
-    response = Response(text, mimetype="text/vtt")
+    cues = segment_cues(page.segments, lang, None if only else recording_id)
+    if fmt == "vtt":
+        response = Response(cues_to_vtt(cues), mimetype="text/vtt")
+    else:
+        response = Response(cues_to_srt(cues, speakers=True), mimetype="application/x-subrip")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
