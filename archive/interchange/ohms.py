@@ -332,7 +332,12 @@ def read_ohms(xml_path: str | Path) -> list[OhmsRecord]:
     """The records of an OHMS XML file (5.x or 6.0), parsed by lxml without entities or network."""
     path = Path(xml_path)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
-    root = etree.parse(str(path), parser).getroot()
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError as error:
+        line = error.lineno or (error.position[0] if error.position else 1)
+        message = re.sub(r",? line \d+, column \d+.*$", "", error.msg or str(error)).strip()
+        raise ValueError(f"{path}:{line}: not well-formed XML: {message}") from None
     records = [root] if _local(root) == "record" else [e for e in root if _local(e) == "record"]
     return [_read_record(record, path) for record in records]
 
