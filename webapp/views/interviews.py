@@ -3,14 +3,16 @@ Range requests, for seeking) and the transcript as WebVTT captions per language.
 
 from __future__ import annotations
 
+import json
 import re
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from archive.catalogue import collection as collection_pages
 from archive.catalogue import common
 from archive.catalogue import interviews as interview_pages
+from archive.interchange.iiif import interview_manifest
 from archive.interchange.subtitles import cues_to_srt, cues_to_vtt, segment_cues
 from webapp import current_archive, current_viewer
 from webapp.page_cache import shared
@@ -72,6 +74,40 @@ def captions(person_id: str, interview_id: str, recording_id: str, lang: str, fm
     else:
         response = Response(cues_to_srt(cues, speakers=True), mimetype="application/x-subrip")
     response.headers["Cache-Control"] = "no-cache"
+    if _public_read():
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _public_read() -> bool:
+    """A request that no login or token stands behind: any site (an IIIF viewer) may read its answer."""
+    return "Authorization" not in request.headers and g.get("account") is None and not g.get("by_token", False)
+
+
+@bp.get("/interviews/<person_id>/<interview_id>/manifest.json")
+def manifest(person_id: str, interview_id: str) -> Response:
+    """The interview as a IIIF Presentation 3 manifest (``archive/interchange/iiif.py``)."""
+    page = _page(person_id, interview_id)
+
+    def media_url(recording: interview_pages.RecordingView) -> str:
+        if not recording.has_file:
+            return recording.url or ""
+        return url_for("interviews.media", person_id=person_id, interview_id=interview_id,
+                       recording_id=recording.local_id, _external=True)
+
+    def captions_url(recording: interview_pages.RecordingView, lang: str) -> str:
+        return url_for("interviews.captions", person_id=person_id, interview_id=interview_id,
+                       recording_id=recording.local_id, lang=lang, fmt="vtt", _external=True)
+
+    data = interview_manifest(
+        page, url_for("interviews.manifest", person_id=person_id, interview_id=interview_id, _external=True),
+        media_url, captions_url,
+        url_for("interviews.interview", person_id=person_id, interview_id=interview_id, _external=True))
+    response = Response(json.dumps(data, ensure_ascii=False, indent=1),
+                        mimetype='application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"')
+    response.headers["Cache-Control"] = "no-cache"
+    if _public_read():
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -94,6 +130,8 @@ def media(person_id: str, interview_id: str, recording_id: str) -> Response:
         response = Response(status=416)
         response.headers["Content-Range"] = f"bytes */{found.path.stat().st_size}"
     response.headers["Accept-Ranges"] = "bytes"
+    if found.public and _public_read():  # an IIIF viewer on another site plays it
+        response.headers["Access-Control-Allow-Origin"] = "*"
     if found.public:
         response.cache_control.public = True
     else:
