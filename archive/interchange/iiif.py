@@ -95,13 +95,13 @@ def interview_manifest(page: InterviewPage, manifest_url: str, media_url: Callab
     points = [p for p in page.index_points
               if (p.recording and p.recording in canvas_ids) or (p.recording is None and only)]
     for n, point in enumerate(points):
-        canvas_id = canvas_ids[point.recording] if point.recording else only
-        assert canvas_id is not None
+        target = canvas_ids[point.recording] if point.recording else only
+        assert target is not None
         following = [p.start for p in points[n + 1:] if p.recording == point.recording]
-        duration = next(c["duration"] for c in canvases if c["id"] == canvas_id)
+        duration = next(c["duration"] for c in canvases if c["id"] == target)
         end = following[0] if following else duration
         item: dict[str, Any] = {"id": f"{base}/range/{point.position}", "type": "Range", "label": _texts(point.title),
-                                "items": [{"id": f"{canvas_id}#t={point.start:g},{end:g}", "type": "Canvas"}]}
+                                "items": [{"id": f"{target}#t={point.start:g},{end:g}", "type": "Canvas"}]}
         if point.synopsis:
             item["summary"] = _texts(point.synopsis)
         ranges.append(item)
