@@ -204,6 +204,7 @@ class CitationData:
     permalink: str | None = None  # the record's page in this archive
     rights: str | None = None  # the rights statement of what is cited
     document_type: str = "document"  # the CSL type of a cited document (a press kit is a pamphlet)
+    excerpt: str | None = None  # a quote's words in the reader's language, for the page that cites it
 
     def __post_init__(self) -> None:
         self.authors = [_as_name(n) for n in self.authors]
@@ -231,8 +232,8 @@ class CitationData:
 
 def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
                   accessed: dt.date | None = None, lang: str = "en") -> CitationData:
-    """The facts of the citation, read through the visibility rule. ``lang`` is kept for the
-    callers that pass the reader's language; what is cited is the same in every language."""
+    """The facts of the citation, read through the visibility rule. ``lang``: the language of a
+    quote's excerpt shown beside its citation; what is cited is the same in every language."""
     with archive.engine.connect() as conn:
         collection = conn.execute(select(models.CollectionRecord)).first()
         if collection is None:
@@ -245,7 +246,7 @@ def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewe
                 rights=collection.rights, **common.fields())
         if target.kind == "person":
             return _person_citation(conn, str(target.id), viewer, common)
-        return _quote_citation(conn, str(target.id), viewer, common)
+        return _quote_citation(conn, str(target.id), viewer, common, lang)
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _
     return CitationData(form="webpage", title=person.name, container_title=common.collection.title, **base)
 
 
-def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Common) -> CitationData:
+def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Common, lang: str) -> CitationData:
     P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     quote = conn.execute(
         select(Q.id, Q.person_id, Q.recording, Q.timecode_in, Q.locator, Q.original_language, Q.source,
@@ -310,7 +311,11 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
     speaker = personal_name(quote.name, quote.is_group)
-    base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote",
+    texts = dict(conn.execute(select(models.QuoteText.lang, models.QuoteText.text)
+                              .where(models.QuoteText.quote_id == quote.id)).all())
+    excerpt = next((texts[code] for code in (lang, "en", quote.original_language) if texts.get(code)),
+                   next(iter(texts.values()), None))
+    base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote", "excerpt": excerpt,
             "permalink": quote_permalink(common.base_url, quote.person_id, quote.id), **common.fields()}
     timestamp = timecodes.format_timecode(quote.timecode_in) if quote.timecode_in is not None else None
     if quote.recording:
