@@ -185,3 +185,12 @@ def test_chicago_nests_quotation_marks_and_keeps_punctuation_inside() -> None:
 def test_names_in_parts_so_styles_invert_them(written: str, parts: dict[str, str]) -> None:
     assert personal_name(written).csl() == parts
     assert personal_name("The sisters", group=True).csl() == {"literal": "The sisters"}
+
+
+def test_dublin_core_of_the_collection_does_not_make_the_director_its_creator(shipped: Archive) -> None:
+    from archive.interchange.dublin_core import collection_record
+
+    record = collection_record(shipped.engine, BASE)
+    assert record is not None
+    assert record.get("creator") == []
+    assert "Jessica Gorter (director)" in record.get("contributor")
