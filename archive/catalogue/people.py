@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,6 +50,22 @@ class PersonCard:
     portrait: dict[str, str]
     quote_count: int = 0
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+
+    @property
+    def summary(self) -> dict[str, str]:
+        """The portrait's first sentence in each language: the one line a list of people shows."""
+        return {lang: first_sentence(text) for lang, text in self.portrait.items()}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(]?[A-ZА-ЯЁ])")
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of ``text``, cut at a word (with "…") when longer than ``limit``."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def person_card(person: models.Person, quote_count: int = 0) -> PersonCard:
@@ -132,6 +149,7 @@ class FactView:
     text: str
     detail: str | None
     cite: Cite | None
+    as_of: str | None = None  # for an age: the date it was true (an EDTF-like value)
 
 
 @dataclass
@@ -289,10 +307,9 @@ def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, t
            detail_key: str) -> list[FactView]:
     out = []
     for item in items or []:
-        text = str(item.get(text_key, ""))
-        if text_key == "years":
-            text = f"{item['years']} ({item.get('as_of')})"
-        out.append(FactView(text, item.get(detail_key), cite(sources, item.get("source"), item.get("locator"))))
+        out.append(FactView(str(item.get(text_key, "")), item.get(detail_key),
+                            cite(sources, item.get("source"), item.get("locator")),
+                            as_of=item.get("as_of") if text_key == "years" else None))
     return out
 
 

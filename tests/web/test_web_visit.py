@@ -1,0 +1,122 @@
+"""What a first-time visitor sees (issue #23), in a real browser: Debian's chromium driven by
+Playwright against the shipped collection (data/) and the synthetic fixture collection.
+
+Each test reads the page as a person does (what is shown, in which words, in which order) and
+keeps a screenshot under test-artifacts/screenshots/. The browser, the served sites and the axe
+check are those of tests/web/test_web_browser.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.support import DATA
+from tests.web.test_web_browser import SCREENSHOTS, _axe_violations, _describe
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(SCREENSHOTS / f"visit-{name}.png"), full_page=True)
+
+
+def _shipped_people() -> list[dict]:
+    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((DATA / "people").glob("*.yaml"))]
+
+
+# --- the front door and the views that are empty ------------------------------------------------
+
+
+def test_the_home_page_shows_every_portrait_with_role_stance_and_one_line(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/")
+    _shot(page, "red-soul-home")
+    people = page.get_by_role("region", name="The people")
+    cards = people.locator("article")
+    shipped = _shipped_people()
+    assert cards.count() == len(shipped)
+    for person in shipped:
+        card = cards.filter(has=page.get_by_role("link", name=person["name"], exact=True))
+        assert card.count() == 1, person["name"]
+        assert card.locator(".stance").inner_text().strip(), person["name"]
+        line = card.locator(".card-text").inner_text()
+        portrait = " ".join(person["portrait"]["text"]["en"].split())
+        # one line: the portrait's opening, not the whole of it
+        assert line and portrait.startswith(line.rstrip("…").strip()) and len(line) < len(portrait), person["name"]
+    assert people.get_by_text("Interviewee", exact=True).count() == 3
+    assert people.get_by_text("Filmmaker", exact=True).count() == 1
+    violations = _axe_violations(page)
+    assert not violations, _describe(violations)
+
+
+def test_the_home_page_promotes_the_paradoxes_only_where_there_are_some(red_soul_site, fixture_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/")
+    main = page.locator("main")
+    assert main.locator('a[href="/paradoxes"]').count() == 0
+    page.goto(fixture_site + "/")
+    assert page.locator("main").locator('a[href="/paradoxes"]').count() == 1
+
+
+def test_an_empty_paradoxes_page_says_what_it_shows_why_it_is_empty_and_what_would_fill_it(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/paradoxes")
+    _shot(page, "red-soul-paradoxes")
+    assert page.get_by_text("No such person in the archive.").count() == 0
+    for section in ("#repressed-empty", "#opposing-empty"):
+        explained = page.locator(section)
+        terms = [t.strip() for t in explained.locator("dt").all_inner_texts()]
+        assert terms == ["What this shows", "Why it is empty here", "What would fill it"], section
+        assert all(len(text) > 20 for text in explained.locator("dd").all_inner_texts()), section
+    # why, from the data: who is coded admirer, who lost a relative to repression
+    why = page.locator("#repressed-empty dd").nth(1)
+    assert why.get_by_role("link", name="Igor").count() == 1
+    assert why.get_by_role("link", name="The sisters").count() == 1
+    assert "Not stated: 16" in page.locator("#opposing-empty dd").nth(1).inner_text()
+    violations = _axe_violations(page)
+    assert not violations, _describe(violations)
+
+
+def test_perspectives_draw_only_stances_that_hold_a_passage(red_soul_site, fixture_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/themes/filmmaking/perspectives")
+    _shot(page, "red-soul-perspectives-filmmaking")
+    columns = page.locator(".perspective h2")
+    assert [re.sub(r"\s*\(\d+\)$", "", t) for t in columns.all_inner_texts()] == ["Not stated"]
+    explained = page.locator("#perspectives-empty")
+    assert "Why there is nothing to compare here" in explained.inner_text()
+    assert "Admirer, Ambivalent, Critic" in explained.inner_text()
+    page.goto(fixture_site + "/themes/the-terror/perspectives")
+    _shot(page, "fixture-perspectives-the-terror")
+    assert page.locator(".perspective h2").count() == 2  # ambivalent and critic; no empty column
+    assert page.locator("#perspectives-empty").count() == 0
+
+
+def test_the_stance_chart_draws_nothing_for_a_count_of_zero(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/")
+    rows = page.locator("table.chart tbody tr")
+    seen_zero = False
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        count = int(row.locator(".bar-count").inner_text())
+        bars = row.locator(".bar")
+        if count == 0:
+            seen_zero = True
+            assert bars.count() == 0 or bars.first.bounding_box() is None or bars.first.bounding_box()["width"] == 0
+        else:
+            box = bars.first.bounding_box()
+            assert box is not None and box["width"] > 0
+    assert seen_zero  # the shipped data has nobody coded ambivalent
+
+
+def test_a_fate_of_kind_other_is_headed_by_what_happened(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/people/igor")
+    cell = page.locator("table.family tbody td").first
+    assert cell.inner_text().strip().startswith("died from drug abuse")
+    assert "Other" not in page.locator("#family").inner_text().split()
+
+
+def test_sorting_by_date_shows_each_hits_date(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/search?q=Stalin+OR+father&sort=date")
+    _shot(page, "red-soul-search-by-date")
+    hits = page.locator(".hit")
+    assert hits.count() > 2
+    dates = [hits.nth(i).locator(".hit-date").inner_text() for i in range(hits.count())]
+    assert dates[0] == "the 1960s"  # Jessica Gorter's father, dated 196X
+    assert dates[-1] == "date unknown"
