@@ -120,3 +120,55 @@ def test_sorting_by_date_shows_each_hits_date(red_soul_site, page):  # type: ign
     dates = [hits.nth(i).locator(".hit-date").inner_text() for i in range(hits.count())]
     assert dates[0] == "the 1960s"  # Jessica Gorter's father, dated 196X
     assert dates[-1] == "date unknown"
+
+
+# --- words meant for people, not ids -------------------------------------------------------------
+
+_ID = re.compile(r"\b[a-z]+(?:-[a-z0-9]+){2,}\b")  # a record id such as igor-shark-feed
+
+
+def test_supporting_quotes_are_named_by_their_first_words(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/people/igor")
+    supporting = page.locator("#stance p", has_text="Supporting quotes:")
+    assert not _ID.search(supporting.inner_text()), supporting.inner_text()
+    link = supporting.get_by_role("link")
+    assert link.inner_text().startswith("“In the new capitalist era")
+    link.click()
+    assert page.url.endswith("#quote-igor-shark-feed")
+
+
+def test_the_sources_table_names_each_quote_by_its_first_words_linked(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/sources")
+    _shot(page, "red-soul-sources")
+    records = page.locator("table.citations td:first-child").all_inner_texts()
+    quotes = [text for text in records if text.startswith("Quote:")]
+    assert len(quotes) == 16
+    assert not [text for text in records if _ID.search(text)], [text for text in records if _ID.search(text)]
+    alexis = page.get_by_role("link", name=re.compile("^Quote: “His name was Alexis"))
+    assert alexis.get_attribute("href") == "/people/jessica-gorter#quote-gorter-his-name-was-alexis"
+
+
+def test_dates_are_words_in_the_interface_language(red_soul_site, page):  # type: ignore[no-untyped-def]
+    for lang, before, decade, day in (("en", "before 2017", "the 1960s", "November 19, 2017"),
+                                      ("ru", "до 2017", "1960-е годы", "19 ноября 2017\u202fг.")):
+        page.goto(f"{red_soul_site}/people/galina?lang={lang}")
+        assert page.locator("#events .when").first.inner_text() == before
+        page.goto(f"{red_soul_site}/people/jessica-gorter?lang={lang}")
+        _shot(page, f"red-soul-jessica-gorter-dates-{lang}")
+        assert decade in [cell.strip() for cell in page.locator("#family table.family td").all_inner_texts()]
+        assert page.locator("#events .when").last.inner_text() == day
+        shown = page.locator("main").inner_text()
+        assert "196X" not in shown and "../" not in shown and "1989/1990" not in shown
+
+
+def test_undated_entries_come_after_the_dated_under_one_heading(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/people/jessica-gorter")
+    events = page.locator("#events")
+    assert events.get_by_role("heading", name="Date unknown").count() == 1
+    order = events.evaluate("e => [...e.children].map(c => c.tagName + (c.className ? '.' + c.className : ''))")
+    assert order.index("OL.timeline") < order.index("H3.date-unknown") < order.index("OL.timeline timeline-undated")
+    assert "undated" not in events.inner_text()
+    page.goto(red_soul_site + "/people/igor")  # nothing dated: the heading, then the entries
+    assert page.locator("#events").get_by_role("heading", name="Date unknown").count() == 1
+    assert page.locator("#family").get_by_role("heading", name="Date unknown").count() == 1
+    assert "undated" not in page.locator("main").inner_text()
