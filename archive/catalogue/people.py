@@ -182,7 +182,8 @@ class PersonDetail:
     fate_timeline: list[FateView]
     events: list[TimelineView]
     quotes: list[QuoteView]
-    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]
+    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]  # each quote once, under its first theme
+    quotes_by_source: list[tuple[SourceInfo | None, list[QuoteView]]]  # in the order the record gives them
     interviews: list[InterviewView]
     sources: list[SourceInfo]
     # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
@@ -220,6 +221,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         events=events,
         quotes=quotes,
         quotes_by_theme=_by_theme(quotes, list(terms.themes)),
+        quotes_by_source=_by_source(quotes, sources),
         interviews=interviews,
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
@@ -292,15 +294,25 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
 
 
 def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str | None, list[QuoteView]]]:
-    """The quotes under each of their themes, in the vocabulary's order; quotes without a theme last."""
+    """The quotes under their first theme, in the vocabulary's order; quotes without a theme last.
+    Each quote is shown once (its other themes are named with it), so no heading stands empty."""
     grouped: dict[str | None, list[QuoteView]] = {}
     for quote in quotes:
-        for theme in quote.themes or [None]:
-            grouped.setdefault(theme, []).append(quote)
+        grouped.setdefault(quote.themes[0] if quote.themes else None, []).append(quote)
     return sorted(
         grouped.items(),
         key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
     )
+
+
+def _by_source(quotes: list[QuoteView],
+               sources: dict[str, SourceInfo]) -> list[tuple[SourceInfo | None, list[QuoteView]]]:
+    """The quotes by the source they come from, each source's in the order the record gives them
+    (the order of the interview or the article); the sources in the order they first appear."""
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.cite.source if quote.cite else None, []).append(quote)
+    return [(sources.get(source) if source else None, group) for source, group in grouped.items()]
 
 
 def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, text_key: str,

@@ -172,3 +172,62 @@ def test_undated_entries_come_after_the_dated_under_one_heading(red_soul_site, p
     assert page.locator("#events").get_by_role("heading", name="Date unknown").count() == 1
     assert page.locator("#family").get_by_role("heading", name="Date unknown").count() == 1
     assert "undated" not in page.locator("main").inner_text()
+
+
+# --- the testimony in order, and on paper ---------------------------------------------------------
+
+
+def _quote_ids_in_yaml_order(person_id: str) -> list[str]:
+    record = yaml.safe_load((DATA / "people" / f"{person_id}.yaml").read_text(encoding="utf-8"))
+    return [quote["id"] for quote in record.get("quotes", [])]
+
+
+def _shown_quote_ids(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return [anchor.removeprefix("quote-") for anchor in page.locator("#quotes figure.quote").evaluate_all(
+        "figures => figures.map(f => f.id)")]
+
+
+def test_the_testimony_reads_in_the_order_of_its_sources(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/people/jessica-gorter")
+    page.get_by_role("navigation", name="Order of the testimony").get_by_role(
+        "link", name="In the order of the sources").click()
+    page.wait_for_url("**order=source**")
+    _shot(page, "red-soul-jessica-gorter-source-order")
+    headings = page.locator("#quotes .quote-group h3").all_inner_texts()
+    assert headings == ["Stalin's Troubled Legacy: The Red Soul", "The Red Soul: press kit"]
+    shown = _shown_quote_ids(page)
+    expected = _quote_ids_in_yaml_order("jessica-gorter")
+    assert sorted(shown) == sorted(expected)  # every quote, once
+    record = yaml.safe_load((DATA / "people" / "jessica-gorter.yaml").read_text(encoding="utf-8"))
+    by_source = {source: [q["id"] for q in record["quotes"] if q["source"] == source]
+                 for source in ("idfa-2017-goodfellow", "red-soul-press-kit")}
+    assert shown == by_source["idfa-2017-goodfellow"] + by_source["red-soul-press-kit"]
+
+
+def test_the_testimony_by_theme_shows_each_quote_once_and_no_heading_without_a_quote(red_soul_site, page):  # type: ignore[no-untyped-def]
+    for person in ("jessica-gorter", "igor", "galina"):
+        page.goto(f"{red_soul_site}/people/{person}")
+        shown = _shown_quote_ids(page)
+        assert sorted(shown) == sorted(_quote_ids_in_yaml_order(person)), person
+        groups = page.locator("#quotes section")
+        for i in range(groups.count()):
+            assert groups.nth(i).locator("figure.quote").count() >= 1, groups.nth(i).locator("h3").inner_text()
+
+
+def test_a_printed_page_has_no_navigation_forms_or_empty_headings(red_soul_site, page):  # type: ignore[no-untyped-def]
+    for path in ("/people/jessica-gorter", "/people/igor", "/search?q=Stalin", "/themes/filmmaking"):
+        page.goto(red_soul_site + path)
+        page.emulate_media(media="print")
+        _shot(page, "print" + path.replace("/", "-").replace("?", "-").replace("=", "-"))
+        visible = page.evaluate("""() => [...document.querySelectorAll('nav, form, button, input, select')]
+            .filter(e => e.getClientRects().length > 0).map(e => e.outerHTML.slice(0, 80))""")
+        assert not visible, (path, visible)
+        # a heading is followed by something to read before the next heading of its rank or above
+        empty = page.evaluate("""() => [...document.querySelectorAll('main h2, main h3')]
+            .filter(h => h.getClientRects().length > 0).filter(h => {
+              let next = h.nextElementSibling;
+              while (next && next.getClientRects().length === 0) next = next.nextElementSibling;
+              return !next || (/^H[1-6]$/.test(next.tagName) && next.tagName <= h.tagName);
+            }).map(h => h.textContent.trim())""")
+        assert not empty, (path, empty)
+        assert page.locator("main").inner_text().strip()
