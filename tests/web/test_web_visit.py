@@ -231,3 +231,57 @@ def test_a_printed_page_has_no_navigation_forms_or_empty_headings(red_soul_site,
             }).map(h => h.textContent.trim())""")
         assert not empty, (path, empty)
         assert page.locator("main").inner_text().strip()
+
+
+# --- Russian that is Russian ----------------------------------------------------------------------
+
+# names of file formats and programs, the same in every language
+_FORMAT_NAMES = {"JSON", "Lines", "CSV", "YAML", "zip", "Frictionless", "Data", "Python", "OpenRefine", "Open", "APA",
+                 "BibTeX", "CSL", "RIS", "Zotero", "EndNote", "LibreOffice", "Excel", "Google", "OHMS", "XML", "Oral",
+                 "History", "Metadata", "Synchronizer", "WebVTT", "SRT", "Chicago", "Stal", "OAI", "PMH"}
+_ENGLISH_IN_RUSSIAN = """formats => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, element = node.parentElement;
+    if (!element || element.getClientRects().length === 0) continue;
+    if (element.closest('[lang]').getAttribute('lang') !== 'ru') continue;
+    const words = (node.textContent.replace(/https?:\\/\\/\\S+/g, '').match(/[A-Za-z][A-Za-z'’]{2,}/g) || [])
+      .filter(word => !formats.includes(word));
+    if (words.length) found.push(node.textContent.trim().slice(0, 80));
+  }
+  return found;
+}"""
+RUSSIAN_PAGES = ["/", "/people", "/people/igor", "/people/jessica-gorter", "/people/the-sisters", "/people/galina",
+                 "/themes", "/themes/filmmaking", "/themes/filmmaking/perspectives", "/paradoxes", "/sources",
+                 "/search?q=Stalin+OR+mother&person=jessica-gorter", "/cite/collection"]
+
+
+def test_russian_pages_write_russian_and_mark_english_data_as_english(red_soul_site, page):  # type: ignore[no-untyped-def]
+    """Text read as Russian (inside lang="ru") holds no English words: the interface's own words
+    come from the catalogue, and names, places and other data that exist only in English carry
+    lang="en" so that a screen reader reads them in English."""
+    found = {}
+    for path in RUSSIAN_PAGES:
+        page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang=ru")
+        english = page.evaluate(_ENGLISH_IN_RUSSIAN, sorted(_FORMAT_NAMES))
+        if english:
+            found[path] = english
+    assert not found, found
+
+
+def test_russian_labels_come_from_the_catalogue_with_one_stance_term(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/?lang=ru")
+    facts = page.locator("#facts dl.facts").inner_text()
+    assert "Производство" in facts and "Прокат и международные продажи" in facts
+    page.goto(red_soul_site + "/people/igor?lang=ru")
+    assert "Кодировали: редакторы архива." in page.locator("#stance").inner_text()
+    page.goto(red_soul_site + "/search?q=Stalin&lang=ru")
+    assert page.title().startswith("Stalin · Поиск ·") and page.locator("h1").inner_text() == "Поиск"
+    facets = page.locator("aside.facets").inner_text()
+    assert "Позиция фрагмента" in facets and "Позиция человека" in facets
+    page.goto(red_soul_site + "/people/igor?lang=ru")
+    assert page.locator("#stance-heading").inner_text().startswith("Позиция в отношении Сталина")
+    for path in RUSSIAN_PAGES:
+        page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang=ru")
+        assert "Отношение" not in page.locator("body").inner_text(), path  # the stance is «Позиция» throughout
