@@ -232,7 +232,8 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
         names=shared.names + proper_names(portrait.values()),
-        facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
+        # "stance" is the stance of a passage: a portrait has the person's only (person_stance)
+        facets={**shared.facets, "kind": ["person"], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
         sort_date=None,
     )
@@ -256,7 +257,7 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
         terms_ru=terms("ru"),
         names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events]
         + proper_names(texts["en"] + texts["ru"]),
-        facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
+        facets={**shared.facets, "kind": ["relative"], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
                 "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
