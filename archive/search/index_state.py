@@ -55,7 +55,8 @@ def data_version(conn: Connection) -> tuple[str | None, int | None]:
 
 def _name_build(conn: Connection, name: str) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    if conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now)).rowcount == 0:
+    named = conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now))
+    if named.rowcount == 0:
         conn.execute(_TABLE.insert().values(id=INDEX_STATE_ROW, build=name, changed_at=now))
 
 

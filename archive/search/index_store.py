@@ -74,7 +74,8 @@ def check_whoosh_version(version: str) -> None:
     if parts is None or (int(parts.group(1)), int(parts.group(2))) != SUPPORTED_WHOOSH:
         supported = ".".join(map(str, SUPPORTED_WHOOSH))
         raise UnsupportedWhoosh(f"whoosh-reloaded {version.strip() or '(unknown version)'} is installed; "
-                                f"the archive's search supports {supported}.x (pip install 'whoosh-reloaded=={supported}.*')")
+                                f"the archive's search supports {supported}.x "
+                                f"(pip install 'whoosh-reloaded=={supported}.*')")
 
 
 def _check_installed_whoosh() -> None:
