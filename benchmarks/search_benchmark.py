@@ -17,7 +17,7 @@ each heavy step in its own process so that its peak memory is its own:
    filter, ``snippet()`` and GROUP BY counts for stance, person stance, theme and person.
 
 Times are wall-clock (``time.perf_counter``); nothing is asserted about them. The import's
-YAML → DB rate is printed on a line of its own (``IMPORT YAML → DB: … segments/s``) with the
+YAML → DB rate is printed on a line of its own (``IMPORT YAML → DB: … segments per second``) with the
 ``ARCHIVE_IMPORT_WORKERS`` setting it ran with and the CPU time it used, which says whether the
 work changed when the machine's speed did.
 
@@ -56,9 +56,9 @@ from run_info import code_version, describe_speed, percentile, reference_seconds
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
 MUST_TERMS = ["лагерь", "лагерях", "Сталин", "войны", "camp", "camps", "war", "Stalin", "victory", "parade"]
-TARGETS = "targets at 100k: search with all facets + snippets p50 <= 30 ms, p95 <= 100 ms and " \
-          "below FTS5 at p95; index build >= 1,000 segments/s; import YAML → DB >= 5,000 segments/s (PyYAML)"
-IMPORT_TARGET = 5_000  # segments/s of the import's YAML → DB step at 100k
+TARGETS = ("targets at 100k: search with all facets + snippets p50 <= 30 ms, p95 <= 100 ms and below FTS5 at p95; "
+           "index build >= 1,000 segments per second; import YAML → DB >= 5,000 segments per second (PyYAML)")
+IMPORT_TARGET = 5_000  # segments per second of the import's YAML → DB step at 100k
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -494,7 +494,7 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
         workers = imported.get("import_workers")
         rate = segments / seconds
         print()
-        print(f"IMPORT YAML → DB: {rate:,.0f} segments/s ({segments:,} segments in {seconds:.2f} s; PyYAML; "
+        print(f"IMPORT YAML → DB: {rate:,.0f} segments per second ({segments:,} segments in {seconds:.2f} s; PyYAML; "
               f"ARCHIVE_IMPORT_WORKERS={workers if workers is not None else '?'}; target >= {IMPORT_TARGET:,}: "
               f"{'met' if rate >= IMPORT_TARGET else 'NOT met'})")
     cpu = imported.get("to_db_cpu")
@@ -504,7 +504,7 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
         print(f"import: YAML → DB used {used:.2f} s of CPU (this process {cpu['self']:.2f}, its workers "
               f"{cpu['workers']:.2f}): {1e6 * used / segments:.0f} µs per segment; the {cores} CPUs were busy "
               f"{100 * used / (cores * seconds):.0f}% of the step, which at full use would "
-              f"reach {segments * cores / used:,.0f} segments/s")
+              f"reach {segments * cores / used:,.0f} segments per second")
 
 
 def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, Any] | None,

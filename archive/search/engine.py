@@ -7,6 +7,7 @@ updated some people). A server-side engine could later implement the same method
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -17,14 +18,15 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from archive.access.visibility import Viewer
+from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state
 from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import LeafSegments, evaluate, term_documents
+from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
@@ -53,6 +55,18 @@ class _Open:
             if self._spelling is None:
                 self._spelling = SpellingWords.read(self.searcher.reader())
             return self._spelling
+
+
+@dataclass
+class _Matches:
+    """What one build finds for a search, before its records are read from the database."""
+
+    parsed: ParsedQuery
+    page: list[tuple[int, float]]
+    total: int
+    facets: dict[str, Facet]
+    suggestion: str | None
+    corrected: str | None
 
 
 class SearchIndex:
@@ -189,9 +203,33 @@ class SearchIndex:
 
     # --- searching -----------------------------------------------------------------------
 
-    def search(self, request: SearchRequest, viewer: Viewer) -> SearchResult:
+    def search(self, request: SearchRequest, viewer: Viewer, attempts: int = 3) -> SearchResult:
+        """One page of a search, built from one version of the data.
+
+        The matches come from the searcher's build; the records shown are read from a database
+        snapshot that names the same build (an import committed in between: search again, on the
+        build it swapped in). Every record shown passes the visibility rule for the rows read, so
+        even when the versions keep changing under it nothing withheld in the snapshot is shown.
+        """
         started = time.perf_counter()
-        state = self._state()
+        for attempt in range(attempts):
+            state = self._state()
+            found = self._matches(state, request, viewer)
+            with index_state.read_snapshot(self.engine) as conn:
+                named = index_state.named_build(conn)
+                if named != state.name and state.name and attempt + 1 < attempts:
+                    continue  # the database is at another version than this searcher: search again
+                hits = self._hits(conn, state, found.page, found.parsed, viewer,
+                                  whole=request.within_person is not None)
+            return SearchResult(
+                request=request, hits=hits, total=found.total, facets=found.facets, suggestion=found.suggestion,
+                elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=found.parsed.fell_back,
+                corrected_query=found.corrected,
+            )
+        raise AssertionError("unreachable: the last attempt always answers")
+
+    def _matches(self, state: _Open, request: SearchRequest, viewer: Viewer) -> _Matches:
+        """What the searcher's build finds for the request: the page's documents, counts, facets."""
         schema = state.searcher.schema
         parsed = parse(request.query, schema)
         allowed = self._allowed(state, request, viewer)
@@ -206,12 +244,7 @@ class SearchIndex:
         docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
         page = self._page(state, request, parsed, docnums, scores)
-        hits = self._hits(state, page, parsed, whole=request.within_person is not None)
-        return SearchResult(
-            request=request, hits=hits, total=int(len(docnums)), facets=facets, suggestion=suggestion,
-            elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=parsed.fell_back,
-            corrected_query=corrected,
-        )
+        return _Matches(parsed, page, int(len(docnums)), facets, suggestion, corrected)
 
     def iter_records(self, request: SearchRequest, viewer: Viewer) -> Iterator[tuple[str, str]]:
         """(kind, record id) of every match in the request's order, without pagination.
@@ -296,15 +329,19 @@ class SearchIndex:
             return None
         return found
 
-    def _hits(self, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, whole: bool) -> list[Hit]:
+    @staticmethod
+    def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
+              whole: bool) -> list[Hit]:
+        """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
             return []
         stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
         terms = _highlight_terms(parsed.query, state.searcher)
-        details = _page_details(self.engine, stored)
+        details = _page_details(conn, stored)
         hits = []
         for fields, (_, score) in zip(stored, page, strict=False):
-            hits.append(details.hit(fields, score, terms, whole))
+            if details.shown(fields, viewer):
+                hits.append(details.hit(fields, score, terms, whole))
         return hits
 
 
@@ -329,7 +366,7 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
             try:
-                words = [text for _, text in leaf.expanded_terms(reader)]
+                words = [text for _, text in itertools.islice(leaf.expanded_terms(reader), MAX_EXPANSION)]
             except Exception:  # highlighting is a courtesy; the hit is shown unmarked
                 words = []
         elif isinstance(leaf, q.Phrase):
@@ -349,28 +386,43 @@ def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
-    def __init__(self, engine: Engine, stored: list[dict[str, Any]]):
+    def __init__(self, conn: Connection, stored: list[dict[str, Any]]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind] for kind in ("quote", "person", "relative")}
         person_ids = sorted({f["person_id"] for f in stored})
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
-        with engine.connect() as conn:
-            self.people = {r.id: r for r in conn.execute(select(P.id, P.name, P.stance, P.portrait)
-                                                          .where(P.id.in_(person_ids)))}
-            self.quotes = {r.id: r for r in conn.execute(select(Q).where(Q.id.in_(ids["quote"])))}
-            self.texts: dict[str, dict[str, str]] = {}
-            for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids["quote"]))):
-                self.texts.setdefault(row.quote_id, {})[row.lang] = row.text
-            self.themes: dict[str, list[str]] = {}
-            for row in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids["quote"]))
-                                    .order_by(QTh.position)):
-                self.themes.setdefault(row.quote_id, []).append(row.theme)
-            self.relatives = {r.id: r for r in conn.execute(select(R).where(R.id.in_(ids["relative"])))}
-            self.events: dict[str, list[Any]] = {}
-            for row in conn.execute(select(F).where(F.relative_id.in_(ids["relative"])).order_by(F.position)):
-                self.events.setdefault(row.relative_id, []).append(row)
-            labels = Labels.load(conn)
-        self.labels = labels
+        # every read through the caller's connection: one snapshot of the database
+        self.people = {r.id: r for r in conn.execute(
+            select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
+            .where(col(P.id).in_(person_ids)))}
+        self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
+        self.texts: dict[str, dict[str, str]] = {}
+        for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
+                                     .where(col(QT.quote_id).in_(ids["quote"]))):
+            self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
+        self.themes: dict[str, list[str]] = {}
+        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
+                                      .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+            self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+        self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
+        self.events: dict[str, list[Any]] = {}
+        for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
+                                      .order_by(col(F.position))):
+            self.events.setdefault(event_row.relative_id, []).append(event_row)
+        self.labels = Labels.load(conn)
+
+    def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
+        """Whether the record behind a document is still there and visible in these rows."""
+        kind, record_id = fields["kind"], fields["record_id"]
+        person = self.people.get(fields["person_id"])
+        if person is None or not is_visible(viewer, person.visibility, person.embargo_until):
+            return False
+        if kind == "quote":
+            quote = self.quotes.get(record_id)
+            return quote is not None and is_visible(viewer, quote.visibility, quote.embargo_until)
+        if kind == "relative":
+            return record_id in self.relatives
+        return kind == "person"
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
         kind, record_id, person_id = fields["kind"], fields["record_id"], fields["person_id"]

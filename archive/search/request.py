@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from archive.search.query_parsing import cost_problem
+
 # Facets in the order pages show them. "stance" is the stance of the passage,
 # "person_stance" the overall stance of the person.
 FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
@@ -59,6 +61,8 @@ class SearchRequest:
         if self.within_person is not None and len(self.within_person) > MAX_VALUE_CHARS:
             raise BadSearchRequest(f"within must be a person id of at most {MAX_VALUE_CHARS} characters")
         query = self.query or ""
+        if problem := cost_problem(query[:MAX_QUERY_CHARS]):  # archive/search/query_parsing.py
+            raise BadSearchRequest(problem)
         object.__setattr__(self, "query_truncated", len(query) > MAX_QUERY_CHARS)
         object.__setattr__(self, "query", query[:MAX_QUERY_CHARS])
         object.__setattr__(self, "filters", {k: tuple(v) for k, v in self.filters.items() if v})
