@@ -335,7 +335,8 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
             combined(shared.visibility, recording_access(segment["recording_id"]),
                      (segment["visibility"], segment["embargo_until"])),
             text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
-            names=shared.names + [segment["speaker_name"]],
+            # its own words and speaker, not the person's names and places (those are the portrait's)
+            names=proper_names(texts.values()) + [segment["speaker_name"] or ""],
             facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
             sort_date=interview_date(segment),
         )
@@ -354,7 +355,7 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
         yield _document(
             "index_point", point["id"], person, combined(shared.visibility, recording_access(point["recording_id"])),
             text_en=text("en"), text_ru=text("ru"), terms_en=terms("en"), terms_ru=terms("ru"),
-            names=shared.names + list((point["place"] or {}).values()),
+            names=proper_names(text("en") + text("ru")) + list((point["place"] or {}).values()),
             facets={**interview_facets(point), "kind": ["index_point"], "theme": theme_ids, "fate": shared.fates,
                     "lang": sorted({lang for name in ("title", "synopsis") for lang in (point[name] or {})})},
             sort_date=interview_date(point),
