@@ -240,7 +240,8 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
         names=shared.names + proper_names(portrait.values()),
-        facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
+        # "stance" is the stance of a passage: a portrait has the person's only (person_stance)
+        facets={**shared.facets, "kind": ["person"], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
         sort_date=None,
     )
@@ -264,7 +265,7 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
         terms_ru=terms("ru"),
         names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events]
         + proper_names(texts["en"] + texts["ru"]),
-        facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
+        facets={**shared.facets, "kind": ["relative"], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
                 "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
@@ -334,7 +335,8 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
             combined(shared.visibility, recording_access(segment["recording_id"]),
                      (segment["visibility"], segment["embargo_until"])),
             text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
-            names=shared.names + [segment["speaker_name"]],
+            # its own words and speaker, not the person's names and places (those are the portrait's)
+            names=proper_names(texts.values()) + [segment["speaker_name"] or ""],
             facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
             sort_date=interview_date(segment),
         )
@@ -353,7 +355,7 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
         yield _document(
             "index_point", point["id"], person, combined(shared.visibility, recording_access(point["recording_id"])),
             text_en=text("en"), text_ru=text("ru"), terms_en=terms("en"), terms_ru=terms("ru"),
-            names=shared.names + list((point["place"] or {}).values()),
+            names=proper_names(text("en") + text("ru")) + list((point["place"] or {}).values()),
             facets={**interview_facets(point), "kind": ["index_point"], "theme": theme_ids, "fate": shared.fates,
                     "lang": sorted({lang for name in ("title", "synopsis") for lang in (point[name] or {})})},
             sort_date=interview_date(point),

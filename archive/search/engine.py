@@ -445,10 +445,10 @@ class _page_details:
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {lang: marked}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None, stance_of="person",
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
         snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
                     for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
-                   stance=person.stance if person else None)
+                   stance=person.stance if person else None, stance_of="person")
