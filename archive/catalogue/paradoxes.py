@@ -54,7 +54,8 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
         F, R = models.FateEvent, models.Relative
         rows = conn.execute(
             select(P, R, F).join(R, F.relative_id == R.id).join(P, F.person_id == P.id)
-            .where(visible_clause(viewer, P), P.stance.in_(ADMIRING_STANCES), F.kind.in_(repression))
+            .where(visible_clause(viewer, P), visible_clause(viewer, R), visible_clause(viewer, F),
+                   P.stance.in_(ADMIRING_STANCES), F.kind.in_(repression))
             .order_by(P.position, R.position, F.position)
         ).all()
         found: dict[str, RepressedAdmirer] = {}

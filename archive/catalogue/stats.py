@@ -39,7 +39,8 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         stats = Stats()
         stats.people = conn.scalar(select(func.count()).select_from(P).where(person_ok)) or 0
         stats.quotes = conn.scalar(select(func.count()).select_from(Q).join(P).where(quote_ok)) or 0
-        stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P).where(person_ok)) or 0
+        stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P)
+                                      .where(person_ok, visible_clause(viewer, R))) or 0
         stats.sources = conn.scalar(select(func.count()).select_from(models.Source)) or 0
         stats.people_by_stance = dict(conn.execute(
             select(P.stance, func.count()).where(person_ok).group_by(P.stance)).all())
@@ -51,5 +52,6 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         # a relative counts once per fate, however many events of that fate they have
         stats.relatives_by_fate = dict(conn.execute(
             select(F.kind, func.count(func.distinct(F.relative_id))).join(P, F.person_id == P.id)
-            .where(person_ok).group_by(F.kind)).all())
+            .join(R, F.relative_id == R.id)
+            .where(person_ok, visible_clause(viewer, R), visible_clause(viewer, F)).group_by(F.kind)).all())
     return stats

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from archive.access.visibility import combined
+from archive.access.visibility import always_public, combined
 from archive.collection import dates
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.search.index_schema import WORD
@@ -158,6 +158,10 @@ class _Person:
 def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Iterator[dict[str, Any]]:
     """The person's portrait document, then one per relative, then one per quote."""
     relatives = batch.relatives.get(person["id"], [])
+    # what the person's own document says of the family (fates, words) comes from records that
+    # are public on every day; a withheld relative or fate is found through its own document only
+    public_events = {r["id"]: [e for e in batch.events.get(r["id"], []) if always_public(_rule(e))]
+                     for r in relatives if always_public(_rule(r))}
     quotes = batch.quotes.get(person["id"], [])
     places = [p["name"] for p in person.get("places") or []]
     place_names = places + [p.get("name_native") or "" for p in person.get("places") or []]
@@ -166,16 +170,21 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
         visibility=(person["visibility"], person["embargo_until"]),
         names=[person["name"], person.get("name_native") or ""] + place_names,
         facets={"person_stance": [person["stance"]], "person": [person["id"]], "place": places},
-        fates=[e["kind"] for r in relatives for e in batch.events.get(r["id"], [])],
+        fates=[e["kind"] for events in public_events.values() for e in events],
     )
-    yield _portrait_document(shared, relatives, quotes, batch, vocabulary)
+    yield _portrait_document(shared, public_events, quotes, batch, vocabulary)
     for relative in relatives:
         yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary)
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
 
 
-def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
+def _rule(row: Row) -> tuple[str, date | None]:
+    """A relative's or fate's visibility (rows of databases from before it was stored have none: public)."""
+    return row.get("visibility") or "public", row.get("embargo_until")
+
+
+def _portrait_document(shared: _Person, public_events: dict[str, list[Row]], quotes: list[Row], batch: _Batch,
                        vocabulary: Vocabulary) -> dict[str, Any]:
     person = shared.row
     portrait = person.get("portrait") or {}
@@ -183,7 +192,7 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
     # document (not on every quote: that would double the postings, the cost of indexing).
     spoken = [t["text"] for q in quotes for t in batch.texts.get(q["id"], [])]
     spoken += list(portrait.values()) + shared.names
-    spoken += [e.get("details") or "" for r in relatives for e in batch.events.get(r["id"], [])]
+    spoken += [e.get("details") or "" for events in public_events.values() for e in events]
     spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
 
     def terms(lang: str) -> list[str]:
@@ -211,7 +220,7 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
                 + [w for k in kinds for w in vocabulary.words("fates", k, lang)])
 
     return _document(
-        "relative", relative["id"], person, shared.visibility,
+        "relative", relative["id"], person, combined(shared.visibility, _rule(relative), *map(_rule, events)),
         text_en=[e.get("details") or "" for e in events] + [relative.get("notes") or ""],
         text_ru=[],
         terms_en=terms("en"),
