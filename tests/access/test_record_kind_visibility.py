@@ -98,3 +98,22 @@ def test_researchers_see_them(home: Path) -> None:
         assert marker in page and marker in api and marker in exported, marker
     assert client.get(f"/api/search?{urlencode({'q': RELATIVE_MARKER})}").get_json()["total"] >= 1
     assert client.get(f"/api/search?{urlencode({'q': FATE_MARKER})}").get_json()["total"] >= 1
+
+
+def test_a_source_cited_only_by_withheld_records_is_not_listed(tmp_path: Path) -> None:
+    collection = make_access_collection(tmp_path / "collection")
+    collection_file = collection / "collection.yaml"
+    data = yaml.safe_load(collection_file.read_text(encoding="utf-8"))
+    data["sources"].append({"id": "withheld-only-source", "title": "Synthetic Lemurgrad letters", "kind": "other"})
+    collection_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    quentin = collection / "people" / "quentin-synthetic.yaml"
+    person = yaml.safe_load(quentin.read_text(encoding="utf-8"))
+    person["quotes"][0]["source"] = "withheld-only-source"  # a restricted person's quote cites it, nothing else
+    quentin.write_text(yaml.safe_dump(person, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    archive = Archive.open(tmp_path / "home")
+    try:
+        archive.import_collection(collection)
+    finally:
+        archive.close()
+    assert "Lemurgrad" not in _client(tmp_path / "home", "anonymous").get("/sources").get_data(as_text=True)
+    assert "Lemurgrad" in _client(tmp_path / "home", "researcher").get("/sources").get_data(as_text=True)
