@@ -15,7 +15,7 @@ run: install-run $(CATALOGUES)
 	exec $(BIN)/archive run data
 
 test: install-test $(CATALOGUES)
-	bash tests/setup-browser.sh
+	bash tests/setup-debian.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -n auto
 
@@ -37,7 +37,7 @@ install-test:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash requirements/install.sh test
 
 %.mo: %.po
-	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+	$(BIN)/pybabel --quiet compile -i $< -o $@
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

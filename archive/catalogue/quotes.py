@@ -56,20 +56,22 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
     """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
     rows: Sequence[Any] = conn.execute(
-        select(Q.__table__, P.name.label("person_name"), P.is_group.label("person_is_group"),
-               P.visibility.label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
-        .join(P, Q.person_id == P.id)
-        .where(quote_clause(viewer, Q, P), *where).order_by(P.position, Q.position)
+        select(models.table_of(Q), col(P.name).label("person_name"), col(P.is_group).label("person_is_group"),
+               col(P.visibility).label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
+        .join(P, col(Q.person_id) == P.id)
+        .where(quote_clause(viewer, Q, P), *where).order_by(col(P.position), col(Q.position))
     ).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
     texts: dict[str, list[QuoteTextView]] = defaultdict(list)
-    for t in conn.execute(select(QT.quote_id, QT.lang, QT.text, QT.is_original, QT.is_published)
-                          .where(QT.quote_id.in_(ids))):
+    for t in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text), col(QT.is_original),
+                                 col(QT.is_published))
+                          .where(col(QT.quote_id).in_(ids))):
         texts[t.quote_id].append(QuoteTextView(t.lang, t.text, t.is_original, t.is_published))
     themes: dict[str, list[str]] = defaultdict(list)
-    for th in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids)).order_by(QTh.position)):
+    for th in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
+                           .order_by(col(QTh.position))):
         themes[th.quote_id].append(th.theme)
     result = []
     for quote in rows:

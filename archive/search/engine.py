@@ -12,25 +12,27 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import col
 from whoosh import query as q
 from whoosh.searching import Searcher
 
 from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state
-from archive.search.documents import Labels, _facet_value, documents_for
+from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate
+from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
-from archive.search.snippets import snippet
+from archive.search.snippets import name_terms, snippet
+from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store import models
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
@@ -44,6 +46,15 @@ class _Open:
     searcher: Searcher
     arrays: SearcherArrays
     segments: LeafSegments
+    _spelling: SpellingWords | None = None
+    _spelling_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spelling(self) -> SpellingWords:
+        """The index's spelling words, read the first time a typo is looked up."""
+        with self._spelling_lock:
+            if self._spelling is None:
+                self._spelling = SpellingWords.read(self.searcher.reader())
+            return self._spelling
 
 
 @dataclass
@@ -224,10 +235,11 @@ class SearchIndex:
         allowed = self._allowed(state, request, viewer)
         matched, scores = self._select(state, parsed.query, allowed)
         corrected = None
-        suggestion = self._suggest(state, parsed, allowed) if parsed.words else None
-        if not matched.any() and suggestion:
+        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggestion = suggested[0] if suggested else None
+        if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggestion, schema)
+            parsed = parse(suggested[0], schema)
             matched, scores = self._select(state, parsed.query, allowed)
         docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
@@ -301,31 +313,21 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
-        """A spelling of the query whose every word is in the index, and that finds visible hits."""
-        reader = state.searcher.reader()
-        corrector = state.searcher.corrector("spell")
-        words, changed = [], False
-        for word in parsed.words:
-            lowered = word.lower().replace("ё", "е")
-            # Very long "words" are pasted text, not typos: correcting them costs seconds.
-            if not 3 <= len(lowered) <= 40 or reader.doc_frequency("spell", lowered) > 0:
-                words.append(word)
-                continue
-            choice = None
-            for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
-                # the word exists somewhere; it is offered only if it finds what this viewer may see
-                if self._select(state, parse(candidate, state.searcher.schema).query, allowed)[0].any():
-                    choice = candidate
-                    break
-            words.append(choice or word)
-            changed = changed or choice is not None
-        if not changed:
+    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+        """A spelling of the query from the words this viewer may see, that finds what they may see,
+        and whether it is near enough to answer in the query's place."""
+        schema = state.searcher.schema
+
+        def visible_count(word: str) -> int:
+            return visible_documents(term_documents(state.segments, "spell", word), allowed)
+
+        def finds_alone(word: str) -> bool:
+            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+
+        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        if found is None or not finds_alone(found[0]):
             return None
-        suggestion = " ".join(words)
-        if not self._select(state, parse(suggestion, state.searcher.schema).query, allowed)[0].any():
-            return None
-        return suggestion
+        return found
 
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
@@ -348,12 +350,18 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
 
     Negated terms never occur in a hit's text, so marking every term found is safe.
     """
-    terms: dict[str, set[str]] = {"en": set(), "ru": set()}
+    terms: dict[str, set[str]] = {"en": set(), "ru": set(), "names": set()}
     if isinstance(text_query, q.Every):
         return terms
     reader = searcher.reader()
     for leaf in text_query.leaves():
         field = getattr(leaf, "fieldname", None)
+        if field == "names" and isinstance(getattr(leaf, "text", None), str):
+            terms["names"].add(leaf.text)  # a name's matching key: marks it in either script
+            continue
+        if field in ("family_en", "family_ru"):
+            terms[field] = terms.get(field, set()) | {getattr(leaf, "text", "")}
+            continue
         if field not in ("text_en", "text_ru"):
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
@@ -370,6 +378,11 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
     return terms
 
 
+def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
+    """The terms to mark in a text: the query's own, and the text's words it matched by name or family."""
+    return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
+
+
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
@@ -379,20 +392,23 @@ class _page_details:
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
         # every read through the caller's connection: one snapshot of the database
-        self.people = {r.id: r for r in conn.execute(select(P.id, P.name, P.stance, P.portrait, P.visibility,
-                                                             P.embargo_until).where(P.id.in_(person_ids)))}
-        self.quotes = {r.id: r for r in conn.execute(select(Q).where(Q.id.in_(ids["quote"])))}
+        self.people = {r.id: r for r in conn.execute(
+            select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
+            .where(col(P.id).in_(person_ids)))}
+        self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
         self.texts: dict[str, dict[str, str]] = {}
-        for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids["quote"]))):
-            self.texts.setdefault(row.quote_id, {})[row.lang] = row.text
+        for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
+                                     .where(col(QT.quote_id).in_(ids["quote"]))):
+            self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
         self.themes: dict[str, list[str]] = {}
-        for row in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids["quote"]))
-                                .order_by(QTh.position)):
-            self.themes.setdefault(row.quote_id, []).append(row.theme)
-        self.relatives = {r.id: r for r in conn.execute(select(R).where(R.id.in_(ids["relative"])))}
+        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
+                                      .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+            self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+        self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
         self.events: dict[str, list[Any]] = {}
-        for row in conn.execute(select(F).where(F.relative_id.in_(ids["relative"])).order_by(F.position)):
-            self.events.setdefault(row.relative_id, []).append(row)
+        for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
+                                      .order_by(col(F.position))):
+            self.events.setdefault(event_row.relative_id, []).append(event_row)
         self.labels = Labels.load(conn)
 
     def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
@@ -418,7 +434,8 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes[record_id]
             texts = self.texts.get(record_id, {})
-            snippets = {lang: snippet(text, lang, terms.get(lang, ()), whole=whole) for lang, text in texts.items()}
+            snippets = {lang: snippet(text, lang, _marked(terms, text, lang),
+                                      whole=whole) for lang, text in texts.items()}
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
                        stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
                        timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
@@ -428,10 +445,13 @@ class _page_details:
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
             relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
+            lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
+            marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {"en": snippet(text, "en", terms["en"])}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None,
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
-        snippets = {lang: snippet(text, lang, terms.get(lang, ())) for lang, text in portrait.items()}
+        snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
+                    for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
                    stance=person.stance if person else None)

@@ -62,10 +62,18 @@ def _normalise(text: str) -> str:
     return _FIELD_FILTER.sub(lambda m: f"{m.group(1)}:'{m.group(2)}'", text)
 
 
+_ONLY_EXCLUDED = re.compile(r"\s*(?:(?:-|NOT\s+)[^\s-]\S*\s*)+")
+_EXCLUSION = re.compile(r"(?:^|(?<=\s))(?:-|NOT\s+)")
+
+
 def parse(text: str, schema) -> ParsedQuery:  # type: ignore[no-untyped-def]
     words = _WORD.findall(text)[:MAX_TERMS]
     if not text.strip() or not words:
         return ParsedQuery(q.Every(), False, [])
+    if _ONLY_EXCLUDED.fullmatch(text):  # "-лагерь" alone: everything that does not say it
+        excluded = parse(_EXCLUSION.sub("", text), schema)
+        if not isinstance(excluded.query, q.Every):
+            return ParsedQuery(q.AndNot(q.Every(), excluded.query), excluded.fell_back, [])
     normalised = _normalise(text)
     if len(_TOKEN.findall(normalised)) <= MAX_TERMS and normalised.count('"') % 2 == 0:
         try:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import label, select
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, combined, is_withheld, readable
 from archive.catalogue.result_sets import BATCH, QuoteRecord
@@ -51,11 +52,12 @@ def _annotate(archive: Archive, records: list[QuoteRecord], viewer: Viewer) -> l
     with archive.engine.connect() as conn:
         rows = {
             row.id: row for row in conn.execute(
-                select(Q.id, Q.visibility, Q.embargo_until, Q.visibility_reason, Q.visibility_review,
-                       P.visibility.label("p_visibility"), P.embargo_until.label("p_embargo_until"),
-                       P.visibility_reason.label("p_visibility_reason"),
-                       P.visibility_review.label("p_visibility_review"))
-                .join(P, Q.person_id == P.id).where(Q.id.in_([r.id for r in records])))
+                select(col(Q.id), col(Q.visibility), col(Q.embargo_until), col(Q.visibility_reason),
+                       col(Q.visibility_review), label("p_visibility", col(P.visibility)),
+                       label("p_embargo_until", col(P.embargo_until)),
+                       label("p_visibility_reason", col(P.visibility_reason)),
+                       label("p_visibility_review", col(P.visibility_review)))
+                .join(P, col(Q.person_id) == P.id).where(col(Q.id).in_([r.id for r in records])))
         }
     for record in records:
         row = rows.get(record.id)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause
 from archive.catalogue import read_cache
@@ -96,16 +97,17 @@ def _visible_languages(archive: Archive, viewer: Viewer) -> tuple[str, ...]:
     Q, P, QT = models.Quote, models.Person, models.QuoteText
     with archive.engine.connect() as conn:
         languages = conn.scalars(
-            select(QT.lang).distinct().join(Q, QT.quote_id == Q.id).join(P, Q.person_id == P.id)
+            select(col(QT.lang)).distinct().join(Q, col(QT.quote_id) == Q.id).join(P, col(Q.person_id) == P.id)
             .where(quote_clause(viewer, Q, P))).all()
     return ordered_languages(languages)
 
 
 def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple[str, ...]]:
     with archive.engine.connect() as conn:
-        row = conn.execute(select(models.CollectionRecord.id, models.CollectionRecord.title,
-                                  models.CollectionRecord.title_native, models.CollectionRecord.rights)).first()
+        row = conn.execute(select(col(models.CollectionRecord.id), col(models.CollectionRecord.title),
+                                  col(models.CollectionRecord.title_native),
+                                  col(models.CollectionRecord.rights))).first()
         stances = conn.scalars(
-            select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "stances")
-            .order_by(models.VocabularyTerm.position)).all()
+            select(col(models.VocabularyTerm.id)).where(col(models.VocabularyTerm.kind) == "stances")
+            .order_by(col(models.VocabularyTerm.position))).all()
     return CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None, tuple(stances)
