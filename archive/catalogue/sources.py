@@ -1,4 +1,5 @@
-"""The sources page: every source, with every visible record that cites it."""
+"""The sources page: every source, with every visible record that cites it; a source that only
+withheld records cite is not listed to those who may not see them."""
 
 from __future__ import annotations
 
@@ -71,7 +72,14 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
         ).scalars().all()
     for person_id in visible_people:
         _person_citations(found, person(engine, viewer, person_id), lang)
-    return list(found.by_source.values())
+    listed = list(found.by_source.values())
+    if viewer.sees_withheld:
+        return listed
+    # a source that only withheld records cite would tell that they exist: it is left out
+    # (a source that nothing cites is listed, as the collection lists it)
+    cited_at_all = {entry.source.id for entry in sources_page(engine, Viewer("archivist", viewer.today), lang)
+                    if entry.citations}
+    return [entry for entry in listed if entry.citations or entry.source.id not in cited_at_all]
 
 
 def first_words(text: str, limit: int = 60) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, col
 
-from archive.access.visibility import combined
+from archive.access.visibility import always_public, combined
 from archive.collection import dates
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.search.index_schema import WORD
@@ -215,7 +215,10 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
         visibility=(person["visibility"], person["embargo_until"]),
         names=[person["name"], person.get("name_native") or ""] + place_names,
         facets={"person_stance": [person["stance"]], "person": [person["id"]], "place": places},
-        fates=[e["kind"] for r in relatives for e in batch.events.get(r["id"], [])],
+        # the family's fates on the person's own documents: only from records public on every day
+        # (a withheld relative or fate is found through the relative's document only)
+        fates=[e["kind"] for r in relatives if always_public(_rule(r))
+               for e in batch.events.get(r["id"], []) if always_public(_rule(e))],
     )
     yield _portrait_document(shared, relatives, quotes, batch, vocabulary)
     for relative in relatives:
@@ -223,6 +226,11 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
     yield from _interview_documents(shared, batch, vocabulary)
+
+
+def _rule(row: Row) -> tuple[str, date | None]:
+    """A relative's or fate's visibility (rows of databases from before it was stored have none: public)."""
+    return row.get("visibility") or "public", row.get("embargo_until")
 
 
 def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
@@ -258,7 +266,7 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
     # the format gives no language for details and notes: each is analysed in the one it is written in
     texts = _by_language([e.get("details") or "" for e in events] + [relative.get("notes") or ""])
     return _document(
-        "relative", relative["id"], person, shared.visibility,
+        "relative", relative["id"], person, combined(shared.visibility, _rule(relative), *map(_rule, events)),
         text_en=texts["en"],
         text_ru=texts["ru"],
         terms_en=terms("en"),

@@ -420,8 +420,11 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes.get(record_id)
             return quote is not None and is_visible(viewer, quote.visibility, quote.embargo_until)
-        if kind == "relative":
-            return record_id in self.relatives
+        if kind == "relative":  # the relative and each of its fates, as its document's visibility combines them
+            relative = self.relatives.get(record_id)
+            return relative is not None and all(
+                is_visible(viewer, row.visibility, row.embargo_until)
+                for row in (relative, *self.events.get(record_id, [])))
         return kind == "person"
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
