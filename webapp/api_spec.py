@@ -187,7 +187,8 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "quotes": {"type": "array", "items": _ref("Quote")},
             "sources": {"type": "array", "items": _ref("Source"), "description": "every source cited above"},
             "real_name": {**STRING, "description": "the real name behind a pseudonym; researchers only"},
-            "real_name_native": {**NULLABLE_STRING, "description": "the real name in the native script; researchers only"},
+            "real_name_native": {**NULLABLE_STRING,
+                                 "description": "the real name in the native script; researchers only"},
             **WITHHELD_WHY,
         }, "Everything the person's page shows.", optional=("real_name", "real_name_native", *WITHHELD_WHY)),
     }
