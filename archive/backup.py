@@ -12,8 +12,8 @@ be collected between the snapshot and the lock. A backup folder::
     index/build-…/       the build
     manifest.json        written last: format, time, app version, build, counts, SHA-256 of every file
 
-``restore`` verifies a backup (every name it takes from it, manifest, checksums, ``PRAGMA integrity_check``, the build the
-database names is there and opens with the documented number of documents), then puts it
+``restore`` verifies a backup (every name it takes from it, manifest, checksums, ``PRAGMA integrity_check``, the
+build the database names is there and opens with the documented number of documents), then puts it
 in place: the build is copied beside the home's builds, the database is written beside
 the home's database and renamed over it (after the old one's write-ahead log is
 checkpointed and removed, so that it cannot be replayed into the new file), and CURRENT is
@@ -83,8 +83,9 @@ def sqlite_path(database_url: str) -> Path:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
             or url.database.startswith("file:"):
-        raise BackupError(f"archive backup and restore handle SQLite database files only, not {url.render_as_string()}; "
-                          "back that database up with its own tools, and rebuild the index with `archive reindex`")
+        raise BackupError("archive backup and restore handle SQLite database files only, not "
+                          f"{url.render_as_string()}; back that database up with its own tools, and rebuild the "
+                          "index with `archive reindex`")
     return Path(url.database).resolve()
 
 
@@ -289,8 +290,8 @@ def _checked_names(src: Path, manifest: dict[str, Any]) -> tuple[dict[str, str],
     prefix = f"{INDEX_FOLDER}/{build}/"
     for name, digest in files.items():
         leaf = name[len(prefix):] if isinstance(name, str) and name.startswith(prefix) else None
-        in_build = bool(leaf) and "/" not in leaf and "\\" not in leaf and "\0" not in leaf \
-            and (is_build_file(leaf) or leaf == COMPLETE_MARKER)
+        in_build = bool(leaf and "/" not in leaf and "\\" not in leaf and "\0" not in leaf
+                        and (is_build_file(leaf) or leaf == COMPLETE_MARKER))
         if not isinstance(name, str) or not (name in allowed or in_build):
             raise BackupError(f"the manifest of {src} names the file {name!r}, which a backup does not hold; "
                               "the backup is refused")

@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
-from archive.settings import resolve
+from archive.settings import BASE_URL_VARIABLE, resolve
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -39,22 +39,28 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("ARCHIVE_VIEWER"):
         app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
+    if os.environ.get(BASE_URL_VARIABLE):  # links are made from it, never from a request's Host
+        app.config["ARCHIVE_BASE_URL"] = os.environ[BASE_URL_VARIABLE]
     if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
         app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)
     viewer_for(app.config["ARCHIVE_VIEWER"])  # an unknown role stops the start, it is never guessed
     secret_key.configure_secret_key(app, overrides)  # no usable key outside debug/testing stops the start
+    from webapp import public_address
+
+    public_address.init_app(app)  # ARCHIVE_BASE_URL and TRUSTED_HOSTS; a bad address stops the start
 
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
     _one_data_version_per_request(app)
 
     from webapp import i18n, security
-    from webapp.views import api, errors, exports, home, oai, people, search, sources, themes
+    from webapp.views import api, errors, exports, home, interviews, oai, people, search, sources, themes
     from webapp.views import auth as auth_views
 
     i18n.init_app(app)
     security.init_app(app)  # security headers on every response; path ids must be slugs
-    for blueprint in (home.bp, people.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp, exports.bp):
+    for blueprint in (home.bp, people.bp, interviews.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp,
+                      exports.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(auth_views.bp)
     auth.init_app(app)  # sets g.viewer on each request: a token, a login, else ARCHIVE_VIEWER

@@ -81,7 +81,9 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     # the same callables Flask-Babel installs, with the catalogue looked up once per request
     # rather than on each of a page's hundreds of ``_()`` calls
-    app.jinja_env.install_gettext_callables(
+    # install_gettext_callables is added to the environment by the jinja2.ext.i18n extension, which
+    # Flask-Babel loads; Environment's type has no record of it
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,

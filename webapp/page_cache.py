@@ -27,11 +27,12 @@ again each time, and a ``If-None-Match`` that still matches is a bodiless 304.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from archive.catalogue import read_cache
 from webapp.i18n import interface_language
@@ -43,6 +44,8 @@ DEFAULT_MAX_PAGE = 2 * 1024 * 1024
 HEADER = "X-Archive-Cache"
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition", "Link")
 _SHARED_ATTRIBUTE = "_shared_page"
+# (database, data version, role, day, interface language, Accept header, URL)
+PageKey = tuple[str, read_cache.Version, str, str, str, str, str]
 
 
 def shared(view: F) -> F:
@@ -83,7 +86,7 @@ def init_app(app: Flask) -> None:
         key = _page_key()
         if key is None:
             return None
-        pages.seen(key[0], key[1])  # type: ignore[index]
+        pages.seen(key[0], key[1])
         found, page = pages.get(key)
         if not found:
             g._page_key = key
@@ -93,7 +96,7 @@ def init_app(app: Flask) -> None:
         return response.make_conditional(request)
 
     @app.after_request
-    def _keep(response: Response) -> Response:
+    def _keep(response: BaseResponse) -> BaseResponse:
         key = g.pop("_page_key", None)
         if key is None:
             return response
@@ -119,7 +122,7 @@ def _engine() -> Any:
     return current_app.extensions["archive"].engine
 
 
-def _page_key() -> tuple[Hashable, ...] | None:
+def _page_key() -> PageKey | None:
     if request.method != "GET" or request.endpoint is None:
         return None
     view = current_app.view_functions.get(request.endpoint)

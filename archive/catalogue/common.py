@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import read_cache
@@ -89,7 +90,7 @@ def sources_by_id(engine: Engine) -> dict[str, SourceInfo]:
     """Every source by id, in the collection's order (once per data version; read-only)."""
     def compute() -> dict[str, SourceInfo]:
         with Session(engine) as conn:
-            rows = conn.execute(select(models.Source).order_by(models.Source.position)).scalars().all()
+            rows = conn.execute(select(models.Source).order_by(col(models.Source.position))).scalars().all()
             return {
                 s.id: SourceInfo(s.id, s.title, s.author, s.publisher, s.date, s.kind, s.url, s.locator,
                                  s.language, s.notes)
@@ -118,8 +119,10 @@ def display_names(engine: Engine, viewer: Viewer) -> dict[str, dict[str, str]]:
     def compute() -> dict[str, dict[str, str]]:
         P = models.Person
         with engine.connect() as conn:
-            people = {pid: name for pid, name in conn.execute(select(P.id, P.name).where(visible_clause(viewer, P)))}
-            sources = {sid: title for sid, title in conn.execute(select(models.Source.id, models.Source.title))}
+            people = {pid: name for pid, name in conn.execute(
+                select(col(P.id), col(P.name)).where(visible_clause(viewer, P)))}
+            sources = {sid: title for sid, title in conn.execute(
+                select(col(models.Source.id), col(models.Source.title)))}
         return {"person": people, "source": sources}
 
     return read_cache.cached(engine, "display_names", visibility_key(viewer), compute)

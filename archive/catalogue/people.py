@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,11 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import (
     Viewer,
+    is_withheld,
     may_read_field,
     quote_clause,
+    readable,
     visible_clause,
 )
 from archive.catalogue import read_cache
@@ -50,12 +54,28 @@ class PersonCard:
     quote_count: int = 0
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
 
+    @property
+    def summary(self) -> dict[str, str]:
+        """The portrait's first sentence in each language: the one line a list of people shows."""
+        return {lang: first_sentence(text) for lang, text in self.portrait.items()}
 
-def person_card(person: models.Person, quote_count: int = 0) -> PersonCard:
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(]?[A-ZА-ЯЁ])")
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of ``text``, cut at a word (with "…") when longer than ``limit``."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def person_card(person: models.Person, viewer: Viewer, quote_count: int = 0) -> PersonCard:
     return PersonCard(
         id=person.id, name=person.name, name_native=person.name_native, pseudonym=person.pseudonym,
         is_group=person.is_group, role=person.role, stance=person.stance, portrait=person.portrait or {},
-        quote_count=quote_count, withheld=person.visibility != "public",
+        quote_count=quote_count, withheld=is_withheld(viewer, (person.visibility, person.embargo_until)),
     )
 
 
@@ -64,8 +84,8 @@ def quote_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
     def compute() -> dict[str, int]:
         with engine.connect() as conn:
             return dict(conn.execute(
-                select(Q.person_id, func.count()).join(P, Q.person_id == P.id)
-                .where(quote_clause(viewer, Q, P)).group_by(Q.person_id)
+                select(col(Q.person_id), func.count()).join(P, col(Q.person_id) == P.id)
+                .where(quote_clause(viewer, Q, P)).group_by(col(Q.person_id))
             ).all())
 
     return read_cache.cached(engine, "quote_counts", visibility_key(viewer), compute)
@@ -77,10 +97,10 @@ def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[Pe
         raise UnknownTerm(f"unknown stance {stance!r}")
     counts = quote_counts(engine, viewer)
     with Session(engine) as conn:
-        query = select(P).where(visible_clause(viewer, P)).order_by(P.position)
+        query = select(P).where(visible_clause(viewer, P)).order_by(col(P.position))
         if stance is not None:
-            query = query.where(P.stance == stance)
-        return [person_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
+            query = query.where(col(P.stance) == stance)
+        return [person_card(p, viewer, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
 
 
 # --- one person -------------------------------------------------------------------------------
@@ -132,6 +152,7 @@ class FactView:
     text: str
     detail: str | None
     cite: Cite | None
+    as_of: str | None = None  # for an age: the date it was true (an EDTF-like value)
 
 
 @dataclass
@@ -164,12 +185,18 @@ class PersonDetail:
     fate_timeline: list[FateView]
     events: list[TimelineView]
     quotes: list[QuoteView]
-    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]
+    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]  # each quote once, under its first theme
+    quotes_by_source: list[tuple[SourceInfo | None, list[QuoteView]]]  # in the order the record gives them
     interviews: list[InterviewView]
     sources: list[SourceInfo]
     # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
     real_name: str | None = None
     real_name_native: str | None = None
+    # why the person is withheld (researchers), when to review it (archivists), when the stance was
+    # coded (researchers); None unless the viewer may read it
+    visibility_reason: str | None = None
+    visibility_review: str | None = None
+    stance_coded_on: str | None = None
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -177,17 +204,17 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
     terms = vocabulary(engine)
     sources = sources_by_id(engine)
     with Session(engine) as conn:
-        record = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).scalar_one_or_none()
+        record = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).scalar_one_or_none()
         if record is None:
             raise NotFound(person_id)
-        quotes = visible_quotes(conn, viewer, sources, Q.person_id == person_id)
+        quotes = visible_quotes(conn, viewer, sources, col(Q.person_id) == person_id)
         relatives, fates = _relatives(conn, person_id, sources, terms.repression_fates())
         events = _timeline(conn, person_id, sources)
         interviews = _interviews(conn, person_id, sources)
 
     by_id = {q.id: q for q in quotes}
     detail = PersonDetail(
-        card=person_card(record, len(quotes)),
+        card=person_card(record, viewer, len(quotes)),
         stance_basis=record.stance_basis,
         stance_rationale=record.stance_rationale,
         stance_coded_by=record.stance_coded_by,
@@ -202,10 +229,14 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         events=events,
         quotes=quotes,
         quotes_by_theme=_by_theme(quotes, list(terms.themes)),
+        quotes_by_source=_by_source(quotes, sources),
         interviews=interviews,
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
         real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
+        visibility_reason=readable(viewer, "visibility_reason", record.visibility_reason),
+        visibility_review=readable(viewer, "visibility_review", record.visibility_review),
+        stance_coded_on=readable(viewer, "stance_coded_on", record.stance_coded_on),
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]
@@ -232,9 +263,11 @@ def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
                repression: set[str]) -> tuple[list[RelativeView], list[FateView]]:
     """The person's relatives with their fates, and every fate in the order of their dates."""
     R, F = models.Relative, models.FateEvent
-    relative_rows = conn.execute(select(R.__table__).where(R.person_id == person_id).order_by(R.position)).all()
+    relative_rows = conn.execute(
+        select(models.table_of(R)).where(col(R.person_id) == person_id).order_by(col(R.position))).all()
     events_by_relative: dict[str, list[Any]] = defaultdict(list)
-    for event in conn.execute(select(F.__table__).where(F.person_id == person_id).order_by(F.position)):
+    for event in conn.execute(
+            select(models.table_of(F)).where(col(F.person_id) == person_id).order_by(col(F.position))):
         events_by_relative[event.relative_id].append(event)
     relatives: list[RelativeView] = []
     fates: list[FateView] = []
@@ -252,7 +285,7 @@ def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
 
 def _timeline(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -> list[TimelineView]:
     T = models.TimelineEvent
-    rows = conn.execute(select(T.__table__).where(T.person_id == person_id)).all()
+    rows = conn.execute(select(models.table_of(T)).where(col(T.person_id) == person_id)).all()
     return [
         TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
                      cite(sources, e.source, e.locator) or Cite(e.source))
@@ -269,30 +302,40 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
             duration=format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
             cite=cite(sources, i.source, i.locator),
         )
-        for i in conn.execute(select(I.__table__).where(I.person_id == person_id).order_by(I.position))
+        for i in conn.execute(
+            select(models.table_of(I)).where(col(I.person_id) == person_id).order_by(col(I.position)))
     ]
 
 
 def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str | None, list[QuoteView]]]:
-    """The quotes under each of their themes, in the vocabulary's order; quotes without a theme last."""
+    """The quotes under their first theme, in the vocabulary's order; quotes without a theme last.
+    Each quote is shown once (its other themes are named with it), so no heading stands empty."""
     grouped: dict[str | None, list[QuoteView]] = {}
     for quote in quotes:
-        for theme in quote.themes or [None]:
-            grouped.setdefault(theme, []).append(quote)
+        grouped.setdefault(quote.themes[0] if quote.themes else None, []).append(quote)
     return sorted(
         grouped.items(),
         key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
     )
 
 
+def _by_source(quotes: list[QuoteView],
+               sources: dict[str, SourceInfo]) -> list[tuple[SourceInfo | None, list[QuoteView]]]:
+    """The quotes by the source they come from, each source's in the order the record gives them
+    (the order of the interview or the article); the sources in the order they first appear."""
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.cite.source if quote.cite else None, []).append(quote)
+    return [(sources.get(source) if source else None, group) for source, group in grouped.items()]
+
+
 def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, text_key: str,
            detail_key: str) -> list[FactView]:
     out = []
     for item in items or []:
-        text = str(item.get(text_key, ""))
-        if text_key == "years":
-            text = f"{item['years']} ({item.get('as_of')})"
-        out.append(FactView(text, item.get(detail_key), cite(sources, item.get("source"), item.get("locator"))))
+        out.append(FactView(str(item.get(text_key, "")), item.get(detail_key),
+                            cite(sources, item.get("source"), item.get("locator")),
+                            as_of=item.get("as_of") if text_key == "years" else None))
     return out
 
 

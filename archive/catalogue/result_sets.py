@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, is_visible, quote_clause
 from archive.search.request import SearchRequest
@@ -99,12 +100,13 @@ def _quote_ids(archive: Archive, result_set: ResultSet, viewer: Viewer) -> Itera
             if kind == "quote":
                 yield record_id
         return
-    statement = select(Q.id).join(P, Q.person_id == P.id).where(quote_clause(viewer, Q, P))
+    statement = select(col(Q.id)).join(P, col(Q.person_id) == P.id).where(quote_clause(viewer, Q, P))
     if result_set.kind == "person":
-        statement = statement.where(Q.person_id == result_set.person_id)
+        statement = statement.where(col(Q.person_id) == result_set.person_id)
     elif result_set.kind == "theme":
-        statement = statement.where(Q.id.in_(select(QTh.quote_id).where(QTh.theme == result_set.theme_id)))
-    statement = statement.order_by(P.position, Q.position)
+        statement = statement.where(
+            col(Q.id).in_(select(col(QTh.quote_id)).where(col(QTh.theme) == result_set.theme_id)))
+    statement = statement.order_by(col(P.position), col(Q.position))
     with archive.engine.connect() as conn:
         for row in conn.execution_options(yield_per=BATCH).execute(statement):
             yield row.id
@@ -133,19 +135,21 @@ def _load(archive: Archive, ids: list[str], viewer: Viewer) -> list[QuoteRecord]
         # WHERE, SQLite (no statistics) reads every quote through the visibility index instead of
         # looking the ids up
         rows = [row for row in conn.execute(
-            select(Q, P.name, P.is_group, P.pseudonym, P.stance.label("person_stance"),
-                   P.visibility.label("person_visibility"), P.embargo_until.label("person_embargo_until"),
-                   S.title, S.author, S.publisher, S.date.label("source_date"), S.url)
-            .join(P, Q.person_id == P.id).join(S, Q.source == S.id)
-            .where(Q.id.in_(ids))
+            select(Q, col(P.name), col(P.is_group), col(P.pseudonym), col(P.stance).label("person_stance"),
+                   col(P.visibility).label("person_visibility"),
+                   col(P.embargo_until).label("person_embargo_until"),
+                   col(S.title), col(S.author), col(S.publisher), col(S.date).label("source_date"), col(S.url))
+            .join(P, col(Q.person_id) == P.id).join(S, col(Q.source) == S.id)
+            .where(col(Q.id).in_(ids))
         ).mappings() if is_visible(viewer, row["visibility"], row["embargo_until"])
             and is_visible(viewer, row["person_visibility"], row["person_embargo_until"])]
         texts: dict[str, dict[str, str]] = {}
-        for row in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids))):
+        for row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids))):
             texts.setdefault(row.quote_id, {})[row.lang] = row.text
         themes: dict[str, list[str]] = {}
-        for row in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids)).order_by(QTh.position)):
-            themes.setdefault(row.quote_id, []).append(row.theme)
+        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
+                                      .order_by(col(QTh.position))):
+            themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
     by_id = {
         row["id"]: QuoteRecord(
             id=row["id"], person_id=row["person_id"], person_name=row["name"], person_is_group=row["is_group"],

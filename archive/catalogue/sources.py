@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import read_cache
@@ -23,12 +24,15 @@ P = models.Person
 class Citation:
     """One record that cites a source: what it is, whose it is, where it is shown."""
 
-    kind: str  # collection | stance | portrait | age | occupation | place | fate | quote | event | interview | organisation | premiere
-    label: str
+    # collection | stance | portrait | age | occupation | place | fate | quote | event | interview | organisation
+    # | premiere
+    kind: str
+    label: str  # what a reader recognises: a vocabulary id for stance and fate, else words of the record
     person_id: str | None
     person_name: str | None
     anchor: str | None
     locator: str | None
+    label_lang: str = "en"  # the language the label is written in
 
 
 @dataclass
@@ -63,11 +67,19 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
         _collection_citations(found, info)
     with Session(engine) as conn:
         visible_people = conn.execute(
-            select(P.id).where(visible_clause(viewer, P)).order_by(P.position)
+            select(col(P.id)).where(visible_clause(viewer, P)).order_by(col(P.position))
         ).scalars().all()
     for person_id in visible_people:
         _person_citations(found, person(engine, viewer, person_id), lang)
     return list(found.by_source.values())
+
+
+def first_words(text: str, limit: int = 60) -> str:
+    """The opening words of a text, cut at a word and marked "…" when there is more."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 def _collection_citations(found: _Citations, info: CollectionInfo) -> None:
@@ -84,8 +96,8 @@ def _collection_citations(found: _Citations, info: CollectionInfo) -> None:
 def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> None:
     person_id, name = detail.card.id, detail.card.name
 
-    def add(kind: str, label: str, anchor: str | None, cite: Cite | None) -> None:
-        found.add(cite, Citation(kind, label, person_id, name, anchor, None))
+    def add(kind: str, label: str, anchor: str | None, cite: Cite | None, label_lang: str = "en") -> None:
+        found.add(cite, Citation(kind, label, person_id, name, anchor, None, label_lang))
 
     add("stance", detail.card.stance, "stance", detail.stance_cite)
     for c in detail.portrait_cites:
@@ -97,8 +109,9 @@ def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> Non
         add("fate", f.kind, f.anchor, f.cite)
     for e in detail.events:
         text = pick_text(e.description, lang)
-        add("event", e.date or (text[1][:80] if text else ""), e.anchor, e.cite)
+        add("event", first_words(text[1]) if text else "", e.anchor, e.cite, text[0] if text else "en")
     for q in detail.quotes:
-        add("quote", q.id, q.anchor, q.cite)
+        text = pick_text(q.text_by_lang, lang)
+        add("quote", first_words(text[1]) if text else "", q.anchor, q.cite, text[0] if text else "en")
     for i in detail.interviews:
         add("interview", i.local_id, i.anchor, i.cite)

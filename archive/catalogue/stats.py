@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, quote_clause, visible_clause
 from archive.catalogue import read_cache
@@ -42,14 +43,14 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P).where(person_ok)) or 0
         stats.sources = conn.scalar(select(func.count()).select_from(models.Source)) or 0
         stats.people_by_stance = dict(conn.execute(
-            select(P.stance, func.count()).where(person_ok).group_by(P.stance)).all())
+            select(col(P.stance), func.count()).where(person_ok).group_by(col(P.stance))).all())
         stats.quotes_by_stance = dict(conn.execute(
-            select(Q.stance, func.count()).join(P).where(quote_ok).group_by(Q.stance)).all())
+            select(col(Q.stance), func.count()).join(P).where(quote_ok).group_by(col(Q.stance))).all())
         stats.quotes_by_theme = dict(conn.execute(
-            select(QT.theme, func.count()).join(Q, QT.quote_id == Q.id).join(P, Q.person_id == P.id)
-            .where(quote_ok).group_by(QT.theme)).all())
+            select(col(QT.theme), func.count()).join(Q, col(QT.quote_id) == Q.id).join(P, col(Q.person_id) == P.id)
+            .where(quote_ok).group_by(col(QT.theme))).all())
         # a relative counts once per fate, however many events of that fate they have
         stats.relatives_by_fate = dict(conn.execute(
-            select(F.kind, func.count(func.distinct(F.relative_id))).join(P, F.person_id == P.id)
-            .where(person_ok).group_by(F.kind)).all())
+            select(col(F.kind), func.count(func.distinct(F.relative_id))).join(P, col(F.person_id) == P.id)
+            .where(person_ok).group_by(col(F.kind))).all())
     return stats

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.common import NotFound, sources_by_id, vocabulary
@@ -15,6 +16,7 @@ from archive.catalogue.quotes import QuoteView, visible_quotes
 from archive.store import models
 
 P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
+NOT_STATED = "not-stated"
 
 
 @dataclass
@@ -34,12 +36,13 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
     sources = sources_by_id(engine)
     counts = quote_counts(engine, viewer)
     with Session(engine) as conn:
-        quotes = visible_quotes(conn, viewer, sources, Q.id.in_(select(QTh.quote_id).where(QTh.theme == theme_id)))
+        quotes = visible_quotes(conn, viewer, sources,
+                                col(Q.id).in_(select(col(QTh.quote_id)).where(col(QTh.theme) == theme_id)))
         person_ids = {q.person_id for q in quotes}
         cards = [
-            person_card(p, counts.get(p.id, 0))
+            person_card(p, viewer, counts.get(p.id, 0))
             for p in conn.execute(
-                select(P).where(P.id.in_(person_ids), visible_clause(viewer, P)).order_by(P.position)
+                select(P).where(col(P.id).in_(person_ids), visible_clause(viewer, P)).order_by(col(P.position))
             ).scalars()
         ]
     return ThemePage(theme_id, dict(term.label), dict(term.definition), quotes, cards)
@@ -49,6 +52,20 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
 class Perspectives:
     theme: ThemePage
     columns: list[tuple[str, list[QuoteView]]]  # stance id, its quotes; in the fixed stance order
+
+    @property
+    def filled_columns(self) -> list[tuple[str, list[QuoteView]]]:
+        """The columns that hold a passage: only these are drawn."""
+        return [(stance, quotes) for stance, quotes in self.columns if quotes]
+
+    @property
+    def empty_stances(self) -> list[str]:
+        return [stance for stance, quotes in self.columns if not quotes]
+
+    @property
+    def compares(self) -> bool:
+        """Whether the view sets at least two stated stances side by side (``not-stated`` is no view)."""
+        return sum(1 for stance, _quotes in self.filled_columns if stance != NOT_STATED) >= 2
 
 
 def perspectives(engine: Engine, viewer: Viewer, theme_id: str) -> Perspectives:

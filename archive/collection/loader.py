@@ -17,10 +17,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from archive.collection import format as fmt
+from archive.collection.display import printable
+from archive.collection.interviews import check_interviews
 from archive.collection.problems import InvalidCollection, Problem
 from archive.collection.vocabulary import Vocabulary, missing_required
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.collection.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
 
 COLLECTION_FILE = "collection.yaml"
@@ -65,7 +69,7 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if current else []
 
 
-def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
     if kind == "extra_forbidden":
@@ -160,6 +164,7 @@ class CrossChecker:
         self.collection_id = collection_id
         self.source_texts = {k: normalise_space(v) for k, v in source_texts.items()}
         self.problems = problems
+        self.root: Path | None = None  # the collection folder: media and transcript files are checked in it
 
     def term(self, doc: YamlDocument, path: tuple, kind: str, value: str | None) -> None:
         terms = self.vocabulary.terms(kind)
@@ -222,8 +227,11 @@ class CrossChecker:
             for lang in quote.published_translations:
                 if lang not in quote.text:
                     self.problems.append(doc.problem(path + ("published_translations",),
-                                                     f"{lang!r} is listed as published but the quote has no {lang} text"))
+                                                     f"{lang!r} is listed as published but the quote has no "
+                                                     f"{lang} text"))
             self.verbatim(doc, path, quote)
+        if self.root is not None:
+            check_interviews(self.root, doc, person, self.problems, _validate)
 
     def verbatim(self, doc: YamlDocument, path: tuple, quote: fmt.Quote) -> None:
         """A quote in a published language must occur word for word in its source's text."""
@@ -243,12 +251,26 @@ class CrossChecker:
 
 
 def _display_path(path: Path) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
+    """The path as the user would type it: relative to the working folder when inside it, with
+    any character a terminal would act on escaped (``archive/collection/display.py``)."""
     absolute = path.absolute()
     try:
-        return str(absolute.relative_to(Path.cwd()))
+        return printable(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(absolute)
+        return printable(absolute)
+
+
+def outside_problem(root: Path, path: Path, display: str) -> Problem | None:
+    """A collection file (or its folder) that is a symbolic link out of the collection folder is
+    refused, unread: what it points to is not the collection's, and must not show in messages."""
+    try:
+        inside = root.resolve() in path.resolve().parents
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if inside:
+        return None
+    return Problem(display, 1, "(file)", "a symbolic link to a file outside the collection folder (the file or "
+                                         "its folder); copy the file into the collection instead")
 
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -272,11 +294,15 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
                     f"{describe_size(limits.max_file_bytes)} per file")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig"), None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return "", (f"the text file {text_file!r} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); "
                     "save it as UTF-8")
+    unsafe = first_unsafe_character(text)
+    if unsafe is not None:
+        return "", f"the text file {text_file!r}, line {unsafe.line}: {unsafe_character_message(unsafe)}"
+    return text, None
 
 
 # --- people files, read here or by worker processes -----------------------------------------
@@ -316,9 +342,13 @@ def check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
 
 
 def load_person_file(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
-    """A people file's YAML (a file removed since the folder was listed is a problem)."""
+    """A people file's YAML (a file removed since the folder was listed is a problem, and so is
+    one that leads out of the collection: ``people/`` or the file a symbolic link out of it)."""
     if not path.is_file():
         return None, [Problem(display, 1, "(file)", "missing file")]
+    outside = outside_problem(path.parent.parent, path, display)  # the folder holding people/
+    if outside is not None:
+        return None, [outside]
     return load_yaml_file(path, display, limits)
 
 
@@ -433,6 +463,10 @@ def _read_head(root: Path, limits: YamlLimits) -> CollectionHead:
         if not path.is_file():
             problems.append(Problem(display, 1, "(file)", "missing file"))
             return None
+        outside = outside_problem(root, path, display)
+        if outside is not None:
+            problems.append(outside)
+            return None
         doc, found = load_yaml_file(path, display, limits)
         problems.extend(found)
         return None if found else doc
@@ -471,6 +505,7 @@ def _read_head(root: Path, limits: YamlLimits) -> CollectionHead:
         vocabulary = Vocabulary.from_file(vocabulary_file)
         source_ids = {s.id for s in collection_file.sources}
         checker = CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
+        checker.root = root
         # the sources the collection's own records cite: after every people file's problems
         checker.problems = own_checks
         checker.sources(collection_doc, collection_file)
@@ -528,7 +563,7 @@ def begin_reading(root: Path | str, limits: YamlLimits | None
     root = Path(root)
     limits = limits or YamlLimits.from_environment()
     if not root.is_dir():
-        raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
+        raise InvalidCollection([Problem(printable(root), 1, "(folder)", "no such collection folder")])
     head = _read_head(root, limits)
     return root, limits, head, CollectionProblems(head.problems, own_checks=head.own_checks), people_paths(root)
 
@@ -545,7 +580,8 @@ def read_collection(root: Path | str, progress: Progress | None = None, limits: 
     root, limits, head, problems, paths = begin_reading(root, limits)
     duplicates = DuplicateIds()
     people: list[fmt.Person] = []
-    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from), strict=False):
+    for path, (doc, found) in zip(paths, each_person(paths, limits, _parsed, progress, workers, parallel_from),
+                                  strict=False):
         result = check_person(path, doc, found, head.checker)
         problems.people.extend(result.problems)
         if result.person is not None and result.doc is not None:

@@ -30,6 +30,9 @@ exception or a crash:
   past ``alias_nodes`` + one node per four characters of the file (an "alias bomb", a
   "billion laughs") the file is refused;
 * a scalar longer than ``max_scalar_chars`` (1 MB) is refused;
+* a character XML 1.0 cannot carry (a control character, U+FFFE, U+FFFF, a lone surrogate)
+  written as an escape in a double-quoted value (``"Igor\\x01"``) is refused on its line
+  (``archive.collection.xml_characters``: the reader refuses them written as they are);
 * a value the YAML types cannot hold (``date: 1937-13-45`` unquoted, a 5,000-digit number)
   is a problem on its line.
 
@@ -50,9 +53,10 @@ import yaml
 from yaml.reader import ReaderError
 
 from archive.collection.problems import Problem
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 
 try:
-    _BaseLoader: type = yaml.CSafeLoader
+    _BaseLoader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
@@ -229,7 +233,16 @@ class _Builder:
         self.refuse(node, path, f"nested more than {self.limits.max_depth} levels deep (or an alias refers to a "
                                 "node that contains it); a collection needs far fewer levels")
 
+    def unsafe(self, node: yaml.ScalarNode, path: Path_) -> None:
+        """Only a double-quoted scalar can hold a character XML cannot carry: as an escape."""
+        if node.style == '"':
+            unsafe = first_unsafe_character(node.value)
+            if unsafe is not None:
+                self.problems.append(Problem(self.doc.file, node.start_mark.line + 1, format_path(path),
+                                             unsafe_character_message(unsafe, with_column=False)))
+
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        self.unsafe(node, path)
         size = len(node.value)
         if size > _BIG_SCALAR:
             if self.check_scalars and size > self.limits.max_scalar_chars:
@@ -310,6 +323,7 @@ class _Builder:
                 return self.copy(node, path)
             self.built.add(id(node))
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes only mappings, sequences and scalars
         return self.scalar(node, path)
 
     def copy(self, node: yaml.Node, path: Path_) -> Any:
@@ -332,6 +346,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == _STR_TAG:  # the usual key: no constructor needed
                 key = key_node.value
+                self.unsafe(key_node, path)
                 if self.check_scalars and len(key) > self.limits.max_scalar_chars:
                     self.scalar(key_node, path)
             elif isinstance(key_node, yaml.ScalarNode):
@@ -340,7 +355,8 @@ class _Builder:
                 key = None
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 self.problems.append(
-                    Problem(self.doc.file, key_node.start_mark.line + 1, format_path(path), "a key must be a plain word")
+                    Problem(self.doc.file, key_node.start_mark.line + 1, format_path(path),
+                            "a key must be a plain word")
                 )
                 continue
             key = str(key) if not isinstance(key, str) else key
@@ -374,7 +390,8 @@ def _depth_problem(text: str, file: str, limits: YamlLimits) -> Problem | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limits.max_depth:
-                    return Problem(file, event.start_mark.line + 1, "(document)",
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                    return Problem(file, line, "(document)",
                                    f"nested more than {limits.max_depth} levels deep; a collection needs far "
                                    "fewer levels")
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -435,6 +452,8 @@ def data_from_events(text: str | bytes, limits: YamlLimits) -> Any:
                     raise NotPlain
                 value = event.value
                 if check_scalars and len(value) > max_scalar:
+                    raise NotPlain
+                if event.style == '"' and first_unsafe_character(value) is not None:  # "\x01": reported with its line
                     raise NotPlain
                 # the resolver's verdict, inlined: most values are text no implicit resolver looks at
                 if not event.implicit[0] or value[:1] not in resolved_first:
@@ -587,8 +606,8 @@ def load_yaml_file(path: Path, display: str, limits: YamlLimits | None = None) -
     if size > limits.max_file_bytes:
         return YamlDocument(display, None), [Problem(
             display, 1, "(file)",
-            f"the file is {describe_size(size)}, more than the limit of {describe_size(limits.max_file_bytes)} per file "
-            f"(split it, or set {MAX_FILE_MB_VARIABLE}); it was not read")]
+            f"the file is {describe_size(size)}, more than the limit of {describe_size(limits.max_file_bytes)} "
+            f"per file (split it, or set {MAX_FILE_MB_VARIABLE}); it was not read")]
     raw = path.read_bytes()
     wrong = _encoding_problem(raw, display)
     if wrong:

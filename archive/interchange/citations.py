@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lxml import etree
 from sqlalchemy import Connection, select
+from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue.pages import NotFound

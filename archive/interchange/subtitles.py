@@ -14,6 +14,8 @@ cannot represent, and says where: ``file:line: cue N: what is wrong``. Refused:
 * a WebVTT timestamp with a decimal comma (``00:00:01,000``: that is SRT's notation);
 * a cue that ends before it starts;
 * cue text containing ``-->`` (it would read as a new cue's timings);
+* a file that is not UTF-8, or holds a character XML 1.0 cannot carry (a NUL, another
+  control character: ``archive.collection.xml_characters``);
 * anything else webvtt-py's strict parser or srt refuses.
 
 The cues are then written into a collection by ``archive.interchange.segment_import``.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,13 +34,17 @@ from typing import TYPE_CHECKING, Any
 import srt
 import webvtt
 from sqlalchemy import select
+from sqlmodel import col
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.vtt import WebVTTCueBlock
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
+from archive.catalogue.interviews import SegmentView
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection.display import printable
 from archive.collection.loader import PEOPLE_DIR
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.interchange.segment_import import (
     ImportResult,
     NewCollection,
@@ -63,7 +69,7 @@ class SubtitleError(ValueError):
 
     def __init__(self, file: str, message: str, cue: int | None = None, line: int | None = None):
         self.file, self.message, self.cue, self.line = file, message, cue, line
-        where = f"{file}:{line}" if line else file
+        where = f"{printable(file)}:{line}" if line else printable(file)
         super().__init__(f"{where}: {'cue ' + str(cue) + ': ' if cue else ''}{message}")
 
 
@@ -87,8 +93,8 @@ class Cue:
 
 def _person_visible(archive: Archive, person_id: str, viewer: Viewer) -> None:
     with archive.engine.connect() as conn:
-        if conn.scalar(select(models.Person.id).where(models.Person.id == person_id,
-                                                      visible_clause(viewer, models.Person))) is None:
+        if conn.scalar(select(col(models.Person.id)).where(col(models.Person.id) == person_id,
+                                                           visible_clause(viewer, models.Person))) is None:
             raise catalogue.NotFound(person_id)
 
 
@@ -145,6 +151,19 @@ def quote_cues(quotes: list[QuoteRecord], text: Callable[[QuoteRecord], str | No
     return cues
 
 
+def segment_cues(segments: list[SegmentView], lang: str, recording: str | None = None) -> list[Cue]:
+    """An interview's transcript segments (as the viewer may see them) of one recording as
+    cues in ``lang``, each voiced by its speaker; segments without text in ``lang`` are left out."""
+    cues: list[Cue] = []
+    for segment in segments:
+        body = segment.text.get(lang)
+        if not body or (recording is not None and segment.recording not in (recording, None)):
+            continue
+        cues.append(Cue(len(cues) + 1, segment.start, segment.end, body, identifier=f"s{segment.position}",
+                        speaker=segment.speaker_name))
+    return cues
+
+
 def _lines(text: str) -> list[str]:
     """Cue text lines: a blank line would end the cue, so paragraphs become lines."""
     return [line.strip() for line in text.splitlines() if line.strip()] or ["…"]
@@ -172,15 +191,56 @@ def cues_to_vtt(cues: list[Cue]) -> str:
     return webvtt.WebVTT(captions=captions).content
 
 
-def cues_to_srt(cues: list[Cue]) -> str:
-    """SRT text; SRT cannot escape '-->' in a cue, so it becomes '→'."""
-    subtitles = [
-        srt.Subtitle(index=cue.number, start=timedelta(seconds=cue.start),
-                     end=timedelta(seconds=cue.end if cue.end is not None else cue.start),
-                     content="\n".join(line.replace("-->", "→") for line in _lines(cue.text)))
-        for cue in cues
-    ]
+def cues_to_srt(cues: list[Cue], *, speakers: bool = False) -> str:
+    """SRT text; SRT cannot escape '-->' in a cue, so it becomes '→'. SRT has no voices: with
+    ``speakers`` a cue's speaker leads its first line as ``Name: `` (``speaker_prefix`` reads it back)."""
+    subtitles = []
+    for cue in cues:
+        lines = [line.replace("-->", "→") for line in _lines(cue.text)]
+        if speakers and cue.speaker:
+            lines[0] = f"{cue.speaker.replace(chr(10), ' ').strip()}: {lines[0]}"
+        subtitles.append(srt.Subtitle(index=cue.number, start=timedelta(seconds=cue.start),
+                                      end=timedelta(seconds=cue.end if cue.end is not None else cue.start),
+                                      content="\n".join(lines)))
     return srt.compose(subtitles)
+
+
+def speaker_prefix(cue: Cue, names: Iterable[str]) -> Cue:
+    """An SRT cue whose text starts with ``Name: `` for one of the known speaker ``names``, as the
+    cue of that speaker without the prefix (any other cue unchanged): the reverse of
+    ``cues_to_srt(speakers=True)``. Only known names are taken, so that a line such as
+    ``Note: …`` stays text."""
+    if cue.speaker:
+        return cue
+    for name in sorted(names, key=len, reverse=True):
+        if cue.text.startswith(f"{name}: "):
+            return Cue(cue.number, cue.start, cue.end, cue.text[len(name) + 2:].lstrip(), cue.identifier, name,
+                       cue.line)
+    return cue
+
+
+def interview_cues(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                   recording: str | None = None) -> list[Cue]:
+    """An interview's transcript in ``lang`` as cues voiced by their speakers, as ``viewer`` may
+    see it (``archive.catalogue.interviews``: withheld segments left out); ``recording`` (a
+    recording's local id) when the interview has several."""
+    from archive.catalogue.interviews import interview_page
+
+    page = interview_page(archive.engine, viewer, person_id, interview_id)
+    if recording is None and len(page.recordings) > 1:
+        raise AmbiguousRecording(f"{person_id}/{interview_id} has {len(page.recordings)} recordings "
+                                 f"({', '.join(r.local_id for r in page.recordings)}); choose one")
+    return segment_cues(page.segments, lang, recording)
+
+
+def interview_to_vtt(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                     recording: str | None = None) -> str:
+    return cues_to_vtt(interview_cues(archive, person_id, interview_id, viewer, lang, recording))
+
+
+def interview_to_srt(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                     recording: str | None = None) -> str:
+    return cues_to_srt(interview_cues(archive, person_id, interview_id, viewer, lang, recording), speakers=True)
 
 
 def person_to_vtt(archive: Archive, person_id: str, viewer: Viewer, *, lang: str | None = None,
@@ -259,8 +319,9 @@ def parse_vtt(text: str, name: str = "<vtt>", *, zero_end_is_unknown: bool = Fal
     except MalformedCaptionError as error:
         raise _where_vtt_fails(name, lines, error) from None
     cues = []
-    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions)), strict=False),
-                                        start=1):
+    end: float | None
+    for n, (caption, line) in enumerate(zip(parsed.captions, _timing_line_numbers(lines, len(parsed.captions)),
+                                            strict=False), start=1):
         start, end = _seconds(caption.start_time), _seconds(caption.end_time)
         if end < start:
             if zero_end_is_unknown and end == 0:
@@ -282,7 +343,7 @@ def _srt_line_numbers(lines: list[str], subtitles: list[srt.Subtitle]) -> list[i
     numbers: list[int | None] = []
     position = 0
     for subtitle in subtitles:
-        found = None
+        found: int | None = None
         for i in range(position, len(lines) - 1):
             if lines[i].strip() == str(subtitle.index) and "-->" in lines[i + 1]:
                 found = i + 2
@@ -298,8 +359,9 @@ def parse_srt(text: str, name: str = "<srt>") -> list[Cue]:
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as error:
-        line = text.count("\n", 0, error.expected_start) + 1
-        raise SubtitleError(name, f"srt cannot read a cue here: {error.unmatched_content[:80]!r}", None, line) from None
+        error_line = text.count("\n", 0, error.expected_start) + 1
+        raise SubtitleError(name, f"srt cannot read a cue here: {error.unmatched_content[:80]!r}", None,
+                            error_line) from None
     lines = text.splitlines()
     cues = []
     for n, (subtitle, line) in enumerate(zip(subtitles, _srt_line_numbers(lines, subtitles), strict=False), start=1):
@@ -323,7 +385,15 @@ def read_subtitles(path: str | Path) -> list[Cue]:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise SubtitleError(str(path), f"unknown subtitle format {path.suffix!r}; expected .vtt or .srt")
-    text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubtitleError(str(path), f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                            None, raw[: exc.start].count(b"\n") + 1) from None
+    unsafe = first_unsafe_character(text)
+    if unsafe is not None:
+        raise SubtitleError(str(path), unsafe_character_message(unsafe), None, unsafe.line)
     return parse_vtt(text, str(path)) if suffix == "vtt" else parse_srt(text, str(path))
 
 

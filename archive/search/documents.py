@@ -11,12 +11,13 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel, col
 
 from archive.access.visibility import combined
 from archive.collection import dates
@@ -50,13 +51,49 @@ class Labels:
         return cls(load_vocabulary(conn))
 
 
+_CYRILLIC_LETTER = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…:;«\"“„(\[-]\s*$")
+
+
+def text_language(text: str) -> str:
+    """``ru`` for a text mostly in Cyrillic, else ``en``: the analysis for a text whose language the
+    collection format does not give (a relative's details and notes, an occupation)."""
+    return "ru" if len(_CYRILLIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)) else "en"
+
+
+def proper_names(texts: Iterable[str]) -> list[str]:
+    """The capitalised words of a text (names, places), searched in the ``names`` field so that a
+    name typed in the other script finds the text that says it (Смитсон → Smithson, Fyodor → Федор).
+    A capitalised word that starts a sentence is kept only when it is long enough to be a name."""
+    found: list[str] = []
+    for text in texts:
+        for match in _WORDS.finditer(text or ""):
+            word = match.group(0)
+            if not word[:1].isupper():
+                continue
+            starts_sentence = match.start() == 0 or bool(_SENTENCE_END.search(text[max(0, match.start() - 3):
+                                                                                   match.start()]))
+            if len(word) >= (4 if starts_sentence else 2):
+                found.append(word)
+    return found
+
+
+def _by_language(texts: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {"en": [], "ru": []}
+    for text in texts:
+        if text:
+            grouped[text_language(text)].append(text)
+    return grouped
+
+
 def _day(value: date | None) -> int:
     return value.toordinal() if value else 0
 
 
 def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str, date | None], *,
               text_en: list[str], text_ru: list[str], terms_en: list[str], terms_ru: list[str], names: list[str],
-              facets: dict[str, list[str]], sort_date: date | None, spell: str | None = None) -> dict[str, Any]:
+              facets: dict[str, list[str]], sort_date: date | None) -> dict[str, Any]:
     facets = {k: sorted({facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
     facets = {k: v for k, v in facets.items() if v}
     doc: dict[str, Any] = {
@@ -66,6 +103,8 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "person_id": person["id"],
         "text_en": "\n".join(t for t in text_en if t),
         "text_ru": "\n".join(t for t in text_ru if t),
+        "family_en": "\n".join(t for t in text_en if t),
+        "family_ru": "\n".join(t for t in text_ru if t),
         "terms_en": "\n".join(t for t in terms_en if t),
         "terms_ru": "\n".join(t for t in terms_ru if t),
         "names": "\n".join(t for t in names if t),
@@ -75,6 +114,10 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "facets": json.dumps({**facets, "_access": [vis[0], _day(vis[1])]}, ensure_ascii=False, sort_keys=True,
                              separators=(",", ":")).encode(),
     }
+    # "Did you mean" draws from the words of the documents a viewer may see: each document carries
+    # its own words, unstemmed, so a word of withheld text is never offered (archive/search/suggestions.py)
+    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in [*text_en, *text_ru, *names] if t
+                             for w in _WORDS.findall(t)}))
     if spell:
         doc["spell"] = spell
     for name, values in facets.items():
@@ -92,8 +135,8 @@ def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
     return grouped
 
 
-def _fetch(conn: Connection, table: type, column: str | None, ids: list[str] | None) -> list[dict[str, Any]]:
-    sa_table = table.__table__  # type: ignore[attr-defined]
+def _fetch(conn: Connection, table: type[SQLModel], column: str | None, ids: list[str] | None) -> list[dict[str, Any]]:
+    sa_table = models.table_of(table)
     statement = select(sa_table)
     if ids is not None and column is not None:
         statement = statement.where(sa_table.c[column].in_(ids))
@@ -106,7 +149,7 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
     vocabulary = vocabulary or load_vocabulary(conn)
     sources = {s["id"]: s for s in _fetch(conn, models.Source, None, None)}
     if person_ids is None:
-        person_ids = [r[0] for r in conn.execute(select(models.Person.id).order_by(models.Person.position))]
+        person_ids = [r[0] for r in conn.execute(select(col(models.Person.id)).order_by(col(models.Person.position)))]
     for start in range(0, len(person_ids), batch):
         chunk = person_ids[start:start + batch]
         people = _fetch(conn, models.Person, "id", chunk)
@@ -123,7 +166,10 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
                 texts[row["quote_id"]].append(row)
             for row in _fetch(conn, models.QuoteTheme, "quote_id", part):
                 themes[row["quote_id"]].append(row)
-        batch_rows = _Batch(relatives, events, interviews, quotes, texts, themes, sources)
+        batch_rows = _Batch(relatives, events, interviews, quotes, texts, themes, sources,
+                            _by(_fetch(conn, models.Recording, "person_id", chunk), "person_id"),
+                            _by(_fetch(conn, models.TranscriptSegment, "person_id", chunk), "person_id"),
+                            _by(_fetch(conn, models.IndexPoint, "person_id", chunk), "person_id"))
         for person in people:
             yield from _person_documents(person, batch_rows, vocabulary)
 
@@ -142,6 +188,9 @@ class _Batch:
     texts: dict[str, list[Row]]  # quote texts by quote id
     themes: dict[str, list[Row]]  # quote themes by quote id
     sources: dict[str, Row]  # every source by id
+    recordings: dict[str, list[Row]] = field(default_factory=dict)  # by person id
+    segments: dict[str, list[Row]] = field(default_factory=dict)  # transcript segments by person id
+    index_points: dict[str, list[Row]] = field(default_factory=dict)  # by person id
 
 
 @dataclass
@@ -150,7 +199,7 @@ class _Person:
 
     row: Row
     visibility: tuple[str, date | None]
-    names: list[str]  # the person's names and places, in both scripts
+    names: list[str]  # the person's names and places, in both scripts (searched on the portrait only)
     facets: dict[str, list[str]]  # the person's stance, id and places
     fates: list[str]  # the fates of all the person's relatives
 
@@ -173,32 +222,27 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
         yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary)
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
+    yield from _interview_documents(shared, batch, vocabulary)
 
 
 def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
                        vocabulary: Vocabulary) -> dict[str, Any]:
     person = shared.row
     portrait = person.get("portrait") or {}
-    # "Did you mean" draws from the words of the whole testimony, indexed once on the person's
-    # document (not on every quote: that would double the postings, the cost of indexing).
-    spoken = [t["text"] for q in quotes for t in batch.texts.get(q["id"], [])]
-    spoken += list(portrait.values()) + shared.names
-    spoken += [e.get("details") or "" for r in relatives for e in batch.events.get(r["id"], [])]
-    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
-
     def terms(lang: str) -> list[str]:
         return vocabulary.words("stances", person["stance"], lang) + vocabulary.words("roles", person["role"], lang)
 
+    occupations = _by_language(o["value"] for o in person.get("occupations") or [])
     return _document(
         "person", person["id"], person, shared.visibility,
-        text_en=[portrait.get("en", "")] + [o["value"] for o in person.get("occupations") or []],
-        text_ru=[portrait.get("ru", "")],
+        text_en=[portrait.get("en", "")] + occupations["en"],
+        text_ru=[portrait.get("ru", "")] + occupations["ru"],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=shared.names,
+        names=shared.names + proper_names(portrait.values()),
         facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
-        sort_date=None, spell=spell,
+        sort_date=None,
     )
 
 
@@ -210,17 +254,20 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
         return (vocabulary.words("relations", relative["relation"], lang)
                 + [w for k in kinds for w in vocabulary.words("fates", k, lang)])
 
+    # the format gives no language for details and notes: each is analysed in the one it is written in
+    texts = _by_language([e.get("details") or "" for e in events] + [relative.get("notes") or ""])
     return _document(
         "relative", relative["id"], person, shared.visibility,
-        text_en=[e.get("details") or "" for e in events] + [relative.get("notes") or ""],
-        text_ru=[],
+        text_en=texts["en"],
+        text_ru=texts["ru"],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events],
+        names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events]
+        + proper_names(texts["en"] + texts["ru"]),
         facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
-                "source": [e["source"] for e in events], "lang": ["en"]},
+                "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
         sort_date=min((e["date_start"] for e in events if e.get("date_start")), default=None),
     )
 
@@ -240,7 +287,9 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
         text_ru=[by_lang.get("ru", "")],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=shared.names,
+        # A passage matches on its own words (the names it says, in either script): its person's names
+        # and places are the portrait's (else a place the person lives in would find every passage).
+        names=proper_names(by_lang.values()),
         facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
                 "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
                 "decade": [f"{when.year // 10 * 10}s"] if when else []},
@@ -253,3 +302,59 @@ def _quote_date(quote: Row, interviews: dict[str, Row], sources: dict[str, Row])
     interview = interviews.get(f"{quote['person_id']}/{quote['recording']}") if quote.get("recording") else None
     text = (interview or {}).get("date") or (sources.get(quote["source"]) or {}).get("date")
     return dates.parse_period(text).start if text else None
+
+
+def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary) -> Iterator[dict[str, Any]]:
+    """A document per transcript segment and per index point of the person's interviews.
+
+    A segment is as visible as its person, its recording and itself together (the strictest
+    wins, ``visibility.combined``); an index point as its person and its recording."""
+    person = shared.row
+    recordings = {r["id"]: r for r in batch.recordings.get(person["id"], [])}
+
+    def recording_access(recording_id: str | None) -> tuple[str, date | None]:
+        recording = recordings.get(recording_id or "")
+        return (recording["visibility"], recording["embargo_until"]) if recording else ("public", None)
+
+    def interview_facets(row: Row) -> dict[str, list[str]]:
+        # facets of the index's schema only (archive/search/index_schema.py): interview, recording
+        # and speaker role need fields of their own there first
+        interview = batch.interviews.get(row["interview_id"]) or {}
+        return {**shared.facets, "source": [interview["source"]] if interview.get("source") else [],
+                "decade": [f"{dates.parse_period(interview['date']).decade}s"] if interview.get("date") else []}
+
+    def interview_date(row: Row) -> date | None:
+        text = (batch.interviews.get(row["interview_id"]) or {}).get("date")
+        return dates.parse_period(text).start if text else None
+
+    for segment in batch.segments.get(person["id"], []):
+        texts = segment["text"] or {}
+        yield _document(
+            "segment", segment["id"], person,
+            combined(shared.visibility, recording_access(segment["recording_id"]),
+                     (segment["visibility"], segment["embargo_until"])),
+            text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
+            names=shared.names + [segment["speaker_name"]],
+            facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
+            sort_date=interview_date(segment),
+        )
+    for point in batch.index_points.get(person["id"], []):
+        subjects = point["subjects"] or []
+        theme_ids = [s for s in subjects if s in vocabulary.terms("themes")]
+
+        def text(lang: str, point: Row = point) -> list[str]:
+            return [(point[name] or {}).get(lang, "") for name in ("title", "synopsis", "partial_transcript")]
+
+        def terms(lang: str, point: Row = point, subjects: list[str] = subjects,
+                  theme_ids: list[str] = theme_ids) -> list[str]:
+            return ((point["keywords"] or {}).get(lang, []) + [s for s in subjects if s not in theme_ids]
+                    + [w for t in theme_ids for w in vocabulary.words("themes", t, lang)])
+
+        yield _document(
+            "index_point", point["id"], person, combined(shared.visibility, recording_access(point["recording_id"])),
+            text_en=text("en"), text_ru=text("ru"), terms_en=terms("en"), terms_ru=terms("ru"),
+            names=shared.names + list((point["place"] or {}).values()),
+            facets={**interview_facets(point), "kind": ["index_point"], "theme": theme_ids, "fate": shared.fates,
+                    "lang": sorted({lang for name in ("title", "synopsis") for lang in (point[name] or {})})},
+            sort_date=interview_date(point),
+        )

@@ -119,7 +119,7 @@ class SearcherArrays:
             part = _SegmentArrays.read(path, segment_id, leaf.doc_count_all()) if path is not None else None
             if part is None:
                 part = _SegmentArrays.derive(leaf)
-                if path is not None:
+                if path is not None and segment_id:
                     part.write(path, segment_id)
             if path is not None:
                 wanted.add(path.name)

@@ -99,13 +99,19 @@ class _Postings:
                  fmt: Any):
         self.ids, self.tf, self.blob, self.lengths, self.fmt = ids, tf, blob, lengths, fmt
         self.positions: tuple[np.ndarray, np.ndarray] | None = None  # (start of each posting's, all)
-        self.nbytes = ids.nbytes + tf.nbytes + (len(blob) + lengths.nbytes if blob is not None else 0)
+        self.nbytes = ids.nbytes + tf.nbytes + (len(blob) if blob is not None else 0) \
+            + (lengths.nbytes if lengths is not None else 0)
 
 
 def _postings(segments: LeafSegments, field: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers, term frequencies) of one term, decoded once per searcher (LRU cache)."""
     found = _posting_list(segments, field, text)
     return found.ids, found.tf
+
+
+def term_documents(segments: LeafSegments, field: str, text: str) -> np.ndarray:
+    """The document numbers holding one term (ascending), read once per searcher like every posting list."""
+    return _posting_list(segments, field, text).ids
 
 
 def _posting_list(segments: LeafSegments, field: str, text: Any, positions: bool = False) -> _Postings:
@@ -354,6 +360,7 @@ def _phrase(segments: LeafSegments, searcher: Any, leaf: q.Phrase) -> tuple[np.n
         keys = these if keys is None else np.intersect1d(keys, these, assume_unique=True)
         if not len(keys):
             return empty
+    assert keys is not None  # words is not empty (checked above)
     matched[docs[np.unique(keys >> 32)]] = True
     weight = 0.0
     for field_name, text in leaf.iter_all_terms():
@@ -421,7 +428,8 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
         plans.append((matcher, offset, local, [starts[k] for k in wanted.tolist()]))
     if touched * PARTIAL_BLOCKS > blocks:
         return None
-    ids, values = [], []
+    ids: list[np.ndarray] = []
+    values: list[bytes] = []
     for matcher, offset, local, wanted_starts in plans:
         for position in wanted_starts:
             matcher._goto(position)  # noqa: SLF001

@@ -38,9 +38,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from archive.search.index_store import IndexStore
 from archive.store.crashpoints import crash_point
-from archive.store.models import INDEX_STATE_ROW, IndexState
+from archive.store.models import INDEX_STATE_ROW, IndexState, table_of
 
-_TABLE = IndexState.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(IndexState)
 
 
 def named_build(conn: Connection) -> str | None:
@@ -55,7 +55,8 @@ def data_version(conn: Connection) -> tuple[str | None, int | None]:
 
 def _name_build(conn: Connection, name: str) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    if conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now)).rowcount == 0:
+    updated = conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now))
+    if updated.rowcount == 0:
         conn.execute(_TABLE.insert().values(id=INDEX_STATE_ROW, build=name, changed_at=now))
 
 

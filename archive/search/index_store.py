@@ -74,7 +74,8 @@ def check_whoosh_version(version: str) -> None:
     if parts is None or (int(parts.group(1)), int(parts.group(2))) != SUPPORTED_WHOOSH:
         supported = ".".join(map(str, SUPPORTED_WHOOSH))
         raise UnsupportedWhoosh(f"whoosh-reloaded {version.strip() or '(unknown version)'} is installed; "
-                                f"the archive's search supports {supported}.x (pip install 'whoosh-reloaded=={supported}.*')")
+                                f"the archive's search supports {supported}.x "
+                                f"(pip install 'whoosh-reloaded=={supported}.*')")
 
 
 def _check_installed_whoosh() -> None:
@@ -186,8 +187,8 @@ class IndexStore:
 
     def is_complete(self, name: str | None) -> bool:
         """The build was written to the end (its marker is there) and Whoosh can open it."""
-        return bool(name) and (self.folder(name) / COMPLETE_MARKER).exists() \
-            and whoosh_index.exists_in(str(self.folder(name)))
+        return bool(name and (self.folder(name) / COMPLETE_MARKER).exists()
+                    and whoosh_index.exists_in(str(self.folder(name))))
 
     def has_index(self, name: str) -> bool:
         """Whoosh can open the build (complete, or made before builds were marked complete)."""
@@ -200,7 +201,7 @@ class IndexStore:
 
     def exists(self) -> bool:
         name = self.current_name()
-        return bool(name) and whoosh_index.exists_in(str(self.root / name))
+        return bool(name and whoosh_index.exists_in(str(self.root / name)))
 
     def open(self, for_search: bool = False) -> tuple[str, Index]:
         """The current build; ``for_search`` opens it with its segments read in place (``whoosh_io``)."""

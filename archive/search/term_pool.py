@@ -371,6 +371,7 @@ class BlockPostingsWriter(W3PostingsWriter):
             mini_ids = (ids[0],) + tuple(map(sub, ids[1:], ids)) if ids else ()
         weights = self._weights
         count = len(weights)
+        mini_weights: float | tuple[float, ...] | None
         if weights.count(1.0) == count:
             mini_weights = None
         elif weights.count(weights[0]) == count:
@@ -379,6 +380,7 @@ class BlockPostingsWriter(W3PostingsWriter):
             mini_weights = tuple(weights)
         fixedsize = self._format.fixed_value_size()
         values = self._values
+        mini_values: tuple[bytes, ...] | bytes | None
         if fixedsize is None or fixedsize < 0:
             mini_values = tuple(values)
         elif fixedsize == 0:

@@ -112,7 +112,7 @@ class UpdateWriter(SegmentWriter):
 
     def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any):
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = ChunkedPostingPool(self.pool.tempstore, self.pool.segment, limitmb=limitmb)
+        self.pool: ChunkedPostingPool = ChunkedPostingPool(self.pool.tempstore, self.pool.segment, limitmb=limitmb)
 
     def _flush_segment(self) -> None:
         """``SegmentWriter._flush_segment`` (the step Whoosh's writers override) with ``ColumnLengths``."""

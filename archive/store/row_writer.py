@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, and_, bindparam, select
+from sqlalchemy import BindParameter, Boolean, and_, bindparam, select
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 from archive.store import models
 from archive.store.rows import Values, column_names, primary_key, values_of
@@ -32,6 +33,9 @@ _OWNERS: dict[type, tuple[str, tuple[str, ...]]] = {
     models.Relative: ("relatives", ("id",)),
     models.FateEvent: ("relatives", ("relative_id",)),
     models.Interview: ("interviews", ("id",)),
+    models.Recording: ("recordings", ("id",)),
+    models.TranscriptSegment: ("transcript segments", ("id",)),
+    models.IndexPoint: ("index points", ("id",)),
     models.Quote: ("quotes", ("id",)),
     models.QuoteText: ("quotes", ("quote_id",)),
     models.QuoteTheme: ("quotes", ("quote_id",)),
@@ -75,9 +79,9 @@ class ImportReport:
 class _Layout:
     """Where a table's columns are in its rows' value tuples."""
 
-    def __init__(self, table: type):
+    def __init__(self, table: type[SQLModel]):
         self.table = table
-        sa_table = table.__table__  # type: ignore[attr-defined]
+        sa_table = models.table_of(table)
         self.names = column_names(table)
         at = {name: i for i, name in enumerate(self.names)}
         self.key_at = [at[column.name] for column in sa_table.primary_key.columns]
@@ -101,11 +105,11 @@ class _Layout:
 LAYOUTS: dict[type, _Layout] = {table: _Layout(table) for table in models.TABLES_IN_ORDER}
 
 
-def _existing(conn: Connection, table: type) -> dict[tuple[Any, ...], Values]:
+def _existing(conn: Connection, table: type[SQLModel]) -> dict[tuple[Any, ...], Values]:
     """Every row of the table by its primary key (as ``primary_key`` gives it), each as the
     tuple of its columns' values: plain tuples, not ``row._mapping``, which would be most of
     an unchanged re-import's time."""
-    sa_table = table.__table__  # type: ignore[attr-defined]
+    sa_table = models.table_of(table)
     key_at = LAYOUTS[table].key_at
     existing = {}
     for row in conn.execute(select(*sa_table.columns)):
@@ -127,7 +131,7 @@ class _InsertPlan:
 _PLANS: weakref.WeakKeyDictionary[Any, dict[type, _InsertPlan]] = weakref.WeakKeyDictionary()
 
 
-def _plan(conn: Connection, table: type) -> _InsertPlan:
+def _plan(conn: Connection, table: type[SQLModel]) -> _InsertPlan:
     dialect = conn.dialect
     plans = _PLANS.get(dialect)
     if plans is None:
@@ -135,7 +139,7 @@ def _plan(conn: Connection, table: type) -> _InsertPlan:
     found = plans.get(table)
     if found is not None:
         return found
-    sa_table = table.__table__  # type: ignore[attr-defined]
+    sa_table = models.table_of(table)
     columns = list(sa_table.columns)
     names = [column.name for column in columns]
     compiled = sa_table.insert().compile(dialect=dialect, column_keys=names)
@@ -155,7 +159,7 @@ def _plan(conn: Connection, table: type) -> _InsertPlan:
     return plan
 
 
-def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
+def _insert(conn: Connection, table: type[SQLModel], rows: list[Values]) -> None:
     """Insert the rows with one ``executemany`` of the driver.
 
     Each value goes through its column type's bind processor for this dialect (JSON to text,
@@ -167,7 +171,7 @@ def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
     plan = _plan(conn, table)
     if plan.sql is None:  # the Core knows its ways
         names = LAYOUTS[table].names
-        conn.execute(table.__table__.insert(), [dict(zip(names, values, strict=False)) for values in rows])  # type: ignore[attr-defined]
+        conn.execute(models.table_of(table).insert(), [dict(zip(names, values, strict=False)) for values in rows])
         return
     if not plan.converted:
         conn.exec_driver_sql(plan.sql, rows)
@@ -185,10 +189,11 @@ def _insert(conn: Connection, table: type, rows: list[Values]) -> None:
     conn.exec_driver_sql(plan.sql, list(zip(*columns, strict=False)))
 
 
-def _update(conn: Connection, table: type, rows: list[Values]) -> None:
-    sa_table = table.__table__  # type: ignore[attr-defined]
+def _update(conn: Connection, table: type[SQLModel], rows: list[Values]) -> None:
+    sa_table = models.table_of(table)
     keys = [c.name for c in sa_table.primary_key.columns]
-    values = {c.name: bindparam(f"v_{c.name}") for c in sa_table.columns if c.name not in keys}
+    values: dict[str, BindParameter[Any]] = {c.name: bindparam(f"v_{c.name}") for c in sa_table.columns
+                                             if c.name not in keys}
     statement = (
         sa_table.update()
         .where(and_(*(sa_table.c[k] == bindparam(f"k_{k}") for k in keys)))
@@ -201,8 +206,8 @@ def _update(conn: Connection, table: type, rows: list[Values]) -> None:
     conn.execute(statement, params)
 
 
-def _delete(conn: Connection, table: type, keys: Iterable[tuple[Any, ...]]) -> None:
-    sa_table = table.__table__  # type: ignore[attr-defined]
+def _delete(conn: Connection, table: type[SQLModel], keys: Iterable[tuple[Any, ...]]) -> None:
+    sa_table = models.table_of(table)
     names = [c.name for c in sa_table.primary_key.columns]
     statement = sa_table.delete().where(and_(*(sa_table.c[n] == bindparam(f"k_{n}") for n in names)))
     params = [{f"k_{n}": value for n, value in zip(names, key, strict=False)} for key in keys]
@@ -251,7 +256,7 @@ class RowWriter:
         self.people: list[str] = []  # every person given, for the change log
         self.quote_people: dict[str, str] = {}  # a quote's texts and themes name only the quote
 
-    def add(self, table: type, values: Values, key: tuple[Any, ...]) -> None:
+    def add(self, table: type[SQLModel], values: Values, key: tuple[Any, ...]) -> None:
         """One wanted row: its values in the order of the table's columns (``values_of``),
         and its primary key."""
         existing = self.current[table].pop(key, _MISSING)
@@ -270,7 +275,7 @@ class RowWriter:
         if self.pending >= self.batch_rows:
             self.flush()
 
-    def add_rows(self, table: type, keys: list[tuple[Any, ...]], rows: list[Values]) -> None:
+    def add_rows(self, table: type[SQLModel], keys: list[tuple[Any, ...]], rows: list[Values]) -> None:
         """A run of one table's wanted rows (``values_of``) and their primary keys.
 
         While none of the table's rows read at the start is left to compare with (a first
@@ -300,7 +305,7 @@ class RowWriter:
         if self.pending >= self.batch_rows:
             self.flush()
 
-    def add_row(self, table: type, row: dict[str, Any]) -> None:
+    def add_row(self, table: type[SQLModel], row: dict[str, Any]) -> None:
         """One wanted row as a dict naming every column."""
         self.add(table, values_of(table, row), primary_key(table, row))
 
@@ -359,7 +364,7 @@ def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str
     one who was never public is forgotten, so a deletion does not reveal that it existed.
     """
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    table = models.RecordChange.__table__  # type: ignore[attr-defined]
+    table = models.table_of(models.RecordChange)
     rows = [{"kind": "person", "id": i, "changed_at": now, "deleted": False} for i in sorted(changed)]
     rows += [{"kind": "person", "id": i, "changed_at": now, "deleted": True} for i in sorted(deleted)]
     stale = [row["id"] for row in rows] + list(forgotten)

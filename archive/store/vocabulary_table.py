@@ -17,7 +17,7 @@ from archive.collection.format import FateTerm, Term, ThemeTerm
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.store import models
 
-_TABLE = models.VocabularyTerm.__table__  # type: ignore[attr-defined]
+_TABLE = models.table_of(models.VocabularyTerm)
 
 
 def load_vocabulary(conn: Connection | Session) -> Vocabulary:

@@ -24,6 +24,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote as url_quote
 
 from flask import (
@@ -298,7 +299,7 @@ def _described(name: str) -> tuple[str, str]:
     return _purposes().get(name) or (FORMATS[name].title, "")
 
 
-def _data_downloads(kind: str, endpoint: str, **ids: str) -> list[Download]:
+def _data_downloads(kind: str, endpoint: str, **ids: Any) -> list[Download]:
     return [Download(url_for(endpoint, fmt=name, **ids), *_described(name))
             for name, fmt in FORMATS.items() if kind in fmt.scopes]
 

@@ -34,7 +34,8 @@ def invalid_token(detail: str, challenge: str) -> Response:
     ns = oai_pmh.OAI_NS
     root = etree.Element(f"{{{ns}}}OAI-PMH", nsmap={None: ns, "xsi": oai_pmh.XSI_NS})
     root.set(f"{{{oai_pmh.XSI_NS}}}schemaLocation", f"{ns} {oai_pmh.OAI_SCHEMA}")
-    etree.SubElement(root, f"{{{ns}}}responseDate").text = oai_pmh.utc(datetime.now(timezone.utc).replace(microsecond=0))
+    etree.SubElement(root, f"{{{ns}}}responseDate").text = oai_pmh.utc(
+        datetime.now(timezone.utc).replace(microsecond=0))
     etree.SubElement(root, f"{{{ns}}}request").text = request.base_url  # no attributes: the request was refused
     etree.SubElement(root, f"{{{ns}}}error", code="badArgument").text = detail
     body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

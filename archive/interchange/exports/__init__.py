@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.pages import NotFound
@@ -48,13 +49,13 @@ def _check_exists(archive: Archive, result_set: ResultSet, viewer: Viewer) -> No
     """A person or theme the viewer may not see is not found, as its page is."""
     with archive.engine.connect() as conn:
         if result_set.kind == "person":
-            found = conn.scalar(select(models.Person.id).where(models.Person.id == result_set.person_id,
-                                                               visible_clause(viewer, models.Person)))
+            found = conn.scalar(select(col(models.Person.id)).where(col(models.Person.id) == result_set.person_id,
+                                                                    visible_clause(viewer, models.Person)))
             if found is None:
                 raise NotFound(f"no person {result_set.person_id!r}")
         elif result_set.kind == "theme":
-            found = conn.scalar(select(models.VocabularyTerm.id).where(models.VocabularyTerm.kind == "themes",
-                                                                       models.VocabularyTerm.id == result_set.theme_id))
+            found = conn.scalar(select(col(models.VocabularyTerm.id)).where(
+                col(models.VocabularyTerm.kind) == "themes", col(models.VocabularyTerm.id) == result_set.theme_id))
             if found is None:
                 raise NotFound(f"no theme {result_set.theme_id!r}")
 

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, may_read_field, visible_clause
 from archive.catalogue.pages import NotFound
@@ -151,7 +152,7 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
         "rights": c.rights, "facts_sources": _cited(c.facts_sources),
     })
     sources = []
-    for s in conn.execute(select(models.Source).order_by(models.Source.position)):
+    for s in conn.execute(select(models.Source).order_by(col(models.Source.position))):
         sources.append(_clean({
             "id": s.id, "title": s.title, "author": s.author, "publisher": s.publisher, "date": s.date,
             "kind": s.kind, "url": s.url, "locator": s.locator, "language": s.language,
@@ -162,7 +163,7 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
 
 def _vocabulary_file(conn: Connection, ctx: ExportContext) -> str:
     terms: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-    rows = conn.execute(select(models.VocabularyTerm).order_by(models.VocabularyTerm.position))
+    rows = conn.execute(select(models.VocabularyTerm).order_by(col(models.VocabularyTerm.position)))
     for t in rows:
         if t.kind not in terms:
             continue
@@ -180,7 +181,7 @@ def _vocabulary_file(conn: Connection, ctx: ExportContext) -> str:
 
 def _quote_documents(conn: Connection, person_id: str, viewer: Viewer) -> Iterator[dict[str, Any]]:
     """The person's visible quotes in their order, a batch at a time."""
-    statement = (select(Q).where(Q.person_id == person_id, visible_clause(viewer, Q)).order_by(Q.position)
+    statement = (select(Q).where(col(Q.person_id) == person_id, visible_clause(viewer, Q)).order_by(col(Q.position))
                  .execution_options(yield_per=BATCH))
     batch: list[Any] = []
     for row in conn.execute(statement):
@@ -195,11 +196,12 @@ def _quote_documents(conn: Connection, person_id: str, viewer: Viewer) -> Iterat
 def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterator[dict[str, Any]]:
     ids = [q.id for q in quotes]
     texts: dict[str, dict[str, str]] = {}
-    for t in conn.execute(select(QT.quote_id, QT.lang, QT.text).where(QT.quote_id.in_(ids))):
+    for t in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids))):
         texts.setdefault(t.quote_id, {})[t.lang] = t.text
     themes: dict[str, list[str]] = {}
-    for t in conn.execute(select(QTh.quote_id, QTh.theme).where(QTh.quote_id.in_(ids)).order_by(QTh.position)):
-        themes.setdefault(t.quote_id, []).append(t.theme)
+    for th in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
+                           .order_by(col(QTh.position))):
+        themes.setdefault(th.quote_id, []).append(th.theme)
     for q in quotes:
         yield _clean({
             "id": q.id,
@@ -220,13 +222,14 @@ def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterato
 
 
 def _visible_quote_ids(conn: Connection, person_id: str, viewer: Viewer) -> set[str]:
-    return set(conn.scalars(select(Q.id).where(Q.person_id == person_id, visible_clause(viewer, Q))))
+    return set(conn.scalars(select(col(Q.id)).where(col(Q.person_id) == person_id, visible_clause(viewer, Q))))
 
 
 def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     events: dict[str, list[dict[str, Any]]] = {}
     FE = models.FateEvent
-    for e in conn.execute(select(FE).where(FE.person_id == person_id).order_by(FE.relative_id, FE.position)):
+    for e in conn.execute(select(FE).where(col(FE.person_id) == person_id)
+                          .order_by(col(FE.relative_id), col(FE.position))):
         events.setdefault(e.relative_id, []).append(_clean({
             "kind": e.kind, "date": e.date, "place": e.place, "details": e.details,
             "source": e.source, "locator": e.locator,
@@ -234,7 +237,7 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
         }))
     R = models.Relative
     family = []
-    for r in conn.execute(select(R).where(R.person_id == person_id).order_by(R.position)):
+    for r in conn.execute(select(R).where(col(R.person_id) == person_id).order_by(col(R.position))):
         family.append(_clean({
             "id": r.id.split("/", 1)[1], "relation": r.relation, "name": r.name, "name_native": r.name_native,
             "events": events.get(r.id), "external_records": r.external_records, "notes": r.notes,
@@ -248,7 +251,7 @@ def _timeline(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str
     return [_clean({"date": e.date, "description": e.description, "place": e.place,
                     "source": e.source, "locator": e.locator,
                     "private_notes": _only_for(viewer, "private_notes", e.private_notes)})
-            for e in conn.execute(select(T).where(T.person_id == person_id).order_by(T.position))]
+            for e in conn.execute(select(T).where(col(T.person_id) == person_id).order_by(col(T.position)))]
 
 
 def _interviews(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
@@ -259,7 +262,7 @@ def _interviews(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[s
         "duration": format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
         "source": i.source, "locator": i.locator,
         "private_notes": _only_for(viewer, "private_notes", i.private_notes),
-    }) for i in conn.execute(select(I).where(I.person_id == person_id).order_by(I.position))]
+    }) for i in conn.execute(select(I).where(col(I.person_id) == person_id).order_by(col(I.position)))]
 
 
 def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str]:
@@ -298,9 +301,9 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str
 
 
 def _people(conn: Connection, ctx: ExportContext) -> Iterator[Any]:
-    statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(P.position)
+    statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(col(P.position))
     if ctx.result_set.kind == "person":
-        statement = statement.where(P.id == ctx.result_set.person_id)
+        statement = statement.where(col(P.id) == ctx.result_set.person_id)
     found = False
     for person in conn.execute(statement).all():
         found = True
@@ -313,12 +316,13 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
     """The collection format as file members; ``records`` is unused (whole people are exported)."""
     if ctx.result_set.kind not in ("collection", "person"):
         raise UnsupportedResultSet(
-            f"the collection format exports whole people: choose the collection or a person, not a {ctx.result_set.kind}")
+            "the collection format exports whole people: choose the collection or a person, "
+            f"not a {ctx.result_set.kind}")
     if ctx.archive is None:
         raise ValueError("the YAML export reads the archive: build the context with build_context()")
     with ctx.archive.engine.connect() as conn:
         texts: dict[str, Path] = {}
-        for source_id, text_file in conn.execute(select(models.Source.id, models.Source.text_file)):
+        for source_id, text_file in conn.execute(select(col(models.Source.id), col(models.Source.text_file))):
             if not text_file:
                 continue
             found = _source_text_path(ctx, text_file)
@@ -332,8 +336,9 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         yield COLLECTION_FILE, [_collection_file(conn, ctx, texts).encode("utf-8")]
         yield VOCABULARY_FILE, [_vocabulary_file(conn, ctx).encode("utf-8")]
         for source_id, path in texts.items():
-            text_file = conn.scalar(select(models.Source.text_file).where(models.Source.id == source_id))
-            yield str(PurePosixPath(text_file)), _file_chunks(path)
+            text_file = conn.scalar(select(col(models.Source.text_file)).where(col(models.Source.id) == source_id))
+            if text_file:  # read above in the same transaction, so always there
+                yield str(PurePosixPath(text_file)), _file_chunks(path)
         for person in people:
             ctx.count += 1
             yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx))

@@ -15,7 +15,6 @@ spreadsheet CSV export, cells are not altered against formula injection.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from archive.access.visibility import visible_clause
 from archive.catalogue.result_sets import QuoteRecord
@@ -130,9 +130,9 @@ class _Spool:
 
     def __init__(self, table: Table):
         self.table = table
-        self.file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+b")
-        self.text = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
-        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        # a text-mode spool: before Python 3.11 a binary one cannot be wrapped in io.TextIOWrapper
+        self.file = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.file, lineterminator="\r\n")
         self.names = [c.name for c in table.columns]
         self.writer.writerow(self.names)
 
@@ -140,13 +140,12 @@ class _Spool:
         self.writer.writerow([_cell(row.get(name)) for name in self.names])
 
     def chunks(self) -> Iterator[bytes]:
-        self.text.flush()
         self.file.seek(0)
         try:
             while chunk := self.file.read(64 * 1024):
-                yield chunk
+                yield chunk.encode("utf-8")
         finally:
-            self.text.close()
+            self.file.close()
 
 
 # --- the tables -------------------------------------------------------------------------------
@@ -232,7 +231,7 @@ def tables(vocabulary: dict[str, list[str]]) -> dict[str, Table]:
 
 def _vocabulary(conn: Connection) -> dict[str, list[Any]]:
     terms: dict[str, list[Any]] = {}
-    for t in conn.execute(select(models.VocabularyTerm).order_by(models.VocabularyTerm.position)):
+    for t in conn.execute(select(models.VocabularyTerm).order_by(col(models.VocabularyTerm.position))):
         terms.setdefault(t.kind, []).append(t)
     return terms
 
@@ -246,7 +245,7 @@ def _term_row(t: Any) -> dict[str, Any]:
 
 def _people_rows(conn: Connection, ctx: ExportContext, person_ids: set[str] | None) -> Iterator[dict[str, Any]]:
     P = models.Person
-    statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(P.position)
+    statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(col(P.position))
     # ``position`` is the rank among the people this viewer may see: a stored position would
     # show gaps where withheld people stand
     for rank, p in enumerate(conn.execute(statement), start=1):
@@ -323,7 +322,7 @@ def render_datapackage(records: Iterable[QuoteRecord], ctx: ExportContext) -> It
         yield "datapackage.json", [json.dumps(descriptor(ctx, schema), ensure_ascii=False, indent=2).encode("utf-8")]
         for kind in ("stances", "themes", "fates"):
             yield schema[kind].path, _csv_chunks(schema[kind], (_term_row(t) for t in vocabulary.get(kind, [])))
-        sources = (dict(r._mapping) for r in conn.execute(select(models.Source).order_by(models.Source.position)))
+        sources = (dict(r._mapping) for r in conn.execute(select(models.Source).order_by(col(models.Source.position))))
         yield schema["sources"].path, _csv_chunks(schema["sources"], sources)
 
         texts, themes = _Spool(schema["quote_texts"]), _Spool(schema["quote_themes"])
