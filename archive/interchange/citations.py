@@ -270,7 +270,10 @@ class _Common:
 
 
 def _interview_title(conn: Connection, interview: Any) -> str | None:
-    """The interview's real title: that of the source that documents it, if it has one."""
+    """The interview's real title: its own (English first), else that of the source that documents it."""
+    titles = getattr(interview, "title", None) or {}
+    if titles:
+        return titles.get("en") or next(iter(titles.values()))
     if interview.source is None:
         return None
     return conn.scalar(select(models.Source.title).where(models.Source.id == interview.source))
@@ -542,7 +545,7 @@ def to_ris(data: CitationData) -> str:
         lines.append(("Y2", data.accessed.strftime("%Y/%m/%d")))
     lines += [("N1", note) for note in _notes(data)]
     if data.rights:
-        lines.append(("C5", data.rights))
+        lines.append(("N1", f"Rights: {data.rights}"))
     lines.append(("ID", data.key))
     text = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines)
     return text + "ER  - \r\n"

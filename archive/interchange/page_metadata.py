@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from archive.facade import Archive
 
 SCHEMA = "https://schema.org"
-PageKind = Literal["collection", "person", "quote", "theme", "page"]
+PageKind = Literal["collection", "person", "quote", "theme", "interview", "page"]
 
 
 @dataclass
@@ -66,6 +66,9 @@ def page_metadata(archive: Archive, kind: PageKind, record_id: str | None, base_
                                        accessed, lang)
         quote = _quotation_from_citation(data, reference)
         return PageMetadata({"@context": SCHEMA, **quote}, _citation_meta(data))
+    if kind == "interview":
+        person_id, _, interview_id = str(record_id).partition("/")
+        return _interview_page(archive, person_id, interview_id, base_url, viewer, reference, lang)
     if kind == "theme":
         page = theme_pages.theme(engine, viewer, str(record_id))
         label = page.label.get(lang) or page.label.get("en") or page.id
@@ -232,6 +235,55 @@ def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer
     else:
         meta = _citation_meta(data)
     return PageMetadata({"@context": SCHEMA, "@graph": graph}, meta)
+
+
+def _interview_page(archive: Archive, person_id: str, interview_id: str, base_url: str, viewer: Viewer,
+                    reference: dict[str, Any], lang: str) -> PageMetadata:
+    from archive.catalogue import interviews as interview_pages
+
+    page = interview_pages.interview_page(archive.engine, viewer, person_id, interview_id)
+    base = base_url.rstrip("/")
+    url = f"{base}/interviews/{person_id}/{interview_id}"
+    title = page.title.get(lang) or page.title.get("en") or next(iter(page.title.values()), None)
+    work: dict[str, Any] = {"@context": SCHEMA, "@type": "CreativeWork", "@id": url, "url": url,
+                            "genre": citations.INTERVIEW_GENRE, "isPartOf": reference,
+                            "about": {"@type": "Person", "@id": person_permalink(base_url, person_id),
+                                      "name": page.person_name}}
+    if title:
+        work["name"] = title
+    if page.date:
+        work["dateCreated"] = page.date
+    if page.place:
+        work["locationCreated"] = {"@type": "Place", "name": page.place}
+    if page.interviewer:
+        work["contributor"] = _people([citations.personal_name(page.interviewer)])
+    if page.language:
+        work["inLanguage"] = page.language
+    media = []
+    for recording in page.recordings:
+        item: dict[str, Any] = {"@type": "VideoObject" if recording.is_video else "AudioObject",
+                                "encodingFormat": recording.mime_type}
+        if recording.url:
+            item["contentUrl"] = recording.url
+        elif recording.has_file:
+            item["contentUrl"] = f"{base}/media/{person_id}/{interview_id}/{recording.local_id}"
+        if recording.duration:
+            item["duration"] = f"PT{int(recording.duration)}S"
+        if recording.rights_uri:
+            item["license"] = recording.rights_uri
+        if recording.rights_holder:
+            item["copyrightHolder"] = {"@type": "Organization", "name": recording.rights_holder}
+        media.append(item)
+    if media:
+        work["associatedMedia"] = media
+    meta = [("DC.title", title or citations.INTERVIEW_GENRE), ("DC.creator", page.person_name),
+            ("DC.type", citations.INTERVIEW_GENRE), ("DC.identifier", url)]
+    if page.interviewer:
+        meta.append(("DC.contributor", citations.personal_name(page.interviewer).inverted))
+    if page.date:
+        meta.append(("DC.date", page.date))
+    meta += [("DC.rights", r.rights_uri) for r in page.recordings if r.rights_uri]
+    return PageMetadata(work, meta)
 
 
 # --- citation meta tags -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The sitemap: every public page of the site, in the sitemaps.org protocol.
 
 The pages are those an anonymous visitor may open: the home page, the lists, each visible
-person, each theme with visible quotes and its perspectives, the paradoxes, the sources, and
+person and their interviews, each theme with visible quotes and its perspectives, the paradoxes, the sources, and
 the citation pages of the collection, of each person with a testimony and of each visible
 quote. The records are read through the visibility rule, so a restricted or embargoed person
 or quote is never listed.
@@ -34,8 +34,9 @@ def public_urls(archive: Archive, base_url: str, viewer: Viewer = ANONYMOUS) -> 
         people = conn.scalars(select(col(P.id)).where(visible_clause(viewer, P)).order_by(col(P.position))).all()
         quotes = conn.execute(select(col(Q.id), col(Q.person_id)).join(P, col(Q.person_id) == col(P.id))
                               .where(quote_clause(viewer, Q, P)).order_by(col(P.position), col(Q.position))).all()
-        interviewed = set(conn.scalars(select(col(I.person_id)).join(P, col(I.person_id) == col(P.id))
-                                       .where(visible_clause(viewer, P))).all())
+        interviews = conn.execute(select(col(I.person_id), col(I.local_id)).join(P, col(I.person_id) == col(P.id))
+                                  .where(visible_clause(viewer, P)).order_by(col(P.position), col(I.position))).all()
+    interviewed = {person_id for person_id, _ in interviews}
     themes = [theme for theme, count in collection_pages.home(archive.engine, viewer).themes if count]
     testimony = {person_id for _, person_id in quotes} | interviewed
 
@@ -48,6 +49,7 @@ def public_urls(archive: Archive, base_url: str, viewer: Viewer = ANONYMOUS) -> 
         urls.append(page(f"/people/{url_quote(person_id, safe='')}"))
         if person_id in testimony:
             urls.append(page(f"/cite/{url_quote('person:' + person_id, safe=':')}"))
+    urls += [page(f"/interviews/{url_quote(str(p), safe='')}/{url_quote(str(i), safe='')}") for p, i in interviews]
     for theme in themes:
         urls.append(page(f"/themes/{url_quote(theme, safe='')}"))
         urls.append(page(f"/themes/{url_quote(theme, safe='')}/perspectives"))

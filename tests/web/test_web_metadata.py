@@ -213,3 +213,15 @@ def test_robots_txt_points_at_the_sitemap(data_home: Path) -> None:
     response = _client(data_home).get("/robots.txt")
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert "Sitemap: http://localhost/sitemap.xml" in response.get_data(as_text=True).splitlines()
+
+
+def test_an_interview_page_is_a_creative_work_with_its_recordings(access_home: Path) -> None:
+    client = _client(access_home)
+    assert "/interviews/anna-synthetic/anna-2020" in _sitemap(client)
+    items = _items(_extract(client, "/interviews/anna-synthetic/anna-2020"))
+    [work] = [i for i in items if "CreativeWork" in _types(i)]
+    assert work["genre"] == "Oral history interview" and work["dateCreated"] == "2020-05-01"
+    assert work["about"]["@id"] == "http://localhost/people/anna-synthetic"
+    assert work["contributor"] == [{"@type": "Person", "name": "Test Suite", "familyName": "Suite", "givenName": "Test"}]
+    for media in work.get("associatedMedia", []):  # each recording the visitor may play
+        assert media["@type"] in ("AudioObject", "VideoObject") and media["encodingFormat"]

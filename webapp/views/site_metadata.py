@@ -42,6 +42,8 @@ def _page() -> tuple[metadata.PageKind, str | None] | None:
         return "collection", None
     if endpoint == "people.person":
         return "person", args.get("person_id")
+    if endpoint == "interviews.interview":
+        return "interview", f"{args.get('person_id')}/{args.get('interview_id')}"
     if endpoint in ("themes.theme", "themes.perspectives"):
         return "theme", args.get("theme_id")
     if endpoint == "exports.cite_page":
