@@ -222,6 +222,7 @@ def test_an_interview_page_is_a_creative_work_with_its_recordings(access_home: P
     [work] = [i for i in items if "CreativeWork" in _types(i)]
     assert work["genre"] == "Oral history interview" and work["dateCreated"] == "2020-05-01"
     assert work["about"]["@id"] == "http://localhost/people/anna-synthetic"
-    assert work["contributor"] == [{"@type": "Person", "name": "Test Suite", "familyName": "Suite", "givenName": "Test"}]
+    assert work["contributor"] == [{"@type": "Person", "name": "Test Suite", "familyName": "Suite",
+                                    "givenName": "Test"}]
     for media in work.get("associatedMedia", []):  # each recording the visitor may play
         assert media["@type"] in ("AudioObject", "VideoObject") and media["encodingFormat"]
