@@ -270,10 +270,13 @@ class _Common:
 
 
 def _interview_title(conn: Connection, interview: Any) -> str | None:
-    """The interview's real title: that of the source that documents it, if it has one."""
+    """The interview's real title: its own (English first), else that of the source that documents it."""
+    titles = getattr(interview, "title", None) or {}
+    if titles:
+        return titles.get("en") or next(iter(titles.values()))
     if interview.source is None:
         return None
-    return conn.scalar(select(models.Source.title).where(models.Source.id == interview.source))
+    return conn.scalar(select(col(models.Source.title)).where(col(models.Source.id) == interview.source))
 
 
 def _interview_fields(conn: Connection, interview: Any, common: _Common) -> dict[str, Any]:
@@ -285,18 +288,18 @@ def _interview_fields(conn: Connection, interview: Any, common: _Common) -> dict
 
 def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _Common) -> CitationData:
     P, Q, I = models.Person, models.Quote, models.Interview  # noqa: E741
-    person = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).first()
+    person = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).first()
     if person is None:
         raise NotFound(f"no person {person_id!r}")
     speaker = personal_name(person.name, person.is_group)
     url = person_permalink(common.base_url, person.id)
     base = {"key": f"{common.collection.id}:{person.id}", "kind": "person", "url": url,
             "pseudonym": person.pseudonym, "rights": common.collection.rights, **common.fields()}
-    interview = conn.execute(select(I).where(I.person_id == person.id).order_by(I.position)).first()
+    interview = conn.execute(select(I).where(col(I.person_id) == person.id).order_by(col(I.position))).first()
     if interview is not None:
         return CitationData(authors=[speaker], **_interview_fields(conn, interview, common), **base)
-    quotes = conn.scalar(select(Q.id).join(P, Q.person_id == P.id)
-                         .where(Q.person_id == person.id, quote_clause(viewer, Q, P)).limit(1))
+    quotes = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == col(P.id))
+                         .where(col(Q.person_id) == person.id, quote_clause(viewer, Q, P)).limit(1))
     if quotes is None:
         raise NothingToCite(f"{person.name} has no quotes or interviews in the archive: there is no testimony to cite")
     # known from documents only: what the archive offers is its page on the person
@@ -306,14 +309,15 @@ def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _
 def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Common, lang: str) -> CitationData:
     P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     quote = conn.execute(
-        select(Q.id, Q.person_id, Q.recording, Q.timecode_in, Q.locator, Q.original_language, Q.source,
-               P.name, P.pseudonym, P.is_group)
-        .join(P, Q.person_id == P.id).where(Q.id == quote_id, quote_clause(viewer, Q, P))).first()
+        select(col(Q.id), col(Q.person_id), col(Q.recording), col(Q.timecode_in), col(Q.locator),
+               col(Q.original_language), col(Q.source), col(P.name), col(P.pseudonym), col(P.is_group))
+        .join(P, col(Q.person_id) == col(P.id)).where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
     speaker = personal_name(quote.name, quote.is_group)
-    texts = dict(conn.execute(select(models.QuoteText.lang, models.QuoteText.text)
-                              .where(models.QuoteText.quote_id == quote.id)).all())
+    texts: dict[str, str] = {code: text for code, text in conn.execute(
+        select(col(models.QuoteText.lang), col(models.QuoteText.text))
+        .where(col(models.QuoteText.quote_id) == quote.id))}
     excerpt = next((texts[code] for code in (lang, "en", quote.original_language) if texts.get(code)),
                    next(iter(texts.values()), None))
     base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote", "excerpt": excerpt,
@@ -332,7 +336,9 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
                                 issued=str(c.year) if c.year else None, publisher=common.production,
                                 url=None, locator=timestamp, speaker=speaker, language=quote.original_language,
                                 rights=c.rights, **base)
-    source = conn.execute(select(S).where(S.id == quote.source)).first()
+    source = conn.execute(select(S).where(col(S.id) == quote.source)).first()
+    if source is None:  # the loader refuses a quote without its source: a database written otherwise
+        raise NotFound(f"quote {quote_id!r} names no source in the archive")
     csl_type, genre = _SOURCE_TYPES.get(source.kind, ("document", None))
     if source.author:
         authors = [personal_name(source.author)]
@@ -542,7 +548,7 @@ def to_ris(data: CitationData) -> str:
         lines.append(("Y2", data.accessed.strftime("%Y/%m/%d")))
     lines += [("N1", note) for note in _notes(data)]
     if data.rights:
-        lines.append(("C5", data.rights))
+        lines.append(("N1", f"Rights: {data.rights}"))
     lines.append(("ID", data.key))
     text = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines)
     return text + "ER  - \r\n"
