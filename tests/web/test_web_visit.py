@@ -411,3 +411,25 @@ def test_links_that_lead_to_different_places_have_different_names(red_soul_site,
         if same:
             found[name] = same
     assert not found, found
+
+
+# --- screenshots of every page type -------------------------------------------------------------
+
+
+def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_languages(red_soul_site, browser):  # type: ignore[no-untyped-def]
+    """test-artifacts/screenshots/page-NAME-WIDTH-LANG.png: the whole shipped site as a visitor
+    sees it, to be looked at; each page answers, is in the language asked for and fits the screen."""
+    for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            for lang in ("en", "ru"):
+                for name, path in PAGE_TYPES.items():
+                    response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                    assert response is not None and response.status == (404 if name == "not-found" else 200), name
+                    assert page.locator("html").get_attribute("lang") == lang
+                    page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.png"), full_page=True)
+                    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
+                    assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.png").stat().st_size > 0
+        finally:
+            context.close()
