@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.common import Cite, cite, sources_by_id, vocabulary
@@ -77,7 +78,8 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
         cards = {p.id: person_card(p) for p in conn.execute(select(P).where(visible_clause(viewer, P))).scalars()}
         person_order = {pid: i for i, pid in enumerate(
             conn.execute(select(P.id).order_by(P.position)).scalars())}
-        repressed_ids = set(conn.execute(select(F.person_id).where(F.kind.in_(repression))).scalars())
+        repressed_ids: set[str] = set(
+            conn.execute(select(col(F.person_id)).where(col(F.kind).in_(repression))).scalars())
     by_person: dict[str, dict[str, list[QuoteView]]] = defaultdict(lambda: defaultdict(list))
     for q in quotes:
         by_person[q.person_id][q.stance].append(q)
