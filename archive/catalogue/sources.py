@@ -114,7 +114,10 @@ def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> Non
         for fact in facts:
             add(kind, fact.text, "facts", fact.cite)
     for f in detail.fate_timeline:
-        add("fate", f.kind, f.anchor, f.cite)
+        if f.kind == "other" and f.details:  # the catch-all fate reads as the sources' own words
+            add("fate-other", f.details, f.anchor, f.cite)
+        else:
+            add("fate", f.kind, f.anchor, f.cite)
     for e in detail.events:
         text = pick_text(e.description, lang)
         add("event", first_words(text[1]) if text else "", e.anchor, e.cite, text[0] if text else "en")
