@@ -271,7 +271,7 @@ def _rows_of(conn: Connection, ctx: ExportContext, table: Any, scope: set[str] |
                                                                       visible_clause(ctx.viewer, table))
     if table is models.FateEvent:  # a fate is shown only with its relative
         R = models.Relative
-        statement = statement.join(R, table.relative_id == R.id).where(visible_clause(ctx.viewer, R))
+        statement = statement.join(R, col(models.FateEvent.relative_id) == R.id).where(visible_clause(ctx.viewer, R))
     if scope is not None:
         statement = statement.where(table.person_id.in_(scope))
     for row in conn.execute(statement.order_by(*order)):
