@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -222,21 +223,25 @@ def stats_command(ctx: Context, viewer_role: str, as_json: bool) -> None:
     Example:
       archive stats --viewer researcher
     """
+    from archive.store.vocabulary_table import load_vocabulary
+
     stats = ctx.archive.stats(_viewer(viewer_role))
     if as_json:
         click.echo(json.dumps(stats.__dict__, indent=2, ensure_ascii=False))
         return
+    with ctx.archive.engine.connect() as conn:
+        vocabulary = load_vocabulary(conn)
     click.echo(f"people: {stats.people}  quotes: {stats.quotes}  relatives: {stats.relatives}  "
                f"sources: {stats.sources}")
-    for title, counts in (
-        ("people by stance", stats.people_by_stance),
-        ("quotes by stance", stats.quotes_by_stance),
-        ("quotes by theme", stats.quotes_by_theme),
-        ("relatives by fate", stats.relatives_by_fate),
+    for title, kind, counts in (
+        ("people by stance", "stances", stats.people_by_stance),
+        ("quotes by stance", "stances", stats.quotes_by_stance),
+        ("quotes by theme", "themes", stats.quotes_by_theme),
+        ("relatives by fate", "fates", stats.relatives_by_fate),
     ):
         click.echo(f"{title}:")
         for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            click.echo(f"  {key:<28} {value}")
+            click.echo(f"  {vocabulary.label(kind, key):<40} {value}")
 
 
 def _doc_progress(documents, total):  # type: ignore[no-untyped-def]
@@ -319,7 +324,7 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
 
     \b
     Example:
-      archive search лагерь --stance critic --theme the-gulag
+      archive search stalin --person-stance admirer
       archive search '"shark feed"' --json
     """
     from archive.search.request import BadSearchRequest
@@ -349,12 +354,14 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
     for hit in result.hits:
         click.echo(f"\n[{hit.kind}] {hit.title}  ({hit.id}; stance: {hit.stance or '-'})")
         for lang, text in hit.snippets.items():
-            click.echo(f"  {lang}: {_plain(text)}")
+            click.echo(f"  {lang}: {_for_terminal(text, bold=sys.stdout.isatty())}")
 
 
-def _plain(html_snippet: str) -> str:
-    """A snippet for the terminal: marks as [[word]], entities decoded."""
-    return html.unescape(html_snippet.replace("<mark>", "[[").replace("</mark>", "]]"))
+def _for_terminal(html_snippet: str, bold: bool) -> str:
+    """A snippet as text: the matched words in bold on a terminal, plain where the output is piped."""
+    parts = re.split(r"<mark>(.*?)</mark>", html_snippet)
+    return "".join(click.style(html.unescape(part), bold=True) if n % 2 and bold else html.unescape(part)
+                   for n, part in enumerate(parts))
 
 
 @main.command("export")
@@ -388,7 +395,7 @@ def export_command(ctx: Context, query: str, fmt: str, within_person: str | None
 
     \b
     Example:
-      archive export лагерь --stance critic --theme the-gulag --format csv -o gulag.csv
+      archive export stalin --format csv -o stalin.csv
       archive export --person-record igor --format json
       archive export --collection --format datapackage -o red-soul.zip
       archive export --collection --format yaml --viewer archivist --source-texts data/ -o copy/
@@ -431,7 +438,7 @@ def export_command(ctx: Context, query: str, fmt: str, within_person: str | None
 
 @main.command("cite")
 @click.argument("target")
-@click.option("--format", "fmt", type=click.Choice(["csl-json", "bibtex", "ris", "apa", "chicago"]),
+@click.option("--format", "fmt", type=click.Choice(["csl-json", "bibtex", "ris", "apa", "chicago", "chicago-notes"]),
               default="apa", show_default=True)
 @click.option("--base-url", envvar="ARCHIVE_BASE_URL", default="http://127.0.0.1:5000", show_default=True,
               help="The public address of the archive, for permalinks (or $ARCHIVE_BASE_URL).")

@@ -364,13 +364,42 @@ def test_request_round_trips_through_params():
         SearchRequest(filters={"colour": ("red",)})
 
 
+def test_cli_search_marks_the_matched_words_in_bold_on_a_terminal(tmp_path):
+    """On a terminal the matched words are bold (an ANSI escape); the test gives the command one (a pty)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    home = str(tmp_path / "home")
+    assert CliRunner().invoke(main, ["--home", home, "import", str(DATA)]).exit_code == 0
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "archive.cli.main", "--home", home, "search", '"shark feed"', "--kind", "quote"]
+    done = subprocess.run(command, stdout=follower, stderr=subprocess.PIPE, timeout=300)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end is closed: everything was read
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert done.returncode == 0, done.stderr
+    text = output.decode("utf-8")
+    assert "\x1b[1mshark\x1b[0m" in text and "\x1b[1mfeed\x1b[0m" in text, text
+
+
 def test_cli_search(tmp_path):
     home = str(tmp_path / "home")
     runner = CliRunner()
     assert runner.invoke(main, ["--home", home, "import", str(DATA)]).exit_code == 0
     result = runner.invoke(main, ["--home", home, "search", '"shark feed"', "--kind", "quote"])
     assert result.exit_code == 0, result.output
-    assert "1 result(s)" in result.output and "[[shark]] [[feed]]" in result.output
+    assert "1 result(s)" in result.output and "shark feed" in result.output  # piped: plain text, no marks
+    assert "[[" not in result.output and "\x1b[" not in result.output
     result = runner.invoke(main, ["--home", home, "search", "camp", "--json"])
     import json
 

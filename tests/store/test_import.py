@@ -235,6 +235,8 @@ def test_cli_stats_respects_viewer(tmp_path, fixture_collection):
     research = runner.invoke(main, ["--home", home, "stats", "--viewer", "researcher"], catch_exceptions=False).output
     assert "people: 1  quotes: 4" in public
     assert "people: 2  quotes: 6" in research
+    # the counts are named by the vocabulary's labels, not its ids
+    assert "the Gulag" in research and "the-gulag" not in research
 
 
 @pytest.mark.parametrize("command", ["import", "check", "schema", "stats", "run"])
