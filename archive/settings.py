@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 DEFAULT_COLLECTION = Path("data")
 IMPORT_WORKERS_VARIABLE = "ARCHIVE_IMPORT_WORKERS"
 BASE_URL_VARIABLE = "ARCHIVE_BASE_URL"
+ADMIN_EMAIL_VARIABLE = "ARCHIVE_ADMIN_EMAIL"  # the contact address OAI-PMH's Identify gives harvesters
 
 
 def public_base_url(raw: str) -> str:

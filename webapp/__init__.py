@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
-from archive.settings import BASE_URL_VARIABLE, resolve
+from archive.settings import ADMIN_EMAIL_VARIABLE, BASE_URL_VARIABLE, resolve
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -41,6 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
     if os.environ.get(BASE_URL_VARIABLE):  # links are made from it, never from a request's Host
         app.config["ARCHIVE_BASE_URL"] = os.environ[BASE_URL_VARIABLE]
+    if os.environ.get(ADMIN_EMAIL_VARIABLE):
+        app.config["ARCHIVE_ADMIN_EMAIL"] = os.environ[ADMIN_EMAIL_VARIABLE]
     if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
         app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)
@@ -68,6 +70,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import page_cache
 
     page_cache.init_app(app)  # last: shared pages answered from memory once the viewer is known
+    if not app.config.get("ARCHIVE_ADMIN_EMAIL"):
+        app.logger.warning("ARCHIVE_ADMIN_EMAIL is not set: OAI-PMH's Identify names webmaster@<host> as the "
+                           "repository's contact; set it to the address harvesters should write to "
+                           "(docs/configuration.md)")
 
     return app
 

@@ -49,7 +49,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "midi",
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "midi",
     "accelerometer", "gyroscope", "magnetometer", "display-capture", "publickey-credentials-get",
 ))
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the archive may share a domain with other sites

@@ -71,6 +71,7 @@ from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_c
 from archive.catalogue import pages as catalogue
 from archive.interchange import dublin_core, qualified_dc
 from archive.search.index_state import data_version, write_transaction
+from archive.settings import ADMIN_EMAIL_VARIABLE
 from archive.store import models
 from archive.store.published import PUBLISHED_STATE_ROW, PublishedRecord, PublishedState
 
@@ -84,7 +85,7 @@ PAGE_SIZE = 100
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 # the published content is hashed with permalinks under this root, whatever host a request names
 CANONICAL_BASE = "https://archive.invalid/"
-ADMIN_EMAIL_ENV = "ARCHIVE_ADMIN_EMAIL"
+ADMIN_EMAIL_ENV = ADMIN_EMAIL_VARIABLE
 
 METADATA_FORMATS = {
     "oai_dc": (dublin_core.OAI_DC_SCHEMA, dublin_core.OAI_DC_NS),
@@ -188,7 +189,7 @@ def handle(archive: Archive, params: Iterable[tuple[str, str]], base_url: str, v
         endpoint=endpoint or base_url.rstrip("/") + "/oai",
         viewer=viewer,
         repository_id=host,
-        admin_emails=[admin_email or os.environ.get(ADMIN_EMAIL_ENV) or _webmaster(host)],
+        admin_emails=[admin_email or admin_email_setting() or _webmaster(host)],
         page_size=max(1, page_size),
         stamp=archive_stamp(engine, now),
         now=now,
@@ -216,13 +217,28 @@ def handle(archive: Archive, params: Iterable[tuple[str, str]], base_url: str, v
     return 200, _serialise(root)
 
 
+STYLESHEET_HREF = "/static/oai.xsl"  # webapp/static/oai.xsl: a browser shows an answer as a readable page
+
+
 def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    """An answer as XML, naming the stylesheet a browser applies (harvesters ignore it)."""
+    return styled_xml(root)
+
+
+def styled_xml(root: etree._Element) -> bytes:
+    """``root`` as an XML document that names the site's OAI-PMH stylesheet."""
+    root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET_HREF}"'))
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _error(root: etree._Element, error: OAIError) -> None:
     element = etree.SubElement(root, f"{{{OAI_NS}}}error", code=error.code)
     element.text = error.message
+
+
+def admin_email_setting() -> str | None:
+    """The address set by ``$ARCHIVE_ADMIN_EMAIL`` for OAI-PMH's ``adminEmail``, if any."""
+    return os.environ.get(ADMIN_EMAIL_ENV) or None
 
 
 def _webmaster(host: str) -> str:

@@ -25,6 +25,7 @@ def endpoint() -> Response:
     params = request.form.items(multi=True) if request.method == "POST" else request.args.items(multi=True)
     status, body = oai_pmh.handle(current_archive(), list(params), base_url=request.url_root,
                                   viewer=current_viewer(), endpoint=request.base_url,
+                                  admin_email=current_app.config.get("ARCHIVE_ADMIN_EMAIL"),
                                   page_size=current_app.config.get("OAI_PAGE_SIZE", oai_pmh.PAGE_SIZE))
     return Response(body, status=status, content_type="text/xml; charset=utf-8")
 
@@ -38,7 +39,7 @@ def invalid_token(detail: str, challenge: str) -> Response:
         datetime.now(timezone.utc).replace(microsecond=0))
     etree.SubElement(root, f"{{{ns}}}request").text = request.base_url  # no attributes: the request was refused
     etree.SubElement(root, f"{{{ns}}}error", code="badArgument").text = detail
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    body = oai_pmh.styled_xml(root)
     response = Response(body, status=401, content_type="text/xml; charset=utf-8",
                         headers={"WWW-Authenticate": challenge})
     response.cache_control.no_store = True
