@@ -303,6 +303,8 @@ class IndexPoint:
     fields: dict[str, str]  # title, title_alt, partial_transcript, …, as given
     hyperlinks: list[tuple[str, str]]  # (url, text)
     places: list[str]
+    gps: dict[str, str] | None = None  # the first gpspoints with a gps value: gps, gps_zoom, gps_text, …
+    links: list[dict[str, str]] = field(default_factory=list)  # every hyperlinks: hyperlink, hyperlink_text, …
 
 
 @dataclass
@@ -417,14 +419,20 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
     values: dict[str, str] = {}
     links: list[tuple[str, str]] = []
     places: list[str] = []
+    gps: dict[str, str] | None = None
+    structured_links: list[dict[str, str]] = []
     for part in point:
         part_name = _local(part)
         if part_name == "hyperlinks":
             sub = {_local(s): _text(s) for s in part}
             if sub.get("hyperlink") or sub.get("hyperlink_text"):
                 links.append((sub.get("hyperlink", ""), sub.get("hyperlink_text", "")))
+            if sub.get("hyperlink"):
+                structured_links.append(sub)
         elif part_name == "gpspoints":
             sub = {_local(s): _text(s) for s in part}
+            if gps is None and sub.get("gps"):
+                gps = sub
             place = ", ".join(v for v in (sub.get("gps_text"), sub.get("gps")) if v)
             if place:
                 places.append(place)
@@ -437,7 +445,7 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
     except BadTimecode:
         raise OhmsFileError(path, f"index point {number}: time {time_text!r} is neither "
                                   "seconds nor a timecode") from None
-    return IndexPoint(number, time, values, links, places)
+    return IndexPoint(number, time, values, links, places, gps, structured_links)
 
 
 def _language(value: str | None, default: str) -> str:
@@ -627,3 +635,146 @@ def ohms_to_collection(xml_path: str | Path, out_dir: str | Path, *, person_id: 
         languages=[seg.original_language for imp in imports for seg in imp.segments[:1]] or [language],
     )
     return write_imports(out_dir, imports, new_collection=new, vocabulary_file=vocabulary_file)
+
+
+# --- an interview's own index points and transcript -------------------------------------------
+#
+# An interview with index points and a transcript (the collection format's ``index_points`` and
+# ``transcript``) goes to OHMS field for field, and an OHMS record comes back as such an
+# interview: title, synopsis, partial transcript, keywords, GPS (point, zoom, place) and
+# hyperlinks with their text keep their OHMS fields, the main language in the main field and a
+# second one in ``_alt``.
+
+
+def _terms_of(words: list[str]) -> str | None:
+    return "; ".join(words) if words else None
+
+
+def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
+    """An ``IndexPointView`` (``archive.catalogue.interviews``) as an OHMS ``point``."""
+    def pair(texts: dict[str, str]) -> tuple[str | None, str | None]:
+        return texts.get(lang) or None, (texts.get(alt) or None) if alt else None
+
+    title, title_alt = pair(point.title)
+    synopsis, synopsis_alt = pair(point.synopsis)
+    partial, partial_alt = pair(point.partial_transcript)
+    place, place_alt = pair(point.place)
+    gps = None
+    if point.latitude is not None:
+        gps = _element("gpspoints", {"gps": f"{point.latitude:g}, {point.longitude:g}",
+                                     "gps_zoom": str(point.zoom if point.zoom is not None else ""),
+                                     "gps_text": place, "gps_text_alt": place_alt},
+                       ("gps", "gps_zoom", "gps_text", "gps_text_alt"))
+    links = [_element("hyperlinks", {"hyperlink": link["url"], "hyperlink_text": (link.get("text") or {}).get(lang),
+                                     "hyperlink_text_alt": (link.get("text") or {}).get(alt) if alt else None},
+                      ("hyperlink", "hyperlink_text", "hyperlink_text_alt"))
+             for link in point.hyperlinks]
+    return _element("point", {
+        "time": str(round(point.start)),  # OHMS times are whole seconds (xs:int)
+        "title": title or "", "title_alt": title_alt,
+        "partial_transcript": partial, "partial_transcript_alt": partial_alt,
+        "synopsis": synopsis, "synopsis_alt": synopsis_alt,
+        "keywords": _terms_of(point.keywords.get(lang, [])),
+        "keywords_alt": _terms_of(point.keywords.get(alt, [])) if alt else None,
+        "subjects": _terms_of(point.subjects), "gpspoints": gps, "hyperlinks": links,
+    }, POINT_ORDER)
+
+
+def interview_to_ohms(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, base_url: str,
+                      lang: str = "en", alt: str | None = None) -> bytes:
+    """OHMS XML 6.0 of one interview from its own index points and transcript, as ``viewer``
+    may see it (withheld recordings and segments left out); ``lang`` goes in the main fields
+    and ``alt`` in the ``_alt`` ones. ``catalogue.NotFound`` when it is not visible."""
+    from archive.catalogue.interviews import interview_page
+    from archive.interchange.subtitles import segment_cues
+
+    page = interview_page(archive.engine, viewer, person_id, interview_id)
+    recording = page.recordings[0] if page.recordings else None
+    online = recording is not None and recording.url is not None
+    full_day = bool(page.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", page.date))
+    title = page.title.get(lang) or next(iter(page.title.values()), None) or f"{page.person_name}: {page.local_id}"
+
+    def vtt(language: str) -> etree.CDATA | None:
+        cues = segment_cues(page.segments, language)
+        return etree.CDATA(cues_to_vtt(cues)) if cues else None
+
+    duration = recording.duration if recording and recording.duration else page.duration
+    record = etree.Element(f"{{{OHMS_NS}}}record", id=str(_stable_int(page.id)), dt=viewer.today.isoformat())
+    _ordered(record, {
+        "version": "6.0",
+        "date": {"value": page.date if full_day else "", "format": "yyyy-mm-dd"},
+        "date_nonpreferred_format": page.date if page.date and not full_day else None,
+        "title": title,
+        "accession": page.id,
+        "duration": format_timecode(duration) if duration else None,
+        "repository_url": base_url,
+        "interviewee": [page.person_name],
+        "interviewer": [page.interviewer] if page.interviewer else [],
+        "transcript_alt_lang": alt,
+        "translate": 1 if alt else 0,
+        "media_url": recording.url if online and recording else None,
+        "mediafile": _element("mediafile", {"host": "Other", "clip_format": "video" if recording and recording.is_video
+                                            else "audio"}, ("host", "clip_format")),
+        "language": page.language,
+        "index": _element("index", {"point": [_structured_point(p, lang, alt) for p in page.index_points]},
+                          ("point",)),
+        "type": "interview",
+        "vtt_transcript": vtt(lang),
+        "vtt_transcript_alt": vtt(alt) if alt else None,
+        "rights": recording.rights_uri if recording and recording.rights_uri else None,
+        "usage": recording.rights_holder if recording and recording.rights_holder else None,
+        "userestrict": 0,
+        "collection_link": base_url,
+    }, RECORD_ORDER)
+    return _root([record])
+
+
+def _split(text: str | None) -> list[str]:
+    return _terms(text or "")
+
+
+def ohms_interview(record: OhmsRecord, interview_id: str, lang: str = "en", alt: str | None = None) -> dict[str, Any]:
+    """An OHMS record's index points as the ``index_points`` of a collection-format interview
+    (a dict to write as YAML), every field kept in its own place; ``lang`` is the language of
+    the main fields, ``alt`` of the ``_alt`` ones. A point without a title is refused: the
+    format needs one, and none is made up."""
+    points = []
+    for point in record.points:
+        f = point.fields
+
+        def texts(name: str, f: dict[str, str] = f) -> dict[str, str]:
+            found = {lang: f.get(name, "")}
+            if alt:
+                found[alt] = f.get(f"{name}_alt", "")
+            return {k: v for k, v in found.items() if v}
+
+        if not texts("title"):
+            raise ValueError(f"{record.file}: index point {point.number} has no title")
+        entry: dict[str, Any] = {"start": format_timecode(point.time, millis=True), "title": texts("title")}
+        for name in ("synopsis", "partial_transcript"):
+            if texts(name):
+                entry[name] = texts(name)
+        keywords = {lang: _split(f.get("keywords"))}
+        if alt:
+            keywords[alt] = _split(f.get("keywords_alt"))
+        if any(keywords.values()):
+            entry["keywords"] = {k: v for k, v in keywords.items() if v}
+        if _split(f.get("subjects")):
+            entry["subjects"] = _split(f.get("subjects"))
+        if point.gps:
+            latitude, longitude = (float(v) for v in point.gps["gps"].split(","))
+            gps: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+            if point.gps.get("gps_zoom", "").strip().isdigit():
+                gps["zoom"] = int(point.gps["gps_zoom"])
+            place = {lang: point.gps.get("gps_text", ""), **({alt: point.gps.get("gps_text_alt", "")} if alt else {})}
+            if any(place.values()):
+                gps["place"] = {k: v for k, v in place.items() if v}
+            entry["gps"] = gps
+        links = []
+        for link in point.links:
+            text = {lang: link.get("hyperlink_text", ""), **({alt: link.get("hyperlink_text_alt", "")} if alt else {})}
+            links.append({"url": link["hyperlink"], "text": {k: v for k, v in text.items() if v}})
+        if links:
+            entry["hyperlinks"] = links
+        points.append(entry)
+    return {"id": interview_id, "index_points": points}

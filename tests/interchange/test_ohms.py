@@ -279,3 +279,77 @@ def test_malformed_xml_is_one_line_naming_file_and_line(tmp_path):
     assert first.startswith(f"error: {broken}:4: not well-formed XML")
     assert "titel" in first
     assert not (tmp_path / "collection").exists()
+
+
+# --- an interview's own index points: OHMS → archive → OHMS, field for field --------------------
+
+_POINT_TEXTS = ("title", "title_alt", "synopsis", "synopsis_alt", "partial_transcript", "partial_transcript_alt")
+
+
+def _comparable(point: ohms.IndexPoint) -> dict:
+    f = point.fields
+    gps = point.gps or {}
+    return {
+        "time": point.time,
+        **{name: f.get(name, "") for name in _POINT_TEXTS},
+        "keywords": ohms._terms(f.get("keywords", "")),
+        "keywords_alt": ohms._terms(f.get("keywords_alt", "")),
+        "subjects": ohms._terms(f.get("subjects", "")),
+        "gps": tuple(float(v) for v in gps["gps"].split(",")) if gps else None,
+        "gps_zoom": gps.get("gps_zoom", "") if gps else None,
+        "gps_text": gps.get("gps_text", "") if gps else None,
+        "links": [(link["hyperlink"], link.get("hyperlink_text", ""), link.get("hyperlink_text_alt", ""))
+                  for link in point.links],
+    }
+
+
+@pytest.mark.parametrize("sample", ["alyea_OH0010.xml", "index_hyperlinks_example.xml"])
+def test_index_points_survive_ohms_archive_ohms(tmp_path, fixture_collection, sample):
+    import yaml
+
+    [record] = ohms.read_ohms(SAMPLES / sample)
+    assert record.points
+    interview = ohms.ohms_interview(record, "ohms-interview")
+    person_file = fixture_collection / "people" / "anna-synthetic.yaml"
+    person = yaml.safe_load(person_file.read_text(encoding="utf-8"))
+    person["interviews"].append(interview)
+    person_file.write_text(yaml.safe_dump(person, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    archive = Archive.open(tmp_path / "home")
+    try:
+        archive.import_collection(fixture_collection)
+        exported = ohms.interview_to_ohms(archive, "anna-synthetic", "ohms-interview", ANONYMOUS, BASE)
+    finally:
+        archive.close()
+    valid(exported)
+    again = tmp_path / "again.xml"
+    again.write_bytes(exported)
+    [back] = ohms.read_ohms(again)
+    assert [_comparable(p) for p in back.points] == [_comparable(p) for p in record.points]
+
+
+def test_index_point_fields_in_two_languages_survive(tmp_path, fixture_collection):
+    import yaml
+
+    point = {"start": "00:01:05", "title": {"ru": "Синтетический заголовок", "en": "A synthetic title"},
+             "synopsis": {"ru": "Синтетическое описание.", "en": "A synthetic synopsis."},
+             "partial_transcript": {"ru": "Синтетическая расшифровка.", "en": "A synthetic transcript."},
+             "keywords": {"ru": ["сад", "река"], "en": ["garden", "river"]}, "subjects": ["the-war", "gardens"],
+             "gps": {"latitude": 0.5, "longitude": -0.25, "zoom": 9, "place": {"ru": "Посёлок", "en": "Village"}},
+             "hyperlinks": [{"url": "https://example.org/a", "text": {"ru": "Ссылка", "en": "A link"}}]}
+    person_file = fixture_collection / "people" / "anna-synthetic.yaml"
+    person = yaml.safe_load(person_file.read_text(encoding="utf-8"))
+    person["interviews"].append({"id": "two-languages", "index_points": [point]})
+    person_file.write_text(yaml.safe_dump(person, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    archive = Archive.open(tmp_path / "home")
+    try:
+        archive.import_collection(fixture_collection)
+        exported = ohms.interview_to_ohms(archive, "anna-synthetic", "two-languages", ANONYMOUS, BASE,
+                                          lang="ru", alt="en")
+    finally:
+        archive.close()
+    valid(exported)
+    (tmp_path / "two.xml").write_bytes(exported)
+    [record] = ohms.read_ohms(tmp_path / "two.xml")
+    back = ohms.ohms_interview(record, "two-languages", lang="ru", alt="en")["index_points"]
+    expected = {**point, "start": "00:01:05.000"}
+    assert back == [expected]

@@ -78,3 +78,19 @@ def test_the_page_in_russian(example_home: Path) -> None:
     # the translation column shows Russian for an English original
     assert re.search(r'<td lang="en">Hello\. This is a synthetic interview[^<]*</td>\s*<td lang="ru">Здравствуйте',
                      html)
+
+
+def test_the_ohms_export_of_the_interview(example_home: Path) -> None:
+    from lxml import etree
+
+    from tests.support import FIXTURES
+
+    schema = etree.XMLSchema(etree.parse(str(FIXTURES / "schemas" / "ohms" / "ohms.xsd")))
+    xml = _get(example_home, f"{PAGE}/ohms.xml").encode("utf-8")
+    doc = etree.fromstring(xml)
+    assert schema.validate(doc), schema.error_log
+    titles = [e.text for e in doc.iterfind(".//{*}point/{*}title")]
+    assert titles == ["Вступление", "Сад", "Завершение"]
+    assert [e.text for e in doc.iterfind(".//{*}point/{*}title_alt")] == ["Introduction", "The garden", "Closing"]
+    transcript = doc.findtext(".//{*}vtt_transcript")
+    assert "<v Narrator (synthetic)>" in transcript and WITHHELD_WORDS[1] not in transcript

@@ -111,6 +111,21 @@ def manifest(person_id: str, interview_id: str) -> Response:
     return response
 
 
+@bp.get("/interviews/<person_id>/<interview_id>/ohms.xml")
+def ohms_export(person_id: str, interview_id: str) -> Response:
+    """The interview's index points and transcript as OHMS XML 6.0 (``archive/interchange/ohms.py``)."""
+    from archive.interchange.ohms import interview_to_ohms
+
+    try:
+        data = interview_to_ohms(current_archive(), person_id, interview_id, current_viewer(),
+                                 url_for("home.index", _external=True), lang="ru", alt="en")
+    except common.NotFound:
+        abort(404)
+    response = Response(data, mimetype="application/xml")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/media/<person_id>/<interview_id>/<recording_id>")
 def media(person_id: str, interview_id: str, recording_id: str) -> Response:
     """A recording's file, with Range requests (206 and Content-Range; a range past the end is
