@@ -119,7 +119,8 @@ def test_list_sets_has_collection_and_themes_never_stance(synthetic):
     assert specs == ["collection", "collection:synthetic-test", "theme", "theme:the-gulag", "theme:the-terror",
                      "theme:the-war"]
     names = [e.text for e in doc.iterfind(".//o:setName", NS)]
-    assert not any(word in (spec + name).lower() for spec, name in zip(specs, names, strict=False) for word in STANCE_WORDS)
+    assert not any(word in (spec + name).lower()
+                   for spec, name in zip(specs, names, strict=False) for word in STANCE_WORDS)
     gulag = doc.xpath("//o:set[o:setSpec='theme:the-gulag']", namespaces=NS)[0]
     assert gulag.xpath(".//dc:title[@xml:lang='ru']/text()", namespaces=NS) == ["ГУЛАГ"]
 
@@ -507,8 +508,9 @@ def test_records_carry_their_own_datestamps_and_deletions_are_reported(tmp_path,
     second = {h.findtext("o:identifier", namespaces=NS): h.findtext("o:datestamp", namespaces=NS)
               for h in (oai(archive, ("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")))
               .iterfind(".//o:header", NS)}
-    assert second["oai:archive.example.org:person/anna-synthetic"] == first["oai:archive.example.org:person/anna-synthetic"]
-    assert second["oai:archive.example.org:person/carl-synthetic"] > first["oai:archive.example.org:person/anna-synthetic"]
+    anna_id, carl_id = "oai:archive.example.org:person/anna-synthetic", "oai:archive.example.org:person/carl-synthetic"
+    assert second[anna_id] == first[anna_id]
+    assert second[carl_id] > first[anna_id]
     # the public person removed: listed as deleted; the restricted one removed: no trace
     carl.unlink()
     (fixture_collection / "people" / "boris-synthetic.yaml").unlink()

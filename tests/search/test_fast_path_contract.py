@@ -321,7 +321,8 @@ def _synthetic_requests(archive: Archive) -> list[tuple[SearchRequest, str]]:
     with archive.engine.connect() as conn:
         texts = sorted(conn.execute(select(models.QuoteText.lang, models.QuoteText.text)).all())
         people = sorted(conn.scalars(select(models.Person.id)))
-    words = {lang: sorted({w.lower() for text_lang, t in texts if text_lang == lang for w in t.split() if w.isalpha() and len(w) > 3})
+    words = {lang: sorted({w.lower() for text_lang, t in texts if text_lang == lang
+                           for w in t.split() if w.isalpha() and len(w) > 3})
              for lang in ("en", "ru")}
     requests: list[tuple[SearchRequest, str]] = []
     for lang in ("en", "ru"):

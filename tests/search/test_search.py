@@ -162,7 +162,8 @@ def test_facet_counts_match_the_database(fixture_archive, viewer):
     assert facet("source") == _db_counts(fixture_archive, models.Quote.source, viewer)
     Q, P, T = models.Quote, models.Person, models.QuoteTheme
     with fixture_archive.engine.connect() as conn:
-        themes = dict(conn.execute(select(T.theme, func.count()).join(Q, T.quote_id == Q.id).join(P, Q.person_id == P.id)
+        themes = dict(conn.execute(select(T.theme, func.count()).join(Q, T.quote_id == Q.id)
+                                   .join(P, Q.person_id == P.id)
                                    .where(quote_clause(viewer, Q, P)).group_by(T.theme)).all())
         langs = dict(conn.execute(select(models.QuoteText.lang, func.count()).join(Q, models.QuoteText.quote_id == Q.id)
                                   .join(P, Q.person_id == P.id).where(quote_clause(viewer, Q, P))
@@ -349,7 +350,8 @@ def test_check_detects_a_stale_index_and_cli_names_the_repair(tmp_path, fixture_
 
 
 def test_request_round_trips_through_params():
-    request = SearchRequest(query='лагерь "shark feed"', filters={"stance": ("critic", "admirer"), "theme": ("the-gulag",)},
+    request = SearchRequest(query='лагерь "shark feed"',
+                            filters={"stance": ("critic", "admirer"), "theme": ("the-gulag",)},
                             sort="date", page=3, per_page=10, within_person="igor")
     assert SearchRequest.from_params(request.to_params()) == request
     toggled = request.toggled("stance", "critic")

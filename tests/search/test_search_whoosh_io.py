@@ -76,7 +76,8 @@ def test_an_opened_searcher_reads_its_segments_in_place(tmp_path, fixture_collec
             assert len(leaves) >= 2 and all(leaf.segment().is_compound() for leaf in leaves)
             for leaf in leaves:  # every part of every segment is a view of the map, not a copy
                 prefix = leaf.segment().make_filename("")
-                parts = [name for name in leaf.storage().list() if name.startswith(prefix) and not name.endswith(".seg")]
+                parts = [name for name in leaf.storage().list()
+                         if name.startswith(prefix) and not name.endswith(".seg")]
                 assert parts and all(isinstance(leaf.storage().open_file(part), MappedBufferFile) for part in parts)
         ix.close()
     finally:

@@ -36,7 +36,8 @@ def _fingerprint(folder: Path) -> str:
         for fieldname in TEXT_FIELDS:
             digest.update(repr((reader.field_length(fieldname), reader.min_field_length(fieldname),
                                 reader.max_field_length(fieldname),
-                                [reader.doc_field_length(n, fieldname) for n in range(reader.doc_count_all())])).encode())
+                                [reader.doc_field_length(n, fieldname)
+                                 for n in range(reader.doc_count_all())])).encode())
     ix.close()
     return digest.hexdigest()
 
@@ -142,7 +143,8 @@ TEXTS = [
 def test_one_pass_gives_the_tokens_of_the_filter_chain(stemfn, options) -> None:  # type: ignore[no-untyped-def]
     ours, chain = index_schema.WordTokenizer(stemfn), index_schema.reference_analyzer(stemfn)
     attributes = ["text", "boost", "stopped"] + (["pos"] if options.get("positions") else []) \
-        + (["startchar", "endchar"] if options.get("chars") else []) + (["original"] if options.get("keeporiginal") else [])
+        + (["startchar", "endchar"] if options.get("chars") else []) \
+        + (["original"] if options.get("keeporiginal") else [])
     for text in TEXTS:
         mine = [tuple(getattr(t, a) for a in attributes) for t in ours(text, **options)]
         theirs = [tuple(getattr(t, a) for a in attributes) for t in chain(text, **options)]
@@ -163,7 +165,8 @@ def test_the_stem_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_schema, "_STEM_CACHE_LIMIT", 3)
     ours = index_schema.english_analyzer()
     words = "camps camp walking walked stones"
-    assert [t.text for t in ours(words)] == [t.text for t in index_schema.reference_analyzer(index_schema.stem_english)(words)]
+    reference = index_schema.reference_analyzer(index_schema.stem_english)
+    assert [t.text for t in ours(words)] == [t.text for t in reference(words)]
     assert len(ours._stems) <= 3
     monkeypatch.setattr(index_schema, "_STEM_CACHE_LIMIT", 100)
     long_word = "a" * 10_000

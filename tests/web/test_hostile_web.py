@@ -181,8 +181,8 @@ def test_every_route_answers_hostile_requests_without_a_server_error(app, client
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
 
         @settings(max_examples=EXAMPLES_PER_ROUTE, **SETTINGS)
-        @given(values=st.fixed_dictionaries(_path_values(app, rule)), pairs=_pairs(READ_PARAMETERS.get(rule.endpoint, ())),
-               method=st.sampled_from(methods))
+        @given(values=st.fixed_dictionaries(_path_values(app, rule)),
+               pairs=_pairs(READ_PARAMETERS.get(rule.endpoint, ())), method=st.sampled_from(methods))
         def ask(values, pairs, method, rule=rule):
             url = _url(rule, values, pairs)
             if method == "POST":
