@@ -37,7 +37,7 @@ install-test:
 	@PYTHON=$(PYTHON) VENV=$(VENV) bash requirements/install.sh test
 
 %.mo: %.po
-	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+	$(BIN)/pybabel --quiet compile -i $< -o $@
 
 clean:
 	rm -rf $(VENV) instance test-artifacts

@@ -10,6 +10,10 @@ elsewhere; the index always lives in the home folder.
 files of a large collection (``archive/collection/loader.py``: only from ``PARALLEL_FILES``
 files on); ``0`` or ``1`` reads them in the importing process. By default two, or one on a
 machine with a single CPU: the importing process writes the rows while they read.
+
+``ARCHIVE_BASE_URL`` is the public address of the archive (``https://archive.example.org/``):
+permalinks, citations, OAI-PMH identifiers and ``baseURL``, and the API's links are made from it,
+never from a request's ``Host`` header; ``public_base_url`` checks and normalises it.
 """
 
 from __future__ import annotations
@@ -17,9 +21,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_COLLECTION = Path("data")
 IMPORT_WORKERS_VARIABLE = "ARCHIVE_IMPORT_WORKERS"
+BASE_URL_VARIABLE = "ARCHIVE_BASE_URL"
+
+
+def public_base_url(raw: str) -> str:
+    """The archive's public address, checked: http or https, a host, an optional path; no user,
+    query or fragment. Normalised to end with one ``/``, as links are joined onto it."""
+    parts = urlsplit(raw.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None
+            or parts.password is not None or parts.query or parts.fragment or port == -1
+            or any(c.isspace() for c in raw.strip())):
+        raise ValueError(f"{BASE_URL_VARIABLE} must be the archive's public address, such as "
+                         f"https://archive.example.org/ (http or https, a host, an optional path), got {raw!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}/"
 
 
 def default_import_workers() -> int:

@@ -10,13 +10,14 @@ each heavy step in its own process so that its peak memory is its own:
 2. reindex: ``Archive.reindex(procs=P)`` for each ``--reindex-procs`` value;
 3. search: one opened ``Archive`` (one searcher); the cold first query, then 200
    deterministic queries per set: (a) single terms, (b) phrases, (c) a term with the
-   stance filter ``critic`` (every search also counts all facets and highlights snippets);
-   top 10. Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
+   stance filter ``critic`` (every search also counts all facets and highlights snippets),
+   (d) typos of the single terms (two neighbouring letters swapped: "did you mean"); top 10.
+   Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
    the same database: a plain ``bm25()`` ORDER BY ... LIMIT 10, and for (c) the stance
    filter, ``snippet()`` and GROUP BY counts for stance, person stance, theme and person.
 
 Times are wall-clock (``time.perf_counter``); nothing is asserted about them. The import's
-YAML → DB rate is printed on a line of its own (``IMPORT YAML → DB: … segments/s``) with the
+YAML → DB rate is printed on a line of its own (``IMPORT YAML → DB: … segments per second``) with the
 ``ARCHIVE_IMPORT_WORKERS`` setting it ran with and the CPU time it used, which says whether the
 work changed when the machine's speed did.
 
@@ -55,9 +56,9 @@ from run_info import code_version, describe_speed, percentile, reference_seconds
 COLD_QUERY = "Сталин победа"
 FTS_TABLE = "bench_fts"
 MUST_TERMS = ["лагерь", "лагерях", "Сталин", "войны", "camp", "camps", "war", "Stalin", "victory", "parade"]
-TARGETS = "targets at 100k: search with all facets + snippets p50 <= 30 ms, p95 <= 100 ms and " \
-          "below FTS5 at p95; index build >= 1,000 segments/s; import YAML → DB >= 5,000 segments/s (PyYAML)"
-IMPORT_TARGET = 5_000  # segments/s of the import's YAML → DB step at 100k
+TARGETS = ("targets at 100k: search with all facets + snippets p50 <= 30 ms, p95 <= 100 ms and below FTS5 at p95; "
+           "index build >= 1,000 segments per second; import YAML → DB >= 5,000 segments per second (PyYAML)")
+IMPORT_TARGET = 5_000  # segments per second of the import's YAML → DB step at 100k
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -275,13 +276,17 @@ def build_queries(db: Path, meta: dict[str, Any], count: int) -> dict[str, list[
         if phrase not in seen:
             seen.add(phrase)
             phrases.append(phrase)
-    return {"a": single, "b": phrases, "c": filtered}
+    # (d) typos: single terms with two neighbouring letters swapped, the query "did you mean" answers
+    typos = [w[:len(w) // 2 - 1] + w[len(w) // 2] + w[len(w) // 2 - 1] + w[len(w) // 2 + 1:]
+             for w in single if len(w) >= 5 and w[len(w) // 2] != w[len(w) // 2 - 1]]
+    return {"a": single, "b": phrases, "c": filtered, "d": typos}
 
 
 SETS = {
     "a": ("(a) single terms", {}),
     "b": ("(b) phrases", {}),
     "c": ("(c) term + stance=critic, all facets, snippets", {"stance": ("critic",)}),
+    "d": ("(d) typos (did you mean)", {}),
 }
 
 
@@ -489,7 +494,7 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
         workers = imported.get("import_workers")
         rate = segments / seconds
         print()
-        print(f"IMPORT YAML → DB: {rate:,.0f} segments/s ({segments:,} segments in {seconds:.2f} s; PyYAML; "
+        print(f"IMPORT YAML → DB: {rate:,.0f} segments per second ({segments:,} segments in {seconds:.2f} s; PyYAML; "
               f"ARCHIVE_IMPORT_WORKERS={workers if workers is not None else '?'}; target >= {IMPORT_TARGET:,}: "
               f"{'met' if rate >= IMPORT_TARGET else 'NOT met'})")
     cpu = imported.get("to_db_cpu")
@@ -499,7 +504,7 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
         print(f"import: YAML → DB used {used:.2f} s of CPU (this process {cpu['self']:.2f}, its workers "
               f"{cpu['workers']:.2f}): {1e6 * used / segments:.0f} µs per segment; the {cores} CPUs were busy "
               f"{100 * used / (cores * seconds):.0f}% of the step, which at full use would "
-              f"reach {segments * cores / used:,.0f} segments/s")
+              f"reach {segments * cores / used:,.0f} segments per second")
 
 
 def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, Any] | None,
@@ -524,7 +529,7 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     print(table(["what", "size"], rows))
     print()
     n = searched["queries"]
-    print(f"## Search latency (top 10, one opened searcher; {n['a']}/{n['b']}/{n['c']} queries; ms)")
+    print(f"## Search latency (top 10, one opened searcher; {'/'.join(str(n.get(k, 0)) for k in SETS)} queries; ms)")
     rows = [["cold first query (first search after Archive.open)", _num(searched["cold_ms"]), "—",
              _num(searched["fts_cold_ms"]), "—", _ratio(searched["cold_ms"], searched["fts_cold_ms"]), "—",
              f"{searched['cold_total']:,}", "—"]]

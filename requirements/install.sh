@@ -20,7 +20,8 @@ if installed "$lane" || { [ "$lane" = run ] && installed test; }; then
 fi
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 rm -f "$venv"/.installed-*
-pip=("$venv/bin/python" -m pip --disable-pip-version-check)
-"${pip[@]}" install --quiet -r "requirements/$lane.lock"
-"${pip[@]}" install --quiet --no-deps --editable .
+# -qq: errors only (a machine's pip configuration may warn about each package it looks up)
+pip=("$venv/bin/python" -m pip --disable-pip-version-check -qq)
+"${pip[@]}" install -r "requirements/$lane.lock"
+"${pip[@]}" install --no-deps --editable .
 digest "$lane" > "$venv/.installed-$lane"

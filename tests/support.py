@@ -35,3 +35,19 @@ def copy_home(source: Path, target: Path) -> Path:
     """A copy of a closed archive home (its SQLite file and search index), for a test that writes to it."""
     shutil.copytree(source, target)
     return target
+
+
+def home_with_users(source: Path, target: Path, users: dict[str, str], password: str) -> Path:
+    """A copy of the imported home ``source`` at ``target`` with accounts added ({name: role}),
+    each with ``password``: for tests of logins, sessions and tokens."""
+    from archive.access import accounts
+    from archive.facade import Archive
+
+    copy_home(source, target)
+    archive = Archive.open(target)
+    try:
+        for name, role in users.items():
+            accounts.add_user(archive.engine, name, role, password)
+    finally:
+        archive.close()
+    return target

@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
-from archive.settings import resolve
+from archive.settings import BASE_URL_VARIABLE, resolve
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -39,11 +39,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("ARCHIVE_VIEWER"):
         app.config["ARCHIVE_VIEWER"] = os.environ["ARCHIVE_VIEWER"]
+    if os.environ.get(BASE_URL_VARIABLE):  # links are made from it, never from a request's Host
+        app.config["ARCHIVE_BASE_URL"] = os.environ[BASE_URL_VARIABLE]
     if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
         app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)
     viewer_for(app.config["ARCHIVE_VIEWER"])  # an unknown role stops the start, it is never guessed
     secret_key.configure_secret_key(app, overrides)  # no usable key outside debug/testing stops the start
+    from webapp import public_address
+
+    public_address.init_app(app)  # ARCHIVE_BASE_URL and TRUSTED_HOSTS; a bad address stops the start
 
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
     _one_data_version_per_request(app)

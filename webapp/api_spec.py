@@ -57,6 +57,12 @@ def _object(properties: dict[str, Any], description: str | None = None,
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 URL = {"type": "string", "format": "uri"}
+# why a record is withheld, present only for a viewer who may read it (archive/access/visibility.py)
+WITHHELD_WHY: dict[str, Any] = {
+    "visibility_reason": {"type": "string", "description": "why the record is withheld; researchers only"},
+    "visibility_review": {"type": "string", "format": "date",
+                          "description": "when the restriction is to be reviewed; archivists only"},
+}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 DATE_TEXT = {"type": ["string", "null"], "description": "a date as the sources give it (EDTF subset: 1937, "
                                                         "1937-08-05, 193X, 1937/1945, ../1953)"}
@@ -143,7 +149,8 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "source": _nullable(_ref("SourceRef")),
             "supporting_quotes": {"type": "array", "items": STRING,
                                   "description": "ids of the visible quotes the coding rests on"},
-        }, "The person's stance towards Stalin, as coded, with why and where from."),
+            "coded_on": {**STRING, "format": "date", "description": "when the stance was coded; researchers only"},
+        }, "The person's stance towards Stalin, as coded, with why and where from.", optional=("coded_on",)),
         "FateEvent": _object({
             "id": STRING, "kind": {"type": "string", "description": "a fate id of the vocabulary"},
             "repression": {"type": "boolean", "description": "the fate is a form of political repression"},
@@ -182,7 +189,8 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "real_name": {**STRING, "description": "the real name behind a pseudonym; researchers only"},
             "real_name_native": {**NULLABLE_STRING,
                                  "description": "the real name in the native script; researchers only"},
-        }, "Everything the person's page shows.", optional=("real_name", "real_name_native")),
+            **WITHHELD_WHY,
+        }, "Everything the person's page shows.", optional=("real_name", "real_name_native", *WITHHELD_WHY)),
     }
 
 
@@ -214,7 +222,8 @@ def _quote_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "access": {"type": "string", "enum": ["public", "restricted", "embargoed"],
                        "description": "whether the quote may be published; only researchers see others"},
             "embargo_until": {"type": ["string", "null"], "format": "date"},
-        }, "A quote, with the same fields as the JSON export."),
+            **WITHHELD_WHY,
+        }, "A quote, with the same fields as the JSON export.", optional=tuple(WITHHELD_WHY)),
         "QuoteList": _object({
             **PAGING,
             "query_truncated": QUERY_TRUNCATED,
@@ -362,18 +371,22 @@ def _responses(schema: str, *errors: int) -> dict[str, Any]:
     return responses
 
 
-_ERROR_NAMES = {400: "BadRequest", 404: "NotFound", 500: "ServerError"}
+_ERROR_NAMES = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 500: "ServerError"}
 _ERROR_HELP = {
     400: "A parameter that cannot be understood.",
+    401: "The bearer token sent is not valid (unknown, revoked, or its account disabled); "
+         "send none to read as an anonymous visitor.",
     404: "No such record, or one this viewer may not see (never 403).",
     500: "The server failed; no details are given.",
 }
+BEARER_SCHEME = "bearerToken"
 
 
 def _operation(operation_id: str, summary: str, parameters: list[dict[str, Any]], schema: str,
                *errors: int, description: str = "") -> dict[str, Any]:
+    # every operation may be sent a bearer token, and answers 401 to one that is not valid
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "parameters": parameters,
-                                 "responses": _responses(schema, *errors)}
+                                 "responses": _responses(schema, *sorted({*errors, 401}))}
     if description:
         operation["description"] = description
     return {"get": operation}
@@ -389,6 +402,7 @@ def _paths(stances: list[str]) -> dict[str, Any]:
         "/api/openapi.json": {"get": {
             "operationId": "openapi", "summary": "This document", "parameters": [],
             "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}},
+                          "401": {"$ref": "#/components/responses/Unauthorized"},
                           "500": {"$ref": "#/components/responses/ServerError"}},
         }},
         "/api/people": _operation(
@@ -412,6 +426,31 @@ def _paths(stances: list[str]) -> dict[str, Any]:
     }
 
 
+def enumerated_values(document: dict[str, Any], path: str) -> dict[str, list[str]]:
+    """The query parameters of the operation at ``path`` whose values the document enumerates
+    (a value, or each item of a repeated one), with their values."""
+    operation = document["paths"].get(path, {}).get("get", {})
+    found = {}
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "query":
+            continue
+        schema = parameter["schema"]
+        enum = schema.get("enum") or schema.get("items", {}).get("enum")
+        if enum:
+            found[parameter["name"]] = list(enum)
+    return found
+
+
+def refused_value(document: dict[str, Any], path: str, args: Iterable[tuple[str, str]]) -> str | None:
+    """Why the document refuses a request's query (an enumerated parameter given an empty value,
+    which no enum holds), or None. Other values are checked by the views, with their own reasons."""
+    enumerated = enumerated_values(document, path)
+    for name, value in args:
+        if name in enumerated and value == "":
+            return f"{name} is empty; expected one of: {', '.join(enumerated[name])} (or leave it out)"
+    return None
+
+
 def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
     """The document; ``stances`` are the collection's stance ids (the people list refuses others)."""
     stances = list(stances)
@@ -428,8 +467,16 @@ def openapi_document(stances: Iterable[str] = ()) -> dict[str, Any]:
                 "Errors are application/problem+json (RFC 9457)."
             ),
         },
+        # anonymous reading needs nothing; a researcher's token is sent as "Authorization: Bearer <token>"
+        "security": [{}, {BEARER_SCHEME: []}],
         "paths": _paths(stances),
         "components": {
+            "securitySchemes": {BEARER_SCHEME: {
+                "type": "http", "scheme": "bearer",
+                "description": "An API token of a researcher's or archivist's account (`archive user token NAME`): "
+                               "withheld records are then present, marked. Without one, the API answers as to "
+                               "an anonymous visitor.",
+            }},
             "schemas": _schemas(stances),
             "responses": {
                 name: {"description": _ERROR_HELP[status], "content": {PROBLEM: {"schema": _ref("Problem")}}}

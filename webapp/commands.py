@@ -62,10 +62,13 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=True)
         return
-    from waitress import serve as waitress_serve
+    import waitress
+
+    from webapp.server import create_server
 
     with _sigterm_stops_like_ctrl_c():
-        waitress_serve(app, host=host, port=port, threads=threads, ident="red-soul-archive")
+        # waitress.serve with its server factory (``_server``) ours: waitress's own error answers carry our headers
+        waitress.serve(app, host=host, port=port, threads=threads, ident="red-soul-archive", _server=create_server)
     click.echo("Stopped.")
 
 

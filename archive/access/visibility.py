@@ -60,6 +60,15 @@ def is_visible(viewer: Viewer, status: str, embargo_until: date | None) -> bool:
     return False
 
 
+def is_withheld(viewer: Viewer, *rules: tuple[str, date | None]) -> bool:
+    """Whether a record this viewer sees is one the public may not see on the viewer's day:
+    what pages mark "Restricted: not public", the API's ``withheld`` and an export's ``access``.
+    A record shown inside others (a quote inside its person) gives every rule it stands under;
+    an embargo whose day has come is public, so its record is not withheld."""
+    public = Viewer("anonymous", viewer.today)
+    return not all(is_visible(public, status, until) for status, until in rules)
+
+
 def visible_clause(viewer: Viewer, table: Any) -> ColumnElement[bool]:
     """The same rule as a SQL condition on a table with visibility columns."""
     if viewer.sees_withheld:
@@ -80,6 +89,13 @@ def may_read_field(viewer: Viewer, name: str) -> bool:
     if needed is None:
         return True
     return ROLES.index(viewer.role) >= ROLES.index(needed)
+
+
+def readable(viewer: Viewer, name: str, value: Any) -> Any:
+    """``value`` when this viewer may read the field ``name``, else None (days as ``YYYY-MM-DD``)."""
+    if value is None or not may_read_field(viewer, name):
+        return None
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def redact(viewer: Viewer, record: dict[str, Any]) -> dict[str, Any]:

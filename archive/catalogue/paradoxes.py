@@ -63,10 +63,11 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
             entry = found.get(p.id)
             if entry is None:
                 entry = found[p.id] = RepressedAdmirer(
-                    person_card(p), p.stance_rationale, cite(sources, p.stance_source, p.stance_locator), [])
+                    person_card(p, viewer), p.stance_rationale, cite(sources, p.stance_source, p.stance_locator), [])
             entry.fates.append(fate_view(e, r, sources, repression=True))
         quotes = visible_quotes(conn, viewer, sources, col(Q.stance).in_(("admirer", "critic")))
-        cards = {p.id: person_card(p) for p in conn.execute(select(P).where(visible_clause(viewer, P))).scalars()}
+        cards = {p.id: person_card(p, viewer)
+                 for p in conn.execute(select(P).where(visible_clause(viewer, P))).scalars()}
         person_order = {pid: i for i, pid in enumerate(
             conn.execute(select(col(P.id)).order_by(col(P.position))).scalars())}
     by_person: dict[str, dict[str, list[QuoteView]]] = defaultdict(lambda: defaultdict(list))

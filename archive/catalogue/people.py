@@ -14,8 +14,10 @@ from sqlmodel import col
 
 from archive.access.visibility import (
     Viewer,
+    is_withheld,
     may_read_field,
     quote_clause,
+    readable,
     visible_clause,
 )
 from archive.catalogue import read_cache
@@ -52,11 +54,11 @@ class PersonCard:
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
 
 
-def person_card(person: models.Person, quote_count: int = 0) -> PersonCard:
+def person_card(person: models.Person, viewer: Viewer, quote_count: int = 0) -> PersonCard:
     return PersonCard(
         id=person.id, name=person.name, name_native=person.name_native, pseudonym=person.pseudonym,
         is_group=person.is_group, role=person.role, stance=person.stance, portrait=person.portrait or {},
-        quote_count=quote_count, withheld=person.visibility != "public",
+        quote_count=quote_count, withheld=is_withheld(viewer, (person.visibility, person.embargo_until)),
     )
 
 
@@ -81,7 +83,7 @@ def people(engine: Engine, viewer: Viewer, stance: str | None = None) -> list[Pe
         query = select(P).where(visible_clause(viewer, P)).order_by(col(P.position))
         if stance is not None:
             query = query.where(col(P.stance) == stance)
-        return [person_card(p, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
+        return [person_card(p, viewer, counts.get(p.id, 0)) for p in conn.execute(query).scalars()]
 
 
 # --- one person -------------------------------------------------------------------------------
@@ -171,6 +173,11 @@ class PersonDetail:
     # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
     real_name: str | None = None
     real_name_native: str | None = None
+    # why the person is withheld (researchers), when to review it (archivists), when the stance was
+    # coded (researchers); None unless the viewer may read it
+    visibility_reason: str | None = None
+    visibility_review: str | None = None
+    stance_coded_on: str | None = None
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -188,7 +195,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
 
     by_id = {q.id: q for q in quotes}
     detail = PersonDetail(
-        card=person_card(record, len(quotes)),
+        card=person_card(record, viewer, len(quotes)),
         stance_basis=record.stance_basis,
         stance_rationale=record.stance_rationale,
         stance_coded_by=record.stance_coded_by,
@@ -207,6 +214,9 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
         real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
+        visibility_reason=readable(viewer, "visibility_reason", record.visibility_reason),
+        visibility_review=readable(viewer, "visibility_review", record.visibility_review),
+        stance_coded_on=readable(viewer, "stance_coded_on", record.stance_coded_on),
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, quote_clause
+from archive.access.visibility import Viewer, is_withheld, quote_clause, readable
 from archive.catalogue.common import Cite, SourceInfo, anchor, cite
 from archive.collection.timecodes import format_timecode
 from archive.store import models
@@ -43,6 +44,8 @@ class QuoteView:
     context: str | None
     cite: Cite
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+    visibility_reason: str | None = None  # researchers and archivists only (the visibility rule)
+    visibility_review: str | None = None  # archivists only
 
     @property
     def text_by_lang(self) -> dict[str, str]:
@@ -52,9 +55,10 @@ class QuoteView:
 def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo], *where: Any) -> list[QuoteView]:
     """Visible quotes matching ``where``, in the order of the collection (person, then quote)."""
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
-    rows = conn.execute(
+    rows: Sequence[Any] = conn.execute(
         select(models.table_of(Q), col(P.name).label("person_name"), col(P.is_group).label("person_is_group"),
-               col(P.visibility).label("person_visibility")).join(P, col(Q.person_id) == P.id)
+               col(P.visibility).label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
+        .join(P, col(Q.person_id) == P.id)
         .where(quote_clause(viewer, Q, P), *where).order_by(col(P.position), col(Q.position))
     ).all()
     if not rows:
@@ -81,6 +85,9 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
             timecode_out=format_timecode(quote.timecode_out) if quote.timecode_out is not None else None,
             recording=quote.recording, context=quote.context,
             cite=cite(sources, quote.source, quote.locator) or Cite(quote.source),
-            withheld=quote.visibility != "public" or quote.person_visibility != "public",
+            withheld=is_withheld(viewer, (quote.visibility, quote.embargo_until),
+                                 (quote.person_visibility, quote.person_embargo_until)),
+            visibility_reason=readable(viewer, "visibility_reason", quote.visibility_reason),
+            visibility_review=readable(viewer, "visibility_review", quote.visibility_review),
         ))
     return result

@@ -39,7 +39,7 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
                                 col(Q.id).in_(select(col(QTh.quote_id)).where(col(QTh.theme) == theme_id)))
         person_ids = {q.person_id for q in quotes}
         cards = [
-            person_card(p, counts.get(p.id, 0))
+            person_card(p, viewer, counts.get(p.id, 0))
             for p in conn.execute(
                 select(P).where(col(P.id).in_(person_ids), visible_clause(viewer, P)).order_by(col(P.position))
             ).scalars()

@@ -28,6 +28,11 @@ class Context:
         self._archive: Archive | None = None
 
     @property
+    def opened(self) -> bool:
+        """Whether a command has opened the archive."""
+        return self._archive is not None
+
+    @property
     def archive(self) -> Archive:
         if self._archive is None:
             from archive.facade import Archive

@@ -16,12 +16,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.cli.backup import backup_command, restore_command
 from archive.cli.context import Context, pass_context, reported_problems, viewer_option
+from archive.cli.failures import clear_failures
 from archive.cli.users import user as user_group
 from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 from archive.settings import DEFAULT_COLLECTION, resolve
@@ -82,6 +83,12 @@ class ArchiveGroup(click.Group):
             self.add_command(command, cmd_name)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every command: a busy database, a full disk or a damaged file is one line and exit
+        status 1 (``archive/cli/failures.py``), not a traceback."""
+        with clear_failures(lambda: ctx.obj):
+            return super().invoke(ctx)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
@@ -124,8 +131,10 @@ def check_command(context: Context, path: Path, index: bool) -> None:
     """Validate a collection folder without writing anything.
 
     Every problem is reported at once as FILE:LINE: FIELD: MESSAGE, and the exit
-    status is 1 when there is any. Then the archive's search index is compared with its
-    database, and the command that repairs a disagreement is named.
+    status is 1 when there is any. Then the archive's database file is checked by SQLite
+    (PRAGMA integrity_check) and its search index opened, each damaged part named on
+    one line; then the index is compared with the database, and the command that
+    repairs a disagreement is named.
 
     \b
     Example:
@@ -138,10 +147,20 @@ def check_command(context: Context, path: Path, index: bool) -> None:
     quotes = sum(len(p.quotes) for p in collection.people)
     click.echo(f"{path}: valid ({len(collection.people)} people, {quotes} quotes, {len(collection.sources)} sources)")
     if index:
-        home = resolve(context.home, context.database_url).home
-        if not home.exists():
-            click.echo(f"no archive in {home} yet: `archive import {path}` creates it")
+        settings = resolve(context.home, context.database_url)
+        if not settings.home.exists():
+            click.echo(f"no archive in {settings.home} yet: `archive import {path}` creates it")
             return
+        from archive.health import archive_damage
+
+        damage = archive_damage(settings.database_url, settings.index_dir)
+        if damage:  # before the archive is opened: a damaged file is named, not met by a crash
+            for found in damage:
+                click.echo(str(found), err=True)
+            if any(found.part == "database" for found in damage):
+                click.echo("the archive's database is damaged: restore the last backup with: archive restore",
+                           err=True)
+            sys.exit(1)
         archive = context.archive
         if archive.is_empty():
             click.echo(f"the archive in {archive.settings.home} is empty: run `archive import {path}`")
@@ -315,7 +334,12 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
         click.echo(f"the query was cut to its first {len(request.query):,} characters", err=True)
     result = ctx.archive.search(request, _viewer(viewer_role))
     if as_json:
-        click.echo(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False, default=str))
+        from archive.search.snippets import plain_with_matches
+
+        answer = dataclasses.asdict(result)
+        for hit in answer["hits"]:  # snippets are HTML with <mark>; "texts" are plain, with match offsets
+            hit["texts"] = {lang: plain_with_matches(html) for lang, html in hit["snippets"].items()}
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
         return
     if result.corrected_query:
         click.echo(f"no results for {query!r}; showing results for {result.corrected_query!r}")

@@ -20,8 +20,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from archive.collection import format as fmt
+from archive.collection.display import printable
 from archive.collection.problems import InvalidCollection, Problem
 from archive.collection.vocabulary import Vocabulary, missing_required
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.collection.yaml_source import YamlDocument, YamlLimits, describe_size, load_yaml_file
 
 COLLECTION_FILE = "collection.yaml"
@@ -245,12 +247,26 @@ class CrossChecker:
 
 
 def _display_path(path: Path) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
+    """The path as the user would type it: relative to the working folder when inside it, with
+    any character a terminal would act on escaped (``archive/collection/display.py``)."""
     absolute = path.absolute()
     try:
-        return str(absolute.relative_to(Path.cwd()))
+        return printable(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(absolute)
+        return printable(absolute)
+
+
+def outside_problem(root: Path, path: Path, display: str) -> Problem | None:
+    """A collection file (or its folder) that is a symbolic link out of the collection folder is
+    refused, unread: what it points to is not the collection's, and must not show in messages."""
+    try:
+        inside = root.resolve() in path.resolve().parents
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if inside:
+        return None
+    return Problem(display, 1, "(file)", "a symbolic link to a file outside the collection folder (the file or "
+                                         "its folder); copy the file into the collection instead")
 
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -274,11 +290,15 @@ def _source_text(root: Path, text_file: str, limits: YamlLimits) -> tuple[str, s
                     f"{describe_size(limits.max_file_bytes)} per file")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig"), None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return "", (f"the text file {text_file!r} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); "
                     "save it as UTF-8")
+    unsafe = first_unsafe_character(text)
+    if unsafe is not None:
+        return "", f"the text file {text_file!r}, line {unsafe.line}: {unsafe_character_message(unsafe)}"
+    return text, None
 
 
 # --- people files, read here or by worker processes -----------------------------------------
@@ -318,9 +338,13 @@ def check_person(path: Path, doc: YamlDocument | None, problems: list[Problem],
 
 
 def load_person_file(path: Path, display: str, limits: YamlLimits) -> tuple[YamlDocument | None, list[Problem]]:
-    """A people file's YAML (a file removed since the folder was listed is a problem)."""
+    """A people file's YAML (a file removed since the folder was listed is a problem, and so is
+    one that leads out of the collection: ``people/`` or the file a symbolic link out of it)."""
     if not path.is_file():
         return None, [Problem(display, 1, "(file)", "missing file")]
+    outside = outside_problem(path.parent.parent, path, display)  # the folder holding people/
+    if outside is not None:
+        return None, [outside]
     return load_yaml_file(path, display, limits)
 
 
@@ -435,6 +459,10 @@ def _read_head(root: Path, limits: YamlLimits) -> CollectionHead:
         if not path.is_file():
             problems.append(Problem(display, 1, "(file)", "missing file"))
             return None
+        outside = outside_problem(root, path, display)
+        if outside is not None:
+            problems.append(outside)
+            return None
         doc, found = load_yaml_file(path, display, limits)
         problems.extend(found)
         return None if found else doc
@@ -530,7 +558,7 @@ def begin_reading(root: Path | str, limits: YamlLimits | None
     root = Path(root)
     limits = limits or YamlLimits.from_environment()
     if not root.is_dir():
-        raise InvalidCollection([Problem(str(root), 1, "(folder)", "no such collection folder")])
+        raise InvalidCollection([Problem(printable(root), 1, "(folder)", "no such collection folder")])
     head = _read_head(root, limits)
     return root, limits, head, CollectionProblems(head.problems, own_checks=head.own_checks), people_paths(root)
 

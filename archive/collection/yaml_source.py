@@ -30,6 +30,9 @@ exception or a crash:
   past ``alias_nodes`` + one node per four characters of the file (an "alias bomb", a
   "billion laughs") the file is refused;
 * a scalar longer than ``max_scalar_chars`` (1 MB) is refused;
+* a character XML 1.0 cannot carry (a control character, U+FFFE, U+FFFF, a lone surrogate)
+  written as an escape in a double-quoted value (``"Igor\\x01"``) is refused on its line
+  (``archive.collection.xml_characters``: the reader refuses them written as they are);
 * a value the YAML types cannot hold (``date: 1937-13-45`` unquoted, a 5,000-digit number)
   is a problem on its line.
 
@@ -50,6 +53,7 @@ import yaml
 from yaml.reader import ReaderError
 
 from archive.collection.problems import Problem
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 
 try:
     _BaseLoader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = yaml.CSafeLoader
@@ -229,7 +233,16 @@ class _Builder:
         self.refuse(node, path, f"nested more than {self.limits.max_depth} levels deep (or an alias refers to a "
                                 "node that contains it); a collection needs far fewer levels")
 
-    def scalar(self, node: yaml.Node, path: Path_) -> Any:
+    def unsafe(self, node: yaml.ScalarNode, path: Path_) -> None:
+        """Only a double-quoted scalar can hold a character XML cannot carry: as an escape."""
+        if node.style == '"':
+            unsafe = first_unsafe_character(node.value)
+            if unsafe is not None:
+                self.problems.append(Problem(self.doc.file, node.start_mark.line + 1, format_path(path),
+                                             unsafe_character_message(unsafe, with_column=False)))
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        self.unsafe(node, path)
         size = len(node.value)
         if size > _BIG_SCALAR:
             if self.check_scalars and size > self.limits.max_scalar_chars:
@@ -310,6 +323,7 @@ class _Builder:
                 return self.copy(node, path)
             self.built.add(id(node))
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes only mappings, sequences and scalars
         return self.scalar(node, path)
 
     def copy(self, node: yaml.Node, path: Path_) -> Any:
@@ -332,6 +346,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == _STR_TAG:  # the usual key: no constructor needed
                 key = key_node.value
+                self.unsafe(key_node, path)
                 if self.check_scalars and len(key) > self.limits.max_scalar_chars:
                     self.scalar(key_node, path)
             elif isinstance(key_node, yaml.ScalarNode):
@@ -437,6 +452,8 @@ def data_from_events(text: str | bytes, limits: YamlLimits) -> Any:
                     raise NotPlain
                 value = event.value
                 if check_scalars and len(value) > max_scalar:
+                    raise NotPlain
+                if event.style == '"' and first_unsafe_character(value) is not None:  # "\x01": reported with its line
                     raise NotPlain
                 # the resolver's verdict, inlined: most values are text no implicit resolver looks at
                 if not event.implicit[0] or value[:1] not in resolved_first:

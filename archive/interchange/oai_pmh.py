@@ -20,47 +20,59 @@ Sets
     nothing imported has no sets (``noSetHierarchy``).
 
 Datestamps
-    Each person record is stamped with the time the import last changed it (or anything
-    shown in it: its quotes, relatives, or the vocabulary), kept in ``record_change``, in
-    UTC with ``Z``; a record whose embargo (or a quote's) has lifted since is stamped with
-    that day instead, so incremental harvests pick it up. A record imported before the log
-    existed takes the time the archive's SQLite file was last written (with another
-    database, the start of the current UTC day). ``earliestDatestamp`` is the oldest stamp.
+    The records anyone may see are kept in ``published_record`` (``archive/store/published.py``)
+    with a hash of their published content (their Dublin Core and sets): brought up to date
+    the first time a request comes after the archive's contents changed, or on a new day. A
+    record is stamped when it is first published, and again only when its published content
+    hashes differently: with the time the import logged for it in ``record_change`` when that
+    is later than its stamp, else with the time the change was found. An import that changes
+    nothing a harvester sees stamps nothing. A record whose embargo (or a quote's) has lifted
+    is stamped with that day at least, so incremental harvests pick it up. A viewer who sees
+    more than the public (a researcher) gets the import's ``record_change`` times instead
+    (and for a record imported before that log existed, the time the SQLite file was last
+    written). All in UTC with ``Z``; ``earliestDatestamp`` is the oldest stamp.
 
 Deleted records
-    ``deletedRecord`` is ``transient``: a public person removed by a re-import stays listed
-    as deleted (header with ``status="deleted"``, no metadata) so harvesters drop their
-    copy; a record that was never public leaves no trace, which would reveal it.
+    ``deletedRecord`` is ``persistent``: a record that was published and is no longer (removed
+    by a re-import, made restricted, or embargoed) is listed as deleted for good (header with
+    ``status="deleted"``, no metadata), so harvesters drop their copy; a record that was never
+    published leaves no trace, which would reveal it.
 
 Resumption tokens
-    Stateless: the token encodes the verb, the arguments, the offset and the archive's
-    stamp, so no server state is kept; a token from before an import that changed the
-    archive is a ``badResumptionToken`` (the list it paged has changed).
+    Stateless: the token encodes the verb, the arguments, the offset and a digest of the
+    list it pages (each record's identifier, datestamp and deletion), so no server state is
+    kept and nothing but a change of the records listed invalidates it (a new account, a
+    token's last use, another list's change do not); a token whose list has changed since is
+    a ``badResumptionToken``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue import pages as catalogue
 from archive.interchange import dublin_core
+from archive.search.index_state import data_version, write_transaction
 from archive.store import models
+from archive.store.published import PUBLISHED_STATE_ROW, PublishedRecord, PublishedState
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -70,6 +82,8 @@ OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 XSI_NS = dublin_core.XSI_NS
 PAGE_SIZE = 100
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+# the published content is hashed with permalinks under this root, whatever host a request names
+CANONICAL_BASE = "https://archive.invalid/"
 ADMIN_EMAIL_ENV = "ARCHIVE_ADMIN_EMAIL"
 
 METADATA_FORMATS = {
@@ -130,6 +144,7 @@ class Repository:
     admin_emails: list[str]
     page_size: int
     stamp: datetime
+    now: datetime
 
     def identifier(self, kind: str, record_id: str) -> str:
         return f"oai:{self.repository_id}:{kind}/{record_id}"
@@ -170,6 +185,7 @@ def handle(archive: Archive, params: Iterable[tuple[str, str]], base_url: str, v
         admin_emails=[admin_email or os.environ.get(ADMIN_EMAIL_ENV) or _webmaster(host)],
         page_size=max(1, page_size),
         stamp=archive_stamp(engine, now),
+        now=now,
     )
     root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
@@ -279,7 +295,7 @@ def _parse_bound(text: str, upper: bool) -> datetime:
 
 
 def _headers(repo: Repository) -> list[Header]:
-    """Every visible person, in collection order, with datestamp and sets."""
+    """Every visible person, in collection order, with datestamp and sets; then the deleted ones."""
     P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
     viewer = repo.viewer
     with repo.engine.connect() as conn:
@@ -307,22 +323,124 @@ def _headers(repo: Repository) -> list[Header]:
             .order_by(col(models.VocabularyTerm.position))).scalars())}
         changes = {row.id: row for row in conn.execute(
             select(models.RecordChange).where(col(models.RecordChange.kind) == "person"))}
+    sets_of: dict[str, tuple[str, ...]] = {}
+    for person_id, _, _ in people:
+        person_themes = sorted(themes.get(person_id, ()), key=lambda t: (theme_order.get(t, len(theme_order)), t))
+        sets = [f"collection:{c}" for c in collection_ids] + [f"theme:{t}" for t in person_themes]
+        sets_of[person_id] = tuple(s for s in sets if SET_SPEC.fullmatch(s))
+    published = _published(repo, sets_of, changes) if _sees_what_is_published(viewer) else None
     headers = []
     for person_id, visibility, until in people:
         change = changes.get(person_id)
-        stamp = _aware(change.changed_at) if change else repo.stamp
+        if published is not None and person_id in published:
+            stamp = published[person_id].datestamp
+        else:
+            stamp = _aware(change.changed_at) if change else repo.stamp
         days = [d for d in (lifted.get(person_id), until if visibility == "embargoed" else None)
                 if d is not None and d <= viewer.today]
         if days:
             stamp = max(stamp, datetime.combine(max(days), time(0), timezone.utc))
-        person_themes = sorted(themes.get(person_id, ()), key=lambda t: (theme_order.get(t, len(theme_order)), t))
-        sets = tuple([f"collection:{c}" for c in collection_ids] + [f"theme:{t}" for t in person_themes])
-        headers.append(Header(person_id, stamp, tuple(s for s in sets if SET_SPEC.fullmatch(s))))
-    present = {person_id for person_id, _, _ in people}
+        headers.append(Header(person_id, stamp, sets_of[person_id]))
+    present = set(sets_of)
+    deleted: dict[str, datetime] = {}
     for person_id, change in changes.items():
         if change.deleted and person_id not in present:
-            headers.append(Header(person_id, _aware(change.changed_at), (), deleted=True))
+            deleted[person_id] = _aware(change.changed_at)
+    for person_id, record in (published or {}).items():
+        if record.deleted and person_id not in present:
+            deleted[person_id] = record.datestamp
+    headers += [Header(person_id, stamp, (), deleted=True) for person_id, stamp in sorted(deleted.items())]
     return headers
+
+
+# --- the published records (archive/store/published.py) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    content_hash: str
+    datestamp: datetime
+    deleted: bool
+
+
+def _sees_what_is_published(viewer: Viewer) -> bool:
+    """The public on the real today: the viewer whose records are the published ones."""
+    return not viewer.sees_withheld and viewer.today == date.today()
+
+
+def _generation(engine: Engine, today: date) -> str:
+    """The state of the archive the published records follow: its contents' version, and the day."""
+    with engine.connect() as conn:
+        return _generation_in(conn, today)
+
+
+def _content_hash(repo: Repository, person_id: str, sets: tuple[str, ...]) -> str:
+    """A digest of what a harvester receives of a record: its Dublin Core (permalinks under one
+    fixed root, whichever host was asked) and its sets."""
+    dc = dublin_core.person_record(repo.engine, person_id, repo.viewer, CANONICAL_BASE)
+    digest = hashlib.sha256(etree.tostring(dc.to_oai_dc(), method="c14n"))
+    digest.update("\n".join(sets).encode())
+    return digest.hexdigest()
+
+
+def _published(repo: Repository, sets_of: dict[str, tuple[str, ...]],
+               changes: Mapping[str, Any]) -> dict[str, Published]:
+    """The published records, brought up to date first if the archive changed since they last were."""
+    engine, now = repo.engine, repo.now
+    generation = _generation(engine, repo.viewer.today)
+    with engine.connect() as conn:
+        stored = conn.scalar(select(col(PublishedState.generation))
+                             .where(col(PublishedState.id) == PUBLISHED_STATE_ROW))
+        R = PublishedRecord
+        records = {row.id: Published(row.content_hash, _aware(row.datestamp), row.deleted) for row in conn.execute(
+            select(col(R.id), col(R.content_hash), col(R.datestamp), col(R.deleted)).where(col(R.kind) == "person"))}
+    if stored == generation:
+        return records
+
+    def logged(person_id: str) -> datetime | None:
+        change = changes.get(person_id)
+        return _aware(change.changed_at) if change is not None else None
+
+    updated: dict[str, Published] = {}
+    for person_id, sets in sets_of.items():
+        content_hash = _content_hash(repo, person_id, sets)
+        old = records.get(person_id)
+        if old is not None and not old.deleted and old.content_hash == content_hash:
+            continue
+        at = logged(person_id)
+        stamp = at if at is not None and (old is None or at > old.datestamp) else now
+        updated[person_id] = Published(content_hash, stamp, False)
+    for person_id, old in records.items():
+        if person_id not in sets_of and not old.deleted:  # withdrawn: removed, restricted or embargoed
+            at = logged(person_id)
+            updated[person_id] = Published("", at if at is not None and at > old.datestamp else now, True)
+    try:
+        with write_transaction(engine) as conn:
+            if _generation_in(conn, repo.viewer.today) == generation:  # nothing imported meanwhile
+                _write_published(conn, generation, updated)
+                conn.commit()
+    except OperationalError:  # the database is busy (an import): found again by the next request
+        pass
+    return {**records, **updated}
+
+
+def _generation_in(conn: Any, today: date) -> str:
+    build, version = data_version(conn)
+    return f"{build}|{version}|{today.isoformat()}"
+
+
+def _write_published(conn: Any, generation: str, updated: dict[str, Published]) -> None:
+    record_table = PublishedRecord.__table__  # type: ignore[attr-defined]
+    state_table = PublishedState.__table__  # type: ignore[attr-defined]
+    if updated:
+        conn.execute(record_table.delete().where(record_table.c.kind == "person",
+                                                 record_table.c.id.in_(list(updated))))
+        conn.execute(record_table.insert(), [
+            {"kind": "person", "id": person_id, "content_hash": record.content_hash,
+             "datestamp": record.datestamp, "deleted": record.deleted}
+            for person_id, record in updated.items()])
+    conn.execute(state_table.delete())
+    conn.execute(state_table.insert(), [{"id": PUBLISHED_STATE_ROW, "generation": generation}])
 
 
 def _sets(repo: Repository) -> list[SetInfo]:
@@ -353,32 +471,57 @@ def _in_set(header: Header, spec: str) -> bool:
 # --- resumption tokens -----------------------------------------------------------------------
 
 
-def _token(verb: str, args: dict[str, str], offset: int, stamp: datetime) -> str:
-    state = {"v": verb, "a": args, "o": offset, "t": utc(stamp)}
+def list_digest(items: Iterable[str]) -> str:
+    """What a resumption token is tied to: the records (or sets) of the list it pages."""
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(item.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:24]
+
+
+def _headers_digest(headers: list[Header]) -> str:
+    return list_digest(f"{h.person_id}|{utc(h.datestamp)}|{int(h.deleted)}|{' '.join(h.sets)}" for h in headers)
+
+
+def _token(verb: str, args: dict[str, str], offset: int, digest: str) -> str:
+    state = {"v": verb, "a": args, "o": offset, "t": digest}
     raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _untoken(repo: Repository, verb: str, token: str) -> tuple[dict[str, str], int]:
+@dataclass(frozen=True)
+class Continued:
+    """What a resumption token carries: the request's arguments, where to go on, and the list's digest."""
+
+    args: dict[str, str]
+    offset: int
+    digest: str
+
+    def check(self, digest: str) -> None:
+        if digest != self.digest:
+            raise OAIError("badResumptionToken",
+                           "the records of this list have changed since it began; start the harvest again "
+                           "without a token")
+
+
+def _untoken(repo: Repository, verb: str, token: str) -> Continued:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         state = json.loads(raw)
-        args, offset, stamp, token_verb = state["a"], state["o"], state["t"], state["v"]
+        args, offset, digest, token_verb = state["a"], state["o"], state["t"], state["v"]
         if not (isinstance(args, dict) and all(isinstance(v, str) for v in args.values())
-                and isinstance(offset, int) and offset >= 0 and isinstance(stamp, str)):
+                and isinstance(offset, int) and offset >= 0 and isinstance(digest, str)):
             raise ValueError("malformed")
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise OAIError("badResumptionToken", f"{token!r} is not a resumption token of this repository") from None
     if token_verb != verb:
         raise OAIError("badResumptionToken", f"this resumption token continues {token_verb}, not {verb}")
-    if stamp != utc(repo.stamp):
-        raise OAIError("badResumptionToken",
-                       "the archive has changed since this list began; start the harvest again without a token")
-    return args, offset
+    return Continued(args, offset, digest)
 
 
 def _page(repo: Repository, verb: str, args: dict[str, str], offset: int, total: int,
-          container: etree._Element) -> None:
+          container: etree._Element, digest: str) -> None:
     """Add the resumptionToken element an incomplete list needs (and the empty one that ends it)."""
     if offset == 0 and total <= repo.page_size:
         return
@@ -386,7 +529,7 @@ def _page(repo: Repository, verb: str, args: dict[str, str], offset: int, total:
     token = etree.SubElement(container, f"{{{OAI_NS}}}resumptionToken",
                              completeListSize=str(total), cursor=str(offset))
     if end < total:
-        token.text = _token(verb, args, end, repo.stamp)
+        token.text = _token(verb, args, end, digest)
 
 
 # --- verbs -------------------------------------------------------------------------------------
@@ -401,7 +544,7 @@ def _identify(repo: Repository, args: dict[str, str]) -> etree._Element:
         ("protocolVersion", "2.0"),
         *[("adminEmail", email) for email in repo.admin_emails],
         ("earliestDatestamp", utc(min([h.datestamp for h in _headers(repo)] + [repo.stamp]))),
-        ("deletedRecord", "transient"),
+        ("deletedRecord", "persistent"),
         ("granularity", GRANULARITY),
     ]:
         etree.SubElement(body, f"{{{OAI_NS}}}{name}").text = value
@@ -421,6 +564,10 @@ def _find(repo: Repository, identifier: str) -> tuple[str, str]:
             if found is None:  # a deleted record is still answered, as deleted
                 found = conn.scalar(select(col(C.id)).where(col(C.kind) == "person", col(C.id) == record_id,
                                                             col(C.deleted).is_(True)))
+            if found is None and _sees_what_is_published(repo.viewer):  # withdrawn from publication
+                R = PublishedRecord
+                found = conn.scalar(select(col(R.id)).where(col(R.kind) == "person", col(R.id) == record_id,
+                                                            col(R.deleted).is_(True)))
         else:
             found = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == P.id)
                                 .where(col(Q.id) == record_id, quote_clause(repo.viewer, Q, P)))
@@ -453,12 +600,14 @@ def _list_metadata_formats(repo: Repository, args: dict[str, str]) -> etree._Ele
 
 
 def _list_sets(repo: Repository, args: dict[str, str]) -> etree._Element:
-    offset = 0
-    if "resumptionToken" in args:
-        _, offset = _untoken(repo, "ListSets", args["resumptionToken"])
+    continued = _untoken(repo, "ListSets", args["resumptionToken"]) if "resumptionToken" in args else None
+    offset = continued.offset if continued else 0
     sets = _sets(repo)
     if not sets:
         raise OAIError("noSetHierarchy", "this repository has no sets (nothing has been imported)")
+    digest = list_digest(f"{s.spec}|{s.name}" for s in sets)
+    if continued:
+        continued.check(digest)
     if offset >= len(sets):
         raise OAIError("badResumptionToken", "this resumption token points past the end of the list")
     body = etree.Element(f"{{{OAI_NS}}}ListSets")
@@ -468,7 +617,7 @@ def _list_sets(repo: Repository, args: dict[str, str]) -> etree._Element:
         etree.SubElement(element, f"{{{OAI_NS}}}setName").text = info.name
         if info.description is not None:
             etree.SubElement(element, f"{{{OAI_NS}}}setDescription").append(info.description.to_oai_dc())
-    _page(repo, "ListSets", {}, offset, len(sets), body)
+    _page(repo, "ListSets", {}, offset, len(sets), body, digest)
     return body
 
 
@@ -512,10 +661,13 @@ def _get_record(repo: Repository, args: dict[str, str]) -> etree._Element:
     return body
 
 
-def _selected(repo: Repository, verb: str, args: dict[str, str]) -> tuple[list[Header], dict[str, str], int]:
+def _selected(repo: Repository, verb: str, args: dict[str, str]
+              ) -> tuple[list[Header], dict[str, str], int, str]:
     offset = 0
+    continued = None
     if "resumptionToken" in args:
-        args, offset = _untoken(repo, verb, args["resumptionToken"])
+        continued = _untoken(repo, verb, args["resumptionToken"])
+        args, offset = continued.args, continued.offset
         if "metadataPrefix" not in args:
             raise OAIError("badResumptionToken", "this resumption token carries no metadataPrefix")
     _check_prefix(args["metadataPrefix"])
@@ -538,28 +690,31 @@ def _selected(repo: Repository, verb: str, args: dict[str, str]) -> tuple[list[H
         headers = [h for h in headers if h.datestamp >= lower]
     if upper:
         headers = [h for h in headers if h.datestamp <= upper]
+    digest = _headers_digest(headers)
+    if continued:
+        continued.check(digest)
     if not headers:
         raise OAIError("noRecordsMatch", "no record matches these arguments")
     if offset >= len(headers):
         raise OAIError("badResumptionToken", "this resumption token points past the end of the list")
-    return headers, args, offset
+    return headers, args, offset, digest
 
 
 def _list_identifiers(repo: Repository, args: dict[str, str]) -> etree._Element:
-    headers, args, offset = _selected(repo, "ListIdentifiers", args)
+    headers, args, offset, digest = _selected(repo, "ListIdentifiers", args)
     body = etree.Element(f"{{{OAI_NS}}}ListIdentifiers")
     for header in headers[offset:offset + repo.page_size]:
         body.append(_header_element(repo, header))
-    _page(repo, "ListIdentifiers", args, offset, len(headers), body)
+    _page(repo, "ListIdentifiers", args, offset, len(headers), body, digest)
     return body
 
 
 def _list_records(repo: Repository, args: dict[str, str]) -> etree._Element:
-    headers, args, offset = _selected(repo, "ListRecords", args)
+    headers, args, offset, digest = _selected(repo, "ListRecords", args)
     body = etree.Element(f"{{{OAI_NS}}}ListRecords")
     for header in headers[offset:offset + repo.page_size]:
         body.append(_record_element(repo, header))
-    _page(repo, "ListRecords", args, offset, len(headers), body)
+    _page(repo, "ListRecords", args, offset, len(headers), body, digest)
     return body
 
 

@@ -35,7 +35,9 @@ from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
 from archive.collection import dates
+from archive.collection.display import printable
 from archive.collection.timecodes import BadTimecode, format_timecode, parse_timecode
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.interchange import dublin_core
 from archive.interchange.segment_import import (
     ImportResult,
@@ -328,11 +330,54 @@ def _terms(text: str) -> list[str]:
     return [t.strip() for t in text.split(";") if t.strip()]
 
 
+MB = 1024 * 1024
+MAX_OHMS_BYTES = 20 * MB  # an OHMS export of one long interview is far smaller
+
+
+class OhmsFileError(ValueError):
+    """An OHMS file that cannot be read: too large, not well-formed XML, or holding what XML cannot carry."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None):
+        self.path, self.message, self.line = path, message, line
+        super().__init__(f"{printable(path)}:{line}: {message}" if line else f"{printable(path)}: {message}")
+
+
+def _ohms_parser() -> etree.XMLParser:
+    """lxml within bounds: no entities expanded, no DTD or network fetched, libxml2's default
+    limits on depth and on the size of one text kept (``huge_tree=False``)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                           remove_comments=True)
+
+
+def _parse_ohms(path: Path) -> etree._Element:
+    """The root element of an OHMS file; every refusal is an ``OhmsFileError`` naming the file
+    and the line. The size is checked before a byte is read."""
+    size = path.stat().st_size
+    if size > MAX_OHMS_BYTES:
+        raise OhmsFileError(path, f"the file is {size / MB:.1f} MB, more than the limit of "
+                                  f"{MAX_OHMS_BYTES // MB} MB for an OHMS file; it was not read")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None  # another declared encoding: lxml decodes it, and refuses what XML cannot carry
+    if text is not None:
+        unsafe = first_unsafe_character(text)
+        if unsafe is not None:
+            raise OhmsFileError(path, unsafe_character_message(unsafe), unsafe.line)
+    try:
+        return etree.fromstring(raw, _ohms_parser())
+    except etree.XMLSyntaxError as error:
+        reason = " ".join((error.msg or str(error) or "not well-formed").split())
+        raise OhmsFileError(path, f"not well-formed XML ({reason})",
+                            error.lineno or None) from None
+
+
 def read_ohms(xml_path: str | Path) -> list[OhmsRecord]:
-    """The records of an OHMS XML file (5.x or 6.0), parsed by lxml without entities or network."""
+    """The records of an OHMS XML file (5.x or 6.0), parsed by lxml without entities or network,
+    within bounds (``MAX_OHMS_BYTES``, and libxml2's limits on depth and on one text's size)."""
     path = Path(xml_path)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
-    root = etree.parse(str(path), parser).getroot()
+    root = _parse_ohms(path)
     records = [root] if _local(root) == "record" else [e for e in root if _local(e) == "record"]
     return [_read_record(record, path) for record in records]
 
@@ -390,8 +435,8 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
         seconds = re.fullmatch(r"\d+(\.\d+)?", time_text)
         time = float(time_text) if seconds else parse_timecode(time_text)
     except BadTimecode:
-        raise ValueError(f"{path}: index point {number}: time {time_text!r} is neither "
-                         "seconds nor a timecode") from None
+        raise OhmsFileError(path, f"index point {number}: time {time_text!r} is neither "
+                                  "seconds nor a timecode") from None
     return IndexPoint(number, time, values, links, places)
 
 
@@ -572,7 +617,7 @@ def ohms_to_collection(xml_path: str | Path, out_dir: str | Path, *, person_id: 
     restores the folder) when the result would not pass ``archive check``."""
     records = read_ohms(xml_path)
     if not records:
-        raise ValueError(f"{xml_path}: no OHMS record in this file")
+        raise OhmsFileError(Path(xml_path), "no OHMS record in this file")
     imports = [record_import(r, person_id=person_id, language=language) for r in records]
     first = records[0].fields
     collection_name = first.get("collection_name") or first.get("repository") or "OHMS import"

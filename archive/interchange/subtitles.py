@@ -14,6 +14,8 @@ cannot represent, and says where: ``file:line: cue N: what is wrong``. Refused:
 * a WebVTT timestamp with a decimal comma (``00:00:01,000``: that is SRT's notation);
 * a cue that ends before it starts;
 * cue text containing ``-->`` (it would read as a new cue's timings);
+* a file that is not UTF-8, or holds a character XML 1.0 cannot carry (a NUL, another
+  control character: ``archive.collection.xml_characters``);
 * anything else webvtt-py's strict parser or srt refuses.
 
 The cues are then written into a collection by ``archive.interchange.segment_import``.
@@ -39,7 +41,9 @@ from webvtt.vtt import WebVTTCueBlock
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
+from archive.collection.display import printable
 from archive.collection.loader import PEOPLE_DIR
+from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
 from archive.interchange.segment_import import (
     ImportResult,
     NewCollection,
@@ -64,7 +68,7 @@ class SubtitleError(ValueError):
 
     def __init__(self, file: str, message: str, cue: int | None = None, line: int | None = None):
         self.file, self.message, self.cue, self.line = file, message, cue, line
-        where = f"{file}:{line}" if line else file
+        where = f"{printable(file)}:{line}" if line else printable(file)
         super().__init__(f"{where}: {'cue ' + str(cue) + ': ' if cue else ''}{message}")
 
 
@@ -326,7 +330,15 @@ def read_subtitles(path: str | Path) -> list[Cue]:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise SubtitleError(str(path), f"unknown subtitle format {path.suffix!r}; expected .vtt or .srt")
-    text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SubtitleError(str(path), f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                            None, raw[: exc.start].count(b"\n") + 1) from None
+    unsafe = first_unsafe_character(text)
+    if unsafe is not None:
+        raise SubtitleError(str(path), unsafe_character_message(unsafe), None, unsafe.line)
     return parse_vtt(text, str(path)) if suffix == "vtt" else parse_srt(text, str(path))
 
 

@@ -51,13 +51,49 @@ class Labels:
         return cls(load_vocabulary(conn))
 
 
+_CYRILLIC_LETTER = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…:;«\"“„(\[-]\s*$")
+
+
+def text_language(text: str) -> str:
+    """``ru`` for a text mostly in Cyrillic, else ``en``: the analysis for a text whose language the
+    collection format does not give (a relative's details and notes, an occupation)."""
+    return "ru" if len(_CYRILLIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)) else "en"
+
+
+def proper_names(texts: Iterable[str]) -> list[str]:
+    """The capitalised words of a text (names, places), searched in the ``names`` field so that a
+    name typed in the other script finds the text that says it (Смитсон → Smithson, Fyodor → Федор).
+    A capitalised word that starts a sentence is kept only when it is long enough to be a name."""
+    found: list[str] = []
+    for text in texts:
+        for match in _WORDS.finditer(text or ""):
+            word = match.group(0)
+            if not word[:1].isupper():
+                continue
+            starts_sentence = match.start() == 0 or bool(_SENTENCE_END.search(text[max(0, match.start() - 3):
+                                                                                   match.start()]))
+            if len(word) >= (4 if starts_sentence else 2):
+                found.append(word)
+    return found
+
+
+def _by_language(texts: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {"en": [], "ru": []}
+    for text in texts:
+        if text:
+            grouped[text_language(text)].append(text)
+    return grouped
+
+
 def _day(value: date | None) -> int:
     return value.toordinal() if value else 0
 
 
 def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str, date | None], *,
               text_en: list[str], text_ru: list[str], terms_en: list[str], terms_ru: list[str], names: list[str],
-              facets: dict[str, list[str]], sort_date: date | None, spell: str | None = None) -> dict[str, Any]:
+              facets: dict[str, list[str]], sort_date: date | None) -> dict[str, Any]:
     facets = {k: sorted({facet_value(str(v)) for v in vals if v not in (None, "")}) for k, vals in facets.items()}
     facets = {k: v for k, v in facets.items() if v}
     doc: dict[str, Any] = {
@@ -67,6 +103,8 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "person_id": person["id"],
         "text_en": "\n".join(t for t in text_en if t),
         "text_ru": "\n".join(t for t in text_ru if t),
+        "family_en": "\n".join(t for t in text_en if t),
+        "family_ru": "\n".join(t for t in text_ru if t),
         "terms_en": "\n".join(t for t in terms_en if t),
         "terms_ru": "\n".join(t for t in terms_ru if t),
         "names": "\n".join(t for t in names if t),
@@ -76,6 +114,10 @@ def _document(kind: str, record_id: str, person: dict[str, Any], vis: tuple[str,
         "facets": json.dumps({**facets, "_access": [vis[0], _day(vis[1])]}, ensure_ascii=False, sort_keys=True,
                              separators=(",", ":")).encode(),
     }
+    # "Did you mean" draws from the words of the documents a viewer may see: each document carries
+    # its own words, unstemmed, so a word of withheld text is never offered (archive/search/suggestions.py)
+    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in [*text_en, *text_ru, *names] if t
+                             for w in _WORDS.findall(t)}))
     if spell:
         doc["spell"] = spell
     for name, values in facets.items():
@@ -151,7 +193,7 @@ class _Person:
 
     row: Row
     visibility: tuple[str, date | None]
-    names: list[str]  # the person's names and places, in both scripts
+    names: list[str]  # the person's names and places, in both scripts (searched on the portrait only)
     facets: dict[str, list[str]]  # the person's stance, id and places
     fates: list[str]  # the fates of all the person's relatives
 
@@ -180,26 +222,20 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
                        vocabulary: Vocabulary) -> dict[str, Any]:
     person = shared.row
     portrait = person.get("portrait") or {}
-    # "Did you mean" draws from the words of the whole testimony, indexed once on the person's
-    # document (not on every quote: that would double the postings, the cost of indexing).
-    spoken = [t["text"] for q in quotes for t in batch.texts.get(q["id"], [])]
-    spoken += list(portrait.values()) + shared.names
-    spoken += [e.get("details") or "" for r in relatives for e in batch.events.get(r["id"], [])]
-    spell = " ".join(sorted({w.lower().replace("ё", "е") for t in spoken if t for w in _WORDS.findall(t)}))
-
     def terms(lang: str) -> list[str]:
         return vocabulary.words("stances", person["stance"], lang) + vocabulary.words("roles", person["role"], lang)
 
+    occupations = _by_language(o["value"] for o in person.get("occupations") or [])
     return _document(
         "person", person["id"], person, shared.visibility,
-        text_en=[portrait.get("en", "")] + [o["value"] for o in person.get("occupations") or []],
-        text_ru=[portrait.get("ru", "")],
+        text_en=[portrait.get("en", "")] + occupations["en"],
+        text_ru=[portrait.get("ru", "")] + occupations["ru"],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=shared.names,
+        names=shared.names + proper_names(portrait.values()),
         facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
-        sort_date=None, spell=spell,
+        sort_date=None,
     )
 
 
@@ -211,17 +247,20 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
         return (vocabulary.words("relations", relative["relation"], lang)
                 + [w for k in kinds for w in vocabulary.words("fates", k, lang)])
 
+    # the format gives no language for details and notes: each is analysed in the one it is written in
+    texts = _by_language([e.get("details") or "" for e in events] + [relative.get("notes") or ""])
     return _document(
         "relative", relative["id"], person, shared.visibility,
-        text_en=[e.get("details") or "" for e in events] + [relative.get("notes") or ""],
-        text_ru=[],
+        text_en=texts["en"],
+        text_ru=texts["ru"],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events],
+        names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events]
+        + proper_names(texts["en"] + texts["ru"]),
         facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
-                "source": [e["source"] for e in events], "lang": ["en"]},
+                "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
         sort_date=min((e["date_start"] for e in events if e.get("date_start")), default=None),
     )
 
@@ -241,7 +280,9 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
         text_ru=[by_lang.get("ru", "")],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
-        names=shared.names,
+        # A passage matches on its own words (the names it says, in either script): its person's names
+        # and places are the portrait's (else a place the person lives in would find every passage).
+        names=proper_names(by_lang.values()),
         facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
                 "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
                 "decade": [f"{when.year // 10 * 10}s"] if when else []},

@@ -7,11 +7,12 @@ updated some people). A server-side engine could later implement the same method
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,16 +22,17 @@ from sqlmodel import col
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from archive.access.visibility import Viewer
+from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state
-from archive.search.documents import Labels, _facet_value, documents_for
+from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import LeafSegments, evaluate
+from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
-from archive.search.snippets import snippet
+from archive.search.snippets import name_terms, snippet
+from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store import models
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
@@ -44,6 +46,27 @@ class _Open:
     searcher: Searcher
     arrays: SearcherArrays
     segments: LeafSegments
+    _spelling: SpellingWords | None = None
+    _spelling_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spelling(self) -> SpellingWords:
+        """The index's spelling words, read the first time a typo is looked up."""
+        with self._spelling_lock:
+            if self._spelling is None:
+                self._spelling = SpellingWords.read(self.searcher.reader())
+            return self._spelling
+
+
+@dataclass
+class _Matches:
+    """What one build finds for a search, before its records are read from the database."""
+
+    parsed: ParsedQuery
+    page: list[tuple[int, float]]
+    total: int
+    facets: dict[str, Facet]
+    suggestion: str | None
+    corrected: str | None
 
 
 class SearchIndex:
@@ -180,28 +203,48 @@ class SearchIndex:
 
     # --- searching -----------------------------------------------------------------------
 
-    def search(self, request: SearchRequest, viewer: Viewer) -> SearchResult:
+    def search(self, request: SearchRequest, viewer: Viewer, attempts: int = 3) -> SearchResult:
+        """One page of a search, built from one version of the data.
+
+        The matches come from the searcher's build; the records shown are read from a database
+        snapshot that names the same build (an import committed in between: search again, on the
+        build it swapped in). Every record shown passes the visibility rule for the rows read, so
+        even when the versions keep changing under it nothing withheld in the snapshot is shown.
+        """
         started = time.perf_counter()
-        state = self._state()
+        for attempt in range(attempts):
+            state = self._state()
+            found = self._matches(state, request, viewer)
+            with index_state.read_snapshot(self.engine) as conn:
+                named = index_state.named_build(conn)
+                if named != state.name and state.name and attempt + 1 < attempts:
+                    continue  # the database is at another version than this searcher: search again
+                hits = self._hits(conn, state, found.page, found.parsed, viewer,
+                                  whole=request.within_person is not None)
+            return SearchResult(
+                request=request, hits=hits, total=found.total, facets=found.facets, suggestion=found.suggestion,
+                elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=found.parsed.fell_back,
+                corrected_query=found.corrected,
+            )
+        raise AssertionError("unreachable: the last attempt always answers")
+
+    def _matches(self, state: _Open, request: SearchRequest, viewer: Viewer) -> _Matches:
+        """What the searcher's build finds for the request: the page's documents, counts, facets."""
         schema = state.searcher.schema
         parsed = parse(request.query, schema)
         allowed = self._allowed(state, request, viewer)
         matched, scores = self._select(state, parsed.query, allowed)
         corrected = None
-        suggestion = self._suggest(state, parsed, allowed) if parsed.words else None
-        if not matched.any() and suggestion:
+        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggestion = suggested[0] if suggested else None
+        if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggestion, schema)
+            parsed = parse(suggested[0], schema)
             matched, scores = self._select(state, parsed.query, allowed)
         docnums = np.flatnonzero(matched)
         facets = self._facets(state.arrays, matched, request)
         page = self._page(state, request, parsed, docnums, scores)
-        hits = self._hits(state, page, parsed, whole=request.within_person is not None)
-        return SearchResult(
-            request=request, hits=hits, total=int(len(docnums)), facets=facets, suggestion=suggestion,
-            elapsed_ms=(time.perf_counter() - started) * 1000, query_fell_back=parsed.fell_back,
-            corrected_query=corrected,
-        )
+        return _Matches(parsed, page, int(len(docnums)), facets, suggestion, corrected)
 
     def iter_records(self, request: SearchRequest, viewer: Viewer) -> Iterator[tuple[str, str]]:
         """(kind, record id) of every match in the request's order, without pagination.
@@ -270,41 +313,35 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> str | None:
-        """A spelling of the query whose every word is in the index, and that finds visible hits."""
-        reader = state.searcher.reader()
-        corrector = state.searcher.corrector("spell")
-        words, changed = [], False
-        for word in parsed.words:
-            lowered = word.lower().replace("ё", "е")
-            # Very long "words" are pasted text, not typos: correcting them costs seconds.
-            if not 3 <= len(lowered) <= 40 or reader.doc_frequency("spell", lowered) > 0:
-                words.append(word)
-                continue
-            choice = None
-            for candidate in corrector.suggest(lowered, limit=5, maxdist=2):
-                # the word exists somewhere; it is offered only if it finds what this viewer may see
-                if self._select(state, parse(candidate, state.searcher.schema).query, allowed)[0].any():
-                    choice = candidate
-                    break
-            words.append(choice or word)
-            changed = changed or choice is not None
-        if not changed:
-            return None
-        suggestion = " ".join(words)
-        if not self._select(state, parse(suggestion, state.searcher.schema).query, allowed)[0].any():
-            return None
-        return suggestion
+    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+        """A spelling of the query from the words this viewer may see, that finds what they may see,
+        and whether it is near enough to answer in the query's place."""
+        schema = state.searcher.schema
 
-    def _hits(self, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, whole: bool) -> list[Hit]:
+        def visible_count(word: str) -> int:
+            return visible_documents(term_documents(state.segments, "spell", word), allowed)
+
+        def finds_alone(word: str) -> bool:
+            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+
+        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        if found is None or not finds_alone(found[0]):
+            return None
+        return found
+
+    @staticmethod
+    def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
+              whole: bool) -> list[Hit]:
+        """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
             return []
         stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
         terms = _highlight_terms(parsed.query, state.searcher)
-        details = _page_details(self.engine, stored)
+        details = _page_details(conn, stored)
         hits = []
         for fields, (_, score) in zip(stored, page, strict=False):
-            hits.append(details.hit(fields, score, terms, whole))
+            if details.shown(fields, viewer):
+                hits.append(details.hit(fields, score, terms, whole))
         return hits
 
 
@@ -313,17 +350,23 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
 
     Negated terms never occur in a hit's text, so marking every term found is safe.
     """
-    terms: dict[str, set[str]] = {"en": set(), "ru": set()}
+    terms: dict[str, set[str]] = {"en": set(), "ru": set(), "names": set()}
     if isinstance(text_query, q.Every):
         return terms
     reader = searcher.reader()
     for leaf in text_query.leaves():
         field = getattr(leaf, "fieldname", None)
+        if field == "names" and isinstance(getattr(leaf, "text", None), str):
+            terms["names"].add(leaf.text)  # a name's matching key: marks it in either script
+            continue
+        if field in ("family_en", "family_ru"):
+            terms[field] = terms.get(field, set()) | {getattr(leaf, "text", "")}
+            continue
         if field not in ("text_en", "text_ru"):
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
             try:
-                words = [text for _, text in leaf.expanded_terms(reader)]
+                words = [text for _, text in itertools.islice(leaf.expanded_terms(reader), MAX_EXPANSION)]
             except Exception:  # highlighting is a courtesy; the hit is shown unmarked
                 words = []
         elif isinstance(leaf, q.Phrase):
@@ -335,33 +378,51 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
     return terms
 
 
+def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
+    """The terms to mark in a text: the query's own, and the text's words it matched by name or family."""
+    return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
+
+
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
-    def __init__(self, engine: Engine, stored: list[dict[str, Any]]):
+    def __init__(self, conn: Connection, stored: list[dict[str, Any]]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind] for kind in ("quote", "person", "relative")}
         person_ids = sorted({f["person_id"] for f in stored})
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
-        with engine.connect() as conn:
-            self.people = {r.id: r for r in conn.execute(select(col(P.id), col(P.name), col(P.stance), col(P.portrait))
-                                                          .where(col(P.id).in_(person_ids)))}
-            self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
-            self.texts: dict[str, dict[str, str]] = {}
-            for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
-                                         .where(col(QT.quote_id).in_(ids["quote"]))):
-                self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
-            self.themes: dict[str, list[str]] = {}
-            for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
-                                          .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
-                self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
-            self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
-            self.events: dict[str, list[Any]] = {}
-            for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
-                                          .order_by(col(F.position))):
-                self.events.setdefault(event_row.relative_id, []).append(event_row)
-            labels = Labels.load(conn)
-        self.labels = labels
+        # every read through the caller's connection: one snapshot of the database
+        self.people = {r.id: r for r in conn.execute(
+            select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
+            .where(col(P.id).in_(person_ids)))}
+        self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
+        self.texts: dict[str, dict[str, str]] = {}
+        for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
+                                     .where(col(QT.quote_id).in_(ids["quote"]))):
+            self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
+        self.themes: dict[str, list[str]] = {}
+        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
+                                      .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+            self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+        self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
+        self.events: dict[str, list[Any]] = {}
+        for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
+                                      .order_by(col(F.position))):
+            self.events.setdefault(event_row.relative_id, []).append(event_row)
+        self.labels = Labels.load(conn)
+
+    def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
+        """Whether the record behind a document is still there and visible in these rows."""
+        kind, record_id = fields["kind"], fields["record_id"]
+        person = self.people.get(fields["person_id"])
+        if person is None or not is_visible(viewer, person.visibility, person.embargo_until):
+            return False
+        if kind == "quote":
+            quote = self.quotes.get(record_id)
+            return quote is not None and is_visible(viewer, quote.visibility, quote.embargo_until)
+        if kind == "relative":
+            return record_id in self.relatives
+        return kind == "person"
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
         kind, record_id, person_id = fields["kind"], fields["record_id"], fields["person_id"]
@@ -370,7 +431,8 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes[record_id]
             texts = self.texts.get(record_id, {})
-            snippets = {lang: snippet(text, lang, terms.get(lang, ()), whole=whole) for lang, text in texts.items()}
+            snippets = {lang: snippet(text, lang, _marked(terms, text, lang),
+                                      whole=whole) for lang, text in texts.items()}
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
                        stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
                        timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
@@ -380,10 +442,13 @@ class _page_details:
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
             relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
+            lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
+            marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {"en": snippet(text, "en", terms["en"])}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None,
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
-        snippets = {lang: snippet(text, lang, terms.get(lang, ())) for lang, text in portrait.items()}
+        snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
+                    for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
                    stance=person.stance if person else None)

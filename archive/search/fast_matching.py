@@ -109,6 +109,11 @@ def _postings(segments: LeafSegments, field: str, text: Any) -> tuple[np.ndarray
     return found.ids, found.tf
 
 
+def term_documents(segments: LeafSegments, field: str, text: str) -> np.ndarray:
+    """The document numbers holding one term (ascending), read once per searcher like every posting list."""
+    return _posting_list(segments, field, text).ids
+
+
 def _posting_list(segments: LeafSegments, field: str, text: Any, positions: bool = False) -> _Postings:
     """A term's postings from the cache, read when missing; with ``positions`` (for a phrase), read
     again when the cached ones were read without them (keeping them costs a sixth more time)."""

@@ -5,6 +5,8 @@ entries (one per relative). Text is indexed per language, each with its own pipe
 
 - ``text_ru``/``terms_ru``: words → lower case → ё→е → Russian Snowball stem (PyStemmer)
 - ``text_en``/``terms_en``: words → lower case → ё→е → English Snowball (Porter2) stem
+- ``family_ru``/``family_en``: the same texts → the key of the word's family (noun, verb and
+  participle alike: расстрел, расстреляли, расстреливали), weighted below the texts' own words
 - ``names``: names and places in either script → transliteration matching key
 - ``spell``: every word unstemmed, lower case: the vocabulary for "did you mean"
 
@@ -61,6 +63,31 @@ def stem_russian(word: str) -> str:
 def stem_english(word: str) -> str:
     """English Snowball (Porter2) stemmer, in C (PyStemmer)."""
     return _stemmer("english").stemWord(word)
+
+
+# Word families: the Snowball stem of a verb or a noun made from one keeps its derivational suffix
+# (расстреля-ли, расстрелива-ли, расстрел; репрессирова-н, репресс-ии; депортац-ия, депортирова-ли),
+# so a family key drops it from the stem, keeping at least FAMILY_MIN_ROOT letters.
+_RU_DERIVATION = re.compile(r"(?:иван|ыван|ирова|ован|ова|ева|ива|ыва|ац|я|а|и|е)$")
+FAMILY_MIN_ROOT = 4
+# English families Porter2 cannot join (irregular plurals); its stems join the rest (execution, executed)
+_EN_IRREGULAR = {"children": "child", "men": "man", "women": "woman", "people": "person", "feet": "foot",
+                 "teeth": "tooth", "mice": "mouse", "geese": "goose", "wives": "wife", "lives": "life"}
+
+
+def family_russian(word: str) -> str:
+    """The key a Russian word shares with its family (noun, verb, participle): its stem without a
+    derivational suffix."""
+    stem = stem_russian(word)
+    found = _RU_DERIVATION.search(stem)
+    if found and found.start() >= FAMILY_MIN_ROOT:
+        return stem[:found.start()]
+    return stem
+
+
+def family_english(word: str) -> str:
+    """The key an English word shares with its family: its Porter2 stem, irregular plurals joined."""
+    return stem_english(_EN_IRREGULAR.get(word, word))
 
 
 def reference_analyzer(stemfn=None):  # type: ignore[no-untyped-def]
@@ -157,6 +184,14 @@ def english_analyzer():  # type: ignore[no-untyped-def]
     return WordTokenizer(stem_english)
 
 
+def russian_family_analyzer():  # type: ignore[no-untyped-def]
+    return WordTokenizer(family_russian)
+
+
+def english_family_analyzer():  # type: ignore[no-untyped-def]
+    return WordTokenizer(family_english)
+
+
 def names_analyzer():  # type: ignore[no-untyped-def]
     return RegexTokenizer(WORD) | LowercaseFilter() | TransliterationFilter()
 
@@ -166,9 +201,11 @@ def spelling_analyzer():  # type: ignore[no-untyped-def]
     return WordTokenizer()
 
 
-TEXT_FIELDS = ("text_en", "text_ru", "terms_en", "terms_ru", "names")
-# BM25F weights: the words of the testimony count most, names next, vocabulary labels least.
-FIELD_BOOSTS = {"text_en": 1.0, "text_ru": 1.0, "names": 1.5, "terms_en": 0.4, "terms_ru": 0.4}
+TEXT_FIELDS = ("text_en", "text_ru", "family_en", "family_ru", "terms_en", "terms_ru", "names")
+# BM25F weights: the words of the testimony count most, names next, vocabulary labels least; the word
+# families of the testimony less than its words, so that the form typed ranks before the rest of its family.
+FIELD_BOOSTS = {"text_en": 1.0, "text_ru": 1.0, "family_en": 0.5, "family_ru": 0.5, "names": 1.5,
+                "terms_en": 0.4, "terms_ru": 0.4}
 # Query-syntax names for the filter fields (``theme:the-gulag``).
 FILTER_FIELDS = {
     "kind": "f_kind", "stance": "f_stance", "person_stance": "f_person_stance", "theme": "f_theme",
@@ -188,6 +225,8 @@ def build_schema() -> fields.Schema:
         fingerprint=fields.STORED(),
         text_en=fields.TEXT(analyzer=en, phrase=True),
         text_ru=fields.TEXT(analyzer=ru, phrase=True),
+        family_en=fields.TEXT(analyzer=english_family_analyzer(), phrase=True),
+        family_ru=fields.TEXT(analyzer=russian_family_analyzer(), phrase=True),
         terms_en=fields.TEXT(analyzer=en, phrase=True),
         terms_ru=fields.TEXT(analyzer=ru, phrase=True),
         names=fields.TEXT(analyzer=names, phrase=True),

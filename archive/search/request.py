@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from archive.search.query_parsing import cost_problem
+
 # Facets in the order pages show them. "stance" is the stance of the passage,
 # "person_stance" the overall stance of the person.
 FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
+# The URL parameter of each facet, where it differs from the facet's name: ``lang`` is the pages'
+# interface language, so the language of the texts is ``language`` (the API also takes ``lang``).
+FACET_PARAMETERS = {"lang": "language"}
+_FACET_OF_PARAMETER = {parameter: name for name, parameter in FACET_PARAMETERS.items()}
 KINDS = ("quote", "person", "relative")
 SORTS = ("relevance", "date", "person")
 # The limits of a search, the same for the pages, the API, the exports and the command line
@@ -55,6 +61,8 @@ class SearchRequest:
         if self.within_person is not None and len(self.within_person) > MAX_VALUE_CHARS:
             raise BadSearchRequest(f"within must be a person id of at most {MAX_VALUE_CHARS} characters")
         query = self.query or ""
+        if problem := cost_problem(query[:MAX_QUERY_CHARS]):  # archive/search/query_parsing.py
+            raise BadSearchRequest(problem)
         object.__setattr__(self, "query_truncated", len(query) > MAX_QUERY_CHARS)
         object.__setattr__(self, "query", query[:MAX_QUERY_CHARS])
         object.__setattr__(self, "filters", {k: tuple(v) for k, v in self.filters.items() if v})
@@ -77,7 +85,7 @@ class SearchRequest:
         if self.query:
             params.append(("q", self.query))
         for name in FACETS:
-            params.extend((name, value) for value in self.filters.get(name, ()))
+            params.extend((FACET_PARAMETERS.get(name, name), value) for value in self.filters.get(name, ()))
         if self.within_person:
             params.append(("within", self.within_person))
         if self.sort != "relevance":
@@ -101,6 +109,7 @@ class SearchRequest:
         filters: dict[str, list[str]] = {}
         given: dict[str, list[str]] = {}
         for key, value in pairs:  # unknown parameters are ignored
+            key = _FACET_OF_PARAMETER.get(key, key)
             if key == "q":
                 query = value
             elif key == "sort":

@@ -7,12 +7,14 @@ field's own analyzer (Whoosh's highlighter), so ``лагерях`` is marked for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from html import escape
+from html import escape, unescape
 
 from whoosh import highlight
 
-from archive.search.index_schema import analyzer_for
+from archive.search.index_schema import WORD, analyzer_for
+from archive.search.transliteration import matching_key
 
 
 class EscapingFormatter(highlight.Formatter):
@@ -24,17 +26,36 @@ class EscapingFormatter(highlight.Formatter):
     def format_token(self, text, token, replace=False):  # type: ignore[no-untyped-def]
         return f"<mark>{escape(highlight.get_text(text, token, replace), quote=True)}</mark>"
 
-    def format_fragment(self, fragment, replace=False):  # type: ignore[no-untyped-def]
-        """An excerpt says that it is one: an ellipsis where text was cut."""
-        body = super().format_fragment(fragment, replace)
-        before = "… " if fragment.startchar > 0 else ""
-        rest = fragment.text[fragment.endchar:].strip(" \t\n.,;:!?…»”\"')’")
-        after = " …" if rest else ""
-        return f"{before}{body.strip()}{after}"
+    def format(self, fragments, replace=False):  # type: ignore[no-untyped-def]
+        """The excerpts in order, one ellipsis between two of them and one where the text goes on
+        before the first or after the last (never "… … …")."""
+        if not fragments:
+            return ""
+        bodies = [super(EscapingFormatter, self).format_fragment(f, replace).strip() for f in fragments]
+        first, last = fragments[0], fragments[-1]
+        before = "… " if first.text[:first.startchar].strip() else ""
+        rest = last.text[last.endchar:].strip(" \t\n.,;:!?…»”\"')’")
+        return before + self.between.join(bodies) + (" …" if rest else "")
 
 
+_WORD = re.compile(WORD)
 _FIELD_OF_LANG = {"en": "text_en", "ru": "text_ru"}
 _ANALYZERS = {field: analyzer_for(field) for field in _FIELD_OF_LANG.values()}
+_FAMILY_ANALYZERS = {lang: analyzer_for(f"family_{lang}") for lang in _FIELD_OF_LANG}
+
+
+def name_terms(text: str, lang: str, keys: Iterable[str], families: Iterable[str] = ()) -> set[str]:
+    """The analysed forms of the words of ``text`` that the query matched through their name key, in
+    either script (``Fyodor`` marks «Федор»), or through their family (``расстрел`` marks
+    «расстреляли»), to be marked like the query's own terms."""
+    keys, families = frozenset(keys), frozenset(families)
+    field = _FIELD_OF_LANG.get(lang)
+    if not (keys or families) or not field or not text:
+        return set()
+    analyzer, family = _ANALYZERS[field], _FAMILY_ANALYZERS[lang]
+    return {token.text for word in _WORD.findall(text)
+            if (keys and matching_key(word) in keys) or (families and family.words(word)[0] in families)
+            for token in analyzer(word)}
 
 
 def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, chars: int = 240) -> str:
@@ -58,3 +79,24 @@ def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, 
 
 def count_marks(html: str) -> int:
     return html.count("<mark>")
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def plain_with_matches(marked: str) -> dict[str, object]:
+    """A snippet as plain text with the character offsets of its marked words (``[start, end)``),
+    for scripts that should not have to parse and unescape HTML."""
+    text, matches, at = [], [], 0
+    position = 0
+    for found in _MARK.finditer(marked):
+        before = unescape(marked[at:found.start()])
+        word = unescape(found.group(1))
+        text.append(before)
+        position += len(before)
+        matches.append([position, position + len(word)])
+        text.append(word)
+        position += len(word)
+        at = found.end()
+    text.append(unescape(marked[at:]))
+    return {"text": "".join(text), "matches": matches}

@@ -22,6 +22,8 @@ CYRILLIC_TO_LATIN: dict[str, str] = {
 }
 # Latin spellings that different romanisations use for the same sounds, folded to one.
 _LATIN_FOLDS = [
+    (re.compile(r"th"), "t"),  # Smithson, Смитсон
+    (re.compile(r"(?<![aeiou])yo"), "e"),  # Fyodor, Yolkin: ё romanised as yo (ё is е before folding)
     (re.compile(r"(?<=[aeiou])[jy]e"), "e"),
     (re.compile(r"\b[jy]e"), "e"),
     (re.compile(r"i[jy]([aeou])"), r"y\1"),
@@ -39,6 +41,8 @@ _LATIN_FOLDS = [
     (re.compile(r"kkh"), "kh"),
     (re.compile(r"([zcs])kh"), r"\1h"),
     (re.compile(r"(.)\1"), r"\1"),
+    # a feminine surname matches its masculine form: Ёлкина/Ёлкин, Иванова/Иванов, Гуреева/Гуреев
+    (re.compile(r"(?<=[^aeiou])(in|ov|ev)a\b"), r"\1"),
 ]
 
 

@@ -8,7 +8,10 @@ from sqlmodel import SQLModel, create_engine
 
 from archive.access import accounts  # noqa: F401  (registers the tables)
 from archive.settings import Settings
-from archive.store import models  # noqa: F401  (registers the tables)
+from archive.store import (
+    models,  # noqa: F401  (registers the tables)
+    published,  # noqa: F401  (registers the tables)
+)
 from archive.store.schema_upgrade import add_missing_columns
 
 BUSY_TIMEOUT_MS = 10_000

@@ -7,6 +7,9 @@ same crawl as a logged-in researcher finds what a researcher may read, and never
 download form, requests every rule of ``app.url_map`` with every id (withheld ones included),
 every export format, every OAI-PMH verb and page, every path of the OpenAPI description, and
 searches for the marker words and misspellings of them (for "did you mean").
+
+Export columns are crawled too: a restricted quote in a language no other quote is in
+(``synthetic_withheld.WITHHELD_UKRAINIAN_QUOTE``) must not give an anonymous export a column.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import yaml
 
 from archive.facade import Archive
 from archive.interchange.exports import FORMATS
+from tests.access.synthetic_withheld import WITHHELD_UKRAINIAN_QUOTE, add_withheld_ukrainian_quote
 from tests.support import make_access_collection
 from webapp import create_app
 
@@ -40,9 +44,11 @@ MARKERS = {
     "Кестрельникова": "researcher",
     "Tardigradeski": "researcher",
     "Wombatfeather": "archivist",
+    "прихований": "researcher",  # the restricted Ukrainian quote's own word
 }
 WITHHELD_PEOPLE = ["boris-synthetic", "quentin-synthetic", "tamara-synthetic"]
-WITHHELD_QUOTES = ["boris-secret", "quentin-quokkaville", "tamara-tardigradeski", "anna-embargoed", "vera-embargoed"]
+WITHHELD_QUOTES = ["boris-secret", "quentin-quokkaville", "tamara-tardigradeski", "anna-embargoed", "vera-embargoed",
+                   WITHHELD_UKRAINIAN_QUOTE["id"]]
 RESEARCHER_PASSWORD = "a long synthetic passphrase"
 _TOKEN = re.compile(rb"(<resumptionToken[^>]*>)[^<]+(</resumptionToken>)")
 _CSRF = re.compile(rb'name="csrf_token" value="[^"]+"')
@@ -268,6 +274,8 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("leaks")
     full = make_access_collection(root / "full")
     public = make_access_collection(root / "public")
+    for collection in (full, public):
+        add_withheld_ukrainian_quote(collection)
     for person in WITHHELD_PEOPLE:
         (public / "people" / f"{person}.yaml").unlink()
     for person_file in (public / "people").glob("*.yaml"):
@@ -332,6 +340,22 @@ def test_anonymous_searches_for_markers_find_nothing_and_suggest_nothing(
             assert not body.get("suggestion"), (url, body.get("suggestion"))
 
 
+def _csv_headers(crawler: Crawler) -> dict[str, list[str]]:
+    """The first line of every CSV the crawl fetched (exports of the collection, people, themes, searches)."""
+    return {url: body.decode("utf-8").lstrip("\ufeff").splitlines()[0].split(",")
+            for url, body in crawler.bodies.items()
+            if urlsplit(url).path.endswith(".csv") and crawler.statuses[url] == 200 and body}
+
+
+def test_no_export_has_a_column_of_a_withheld_language(anonymous: tuple[Crawler, dict[str, str]]) -> None:
+    crawler, _ = anonymous
+    headers = _csv_headers(crawler)
+    kinds = {"/export.csv", "/people/", "/themes/", "/search/export.csv"}
+    assert all(any(kind in url for url in headers) for kind in kinds), sorted(headers)
+    assert [url for url, header in headers.items() if "text_uk" in header] == []
+    assert all("text_en" in header for header in headers.values())
+
+
 def _normalised(body: bytes) -> bytes:
     """Without what differs between two runs by design: times and one-time CSRF tokens."""
     body = _TOKEN.sub(rb"\1<token>\2", body)  # an OAI-PMH resumption token carries its time
@@ -374,6 +398,14 @@ def test_a_researcher_crawl_finds_what_researchers_may_read(researcher: tuple[Cr
                                                             marker: str) -> None:
     crawler, typed = researcher
     assert crawler.found(marker, typed), marker
+
+
+def test_a_researchers_exports_have_the_column_of_what_they_may_see(
+        researcher: tuple[Crawler, dict[str, str]]) -> None:
+    crawler, _ = researcher
+    headers = _csv_headers(crawler)
+    assert "text_uk" in headers["/export.csv"]
+    assert "text_uk" in headers["/people/vera-synthetic/export.csv"]
 
 
 def test_a_researcher_never_meets_a_private_note(researcher: tuple[Crawler, dict[str, str]]) -> None:

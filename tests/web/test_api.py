@@ -295,13 +295,13 @@ def test_wrong_method_is_problem_json_405_with_allow(client):
 
 
 def test_server_error_is_problem_json_without_traceback(tmp_path_factory, imported_fixture_home, monkeypatch):
-    from archive.catalogue import pages as catalogue
+    from archive.catalogue import people as catalogue_people
     app = _app(tmp_path_factory, imported_fixture_home)
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(catalogue, "people", broken)
+    monkeypatch.setattr(catalogue_people, "people", broken)
     response = app.test_client().get("/api/people")
     assert response.status_code == 500 and response.mimetype == PROBLEM
     body = response.get_json(force=True)

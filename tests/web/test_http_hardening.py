@@ -167,11 +167,11 @@ def test_a_server_error_page_reveals_nothing(client, url):
 
 
 def test_an_api_server_error_is_a_problem_that_reveals_nothing(client, monkeypatch):
-    from archive.catalogue import pages as catalogue
+    from archive.catalogue import people as catalogue_people
     def broken(*args, **kwargs):
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(catalogue, "people", broken)
+    monkeypatch.setattr(catalogue_people, "people", broken)
     response = client.get("/api/people")
     assert response.status_code == 500 and response.mimetype == "application/problem+json"
     body = response.get_data(as_text=True)
@@ -181,11 +181,11 @@ def test_an_api_server_error_is_a_problem_that_reveals_nothing(client, monkeypat
 
 
 def test_an_api_http_500_with_a_description_reveals_nothing(client, monkeypatch):
-    from archive.catalogue import pages as catalogue
+    from archive.catalogue import people as catalogue_people
     def aborting(*args, **kwargs):
         abort(500, description=SECRET)
 
-    monkeypatch.setattr(catalogue, "people", aborting)
+    monkeypatch.setattr(catalogue_people, "people", aborting)
     response = client.get("/api/people")
     assert response.status_code == 500 and "SECRET-MARKER" not in response.get_data(as_text=True)
 

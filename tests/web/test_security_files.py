@@ -15,6 +15,7 @@ import pytest
 from archive.backup import DATABASE_FILE, backup, restore
 from archive.facade import Archive
 from archive.settings import resolve
+from tests.support import copy_home
 from webapp import create_app
 from webapp.rate_limits import FILE_NAME as RATE_LIMIT_FILE
 
@@ -36,14 +37,8 @@ def _mode(path: Path) -> int:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(FIXTURE)
-    finally:
-        archive.close()
-    return home
+def home(tmp_path: Path, imported_fixture_home: Path) -> Path:
+    return copy_home(imported_fixture_home, tmp_path / "home")
 
 
 def test_the_rate_limit_file_is_owner_only(umask_022: None, home: Path) -> None:

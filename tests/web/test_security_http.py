@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from archive.access import accounts
-from archive.facade import Archive
+from tests.support import home_with_users
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
@@ -25,15 +25,10 @@ ORIGIN = {"Origin": "https://reader.example"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Iterator[Flask]:
     compile_catalogues()
-    home = tmp_path_factory.mktemp("http-home")
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(FIXTURE)
-        accounts.add_user(archive.engine, "vera", "researcher", PASSWORD)
-    finally:
-        archive.close()
+    home = home_with_users(imported_fixture_home, tmp_path_factory.mktemp("http-home") / "home",
+                           {"vera": "researcher"}, PASSWORD)
     made = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "WTF_CSRF_ENABLED": False})
     made.extensions["archive_limiter"].reset()
     yield made

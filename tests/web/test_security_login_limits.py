@@ -16,8 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive.access import accounts
-from archive.facade import Archive
+from tests.support import home_with_users
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
@@ -29,17 +28,10 @@ OWNER = "198.51.100.20"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def home(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Path:
     compile_catalogues()
-    home = tmp_path_factory.mktemp("limits-home")
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(FIXTURE)
-        accounts.add_user(archive.engine, "vera", "researcher", PASSWORD)
-        accounts.add_user(archive.engine, "ivan", "archivist", PASSWORD)
-    finally:
-        archive.close()
-    return home
+    target = tmp_path_factory.mktemp("limits-home") / "home"
+    return home_with_users(imported_fixture_home, target, {"vera": "researcher", "ivan": "archivist"}, PASSWORD)
 
 
 def _app(home: Path, **config: Any) -> Flask:

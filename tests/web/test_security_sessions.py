@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from archive.access import accounts
-from archive.facade import Archive
+from tests.support import home_with_users
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
@@ -24,16 +24,10 @@ RESTRICTED = "/people/boris-synthetic"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def home(tmp_path_factory: pytest.TempPathFactory, imported_fixture_home: Path) -> Path:
     compile_catalogues()
-    home = tmp_path_factory.mktemp("sessions-home")
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(FIXTURE)
-        accounts.add_user(archive.engine, "vera", "researcher", PASSWORD)
-    finally:
-        archive.close()
-    return home
+    target = tmp_path_factory.mktemp("sessions-home") / "home"
+    return home_with_users(imported_fixture_home, target, {"vera": "researcher"}, PASSWORD)
 
 
 @pytest.fixture

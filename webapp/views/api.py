@@ -312,6 +312,7 @@ def person(person_id: str) -> Response:
             "stance": card.stance, "basis": detail.stance_basis, "rationale": detail.stance_rationale,
             "coded_by": detail.stance_coded_by, "source": _source_ref(detail.stance_cite),
             "supporting_quotes": [q.id for q in detail.supporting_quotes],
+            **({"coded_on": detail.stance_coded_on} if detail.stance_coded_on else {}),
         },
         "ages": [_fact(f) for f in detail.ages],
         "occupations": [_fact(f) for f in detail.occupations],
@@ -331,6 +332,8 @@ def person(person_id: str) -> Response:
         "sources": [_source(s) for s in detail.sources],
         # present only for a viewer who may read it: catalogue asks the visibility rule
         **({"real_name": detail.real_name, "real_name_native": detail.real_name_native} if detail.real_name else {}),
+        **{name: value for name, value in (("visibility_reason", detail.visibility_reason),
+                                           ("visibility_review", detail.visibility_review)) if value},
     })
 
 

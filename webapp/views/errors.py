@@ -1,16 +1,128 @@
-"""Friendly error pages: 400 for a bad parameter, 404 for an unknown (or withheld) id, 500 without a traceback.
+"""Friendly error pages: 400 for a bad parameter, 404 for an unknown (or withheld) id, 500 without a traceback,
+and 503 while the archive is damaged.
 
 An error page reveals nothing of the inside: a 5xx always shows the generic text (never the
 exception's, which may hold a path, a query or a value), and only a 400 shows its reason
 (written by the archive for the visitor: which parameter, and what it expects).
+
+A damaged archive (an SQLite file SQLite calls malformed, a search index that cannot be
+opened: ``archive/health.py``) is noticed when the site starts (the index) or when a request
+meets the damage (an error only damage raises, or any unexpected error while the index does
+not open). From then on every request is answered ``503 Service Unavailable`` with
+``Retry-After`` (a problem document under ``/api/``, a short page of its own elsewhere: the
+site's frame reads the archive), with the security headers of every answer, and the damage is
+logged one line per part. Every ``RECHECK_SECONDS`` (the setting ``ARCHIVE_DAMAGE_RECHECK_SECONDS``)
+a request checks the files again, so the site answers as before once the database is restored
+or the index rebuilt.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, make_response, render_template
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from archive.health import Damage, archive_damage, index_damage, is_damage_error
+
 bp = Blueprint("errors", __name__)
+RECHECK_SECONDS = 30.0
+RETRY_AFTER_SECONDS = 300
+
+
+class DamageWatch:
+    """What is known to be damaged in the site's archive, checked again at most every ``RECHECK_SECONDS``."""
+
+    def __init__(self, app: Flask | Any) -> None:  # the App a blueprint is set up on
+        settings = app.extensions["archive"].settings
+        self.database_url: str = settings.database_url
+        self.index_dir = settings.index_dir
+        self.logger = app.logger
+        self.recheck_seconds = float(app.config.get("ARCHIVE_DAMAGE_RECHECK_SECONDS", RECHECK_SECONDS))
+        self.found: list[Damage] = []
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+    def _set(self, found: list[Damage]) -> None:
+        if found and found != self.found:
+            for damage in found:
+                self.logger.error("the archive is damaged: %s", damage)
+        elif self.found and not found:
+            self.logger.warning("the archive is no longer damaged: answering requests again")
+        self.found, self.checked_at = found, time.monotonic()
+
+    def check_index(self) -> None:
+        """At the start: whether the index opens (cheap; the database is checked when it fails)."""
+        with self.lock:
+            self._set(index_damage(self.index_dir))
+
+    def note(self, error: BaseException) -> bool:
+        """After an unexpected error: whether it came from damage (and it is then remembered)."""
+        with self.lock:
+            if is_damage_error(error):
+                found = archive_damage(self.database_url, self.index_dir)
+                self._set(found or [Damage("database", " ".join(str(error).split()[:12]))])
+            else:
+                self._set(index_damage(self.index_dir))
+            return bool(self.found)
+
+    def current(self) -> list[Damage]:
+        """The damage known, checked again when it was last checked ``recheck_seconds`` ago."""
+        if not self.found:
+            return []
+        with self.lock:
+            if self.found and time.monotonic() - self.checked_at >= self.recheck_seconds:
+                self._set(archive_damage(self.database_url, self.index_dir))
+            return self.found
+
+
+def _watch() -> DamageWatch:
+    return current_app.extensions["archive_damage"]
+
+
+@bp.record_once
+def _watch_the_archive(state: BlueprintSetupState) -> None:
+    watch = state.app.extensions["archive_damage"] = DamageWatch(state.app)
+    watch.check_index()
+
+
+def unavailable() -> Response:
+    """The answer while the archive is damaged."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        from webapp.views.api import problem
+
+        response = problem(503, "The archive's files cannot be read at the moment; please try again later.")
+    else:
+        response = make_response(render_template("unavailable.html"), 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_app_request
+def _damaged_archive() -> Response | None:
+    if request.endpoint == "static":
+        return None
+    return unavailable() if _watch().current() else None
+
+
+@bp.before_app_request
+def _refused_by_the_api_document() -> Response | None:
+    """An API request whose query the OpenAPI document refuses (an empty value of an enumerated
+    parameter: ``/api/people?stance=``, ``/api/search?kind=``) is a 400, as the document says."""
+    if not request.path.startswith("/api/") or not any(value == "" for _, value in request.args.items(multi=True)):
+        return None
+    from archive.catalogue import common
+    from webapp import current_archive
+    from webapp.api_spec import openapi_document, refused_value
+    from webapp.views.api import problem
+
+    document = openapi_document(common.vocabulary(current_archive().engine).stance_order())
+    reason = refused_value(document, request.path.rstrip("/") or request.path, request.args.items(multi=True))
+    return problem(400, reason) if reason else None
 
 
 def _page(error: HTTPException) -> Response:
@@ -34,6 +146,11 @@ def http_error(error: HTTPException) -> Response:
 @bp.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> Response | tuple[str, int]:
     current_app.logger.exception("unhandled error")
+    try:
+        if _watch().note(error):
+            return unavailable()
+    except Exception:  # the check itself failed: the generic page below
+        current_app.logger.exception("checking the archive for damage failed")
     try:
         return _page(InternalServerError())
     except Exception:  # the error page itself failed: still no traceback for the visitor

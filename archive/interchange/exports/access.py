@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import label, select
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, combined, is_visible
+from archive.access.visibility import Viewer, combined, is_withheld, readable
 from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.store import models
 
@@ -27,8 +27,7 @@ Q, P = models.Quote, models.Person
 
 def public_status(viewer: Viewer, statuses: tuple[tuple[str, object], ...]) -> tuple[str, str | None]:
     """("public", None), ("restricted", None) or ("embargoed", "YYYY-MM-DD")."""
-    anonymous = Viewer("anonymous", viewer.today)
-    if all(is_visible(anonymous, status, until) for status, until in statuses):  # type: ignore[arg-type]
+    if not is_withheld(viewer, *statuses):  # type: ignore[arg-type]
         return "public", None
     status, until = combined(*statuses)  # type: ignore[arg-type]
     return status, until.isoformat() if until else None
@@ -36,7 +35,9 @@ def public_status(viewer: Viewer, statuses: tuple[tuple[str, object], ...]) -> t
 
 def with_access(archive: Archive, records: Iterable[QuoteRecord], viewer: Viewer,
                 batch: int = BATCH) -> Iterator[QuoteRecord]:
-    """The records, each with ``extra["access"]`` and ``extra["embargo_until"]``."""
+    """The records, each with ``extra["access"]`` and ``extra["embargo_until"]``, and for a record
+    not public, ``extra["visibility_reason"]`` and ``extra["visibility_review"]`` when the viewer
+    may read them (``archive.access.visibility.may_read_field``)."""
     pending: list[QuoteRecord] = []
     for record in records:
         pending.append(record)
@@ -51,8 +52,11 @@ def _annotate(archive: Archive, records: list[QuoteRecord], viewer: Viewer) -> l
     with archive.engine.connect() as conn:
         rows = {
             row.id: row for row in conn.execute(
-                select(col(Q.id), col(Q.visibility), col(Q.embargo_until), label("p_visibility", col(P.visibility)),
-                       label("p_embargo_until", col(P.embargo_until)))
+                select(col(Q.id), col(Q.visibility), col(Q.embargo_until), col(Q.visibility_reason),
+                       col(Q.visibility_review), label("p_visibility", col(P.visibility)),
+                       label("p_embargo_until", col(P.embargo_until)),
+                       label("p_visibility_reason", col(P.visibility_reason)),
+                       label("p_visibility_review", col(P.visibility_review)))
                 .join(P, col(Q.person_id) == P.id).where(col(Q.id).in_([r.id for r in records])))
         }
     for record in records:
@@ -63,4 +67,12 @@ def _annotate(archive: Archive, records: list[QuoteRecord], viewer: Viewer) -> l
                                                (row.p_visibility, row.p_embargo_until)))
         record.extra["access"] = status
         record.extra["embargo_until"] = until
+        if status != "public":  # why, for a viewer who may read it: the quote's own reason, else its person's
+            own = is_withheld(viewer, (row.visibility, row.embargo_until)) and (row.visibility_reason
+                                                                               or row.visibility_review)
+            reason, review = ((row.visibility_reason, row.visibility_review) if own
+                              else (row.p_visibility_reason, row.p_visibility_review))
+            for name, value in (("visibility_reason", reason), ("visibility_review", review)):
+                if readable(viewer, name, value) is not None:
+                    record.extra[name] = readable(viewer, name, value)
     return records

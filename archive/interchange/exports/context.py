@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import col
 
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.access.visibility import ANONYMOUS, Viewer, quote_clause
 from archive.catalogue import read_cache
 from archive.catalogue.result_sets import QuoteRecord, ResultSet
 from archive.store import models
@@ -79,24 +79,35 @@ def ordered_languages(found: Iterable[str]) -> tuple[str, ...]:
 
 def build_context(archive: Archive, result_set: ResultSet, viewer: Viewer, base_url: str,
                   source_texts: Path | None = None) -> ExportContext:
-    """A context read from the archive: the collection's title and its languages and stances."""
-    collection, languages, stances = read_cache.cached(archive.engine, "export_context", None,
-                                                       lambda: _collection_facts(archive))
+    """A context read from the archive: the collection's title and stances, and the languages of
+    the quotes this viewer may see (a language only withheld quotes are in gets no column)."""
+    collection, stances = read_cache.cached(archive.engine, "export_context", None,
+                                            lambda: _collection_facts(archive))
+    languages = read_cache.cached(archive.engine, "export_languages", read_cache.visibility_key(viewer),
+                                  lambda: _visible_languages(archive, viewer))
     return ExportContext(
         base_url=base_url, result_set=result_set, viewer=viewer, archive=archive, collection=collection,
         languages=languages, stances=stances, source_texts=source_texts,
     )
 
 
-def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple[str, ...], tuple[str, ...]]:
-    # every quote text's language is a scan of the texts: once per data version (archive/catalogue/read_cache.py)
+def _visible_languages(archive: Archive, viewer: Viewer) -> tuple[str, ...]:
+    # every visible quote text's language is a scan of the texts: once per data version and viewer
+    # (archive/catalogue/read_cache.py)
+    Q, P, QT = models.Quote, models.Person, models.QuoteText
+    with archive.engine.connect() as conn:
+        languages = conn.scalars(
+            select(col(QT.lang)).distinct().join(Q, col(QT.quote_id) == Q.id).join(P, col(Q.person_id) == P.id)
+            .where(quote_clause(viewer, Q, P))).all()
+    return ordered_languages(languages)
+
+
+def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple[str, ...]]:
     with archive.engine.connect() as conn:
         row = conn.execute(select(col(models.CollectionRecord.id), col(models.CollectionRecord.title),
                                   col(models.CollectionRecord.title_native),
                                   col(models.CollectionRecord.rights))).first()
-        languages = conn.scalars(select(col(models.QuoteText.lang)).distinct()).all()
         stances = conn.scalars(
             select(col(models.VocabularyTerm.id)).where(col(models.VocabularyTerm.kind) == "stances")
             .order_by(col(models.VocabularyTerm.position))).all()
-    return (CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None,
-            ordered_languages(languages), tuple(stances))
+    return CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None, tuple(stances)

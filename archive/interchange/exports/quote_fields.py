@@ -108,4 +108,7 @@ def quote_document(record: QuoteRecord, ctx: ExportContext) -> dict[str, Any]:
     if "access" in record.extra:
         document["access"] = record.extra["access"]
         document["embargo_until"] = record.extra.get("embargo_until")
+    for name in ("visibility_reason", "visibility_review"):  # only for a viewer who may read them
+        if name in record.extra:
+            document[name] = record.extra[name]
     return document

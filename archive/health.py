@@ -1,0 +1,123 @@
+"""Finding damage to the archive's files before it is met by a crash.
+
+Two things can be damaged under a running archive: the SQLite file (a disk error, a copy taken
+while it was written, a truncated file) and the search index (a truncated or missing segment).
+``archive check`` asks ``archive_damage`` and names each damaged part on one line; the web
+site asks ``index_damage`` when it starts and ``archive_damage`` again while it answers 503
+(``webapp/views/errors.py``), and takes an error that only damage raises (``is_damage_error``)
+as the sign that the archive is damaged.
+
+* the database: SQLite's own ``PRAGMA integrity_check`` on the file, opened read-only; each
+  damaged table is named when SQLite can still list the tables (its check per table);
+* the index: the current build opened and a searcher made on it, as a search would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+MAX_LINES = 20  # damage lines reported for one part: enough to see how far it goes
+
+_DAMAGE_WORDS = ("malformed", "not a database", "corrupt")
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One damaged part of the archive, said in one line."""
+
+    part: str  # "database" or "search index"
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.detail}"
+
+
+def _one_line(text: object) -> str:
+    """SQLite's report on one line, without the name of the schema (always ``main`` here)."""
+    return " ".join(str(text).replace("*** in database main ***", "").split())
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of an SQLite database URL (None for another database or an in-memory one)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def database_damage(database_url: str) -> list[Damage]:
+    """What ``PRAGMA integrity_check`` finds wrong with the archive's SQLite file (nothing for a
+    file that does not exist yet, or another database: it checks itself)."""
+    path = sqlite_path(database_url)
+    if path is None or not path.exists():
+        return []
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return [Damage("database", f"{path} cannot be opened ({_one_line(error)})")]
+    try:
+        rows = [row[0] for row in connection.execute(f"PRAGMA integrity_check({MAX_LINES})")]
+        if rows == ["ok"]:
+            return []
+        return _damaged_tables(connection, path) or [Damage("database", f"{path}: {_one_line(row)}")
+                                                     for row in rows[:MAX_LINES]]
+    except sqlite3.DatabaseError as error:
+        return [Damage("database", f"{path} is damaged ({_one_line(error)}); it is not an SQLite database "
+                                   "SQLite can read")]
+    finally:
+        connection.close()
+
+
+def _damaged_tables(connection: sqlite3.Connection, path: Path) -> list[Damage]:
+    """Each table whose own check fails, named with SQLite's first complaint about it."""
+    found = []
+    tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        try:
+            rows = [row[0] for row in connection.execute(f'PRAGMA integrity_check("{table}")')]
+        except sqlite3.DatabaseError as error:
+            rows = [str(error)]
+        if rows != ["ok"]:
+            found.append(Damage("database", f"{path}: table {table} is damaged ({_one_line(rows[0])})"))
+    return found[:MAX_LINES]
+
+
+def index_damage(index_dir: Path) -> list[Damage]:
+    """Whether the current index build opens for searching (no index yet is not damage: the
+    index check of ``archive check`` says how to make one)."""
+    from archive.search.index_store import IndexMissing, IndexStore
+
+    try:
+        _, index = IndexStore(index_dir).open(for_search=True)
+        try:
+            index.searcher().close()
+        finally:
+            index.close()
+    except IndexMissing:
+        return []
+    except Exception as error:  # a damaged index fails in many ways (EOFError, struct.error, OSError…)
+        return [Damage("search index", f"{index_dir} cannot be read ({type(error).__name__}: {_one_line(error)}); "
+                                       "rebuild it with: archive reindex")]
+    return []
+
+
+def archive_damage(database_url: str, index_dir: Path) -> list[Damage]:
+    """Every damaged part: the database first, then the index."""
+    return database_damage(database_url) + index_damage(index_dir)
+
+
+def is_damage_error(error: BaseException) -> bool:
+    """An error SQLite raises only for a damaged file (through SQLAlchemy or not), here or in what caused it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.DatabaseError) and not isinstance(current, sqlite3.OperationalError):
+            if any(word in str(current).lower() for word in _DAMAGE_WORDS):
+                return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -1,0 +1,28 @@
+"""A synthetic withheld record the access tests add to the access collection: a restricted quote
+of a public person in a language (Ukrainian) no other quote is in, so an export column made from
+it would show that a withheld quote exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+# a restricted quote of a public person, in a language no other quote is in (synthetic text)
+WITHHELD_UKRAINIAN_QUOTE = {
+    "id": "vera-ukrainian-restricted",
+    "text": {"uk": "Синтетичний прихований уривок про зиму."},
+    "original_language": "uk",
+    "themes": ["the-gulag"],
+    "stance": "critic",
+    "source": "synthetic-notes",
+    "visibility": {"status": "restricted", "reason": "synthetic restriction for the export columns test"},
+}
+
+
+def add_withheld_ukrainian_quote(collection: Path) -> None:
+    """Give the public person ``vera-synthetic`` the restricted Ukrainian quote."""
+    path = collection / "people" / "vera-synthetic.yaml"
+    person = yaml.safe_load(path.read_text(encoding="utf-8"))
+    person["quotes"].append(dict(WITHHELD_UKRAINIAN_QUOTE))
+    path.write_text(yaml.safe_dump(person, allow_unicode=True, sort_keys=False), encoding="utf-8")
