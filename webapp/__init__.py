@@ -54,12 +54,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _one_data_version_per_request(app)
 
     from webapp import i18n, security
-    from webapp.views import api, errors, exports, home, oai, people, search, sources, themes
+    from webapp.views import api, errors, exports, home, interviews, oai, people, search, sources, themes
     from webapp.views import auth as auth_views
 
     i18n.init_app(app)
     security.init_app(app)  # security headers on every response; path ids must be slugs
-    for blueprint in (home.bp, people.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp, exports.bp):
+    for blueprint in (home.bp, people.bp, interviews.bp, themes.bp, sources.bp, search.bp, oai.bp, errors.bp, api.bp,
+                      exports.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(auth_views.bp)
     auth.init_app(app)  # sets g.viewer on each request: a token, a login, else ARCHIVE_VIEWER

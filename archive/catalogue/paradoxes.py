@@ -4,7 +4,7 @@ take opposing stances."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -15,6 +15,7 @@ from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue.common import Cite, cite, sources_by_id, vocabulary
 from archive.catalogue.people import FateView, PersonCard, fate_view, person_card
 from archive.catalogue.quotes import QuoteView, visible_quotes
+from archive.catalogue.stats import collect_stats
 from archive.store import models
 
 P, Q = models.Person, models.Quote
@@ -43,6 +44,14 @@ class OpposingVoices:
 class Paradoxes:
     repressed_admirers: list[RepressedAdmirer]
     opposing_voices: list[OpposingVoices]
+    # what an empty section is made of, so that the page can say why it is empty here
+    admiring_people: list[PersonCard] = field(default_factory=list)  # coded admirer or ambivalent
+    repressed_families: list[PersonCard] = field(default_factory=list)  # with a relative who suffered repression
+    quotes_by_stance: dict[str, int] = field(default_factory=dict)  # visible quotes per passage stance
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.repressed_admirers and not self.opposing_voices
 
 
 ADMIRING_STANCES = ("admirer", "ambivalent")
@@ -70,6 +79,7 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
                  for p in conn.execute(select(P).where(visible_clause(viewer, P))).scalars()}
         person_order = {pid: i for i, pid in enumerate(
             conn.execute(select(col(P.id)).order_by(col(P.position))).scalars())}
+        repressed_ids = set(conn.execute(select(col(F.person_id)).where(col(F.kind).in_(repression))).scalars())
     by_person: dict[str, dict[str, list[QuoteView]]] = defaultdict(lambda: defaultdict(list))
     for q in quotes:
         by_person[q.person_id][q.stance].append(q)
@@ -78,4 +88,10 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
         for pid, stances in sorted(by_person.items(), key=lambda kv: person_order.get(kv[0], 0))
         if stances["admirer"] and stances["critic"] and pid in cards
     ]
-    return Paradoxes(list(found.values()), opposing)
+    in_order = sorted(cards.values(), key=lambda card: person_order.get(card.id, 0))
+    return Paradoxes(
+        list(found.values()), opposing,
+        admiring_people=[card for card in in_order if card.stance in ADMIRING_STANCES],
+        repressed_families=[card for card in in_order if card.id in repressed_ids],
+        quotes_by_stance=dict(collect_stats(engine, viewer).quotes_by_stance),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,22 @@ class PersonCard:
     portrait: dict[str, str]
     quote_count: int = 0
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
+
+    @property
+    def summary(self) -> dict[str, str]:
+        """The portrait's first sentence in each language: the one line a list of people shows."""
+        return {lang: first_sentence(text) for lang, text in self.portrait.items()}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“«(]?[A-ZА-ЯЁ])")
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The first sentence of ``text``, cut at a word (with "…") when longer than ``limit``."""
+    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def person_card(person: models.Person, viewer: Viewer, quote_count: int = 0) -> PersonCard:
@@ -135,6 +152,7 @@ class FactView:
     text: str
     detail: str | None
     cite: Cite | None
+    as_of: str | None = None  # for an age: the date it was true (an EDTF-like value)
 
 
 @dataclass
@@ -167,7 +185,8 @@ class PersonDetail:
     fate_timeline: list[FateView]
     events: list[TimelineView]
     quotes: list[QuoteView]
-    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]
+    quotes_by_theme: list[tuple[str | None, list[QuoteView]]]  # each quote once, under its first theme
+    quotes_by_source: list[tuple[SourceInfo | None, list[QuoteView]]]  # in the order the record gives them
     interviews: list[InterviewView]
     sources: list[SourceInfo]
     # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
@@ -210,6 +229,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         events=events,
         quotes=quotes,
         quotes_by_theme=_by_theme(quotes, list(terms.themes)),
+        quotes_by_source=_by_source(quotes, sources),
         interviews=interviews,
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
@@ -288,26 +308,34 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
 
 
 def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str | None, list[QuoteView]]]:
-    """The quotes under each of their themes, in the vocabulary's order; quotes without a theme last."""
+    """The quotes under their first theme, in the vocabulary's order; quotes without a theme last.
+    Each quote is shown once (its other themes are named with it), so no heading stands empty."""
     grouped: dict[str | None, list[QuoteView]] = {}
     for quote in quotes:
-        themes: list[str | None] = [*quote.themes] or [None]
-        for theme in themes:
-            grouped.setdefault(theme, []).append(quote)
+        grouped.setdefault(quote.themes[0] if quote.themes else None, []).append(quote)
     return sorted(
         grouped.items(),
         key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
     )
 
 
+def _by_source(quotes: list[QuoteView],
+               sources: dict[str, SourceInfo]) -> list[tuple[SourceInfo | None, list[QuoteView]]]:
+    """The quotes by the source they come from, each source's in the order the record gives them
+    (the order of the interview or the article); the sources in the order they first appear."""
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.cite.source if quote.cite else None, []).append(quote)
+    return [(sources.get(source) if source else None, group) for source, group in grouped.items()]
+
+
 def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, text_key: str,
            detail_key: str) -> list[FactView]:
     out = []
     for item in items or []:
-        text = str(item.get(text_key, ""))
-        if text_key == "years":
-            text = f"{item['years']} ({item.get('as_of')})"
-        out.append(FactView(text, item.get(detail_key), cite(sources, item.get("source"), item.get("locator"))))
+        out.append(FactView(str(item.get(text_key, "")), item.get(detail_key),
+                            cite(sources, item.get("source"), item.get("locator")),
+                            as_of=item.get("as_of") if text_key == "years" else None))
     return out
 
 

@@ -27,11 +27,12 @@ class Citation:
     # collection | stance | portrait | age | occupation | place | fate | quote | event | interview | organisation
     # | premiere
     kind: str
-    label: str
+    label: str  # what a reader recognises: a vocabulary id for stance and fate, else words of the record
     person_id: str | None
     person_name: str | None
     anchor: str | None
     locator: str | None
+    label_lang: str = "en"  # the language the label is written in
 
 
 @dataclass
@@ -73,6 +74,14 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
     return list(found.by_source.values())
 
 
+def first_words(text: str, limit: int = 60) -> str:
+    """The opening words of a text, cut at a word and marked "…" when there is more."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
 def _collection_citations(found: _Citations, info: CollectionInfo) -> None:
     for c in info.description_cites:
         found.add(c, Citation("collection", info.title, None, None, "about", None))
@@ -87,8 +96,8 @@ def _collection_citations(found: _Citations, info: CollectionInfo) -> None:
 def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> None:
     person_id, name = detail.card.id, detail.card.name
 
-    def add(kind: str, label: str, anchor: str | None, cite: Cite | None) -> None:
-        found.add(cite, Citation(kind, label, person_id, name, anchor, None))
+    def add(kind: str, label: str, anchor: str | None, cite: Cite | None, label_lang: str = "en") -> None:
+        found.add(cite, Citation(kind, label, person_id, name, anchor, None, label_lang))
 
     add("stance", detail.card.stance, "stance", detail.stance_cite)
     for c in detail.portrait_cites:
@@ -100,8 +109,9 @@ def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> Non
         add("fate", f.kind, f.anchor, f.cite)
     for e in detail.events:
         text = pick_text(e.description, lang)
-        add("event", e.date or (text[1][:80] if text else ""), e.anchor, e.cite)
+        add("event", first_words(text[1]) if text else "", e.anchor, e.cite, text[0] if text else "en")
     for q in detail.quotes:
-        add("quote", q.id, q.anchor, q.cite)
+        text = pick_text(q.text_by_lang, lang)
+        add("quote", first_words(text[1]) if text else "", q.anchor, q.cite, text[0] if text else "en")
     for i in detail.interviews:
         add("interview", i.local_id, i.anchor, i.cite)

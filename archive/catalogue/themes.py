@@ -16,6 +16,7 @@ from archive.catalogue.quotes import QuoteView, visible_quotes
 from archive.store import models
 
 P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
+NOT_STATED = "not-stated"
 
 
 @dataclass
@@ -51,6 +52,20 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
 class Perspectives:
     theme: ThemePage
     columns: list[tuple[str, list[QuoteView]]]  # stance id, its quotes; in the fixed stance order
+
+    @property
+    def filled_columns(self) -> list[tuple[str, list[QuoteView]]]:
+        """The columns that hold a passage: only these are drawn."""
+        return [(stance, quotes) for stance, quotes in self.columns if quotes]
+
+    @property
+    def empty_stances(self) -> list[str]:
+        return [stance for stance, quotes in self.columns if not quotes]
+
+    @property
+    def compares(self) -> bool:
+        """Whether the view sets at least two stated stances side by side (``not-stated`` is no view)."""
+        return sum(1 for stance, _quotes in self.filled_columns if stance != NOT_STATED) >= 2
 
 
 def perspectives(engine: Engine, viewer: Viewer, theme_id: str) -> Perspectives:

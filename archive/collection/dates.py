@@ -83,3 +83,24 @@ def parse_day(text: str) -> date:
     if period.start is None or period.start != period.end:
         raise BadDate(f"{text!r} is not a full date like 2030-01-31")
     return period.start
+
+
+def precision_of(text: str) -> tuple[str, date]:
+    """How precise one date (not a period) is, and its first day: ``("decade", 1960-01-01)``
+    for ``196X``; ``"year"``, ``"month"`` or ``"day"`` otherwise. For saying a date in words."""
+    start, _end = _single(text)
+    if _DECADE.match(text):
+        return "decade", start
+    match = _SINGLE.match(text)
+    assert match is not None  # _single read it
+    return ("year" if match["m"] is None else "month" if match["d"] is None else "day"), start
+
+
+def period_ends(text: str) -> tuple[str | None, str | None]:
+    """The written ends of a period (``None`` for an open end); a single date is both ends."""
+    parse_period(text)
+    text = text.strip()
+    if "/" not in text:
+        return text, text
+    left, _, right = text.partition("/")
+    return (None if left in ("", "..") else left), (None if right in ("", "..") else right)

@@ -10,9 +10,10 @@ so editors can validate and autocomplete the YAML.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from archive.collection import dates, timecodes
 
@@ -237,6 +238,20 @@ class Relative(Strict):
                                                         "outside the archive")
 
 
+class TranscriptSpan(Strict):
+    """A passage of one of the person's recordings that a quote comes from."""
+
+    recording: Slug = Field(description="a recording id of one of this person's interviews")
+    start: Timecode
+    end: Timecode
+
+    @model_validator(mode="after")
+    def _in_order(self) -> TranscriptSpan:
+        if timecodes.parse_timecode(self.end) < timecodes.parse_timecode(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class Quote(Cited):
     id: Slug
     text: Translations = Field(min_length=1, description="the text per language")
@@ -247,6 +262,8 @@ class Quote(Cited):
     recording: Slug | None = Field(None, description="the interview id, or the collection id for the film")
     timecode_in: Timecode | None = None
     timecode_out: Timecode | None = None
+    span: TranscriptSpan | None = Field(
+        None, description="the passage of a recording's transcript this quote comes from (recording, start, end)")
     themes: list[Slug] = Field(default_factory=list)
     stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
     context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
@@ -275,6 +292,166 @@ class TimelineEvent(Cited):
                                                         "outside the archive")
 
 
+# --- interviews: recordings, transcripts, index points -------------------------------
+
+MEDIA_DIR = "media"
+RIGHTS_PATTERN = r"^https?://(rightsstatements\.org/vocab/|creativecommons\.org/(licenses|publicdomain)/)\S+$"
+MIME_PATTERN = r"^(audio|video)/[a-z0-9][a-z0-9.+-]*$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+SPEAKER_ROLES = ("interviewer", "interviewee", "interpreter", "other")
+TRANSCRIPT_SUFFIXES = (".vtt", ".yaml", ".yml")
+
+
+def _check_relative_path(value: str) -> str:
+    """A path inside the collection folder: relative, forward slashes, no ``..``."""
+    parts = PurePosixPath(value).parts
+    if (not parts or PurePosixPath(value).is_absolute() or "\\" in value or "\x00" in value
+            or ":" in parts[0] or any(part in ("..", ".") for part in parts)):
+        raise ValueError(f"{value!r} is not a relative path inside the collection folder")
+    return value
+
+
+RelativePath = Annotated[str, AfterValidator(_check_relative_path),
+                         Field(description="a relative path with forward slashes, inside the collection folder")]
+HttpUrl = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) URL")]
+
+
+class Rights(Strict):
+    """The rights statement of a recording and who holds the rights."""
+
+    uri: str = Field(pattern=RIGHTS_PATTERN,
+                     description="a rightsstatements.org or Creative Commons URI")
+    holder: NonEmpty
+
+
+class Recording(Strict):
+    """One recording (a part, a tape) of an interview: a file under the collection's ``media/``
+    folder, with its SHA-256 checksum, or an external URL."""
+
+    id: Slug = Field(description="unique among the person's recordings")
+    file: RelativePath | None = Field(None, description="path of the media file, under media/ in the collection")
+    url: HttpUrl | None = Field(None, description="where the recording is, when the archive does not hold its file")
+    mime_type: str = Field(pattern=MIME_PATTERN, description="e.g. audio/ogg, audio/mpeg, video/mp4")
+    duration: Timecode | None = None
+    sha256: str | None = Field(None, pattern=SHA256_PATTERN,
+                               description="the SHA-256 checksum of the file (lower-case hex); checked at import")
+    rights: Rights | None = None
+    visibility: Visibility = PUBLIC
+    # the checked file on disk, set by ``archive.collection.interviews`` once its checksum matched
+    _media_path: str | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _file_or_url(self) -> Recording:
+        if (self.file is None) == (self.url is None):
+            raise ValueError("a recording needs exactly one of `file` (under media/) and `url`")
+        if self.file is not None:
+            if PurePosixPath(self.file).parts[0] != MEDIA_DIR:
+                raise ValueError(f"the file {self.file!r} must be under {MEDIA_DIR}/ in the collection")
+            if self.sha256 is None:
+                raise ValueError("a local file needs its `sha256` checksum (sha256sum FILE)")
+        elif self.sha256 is not None:
+            raise ValueError("`sha256` is only for a local `file`")
+        return self
+
+
+class Speaker(Strict):
+    name: NonEmpty
+    role: Literal["interviewer", "interviewee", "interpreter", "other"]
+
+
+class Segment(Strict):
+    """One timed passage of a transcript: who speaks, and the text in each language."""
+
+    recording: Slug | None = Field(None, description="the recording id; may be left out when there is only one")
+    start: Timecode
+    end: Timecode
+    speaker: Speaker
+    text: Translations = Field(min_length=1, description="the text per language")
+    original_language: LangCode = Field(description="the language spoken; the others are translations")
+    visibility: Visibility = PUBLIC
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Segment:
+        if timecodes.parse_timecode(self.end) < timecodes.parse_timecode(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.original_language not in self.text:
+            raise ValueError(f"the original language {self.original_language!r} has no text")
+        return self
+
+
+class TranscriptTrack(Strict):
+    """A subtitle file holding the transcript in one language: WebVTT (``<v Name>`` voices the
+    cues) or SRT (a cue's first line starts with ``Name: `` for a name of ``speakers``)."""
+
+    file: RelativePath = Field(description="a .vtt or .srt file, relative to the folder of the person's file")
+    language: LangCode
+
+
+class Transcript(Strict):
+    """An interview's transcript: segments given here, in a YAML file (``file``, holding
+    ``segments:``), or in WebVTT files, one per language (``webvtt``), next to the person's file."""
+
+    segments: list[Segment] = Field(default_factory=list)
+    file: RelativePath | None = Field(None, description="a YAML file with `segments:`, next to the person's file")
+    webvtt: list[TranscriptTrack] = Field(default_factory=list)
+    original_language: LangCode | None = Field(None, description="for webvtt: the language spoken")
+    speakers: dict[NonEmpty, Literal["interviewer", "interviewee", "interpreter", "other"]] = Field(
+        default_factory=dict, description="for webvtt: the role of each voice name")
+    recording: Slug | None = Field(None, description="for webvtt: the recording the cues are timed against")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Transcript:
+        forms = [name for name, given in (("segments", self.segments), ("file", self.file),
+                                          ("webvtt", self.webvtt)) if given]
+        if len(forms) > 1:
+            raise ValueError(f"give the transcript one way, not {' and '.join(forms)}")
+        if self.file is not None and not self.file.endswith((".yaml", ".yml")):
+            raise ValueError(f"the transcript file {self.file!r} must be .yaml or .yml (or use `webvtt`)")
+        for track in self.webvtt:
+            if not track.file.endswith((".vtt", ".srt")):
+                raise ValueError(f"{track.file!r} is neither a .vtt nor an .srt file")
+        if self.webvtt:
+            languages = [track.language for track in self.webvtt]
+            if len(set(languages)) < len(languages):
+                raise ValueError("one WebVTT file per language")
+            if self.original_language not in languages:
+                raise ValueError("`original_language` must name the language of one of the WebVTT files")
+        return self
+
+
+class TranscriptFile(Strict):
+    """A transcript kept in its own YAML file (``transcript: {file: …}``)."""
+
+    segments: list[Segment] = Field(min_length=1)
+
+
+class Gps(Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    zoom: int | None = Field(None, ge=0, le=21, description="the map zoom level to show the point at")
+    place: Translations = Field(default_factory=dict, description="the place name per language")
+
+
+class Hyperlink(Strict):
+    url: HttpUrl
+    text: Translations = Field(default_factory=dict, description="the link's text per language")
+
+
+class IndexPoint(Strict):
+    """An entry of the interview's table of contents (an OHMS index point)."""
+
+    recording: Slug | None = Field(None, description="the recording id; may be left out when there is only one")
+    start: Timecode
+    title: Translations = Field(min_length=1)
+    synopsis: Translations = Field(default_factory=dict)
+    partial_transcript: Translations = Field(default_factory=dict)
+    keywords: dict[LangCode, list[NonEmpty]] = Field(default_factory=dict)
+    subjects: list[NonEmpty] = Field(
+        default_factory=list, description="subjects; a theme id of vocabulary.yaml links to the theme")
+    gps: Gps | None = None
+    hyperlinks: list[Hyperlink] = Field(default_factory=list)
+
+
 class Interview(Strict):
     id: Slug
     date: DateText | None = None
@@ -285,6 +462,10 @@ class Interview(Strict):
     duration: Timecode | None = None
     source: Slug | None = None
     locator: str | None = None
+    title: Translations = Field(default_factory=dict, description="the interview's title per language")
+    recordings: list[Recording] = Field(default_factory=list)
+    transcript: Transcript | None = None
+    index_points: list[IndexPoint] = Field(default_factory=list)
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 
@@ -326,6 +507,7 @@ def json_schemas() -> dict[str, dict]:
         "collection.yaml": CollectionFile.model_json_schema(),
         "vocabulary.yaml": VocabularyFile.model_json_schema(),
         "people/*.yaml": Person.model_json_schema(),
+        "people/<person-id>/*.yaml (transcripts)": TranscriptFile.model_json_schema(),
     }
 
 

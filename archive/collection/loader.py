@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from archive.collection import format as fmt
 from archive.collection.display import printable
+from archive.collection.interviews import check_interviews
 from archive.collection.problems import InvalidCollection, Problem
 from archive.collection.vocabulary import Vocabulary, missing_required
 from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
@@ -163,6 +164,7 @@ class CrossChecker:
         self.collection_id = collection_id
         self.source_texts = {k: normalise_space(v) for k, v in source_texts.items()}
         self.problems = problems
+        self.root: Path | None = None  # the collection folder: media and transcript files are checked in it
 
     def term(self, doc: YamlDocument, path: tuple, kind: str, value: str | None) -> None:
         terms = self.vocabulary.terms(kind)
@@ -228,6 +230,8 @@ class CrossChecker:
                                                      f"{lang!r} is listed as published but the quote has no "
                                                      f"{lang} text"))
             self.verbatim(doc, path, quote)
+        if self.root is not None:
+            check_interviews(self.root, doc, person, self.problems, _validate)
 
     def verbatim(self, doc: YamlDocument, path: tuple, quote: fmt.Quote) -> None:
         """A quote in a published language must occur word for word in its source's text."""
@@ -501,6 +505,7 @@ def _read_head(root: Path, limits: YamlLimits) -> CollectionHead:
         vocabulary = Vocabulary.from_file(vocabulary_file)
         source_ids = {s.id for s in collection_file.sources}
         checker = CrossChecker(vocabulary, source_ids, collection_file.collection.id, source_texts, [])
+        checker.root = root
         # the sources the collection's own records cite: after every people file's problems
         checker.problems = own_checks
         checker.sources(collection_doc, collection_file)

@@ -217,8 +217,10 @@ def collection_record(engine: Engine, base_url: str) -> DublinCore | None:
     dc.add("title", collection.title)
     if collection.title_native:
         dc.add("title", collection.title_native, "ru")
+    # the directors made the film the archive documents, not the archive: contributors, as on a
+    # person's record (no source names an editor of the archive, so it has no creator)
     for director in collection.directors:
-        dc.add("creator", director)
+        dc.add("contributor", f"{director} (director)")
     for lang, text in sorted(collection.description.items(), key=lambda kv: (kv[0] != "en", kv[0])):
         dc.add("description", text, lang)
     for organisation in collection.organisations:

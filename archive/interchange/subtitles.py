@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from webvtt.vtt import WebVTTCueBlock
 
 from archive.access.visibility import Viewer, visible_clause
 from archive.catalogue import pages as catalogue
+from archive.catalogue.interviews import SegmentView
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
 from archive.collection.display import printable
 from archive.collection.loader import PEOPLE_DIR
@@ -150,6 +151,19 @@ def quote_cues(quotes: list[QuoteRecord], text: Callable[[QuoteRecord], str | No
     return cues
 
 
+def segment_cues(segments: list[SegmentView], lang: str, recording: str | None = None) -> list[Cue]:
+    """An interview's transcript segments (as the viewer may see them) of one recording as
+    cues in ``lang``, each voiced by its speaker; segments without text in ``lang`` are left out."""
+    cues: list[Cue] = []
+    for segment in segments:
+        body = segment.text.get(lang)
+        if not body or (recording is not None and segment.recording not in (recording, None)):
+            continue
+        cues.append(Cue(len(cues) + 1, segment.start, segment.end, body, identifier=f"s{segment.position}",
+                        speaker=segment.speaker_name))
+    return cues
+
+
 def _lines(text: str) -> list[str]:
     """Cue text lines: a blank line would end the cue, so paragraphs become lines."""
     return [line.strip() for line in text.splitlines() if line.strip()] or ["…"]
@@ -177,15 +191,56 @@ def cues_to_vtt(cues: list[Cue]) -> str:
     return webvtt.WebVTT(captions=captions).content
 
 
-def cues_to_srt(cues: list[Cue]) -> str:
-    """SRT text; SRT cannot escape '-->' in a cue, so it becomes '→'."""
-    subtitles = [
-        srt.Subtitle(index=cue.number, start=timedelta(seconds=cue.start),
-                     end=timedelta(seconds=cue.end if cue.end is not None else cue.start),
-                     content="\n".join(line.replace("-->", "→") for line in _lines(cue.text)))
-        for cue in cues
-    ]
+def cues_to_srt(cues: list[Cue], *, speakers: bool = False) -> str:
+    """SRT text; SRT cannot escape '-->' in a cue, so it becomes '→'. SRT has no voices: with
+    ``speakers`` a cue's speaker leads its first line as ``Name: `` (``speaker_prefix`` reads it back)."""
+    subtitles = []
+    for cue in cues:
+        lines = [line.replace("-->", "→") for line in _lines(cue.text)]
+        if speakers and cue.speaker:
+            lines[0] = f"{cue.speaker.replace(chr(10), ' ').strip()}: {lines[0]}"
+        subtitles.append(srt.Subtitle(index=cue.number, start=timedelta(seconds=cue.start),
+                                      end=timedelta(seconds=cue.end if cue.end is not None else cue.start),
+                                      content="\n".join(lines)))
     return srt.compose(subtitles)
+
+
+def speaker_prefix(cue: Cue, names: Iterable[str]) -> Cue:
+    """An SRT cue whose text starts with ``Name: `` for one of the known speaker ``names``, as the
+    cue of that speaker without the prefix (any other cue unchanged): the reverse of
+    ``cues_to_srt(speakers=True)``. Only known names are taken, so that a line such as
+    ``Note: …`` stays text."""
+    if cue.speaker:
+        return cue
+    for name in sorted(names, key=len, reverse=True):
+        if cue.text.startswith(f"{name}: "):
+            return Cue(cue.number, cue.start, cue.end, cue.text[len(name) + 2:].lstrip(), cue.identifier, name,
+                       cue.line)
+    return cue
+
+
+def interview_cues(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                   recording: str | None = None) -> list[Cue]:
+    """An interview's transcript in ``lang`` as cues voiced by their speakers, as ``viewer`` may
+    see it (``archive.catalogue.interviews``: withheld segments left out); ``recording`` (a
+    recording's local id) when the interview has several."""
+    from archive.catalogue.interviews import interview_page
+
+    page = interview_page(archive.engine, viewer, person_id, interview_id)
+    if recording is None and len(page.recordings) > 1:
+        raise AmbiguousRecording(f"{person_id}/{interview_id} has {len(page.recordings)} recordings "
+                                 f"({', '.join(r.local_id for r in page.recordings)}); choose one")
+    return segment_cues(page.segments, lang, recording)
+
+
+def interview_to_vtt(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                     recording: str | None = None) -> str:
+    return cues_to_vtt(interview_cues(archive, person_id, interview_id, viewer, lang, recording))
+
+
+def interview_to_srt(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, lang: str,
+                     recording: str | None = None) -> str:
+    return cues_to_srt(interview_cues(archive, person_id, interview_id, viewer, lang, recording), speakers=True)
 
 
 def person_to_vtt(archive: Archive, person_id: str, viewer: Viewer, *, lang: str | None = None,

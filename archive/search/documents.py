@@ -11,7 +11,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -166,7 +166,10 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
                 texts[row["quote_id"]].append(row)
             for row in _fetch(conn, models.QuoteTheme, "quote_id", part):
                 themes[row["quote_id"]].append(row)
-        batch_rows = _Batch(relatives, events, interviews, quotes, texts, themes, sources)
+        batch_rows = _Batch(relatives, events, interviews, quotes, texts, themes, sources,
+                            _by(_fetch(conn, models.Recording, "person_id", chunk), "person_id"),
+                            _by(_fetch(conn, models.TranscriptSegment, "person_id", chunk), "person_id"),
+                            _by(_fetch(conn, models.IndexPoint, "person_id", chunk), "person_id"))
         for person in people:
             yield from _person_documents(person, batch_rows, vocabulary)
 
@@ -185,6 +188,9 @@ class _Batch:
     texts: dict[str, list[Row]]  # quote texts by quote id
     themes: dict[str, list[Row]]  # quote themes by quote id
     sources: dict[str, Row]  # every source by id
+    recordings: dict[str, list[Row]] = field(default_factory=dict)  # by person id
+    segments: dict[str, list[Row]] = field(default_factory=dict)  # transcript segments by person id
+    index_points: dict[str, list[Row]] = field(default_factory=dict)  # by person id
 
 
 @dataclass
@@ -216,6 +222,7 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
         yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary)
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
+    yield from _interview_documents(shared, batch, vocabulary)
 
 
 def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
@@ -295,3 +302,59 @@ def _quote_date(quote: Row, interviews: dict[str, Row], sources: dict[str, Row])
     interview = interviews.get(f"{quote['person_id']}/{quote['recording']}") if quote.get("recording") else None
     text = (interview or {}).get("date") or (sources.get(quote["source"]) or {}).get("date")
     return dates.parse_period(text).start if text else None
+
+
+def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary) -> Iterator[dict[str, Any]]:
+    """A document per transcript segment and per index point of the person's interviews.
+
+    A segment is as visible as its person, its recording and itself together (the strictest
+    wins, ``visibility.combined``); an index point as its person and its recording."""
+    person = shared.row
+    recordings = {r["id"]: r for r in batch.recordings.get(person["id"], [])}
+
+    def recording_access(recording_id: str | None) -> tuple[str, date | None]:
+        recording = recordings.get(recording_id or "")
+        return (recording["visibility"], recording["embargo_until"]) if recording else ("public", None)
+
+    def interview_facets(row: Row) -> dict[str, list[str]]:
+        # facets of the index's schema only (archive/search/index_schema.py): interview, recording
+        # and speaker role need fields of their own there first
+        interview = batch.interviews.get(row["interview_id"]) or {}
+        return {**shared.facets, "source": [interview["source"]] if interview.get("source") else [],
+                "decade": [f"{dates.parse_period(interview['date']).decade}s"] if interview.get("date") else []}
+
+    def interview_date(row: Row) -> date | None:
+        text = (batch.interviews.get(row["interview_id"]) or {}).get("date")
+        return dates.parse_period(text).start if text else None
+
+    for segment in batch.segments.get(person["id"], []):
+        texts = segment["text"] or {}
+        yield _document(
+            "segment", segment["id"], person,
+            combined(shared.visibility, recording_access(segment["recording_id"]),
+                     (segment["visibility"], segment["embargo_until"])),
+            text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
+            names=shared.names + [segment["speaker_name"]],
+            facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
+            sort_date=interview_date(segment),
+        )
+    for point in batch.index_points.get(person["id"], []):
+        subjects = point["subjects"] or []
+        theme_ids = [s for s in subjects if s in vocabulary.terms("themes")]
+
+        def text(lang: str, point: Row = point) -> list[str]:
+            return [(point[name] or {}).get(lang, "") for name in ("title", "synopsis", "partial_transcript")]
+
+        def terms(lang: str, point: Row = point, subjects: list[str] = subjects,
+                  theme_ids: list[str] = theme_ids) -> list[str]:
+            return ((point["keywords"] or {}).get(lang, []) + [s for s in subjects if s not in theme_ids]
+                    + [w for t in theme_ids for w in vocabulary.words("themes", t, lang)])
+
+        yield _document(
+            "index_point", point["id"], person, combined(shared.visibility, recording_access(point["recording_id"])),
+            text_en=text("en"), text_ru=text("ru"), terms_en=terms("en"), terms_ru=terms("ru"),
+            names=shared.names + list((point["place"] or {}).values()),
+            facets={**interview_facets(point), "kind": ["index_point"], "theme": theme_ids, "fate": shared.fates,
+                    "lang": sorted({lang for name in ("title", "synopsis") for lang in (point[name] or {})})},
+            sort_date=interview_date(point),
+        )

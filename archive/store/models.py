@@ -147,6 +147,72 @@ class Interview(SQLModel, table=True):
     source: str | None = Field(default=None, foreign_key="source.id")
     locator: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    title: Any = _json()  # per language
+
+
+class Recording(SQLModel, table=True):
+    """A recording of an interview (a part, a tape): a checked local file or an external URL."""
+
+    id: str = Field(primary_key=True)  # person/interview/recording
+    interview_id: str = Field(foreign_key="interview.id", index=True)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    local_id: str
+    position: int
+    file: str | None = None  # as the collection names it (under media/)
+    media_path: str | None = None  # the file on disk, whose checksum the import verified; never published
+    url: str | None = None
+    mime_type: str
+    duration_seconds: float | None = None
+    sha256: str | None = None
+    rights_uri: str | None = None
+    rights_holder: str | None = None
+    visibility: str = Field(default="public", index=True)
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
+
+
+class TranscriptSegment(SQLModel, table=True):
+    """One timed passage of an interview's transcript, its text per language."""
+
+    __tablename__ = "transcript_segment"
+    id: str = Field(primary_key=True)  # person/interview#s<position>
+    interview_id: str = Field(foreign_key="interview.id", index=True)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    recording_id: str | None = Field(default=None, foreign_key="recording.id")
+    position: int
+    start_seconds: float
+    end_seconds: float
+    speaker_name: str
+    speaker_role: str
+    original_language: str
+    text: Any = _json()  # per language
+    visibility: str = Field(default="public", index=True)
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
+
+
+class IndexPoint(SQLModel, table=True):
+    """An entry of an interview's table of contents (an OHMS index point); text fields per language."""
+
+    __tablename__ = "index_point"
+    id: str = Field(primary_key=True)  # person/interview#p<position>
+    interview_id: str = Field(foreign_key="interview.id", index=True)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    recording_id: str | None = Field(default=None, foreign_key="recording.id")
+    position: int
+    start_seconds: float
+    title: Any = _json()
+    synopsis: Any = _json()
+    partial_transcript: Any = _json()
+    keywords: Any = _json()  # per language, a list each
+    subjects: Any = _json()
+    latitude: float | None = None
+    longitude: float | None = None
+    zoom: int | None = None
+    place: Any = _json()
+    hyperlinks: Any = _json()  # [{url, text: {lang: text}}]
 
 
 class Quote(SQLModel, table=True):
@@ -167,6 +233,10 @@ class Quote(SQLModel, table=True):
     visibility_reason: str | None = None
     visibility_review: dt.date | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    # the transcript passage the quote comes from: a recording id (person/interview/recording), seconds
+    span_recording: str | None = None
+    span_start: float | None = None
+    span_end: float | None = None
 
 
 class QuoteText(SQLModel, table=True):
@@ -211,6 +281,9 @@ TABLES_IN_ORDER: tuple[type[SQLModel], ...] = (
     Relative,
     FateEvent,
     Interview,
+    Recording,
+    TranscriptSegment,
+    IndexPoint,
     Quote,
     QuoteText,
     QuoteTheme,

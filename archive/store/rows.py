@@ -152,10 +152,25 @@ def _family_rows(person: fmt.Person) -> TableRows:
             }
 
 
+def _seconds(timecode: str | None) -> float | None:
+    return timecodes.parse_timecode(timecode) if timecode else None
+
+
+def recording_key(person_id: str, interview_id: str, recording_id: str) -> str:
+    """The stable id of a recording: ``person/interview/recording``."""
+    return f"{person_id}/{interview_id}/{recording_id}"
+
+
 def _interview_rows(person: fmt.Person) -> TableRows:
+    """Each interview, followed by its recordings, transcript segments and index points."""
     for i, interview in enumerate(person.interviews, start=1):
+        interview_key = f"{person.id}/{interview.id}"
+
+        def recording_of(local: str | None, interview_id: str = interview.id) -> str | None:
+            return recording_key(person.id, interview_id, local) if local else None
+
         yield models.Interview, {
-            "id": f"{person.id}/{interview.id}",
+            "id": interview_key,
             "person_id": person.id,
             "local_id": interview.id,
             "position": i,
@@ -168,12 +183,68 @@ def _interview_rows(person: fmt.Person) -> TableRows:
             "source": interview.source,
             "locator": interview.locator,
             "private_notes": interview.private_notes,
+            "title": dict(interview.title) or None,
         }
+        for r, recording in enumerate(interview.recordings, start=1):
+            yield models.Recording, {
+                "id": recording_of(recording.id),
+                "interview_id": interview_key,
+                "person_id": person.id,
+                "local_id": recording.id,
+                "position": r,
+                "file": recording.file,
+                "media_path": recording._media_path,
+                "url": recording.url,
+                "mime_type": recording.mime_type,
+                "duration_seconds": _seconds(recording.duration),
+                "sha256": recording.sha256,
+                "rights_uri": recording.rights.uri if recording.rights else None,
+                "rights_holder": recording.rights.holder if recording.rights else None,
+                **_visibility(recording.visibility),
+            }
+        segments = interview.transcript.segments if interview.transcript else []
+        for s, segment in enumerate(segments, start=1):
+            yield models.TranscriptSegment, {
+                "id": f"{interview_key}#s{s}",
+                "interview_id": interview_key,
+                "person_id": person.id,
+                "recording_id": recording_of(segment.recording),
+                "position": s,
+                "start_seconds": timecodes.parse_timecode(segment.start),
+                "end_seconds": timecodes.parse_timecode(segment.end),
+                "speaker_name": segment.speaker.name,
+                "speaker_role": segment.speaker.role,
+                "original_language": segment.original_language,
+                "text": dict(segment.text),
+                **_visibility(segment.visibility),
+            }
+        for n, point in enumerate(interview.index_points, start=1):
+            gps = point.gps
+            yield models.IndexPoint, {
+                "id": f"{interview_key}#p{n}",
+                "interview_id": interview_key,
+                "person_id": person.id,
+                "recording_id": recording_of(point.recording),
+                "position": n,
+                "start_seconds": timecodes.parse_timecode(point.start),
+                "title": dict(point.title),
+                "synopsis": dict(point.synopsis),
+                "partial_transcript": dict(point.partial_transcript),
+                "keywords": {lang: list(words) for lang, words in point.keywords.items()},
+                "subjects": list(point.subjects),
+                "latitude": gps.latitude if gps else None,
+                "longitude": gps.longitude if gps else None,
+                "zoom": gps.zoom if gps else None,
+                "place": dict(gps.place) if gps else {},
+                "hyperlinks": [link.model_dump() for link in point.hyperlinks],
+            }
 
 
 def _quote_rows(person: fmt.Person) -> TableRows:
     """Each quote, followed by its texts and themes."""
+    recording_interview = {r.id: i.id for i in person.interviews for r in i.recordings}
     for q, quote in enumerate(person.quotes, start=1):
+        span = quote.span
         yield models.Quote, {
             "id": quote.id,
             "person_id": person.id,
@@ -189,6 +260,10 @@ def _quote_rows(person: fmt.Person) -> TableRows:
             "locator": quote.locator,
             **_visibility(quote.visibility),
             "private_notes": quote.private_notes,
+            "span_recording": (recording_key(person.id, recording_interview[span.recording], span.recording)
+                               if span else None),
+            "span_start": timecodes.parse_timecode(span.start) if span else None,
+            "span_end": timecodes.parse_timecode(span.end) if span else None,
         }
         for lang, text in quote.text.items():
             yield models.QuoteText, {

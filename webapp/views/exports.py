@@ -7,7 +7,7 @@ name, for the same viewer; nothing here reads or filters records itself.
     /people/<id>/export.<fmt>    /themes/<id>/export.<fmt>    /export.<fmt> (the collection)
     /people/<id>/ohms.xml        /people/<id>/subtitles.vtt|.srt [?recording=ID&language=LANG]
     /cite/<target>               a page with the APA and Chicago text and the downloads
-    /cite/<target>.<fmt>         csl-json, bibtex, ris, apa or chicago, as a file
+    /cite/<target>.<fmt>         csl-json, bibtex, ris, apa, chicago or chicago-notes, as a file
 
 ``<fmt>`` is a name in ``archive.interchange.exports.FORMATS``; ``<target>`` is ``person:ID``,
 ``quote:ID`` or ``collection``, as for ``archive cite``. What the viewer may not see is a 404,
@@ -54,11 +54,13 @@ bp = Blueprint("exports", __name__)
 
 CITATION_FILES = {  # citation format -> (file name suffix, media type)
     "csl-json": (".csl.json", "application/vnd.citationstyles.csl+json; charset=utf-8"),
-    "bibtex": (".bib", "text/plain; charset=utf-8"),
-    "ris": (".ris", "text/plain; charset=utf-8"),
+    "bibtex": (".bib", "application/x-bibtex; charset=utf-8"),
+    "ris": (".ris", "application/x-research-info-systems; charset=utf-8"),
     "apa": (".apa.txt", "text/plain; charset=utf-8"),
     "chicago": (".chicago.txt", "text/plain; charset=utf-8"),
+    "chicago-notes": (".chicago-notes.txt", "text/plain; charset=utf-8"),
 }
+RENDERED_STYLES = tuple(citations.STYLES)  # what the "cite this" box shows
 CITATION_DOWNLOADS = {"bibtex": "BibTeX", "ris": "RIS", "csl-json": "CSL-JSON"}
 SUBTITLE_MEDIA = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
@@ -216,6 +218,7 @@ class Citations:
     target: str
     data: citations.CitationData
     text: dict[str, str] = field(default_factory=dict)
+    in_text: dict[str, str] = field(default_factory=dict)  # style -> the in-text citation or note
 
     @property
     def file_stem(self) -> str:
@@ -230,20 +233,22 @@ def _read_citations(target: str, formats: Iterable[str] = citations.FORMATS) -> 
         raise common.NotFound(target) from None
     data = citations.citation_data(current_archive(), parsed, request.url_root, current_viewer(),
                                    lang=interface_language())
-    return Citations(target, data, {fmt: _formatted(data, fmt) for fmt in formats})
+    return Citations(target, data, {fmt: _formatted(data, fmt) for fmt in formats},
+                     {fmt: _formatted(data, fmt, in_text=True) for fmt in formats if fmt in citations.STYLES})
 
 
-def _formatted(data: citations.CitationData, fmt: str) -> str:
-    # citeproc is slow for each style and entry, and every person page shows two styles: keep
+def _formatted(data: citations.CitationData, fmt: str, in_text: bool = False) -> str:
+    # citeproc is slow for each style and entry, and every person page shows three styles: keep
     # what was rendered, keyed by everything the text is made of (a changed record, another
     # day or another address gives another key, so nothing stale is ever shown)
     if fmt not in citations.STYLES:
         return citations.format_citation(data, fmt)
-    key = (fmt, json.dumps(citations.to_csl(data), sort_keys=True))
+    facts = {**citations.to_csl(data), "locator": data.locator, "speaker": data.speaker and data.speaker.text}
+    key = (fmt + (" in text" if in_text else ""), json.dumps(facts, sort_keys=True))
     with _RENDERED_LOCK:
         text = _RENDERED.get(key)
     if text is None:
-        text = citations.format_citation(data, fmt)
+        text = citations.render_in_text(data, fmt) if in_text else citations.format_citation(data, fmt)
         with _RENDERED_LOCK:  # waitress serves from threads
             if len(_RENDERED) >= RENDERED_LIMIT:
                 _RENDERED.pop(next(iter(_RENDERED)))
@@ -255,13 +260,13 @@ def _formatted(data: citations.CitationData, fmt: str) -> str:
 @shared
 def cite_page(target: str) -> str:
     try:
-        found = _read_citations(target, ("apa", "chicago"))
+        found = _read_citations(target, RENDERED_STYLES)
     except common.NotFound:
         abort(404)
     return render_template("cite.html", cites=found)
 
 
-@bp.get("/cite/<target>.<any(bibtex, ris, 'csl-json', apa, chicago):fmt>")
+@bp.get("/cite/<target>.<any(bibtex, ris, 'csl-json', apa, chicago, 'chicago-notes'):fmt>")
 def cite_file(target: str, fmt: str) -> Response:
     try:
         found = _read_citations(target, (fmt,))
@@ -360,9 +365,10 @@ def citation_downloads(target: str) -> list[Download]:
 
 @bp.app_template_global("citations")
 def citations_of(target: str) -> Citations | None:
-    """The APA and Chicago text of a record for its "cite this" box; None if it cannot be cited."""
+    """The APA and Chicago text of a record for its "cite this" box; None if it cannot be cited
+    (not visible, or a person with no testimony: the page then offers no box)."""
     try:
-        return _read_citations(target, ("apa", "chicago"))
+        return _read_citations(target, RENDERED_STYLES)
     except common.NotFound:
         return None
 

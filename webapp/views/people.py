@@ -36,7 +36,9 @@ def person(person_id: str) -> str:
         abort(404)
     info = collection_pages.collection_info(current_archive().engine)
     permalink = url_for("people.person", person_id=person_id, _external=True)
-    return render_template("person.html", p=detail, collection=info, permalink=permalink)
+    # the testimony by theme (the default) or in the order of its sources
+    order = "source" if request.args.get("order") == "source" else "theme"
+    return render_template("person.html", p=detail, collection=info, permalink=permalink, order=order)
 
 
 @bp.get("/paradoxes")

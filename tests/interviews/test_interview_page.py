@@ -1,0 +1,80 @@
+"""The interview page without a browser: what it shows, links that work without JavaScript,
+and the visibility rule (a withheld segment never reaches the page)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.interviews.conftest import INTERVIEW_ID, PERSON_ID
+from webapp import create_app
+from webapp.i18n import compile_catalogues
+
+PAGE = f"/interviews/{PERSON_ID}/{INTERVIEW_ID}"
+MEDIA = f"/media/{PERSON_ID}/{INTERVIEW_ID}/part-1"
+WITHHELD_WORDS = ("This passage is withheld", "Этот отрывок закрыт")
+
+
+def _get(home: Path, url: str, **config: str) -> str:
+    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, **config})
+    response = app.test_client().get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def test_the_page_shows_player_transcript_index_and_rights(example_home: Path) -> None:
+    html = _get(example_home, PAGE)
+    assert f'<source src="{MEDIA}" type="audio/wav">' in html
+    for lang in ("en", "ru"):
+        assert (f'<track kind="captions" src="{PAGE}/captions/part-1/{lang}.vtt" srclang="{lang}"') in html
+    # original and translation side by side
+    assert re.search(r'<td lang="ru">Я выросла в выдуманном посёлке у реки\.[^<]*</td>\s*'
+                     r'<td lang="en">I grew up in an invented village by a river\.', html)
+    assert html.count('class="segment"') == 5  # the withheld one is not there
+    for title in ("Introduction", "The garden", "Closing"):
+        assert f"<strong lang=\"en\">{title}</strong>" in html
+    assert 'href="https://example.org/synthetic-garden"' in html and "A synthetic link about the garden" in html
+    assert 'rel="license">http://creativecommons.org/publicdomain/zero/1.0/</a>' in html
+    assert "<kbd>k</kbd>" in html  # the keyboard is documented on the page
+
+
+def test_every_timecode_is_a_media_fragment_link(example_home: Path) -> None:
+    html = _get(example_home, PAGE)
+    links = re.findall(r'<a class="timecode" href="([^"]+)" data-start="([^"]+)"', html)
+    assert len(links) == 5 + 3
+    for href, start in links:
+        assert href == f"{MEDIA}#t={float(start):g}"
+    assert f'href="{MEDIA}#t=17.5"' in html
+
+
+def test_t_opens_the_page_at_a_moment(example_home: Path) -> None:
+    html = _get(example_home, f"{PAGE}?t=17.5")
+    assert f'<source src="{MEDIA}#t=17.5"' in html
+    assert 'data-start-at="17.5"' in html
+    assert 'data-start-at' not in _get(example_home, f"{PAGE}?t=soon")
+
+
+def test_withheld_segments_reach_only_those_who_may_see_them(example_home: Path) -> None:
+    public = _get(example_home, PAGE)
+    for words in WITHHELD_WORDS:
+        assert words not in public
+    researcher = _get(example_home, PAGE, ARCHIVE_VIEWER="researcher")
+    assert all(words in researcher for words in WITHHELD_WORDS)
+    assert researcher.count('class="segment"') == 6
+
+
+def test_the_person_page_links_to_the_interview_and_unknown_ones_are_404(example_home: Path) -> None:
+    assert f'href="{PAGE}"' in _get(example_home, f"/people/{PERSON_ID}")
+    app = create_app({"ARCHIVE_HOME": str(example_home), "TESTING": True})
+    assert app.test_client().get(f"/interviews/{PERSON_ID}/no-such-interview").status_code == 404
+    assert app.test_client().get(f"/interviews/no-such-person/{INTERVIEW_ID}").status_code == 404
+
+
+def test_the_page_in_russian(example_home: Path) -> None:
+    compile_catalogues()
+    html = _get(example_home, f"{PAGE}?lang=ru")
+    assert "Расшифровка" in html and "Содержание" in html
+    assert '<strong lang="ru">Сад</strong>' in html
+    # the translation column shows Russian for an English original
+    assert re.search(r'<td lang="en">Hello\. This is a synthetic interview[^<]*</td>\s*<td lang="ru">Здравствуйте',
+                     html)
