@@ -273,7 +273,7 @@ def _interview_title(conn: Connection, interview: Any) -> str | None:
     """The interview's real title: that of the source that documents it, if it has one."""
     if interview.source is None:
         return None
-    return conn.scalar(select(models.Source.title).where(models.Source.id == interview.source))
+    return conn.scalar(select(col(models.Source.title)).where(col(models.Source.id) == interview.source))
 
 
 def _interview_fields(conn: Connection, interview: Any, common: _Common) -> dict[str, Any]:
@@ -285,18 +285,18 @@ def _interview_fields(conn: Connection, interview: Any, common: _Common) -> dict
 
 def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _Common) -> CitationData:
     P, Q, I = models.Person, models.Quote, models.Interview  # noqa: E741
-    person = conn.execute(select(P).where(P.id == person_id, visible_clause(viewer, P))).first()
+    person = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).first()
     if person is None:
         raise NotFound(f"no person {person_id!r}")
     speaker = personal_name(person.name, person.is_group)
     url = person_permalink(common.base_url, person.id)
     base = {"key": f"{common.collection.id}:{person.id}", "kind": "person", "url": url,
             "pseudonym": person.pseudonym, "rights": common.collection.rights, **common.fields()}
-    interview = conn.execute(select(I).where(I.person_id == person.id).order_by(I.position)).first()
+    interview = conn.execute(select(I).where(col(I.person_id) == person.id).order_by(col(I.position))).first()
     if interview is not None:
         return CitationData(authors=[speaker], **_interview_fields(conn, interview, common), **base)
-    quotes = conn.scalar(select(Q.id).join(P, Q.person_id == P.id)
-                         .where(Q.person_id == person.id, quote_clause(viewer, Q, P)).limit(1))
+    quotes = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == P.id)
+                         .where(col(Q.person_id) == person.id, quote_clause(viewer, Q, P)).limit(1))
     if quotes is None:
         raise NothingToCite(f"{person.name} has no quotes or interviews in the archive: there is no testimony to cite")
     # known from documents only: what the archive offers is its page on the person
@@ -306,22 +306,22 @@ def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _
 def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Common, lang: str) -> CitationData:
     P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     quote = conn.execute(
-        select(Q.id, Q.person_id, Q.recording, Q.timecode_in, Q.locator, Q.original_language, Q.source,
-               P.name, P.pseudonym, P.is_group)
-        .join(P, Q.person_id == P.id).where(Q.id == quote_id, quote_clause(viewer, Q, P))).first()
+        select(col(Q.id), col(Q.person_id), col(Q.recording), col(Q.timecode_in), col(Q.locator),
+               col(Q.original_language), col(Q.source), col(P.name), col(P.pseudonym), col(P.is_group))
+        .join(P, col(Q.person_id) == P.id).where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
     speaker = personal_name(quote.name, quote.is_group)
-    texts = dict(conn.execute(select(models.QuoteText.lang, models.QuoteText.text)
-                              .where(models.QuoteText.quote_id == quote.id)).all())
+    texts = dict(conn.execute(select(col(models.QuoteText.lang), col(models.QuoteText.text))
+                              .where(col(models.QuoteText.quote_id) == quote.id)).all())
     excerpt = next((texts[code] for code in (lang, "en", quote.original_language) if texts.get(code)),
                    next(iter(texts.values()), None))
     base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote", "excerpt": excerpt,
             "permalink": quote_permalink(common.base_url, quote.person_id, quote.id), **common.fields()}
     timestamp = timecodes.format_timecode(quote.timecode_in) if quote.timecode_in is not None else None
     if quote.recording:
-        interview = conn.execute(select(I).where(I.person_id == quote.person_id,
-                                                 I.local_id == quote.recording)).first()
+        interview = conn.execute(select(I).where(col(I.person_id) == quote.person_id,
+                                                 col(I.local_id) == quote.recording)).first()
         if interview is not None:
             return CitationData(authors=[speaker], url=base["permalink"], locator=timestamp,
                                 pseudonym=quote.pseudonym, rights=common.collection.rights,
@@ -332,7 +332,7 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
                                 issued=str(c.year) if c.year else None, publisher=common.production,
                                 url=None, locator=timestamp, speaker=speaker, language=quote.original_language,
                                 rights=c.rights, **base)
-    source = conn.execute(select(S).where(S.id == quote.source)).first()
+    source = conn.execute(select(S).where(col(S.id) == quote.source)).one()  # a quote's source always exists
     csl_type, genre = _SOURCE_TYPES.get(source.kind, ("document", None))
     if source.author:
         authors = [personal_name(source.author)]
