@@ -15,7 +15,7 @@ run: install-run $(CATALOGUES)
 	exec $(BIN)/archive run data
 
 test: install-test $(CATALOGUES)
-	bash tests/setup-browser.sh
+	bash tests/setup-debian.sh
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -n auto
 

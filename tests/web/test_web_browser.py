@@ -1,7 +1,7 @@
 """The web site in a real browser: Debian's chromium driven by Playwright, against the app
 served by waitress on 127.0.0.1, with axe-core checking each main page.
 
-Chromium comes from ``bash tests/setup-browser.sh`` (apt-get), and so does axe-core (npm,
+Chromium comes from ``bash tests/setup-debian.sh`` (apt-get), and so does axe-core (npm,
 into tests/browser/node_modules). Missing either is a failure, not a skip: CI installs both.
 Screenshots of each main page go to test-artifacts/screenshots/.
 """
@@ -75,9 +75,9 @@ def red_soul_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/setup-browser.sh` (installs Debian's chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/setup-debian.sh` (installs Debian's chromium)")
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `bash tests/setup-browser.sh` (installs axe-core with npm)")
+        pytest.fail(f"{AXE} is missing: run `bash tests/setup-debian.sh` (installs axe-core with npm)")
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

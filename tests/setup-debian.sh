@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# What the tests need from Debian, installed when missing: chromium for the browser tests (no
+# browser downloads: the package registry only), espeak-ng and sox to speak the synthetic
+# interview's transcript into its recording (examples/make_audio.py).
+set -euo pipefail
+missing=()
+for pair in chromium:chromium espeak-ng:espeak-ng sox:sox; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+chromium --version 2>/dev/null | tail -1
+# axe-core for the accessibility checks, from the npm registry, afresh on every run.
+cd "$(dirname "$0")/browser"
+rm -rf node_modules
+npm install --no-audit --no-fund --silent
+test -f node_modules/axe-core/axe.min.js
