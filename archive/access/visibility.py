@@ -114,6 +114,12 @@ def combined(*rules: tuple[str, date | None]) -> tuple[str, date | None]:
     return "public", None
 
 
+def always_public(*rules: tuple[str, date | None]) -> bool:
+    """Whether a record under these rules is public on every day (no restriction, no embargo):
+    what may go into a document or a count shown with records of other rules."""
+    return combined(*rules)[0] == "public"
+
+
 def embargo_cutoff(viewer: Viewer) -> date | None:
     """For search backends: None when the viewer sees every record; otherwise the last day an
     embargo may end on and be visible (public records are always visible, restricted never)."""

@@ -64,7 +64,8 @@ def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
         F, R = models.FateEvent, models.Relative
         rows = conn.execute(
             select(P, R, F).join(R, col(F.relative_id) == R.id).join(P, col(F.person_id) == P.id)
-            .where(visible_clause(viewer, P), col(P.stance).in_(ADMIRING_STANCES), col(F.kind).in_(repression))
+            .where(visible_clause(viewer, P), visible_clause(viewer, R), visible_clause(viewer, F),
+                   col(P.stance).in_(ADMIRING_STANCES), col(F.kind).in_(repression))
             .order_by(col(P.position), col(R.position), col(F.position))
         ).all()
         found: dict[str, RepressedAdmirer] = {}

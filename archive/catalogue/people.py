@@ -208,8 +208,8 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         if record is None:
             raise NotFound(person_id)
         quotes = visible_quotes(conn, viewer, sources, col(Q.person_id) == person_id)
-        relatives, fates = _relatives(conn, person_id, sources, terms.repression_fates())
-        events = _timeline(conn, person_id, sources)
+        relatives, fates = _relatives(conn, viewer, person_id, sources, terms.repression_fates())
+        events = _timeline(conn, viewer, person_id, sources)
         interviews = _interviews(conn, person_id, sources)
 
     by_id = {q.id: q for q in quotes}
@@ -259,15 +259,17 @@ def fate_view(event: Any, relative: Any, sources: dict[str, SourceInfo], repress
     )
 
 
-def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
+def _relatives(conn: Session, viewer: Viewer, person_id: str, sources: dict[str, SourceInfo],
                repression: set[str]) -> tuple[list[RelativeView], list[FateView]]:
     """The person's relatives with their fates, and every fate in the order of their dates."""
     R, F = models.Relative, models.FateEvent
     relative_rows = conn.execute(
-        select(models.table_of(R)).where(col(R.person_id) == person_id).order_by(col(R.position))).all()
+        select(models.table_of(R)).where(col(R.person_id) == person_id, visible_clause(viewer, R))
+        .order_by(col(R.position))).all()
     events_by_relative: dict[str, list[Any]] = defaultdict(list)
     for event in conn.execute(
-            select(models.table_of(F)).where(col(F.person_id) == person_id).order_by(col(F.position))):
+            select(models.table_of(F)).where(col(F.person_id) == person_id, visible_clause(viewer, F))
+            .order_by(col(F.position))):
         events_by_relative[event.relative_id].append(event)
     relatives: list[RelativeView] = []
     fates: list[FateView] = []
@@ -283,9 +285,10 @@ def _relatives(conn: Session, person_id: str, sources: dict[str, SourceInfo],
     return relatives, fates
 
 
-def _timeline(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -> list[TimelineView]:
+def _timeline(conn: Session, viewer: Viewer, person_id: str, sources: dict[str, SourceInfo]) -> list[TimelineView]:
     T = models.TimelineEvent
-    rows = conn.execute(select(models.table_of(T)).where(col(T.person_id) == person_id)).all()
+    rows = conn.execute(select(models.table_of(T)).where(col(T.person_id) == person_id,
+                                                         visible_clause(viewer, T))).all()
     return [
         TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
                      cite(sources, e.source, e.locator) or Cite(e.source))

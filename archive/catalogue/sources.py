@@ -1,4 +1,5 @@
-"""The sources page: every source, with every visible record that cites it."""
+"""The sources page: every source, with every visible record that cites it; a source that only
+withheld records cite is not listed to those who may not see them."""
 
 from __future__ import annotations
 
@@ -71,7 +72,14 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
         ).scalars().all()
     for person_id in visible_people:
         _person_citations(found, person(engine, viewer, person_id), lang)
-    return list(found.by_source.values())
+    listed = list(found.by_source.values())
+    if viewer.sees_withheld:
+        return listed
+    # a source that only withheld records cite would tell that they exist: it is left out
+    # (a source that nothing cites is listed, as the collection lists it)
+    cited_at_all = {entry.source.id for entry in sources_page(engine, Viewer("archivist", viewer.today), lang)
+                    if entry.citations}
+    return [entry for entry in listed if entry.citations or entry.source.id not in cited_at_all]
 
 
 def first_words(text: str, limit: int = 60) -> str:
@@ -106,7 +114,10 @@ def _person_citations(found: _Citations, detail: PersonDetail, lang: str) -> Non
         for fact in facts:
             add(kind, fact.text, "facts", fact.cite)
     for f in detail.fate_timeline:
-        add("fate", f.kind, f.anchor, f.cite)
+        if f.kind == "other" and f.details:  # the catch-all fate reads as the sources' own words
+            add("fate-other", f.details, f.anchor, f.cite)
+        else:
+            add("fate", f.kind, f.anchor, f.cite)
     for e in detail.events:
         text = pick_text(e.description, lang)
         add("event", first_words(text[1]) if text else "", e.anchor, e.cite, text[0] if text else "en")

@@ -40,7 +40,8 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         stats = Stats()
         stats.people = conn.scalar(select(func.count()).select_from(P).where(person_ok)) or 0
         stats.quotes = conn.scalar(select(func.count()).select_from(Q).join(P).where(quote_ok)) or 0
-        stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P).where(person_ok)) or 0
+        stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P)
+                                      .where(person_ok, visible_clause(viewer, R))) or 0
         stats.sources = conn.scalar(select(func.count()).select_from(models.Source)) or 0
         stats.people_by_stance = dict(conn.execute(
             select(col(P.stance), func.count()).where(person_ok).group_by(col(P.stance))).all())
@@ -52,5 +53,6 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         # a relative counts once per fate, however many events of that fate they have
         stats.relatives_by_fate = dict(conn.execute(
             select(col(F.kind), func.count(func.distinct(F.relative_id))).join(P, col(F.person_id) == P.id)
-            .where(person_ok).group_by(col(F.kind))).all())
+            .join(R, col(F.relative_id) == R.id)
+            .where(person_ok, visible_clause(viewer, R), visible_clause(viewer, F)).group_by(col(F.kind))).all())
     return stats

@@ -222,6 +222,7 @@ class FateEvent(Cited):
     date: DateText | None = None
     place: str | None = None
     details: str | None = None
+    visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 
@@ -234,6 +235,7 @@ class Relative(Strict):
     events: list[FateEvent] = Field(default_factory=list)
     external_records: list[ExternalRecord] = Field(default_factory=list)
     notes: str | None = None
+    visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 
@@ -288,6 +290,7 @@ class TimelineEvent(Cited):
     date: DateText | None = None
     description: Translations = Field(min_length=1)
     place: str | None = None
+    visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 

@@ -270,7 +270,10 @@ class _Common:
 
 
 def _interview_title(conn: Connection, interview: Any) -> str | None:
-    """The interview's real title: that of the source that documents it, if it has one."""
+    """The interview's real title: its own (English first), else that of the source that documents it."""
+    titles = getattr(interview, "title", None) or {}
+    if titles:
+        return titles.get("en") or next(iter(titles.values()))
     if interview.source is None:
         return None
     return conn.scalar(select(col(models.Source.title)).where(col(models.Source.id) == interview.source))
@@ -295,7 +298,7 @@ def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _
     interview = conn.execute(select(I).where(col(I.person_id) == person.id).order_by(col(I.position))).first()
     if interview is not None:
         return CitationData(authors=[speaker], **_interview_fields(conn, interview, common), **base)
-    quotes = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == P.id)
+    quotes = conn.scalar(select(col(Q.id)).join(P, col(Q.person_id) == col(P.id))
                          .where(col(Q.person_id) == person.id, quote_clause(viewer, Q, P)).limit(1))
     if quotes is None:
         raise NothingToCite(f"{person.name} has no quotes or interviews in the archive: there is no testimony to cite")
@@ -308,20 +311,21 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
     quote = conn.execute(
         select(col(Q.id), col(Q.person_id), col(Q.recording), col(Q.timecode_in), col(Q.locator),
                col(Q.original_language), col(Q.source), col(P.name), col(P.pseudonym), col(P.is_group))
-        .join(P, col(Q.person_id) == P.id).where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
+        .join(P, col(Q.person_id) == col(P.id)).where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
     speaker = personal_name(quote.name, quote.is_group)
-    texts = dict(conn.execute(select(col(models.QuoteText.lang), col(models.QuoteText.text))
-                              .where(col(models.QuoteText.quote_id) == quote.id)).all())
+    texts: dict[str, str] = {code: text for code, text in conn.execute(
+        select(col(models.QuoteText.lang), col(models.QuoteText.text))
+        .where(col(models.QuoteText.quote_id) == quote.id))}
     excerpt = next((texts[code] for code in (lang, "en", quote.original_language) if texts.get(code)),
                    next(iter(texts.values()), None))
     base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote", "excerpt": excerpt,
             "permalink": quote_permalink(common.base_url, quote.person_id, quote.id), **common.fields()}
     timestamp = timecodes.format_timecode(quote.timecode_in) if quote.timecode_in is not None else None
     if quote.recording:
-        interview = conn.execute(select(I).where(col(I.person_id) == quote.person_id,
-                                                 col(I.local_id) == quote.recording)).first()
+        interview = conn.execute(select(I).where(I.person_id == quote.person_id,
+                                                 I.local_id == quote.recording)).first()
         if interview is not None:
             return CitationData(authors=[speaker], url=base["permalink"], locator=timestamp,
                                 pseudonym=quote.pseudonym, rights=common.collection.rights,
@@ -332,7 +336,9 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
                                 issued=str(c.year) if c.year else None, publisher=common.production,
                                 url=None, locator=timestamp, speaker=speaker, language=quote.original_language,
                                 rights=c.rights, **base)
-    source = conn.execute(select(S).where(col(S.id) == quote.source)).one()  # a quote's source always exists
+    source = conn.execute(select(S).where(col(S.id) == quote.source)).first()
+    if source is None:  # the loader refuses a quote without its source: a database written otherwise
+        raise NotFound(f"quote {quote_id!r} names no source in the archive")
     csl_type, genre = _SOURCE_TYPES.get(source.kind, ("document", None))
     if source.author:
         authors = [personal_name(source.author)]
@@ -542,7 +548,7 @@ def to_ris(data: CitationData) -> str:
         lines.append(("Y2", data.accessed.strftime("%Y/%m/%d")))
     lines += [("N1", note) for note in _notes(data)]
     if data.rights:
-        lines.append(("C5", data.rights))
+        lines.append(("N1", f"Rights: {data.rights}"))
     lines.append(("ID", data.key))
     text = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines)
     return text + "ER  - \r\n"

@@ -195,11 +195,11 @@ def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str)
         dc.add("relation", collection.title + (f" ({collection.year})" if collection.year else ""))
         dc.add("relation", base_url.rstrip("/") + "/")
     for source in detail.sources:
-        dc.add("relation", source.url or _source_label(source))
+        dc.add("relation", source.url or source_label(source))
 
-    for place in _places(detail):
+    for place in places(detail):
         dc.add("coverage", place)
-    period = _period(detail)
+    period = period_of(detail)
     if period:
         dc.add("coverage", period)
 
@@ -247,15 +247,16 @@ def _types(detail: catalogue.PersonDetail, collection: catalogue.CollectionInfo 
     return list(dict.fromkeys(types)) or ["Text"]
 
 
-def _places(detail: catalogue.PersonDetail) -> list[str]:
-    places = [fact.text for fact in detail.places]
-    places += [i.place for i in detail.interviews if i.place]
-    places += [f.place for f in detail.fate_timeline if f.place]
-    places += [e.place for e in detail.events if e.place]
-    return list(dict.fromkeys(places))
+def places(detail: catalogue.PersonDetail) -> list[str]:
+    """The places of a person's record (theirs, the interviews', the relatives' fates, the events)."""
+    found = [fact.text for fact in detail.places]
+    found += [i.place for i in detail.interviews if i.place]
+    found += [f.place for f in detail.fate_timeline if f.place]
+    found += [e.place for e in detail.events if e.place]
+    return list(dict.fromkeys(found))
 
 
-def _period(detail: catalogue.PersonDetail) -> str | None:
+def period_of(detail: catalogue.PersonDetail) -> str | None:
     """The span of the dated events (fates, timeline) as an EDTF period, in whole years."""
     starts, ends = [], []
     for text in [f.date for f in detail.fate_timeline] + [e.date for e in detail.events]:
@@ -278,7 +279,7 @@ def _period(detail: catalogue.PersonDetail) -> str | None:
     return f"{first if first is not None else '..'}/{last if last is not None else '..'}"
 
 
-def _source_label(source: catalogue.SourceInfo) -> str:
+def source_label(source: catalogue.SourceInfo) -> str:
     parts = [source.title]
     if source.author:
         parts.append(source.author)

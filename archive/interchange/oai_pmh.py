@@ -69,7 +69,7 @@ from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue import pages as catalogue
-from archive.interchange import dublin_core
+from archive.interchange import dublin_core, qualified_dc
 from archive.search.index_state import data_version, write_transaction
 from archive.store import models
 from archive.store.published import PUBLISHED_STATE_ROW, PublishedRecord, PublishedState
@@ -88,6 +88,12 @@ ADMIN_EMAIL_ENV = "ARCHIVE_ADMIN_EMAIL"
 
 METADATA_FORMATS = {
     "oai_dc": (dublin_core.OAI_DC_SCHEMA, dublin_core.OAI_DC_NS),
+    "oai_qdc": (qualified_dc.OAI_QDC_SCHEMA, qualified_dc.OAI_QDC_NS),
+}
+# metadataPrefix -> a person's record in that format (engine, person id, viewer, base URL)
+RECORD_WRITERS: dict[str, Callable[[Engine, str, Viewer, str], etree._Element]] = {
+    "oai_dc": lambda *args: dublin_core.person_record(*args).to_oai_dc(),
+    "oai_qdc": qualified_dc.person_record,
 }
 
 # verb -> (required arguments, optional arguments, exclusive argument)
@@ -639,13 +645,13 @@ def _header_element(repo: Repository, header: Header) -> etree._Element:
     return element
 
 
-def _record_element(repo: Repository, header: Header) -> etree._Element:
+def _record_element(repo: Repository, header: Header, prefix: str = "oai_dc") -> etree._Element:
     record = etree.Element(f"{{{OAI_NS}}}record")
     record.append(_header_element(repo, header))
     if header.deleted:
         return record  # a deleted record has a header and no metadata
-    dc = dublin_core.person_record(repo.engine, header.person_id, repo.viewer, repo.base_url)
-    etree.SubElement(record, f"{{{OAI_NS}}}metadata").append(dc.to_oai_dc())
+    metadata = RECORD_WRITERS[prefix](repo.engine, header.person_id, repo.viewer, repo.base_url)
+    etree.SubElement(record, f"{{{OAI_NS}}}metadata").append(metadata)
     return record
 
 
@@ -657,7 +663,7 @@ def _get_record(repo: Repository, args: dict[str, str]) -> etree._Element:
                                                   "inside its person's record (oai:…:person/<id>)")
     header = next(h for h in _headers(repo) if h.person_id == record_id)
     body = etree.Element(f"{{{OAI_NS}}}GetRecord")
-    body.append(_record_element(repo, header))
+    body.append(_record_element(repo, header, args["metadataPrefix"]))
     return body
 
 
@@ -713,7 +719,7 @@ def _list_records(repo: Repository, args: dict[str, str]) -> etree._Element:
     headers, args, offset, digest = _selected(repo, "ListRecords", args)
     body = etree.Element(f"{{{OAI_NS}}}ListRecords")
     for header in headers[offset:offset + repo.page_size]:
-        body.append(_record_element(repo, header))
+        body.append(_record_element(repo, header, args["metadataPrefix"]))
     _page(repo, "ListRecords", args, offset, len(headers), body, digest)
     return body
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, col
 
-from archive.access.visibility import combined
+from archive.access.visibility import always_public, combined
 from archive.collection import dates
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.search.index_schema import WORD
@@ -215,7 +215,10 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
         visibility=(person["visibility"], person["embargo_until"]),
         names=[person["name"], person.get("name_native") or ""] + place_names,
         facets={"person_stance": [person["stance"]], "person": [person["id"]], "place": places},
-        fates=[e["kind"] for r in relatives for e in batch.events.get(r["id"], [])],
+        # the family's fates on the person's own documents: only from records public on every day
+        # (a withheld relative or fate is found through the relative's document only)
+        fates=[e["kind"] for r in relatives if always_public(_rule(r))
+               for e in batch.events.get(r["id"], []) if always_public(_rule(e))],
     )
     yield _portrait_document(shared, relatives, quotes, batch, vocabulary)
     for relative in relatives:
@@ -223,6 +226,11 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
     yield from _interview_documents(shared, batch, vocabulary)
+
+
+def _rule(row: Row) -> tuple[str, date | None]:
+    """A relative's or fate's visibility (rows of databases from before it was stored have none: public)."""
+    return row.get("visibility") or "public", row.get("embargo_until")
 
 
 def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row], batch: _Batch,
@@ -240,7 +248,8 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
         names=shared.names + proper_names(portrait.values()),
-        facets={**shared.facets, "kind": ["person"], "stance": [person["stance"]], "fate": shared.fates,
+        # "stance" is the stance of a passage: a portrait has the person's only (person_stance)
+        facets={**shared.facets, "kind": ["person"], "fate": shared.fates,
                 "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
         sort_date=None,
     )
@@ -257,14 +266,14 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
     # the format gives no language for details and notes: each is analysed in the one it is written in
     texts = _by_language([e.get("details") or "" for e in events] + [relative.get("notes") or ""])
     return _document(
-        "relative", relative["id"], person, shared.visibility,
+        "relative", relative["id"], person, combined(shared.visibility, _rule(relative), *map(_rule, events)),
         text_en=texts["en"],
         text_ru=texts["ru"],
         terms_en=terms("en"),
         terms_ru=terms("ru"),
         names=[relative.get("name") or "", relative.get("name_native") or ""] + [e.get("place") or "" for e in events]
         + proper_names(texts["en"] + texts["ru"]),
-        facets={**shared.facets, "kind": ["relative"], "stance": [person["stance"]], "fate": kinds,
+        facets={**shared.facets, "kind": ["relative"], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
                 "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
@@ -334,7 +343,8 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
             combined(shared.visibility, recording_access(segment["recording_id"]),
                      (segment["visibility"], segment["embargo_until"])),
             text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
-            names=shared.names + [segment["speaker_name"]],
+            # its own words and speaker, not the person's names and places (those are the portrait's)
+            names=proper_names(texts.values()) + [segment["speaker_name"] or ""],
             facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
             sort_date=interview_date(segment),
         )
@@ -353,7 +363,7 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
         yield _document(
             "index_point", point["id"], person, combined(shared.visibility, recording_access(point["recording_id"])),
             text_en=text("en"), text_ru=text("ru"), terms_en=terms("en"), terms_ru=terms("ru"),
-            names=shared.names + list((point["place"] or {}).values()),
+            names=proper_names(text("en") + text("ru")) + list((point["place"] or {}).values()),
             facets={**interview_facets(point), "kind": ["index_point"], "theme": theme_ids, "fate": shared.fates,
                     "lang": sorted({lang for name in ("title", "synopsis") for lang in (point[name] or {})})},
             sort_date=interview_date(point),

@@ -420,8 +420,11 @@ class _page_details:
         if kind == "quote":
             quote = self.quotes.get(record_id)
             return quote is not None and is_visible(viewer, quote.visibility, quote.embargo_until)
-        if kind == "relative":
-            return record_id in self.relatives
+        if kind == "relative":  # the relative and each of its fates, as its document's visibility combines them
+            relative = self.relatives.get(record_id)
+            return relative is not None and all(
+                is_visible(viewer, row.visibility, row.embargo_until)
+                for row in (relative, *self.events.get(record_id, [])))
         return kind == "person"
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
@@ -445,10 +448,10 @@ class _page_details:
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))
             return Hit("relative", record_id, person_id, person_name, title,
-                       {lang: marked}, score, stance=person.stance if person else None,
+                       {lang: marked}, score, stance=person.stance if person else None, stance_of="person",
                        date=next((e.date for e in events if e.date), None))
         portrait = (person.portrait if person else None) or {}
         snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
                     for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
-                   stance=person.stance if person else None)
+                   stance=person.stance if person else None, stance_of="person")

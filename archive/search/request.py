@@ -163,7 +163,8 @@ class Hit:
     title: str
     snippets: dict[str, str]  # language -> HTML-safe snippet with <mark> around matches
     score: float
-    stance: str | None = None  # the passage's stance (quotes) or the person's stance
+    stance: str | None = None  # the passage's stance (quotes) or the person's stance (portraits, family)
+    stance_of: str = "passage"  # whose stance ``stance`` is: "passage" or "person"
     themes: tuple[str, ...] = ()
     date: str | None = None
     timecode_in: float | None = None

@@ -3,8 +3,10 @@
 Every indexed document carries its own words, unstemmed, in the ``spell`` field (a quote its texts,
 a portrait its prose and names, a family-history entry its details). The spelling words of an open
 index are read once into a ``SpellingWords`` (words grouped by length, with their document counts);
-the candidates for a typo are the words within a small edit distance of it, computed in C by
-rapidfuzz over the words of nearby lengths only. A candidate is offered only when a document the
+the candidates for a typo are the words within a small edit distance of it that begin with the
+same letter (a typo in the first letter is not corrected: people rarely make one, and keeping the
+first letter keeps the words compared few), computed in C by rapidfuzz over the words of that
+letter and nearby lengths only. A candidate is offered only when a document the
 viewer may see (and the request's filters let through) holds it, so a word that exists only in
 withheld text is as unknown to the visitor as a made-up word, and is never confirmed or suggested.
 
@@ -45,13 +47,13 @@ class Candidate:
 
 
 class SpellingWords:
-    """The ``spell`` field's words of an open index, grouped by length."""
+    """The ``spell`` field's words of an open index, grouped by first letter and length."""
 
     def __init__(self, counted: dict[str, int]):
-        by_length: dict[int, list[str]] = {}
+        grouped: dict[tuple[str, int], list[str]] = {}
         for word in counted:
-            by_length.setdefault(len(word), []).append(word)
-        self.by_length = {length: sorted(words) for length, words in by_length.items()}
+            grouped.setdefault((word[:1], len(word)), []).append(word)
+        self.grouped = {key: sorted(words) for key, words in grouped.items()}
         self.documents = counted
 
     @classmethod
@@ -64,12 +66,12 @@ class SpellingWords:
         return cls(counted)
 
     def candidates(self, word: str, limit: int = CANDIDATES) -> list[Candidate]:
-        """The words within ``max_distance(word)`` edits of ``word`` (not the word itself), nearest and
-        most frequent first."""
+        """The words within ``max_distance(word)`` edits of ``word`` that begin with its first letter
+        (not the word itself), nearest and most frequent first."""
         reach = max_distance(word)
         found: list[Candidate] = []
         for length in range(len(word) - reach, len(word) + reach + 1):
-            words = self.by_length.get(length)
+            words = self.grouped.get((word[:1], length))
             if not words:
                 continue
             for choice, distance, _ in process.extract_iter(word, words, scorer=OSA.distance, score_cutoff=reach):
@@ -83,7 +85,7 @@ def plain_candidates(words: SpellingWords, word: str, limit: int = CANDIDATES) -
     """``SpellingWords.candidates`` computed over every word with the edit distance in Python."""
     reach = max_distance(word)
     found = [Candidate(other, d, count) for other, count in words.documents.items()
-             if other != word and (d := _osa(word, other)) <= reach]
+             if other != word and other[:1] == word[:1] and (d := _osa(word, other)) <= reach]
     found.sort(key=lambda c: (c.distance, -c.documents, c.word))
     return found[:limit]
 

@@ -114,6 +114,11 @@ class Relative(SQLModel, table=True):
     external_records: Any = _json()
     notes: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    # who may see it (archive/access/visibility.py); the default fills older databases' rows
+    visibility: str = Field(default="public", sa_column_kwargs={"server_default": "public"})
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
 
 
 class FateEvent(SQLModel, table=True):
@@ -131,6 +136,11 @@ class FateEvent(SQLModel, table=True):
     source: str = Field(foreign_key="source.id")
     locator: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    # who may see it (archive/access/visibility.py); the default fills older databases' rows
+    visibility: str = Field(default="public", sa_column_kwargs={"server_default": "public"})
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
 
 
 class Interview(SQLModel, table=True):
@@ -270,6 +280,11 @@ class TimelineEvent(SQLModel, table=True):
     source: str = Field(foreign_key="source.id")
     locator: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    # who may see it (archive/access/visibility.py); the default fills older databases' rows
+    visibility: str = Field(default="public", sa_column_kwargs={"server_default": "public"})
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
 
 
 # Parents before children: inserts run in this order, deletes in reverse.

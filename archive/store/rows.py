@@ -135,6 +135,7 @@ def _family_rows(person: fmt.Person) -> TableRows:
             "external_records": _cited(relative.external_records),
             "notes": relative.notes,
             "private_notes": relative.private_notes,
+            **_visibility(relative.visibility),
         }
         for e, event in enumerate(relative.events, start=1):
             yield models.FateEvent, {
@@ -149,6 +150,7 @@ def _family_rows(person: fmt.Person) -> TableRows:
                 "source": event.source,
                 "locator": event.locator,
                 "private_notes": event.private_notes,
+                **_visibility(event.visibility),
             }
 
 
@@ -289,6 +291,7 @@ def _timeline_rows(person: fmt.Person) -> TableRows:
             "source": event.source,
             "locator": event.locator,
             "private_notes": event.private_notes,
+            **_visibility(event.visibility),
         }
 
 

@@ -106,10 +106,10 @@ def test_admin_email_from_the_environment(synthetic, monkeypatch):
 
 def test_list_metadata_formats(synthetic):
     doc = oai(synthetic, ("verb", "ListMetadataFormats"))
-    assert [e.text for e in doc.iterfind(".//o:metadataPrefix", NS)] == ["oai_dc"]
+    assert [e.text for e in doc.iterfind(".//o:metadataPrefix", NS)] == ["oai_dc", "oai_qdc"]
     doc = oai(synthetic, ("verb", "ListMetadataFormats"),
               ("identifier", "oai:archive.example.org:person/anna-synthetic"))
-    assert [e.text for e in doc.iterfind(".//o:metadataPrefix", NS)] == ["oai_dc"]
+    assert [e.text for e in doc.iterfind(".//o:metadataPrefix", NS)] == ["oai_dc", "oai_qdc"]
 
 
 def test_list_sets_has_collection_and_themes_never_stance(synthetic):
@@ -399,7 +399,7 @@ def test_sickle_harvests_everything(shipped, serve, method):
     assert len(list(client.ListIdentifiers(metadataPrefix="oai_dc"))) == 5
     sets = [s.setSpec for s in client.ListSets()]
     assert "collection:the-red-soul" in sets and "theme:the-gulag" in sets
-    assert [f.metadataPrefix for f in client.ListMetadataFormats()] == ["oai_dc"]
+    assert [f.metadataPrefix for f in client.ListMetadataFormats()] == ["oai_dc", "oai_qdc"]
     record = client.GetRecord(identifier="oai:127.0.0.1:person/galina", metadataPrefix="oai_dc")
     assert record.metadata["title"] == ["Galina"]
     themed = list(client.ListIdentifiers(metadataPrefix="oai_dc", set="theme:the-terror"))

@@ -46,6 +46,10 @@ def people() -> list[dict[str, Any]]:
     fyodor = _person(
         "fyodor-synthetic", "Fyodor Yolkin (synthetic)", name_native="Фёдор Ёлкин",
         places=[{"name": "Amstelburg", "name_native": "Амстельбург", "relation": "lives", "source": SOURCE}],
+        interviews=[{"id": "fyodor-2021", "date": "2021-03-01", "language": "ru", "transcript": {"segments": [{
+            "start": "00:00:01", "end": "00:00:05", "speaker": {"name": "Fyodor Yolkin", "role": "interviewee"},
+            "text": {"ru": "Я всю жизнь работал на заводе.", "en": "I worked at the factory all my life."},
+            "original_language": "ru"}]}}],
         portrait={"en": "A synthetic retired engineer whose father was shot.",
                   "ru": "Вымышленный инженер на пенсии, чьего отца расстреляли."},
         quotes=[

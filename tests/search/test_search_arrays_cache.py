@@ -174,8 +174,8 @@ def test_incremental_update_is_never_answered_from_stale_arrays(home, derived):
         assert derived  # the update's new segment was derived, not taken from a cache of the old build
         folder = _build_folder(archive)
         assert folder != old_folder  # copy-on-write: a new build
-        segment_ids = {leaf.segment().segment_id()
-                       for leaf, _ in archive.index._state().searcher.reader().leaf_readers()}
+        leaves = archive.index._state().searcher.reader().leaf_readers()
+        segment_ids = {leaf.segment().segment_id() for leaf, _ in leaves}
         assert {p.name for p in _cache_files(folder)} == {cache_name(s) for s in segment_ids}
         updated = _answers(archive)
     finally:

@@ -47,3 +47,28 @@ def test_any_language_code_is_a_facet_value_not_an_interface_language():
     request = SearchRequest.from_params([("q", "x"), ("language", "uk")])
     assert request.filters == {"lang": ("uk",)}
     assert ("language", "uk") in request.to_params()
+
+
+def test_the_passage_stance_facet_counts_passages_only(client):
+    from archive.access.visibility import ANONYMOUS
+
+    archive = client.application.extensions["archive"]
+    result = archive.search(SearchRequest(per_page=100), ANONYMOUS)
+    quotes = sum(1 for hit in result.hits if hit.kind == "quote")
+    assert sum(value.count for value in result.facets["stance"].values) == quotes < result.total
+    assert sum(value.count for value in result.facets["person_stance"].values) == result.total
+
+
+def test_a_stance_badge_says_whose_stance_it_is(client):
+    html = client.get("/search?q=Yolkin").get_data(as_text=True)  # portraits and a passage-less family entry
+    assert 'title="Stance of the person"' in html
+    html = client.get("/search?q=расстрел").get_data(as_text=True)
+    assert 'title="Stance of the passage"' in html
+
+
+def test_results_without_passages_say_there_is_nothing_to_export(client):
+    html = client.get("/search?q=engineer").get_data(as_text=True)  # only a portrait says it
+    assert '<li class="hit hit-person' in html and '<li class="hit hit-quote' not in html
+    assert "Exports hold passages; these results have none." in html
+    html = client.get("/search?q=Karaganda").get_data(as_text=True)
+    assert "Exports hold passages" not in html

@@ -238,8 +238,8 @@ def test_positions_decoded_like_whoosh():
         lengths = np.array([len(v) for v in chosen], dtype=np.int64)
         begin, positions = _decode_positions(blob, lengths, fmt)
         ends = np.append(begin[1:], len(positions))
-        assert [positions[b:e].tolist() for b, e in zip(begin, ends, strict=False)] \
-            == [fmt.decode_positions(v) for v in chosen]
+        decoded = [positions[b:e].tolist() for b, e in zip(begin, ends, strict=False)]
+        assert decoded == [fmt.decode_positions(v) for v in chosen]
 
 
 def test_phrase_positions_are_cached_once(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ def test_a_persons_place_finds_the_person_and_only_the_quotes_that_say_it(biling
     for query in ("Amstelburg", "Амстельбург"):
         result = search(bilingual, query)
         assert ids(result) == {"fyodor-synthetic", "fyodor-moved"}, query
+        assert result.total == 2, query  # nor a transcript segment of his that does not say it
 
 
 def test_searching_inside_a_testimony_finds_only_the_passages_that_say_it(bilingual):

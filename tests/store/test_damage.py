@@ -10,6 +10,7 @@ on every page while the archive is damaged, and answers as before once it is rep
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -31,13 +32,19 @@ def run_archive(*args: str) -> subprocess.CompletedProcess:
 
 
 def damage_database(home: Path) -> None:
-    """Overwrite part of every other page after the first few: the file still opens, its tables do not read."""
+    """Overwrite the first pages of the people's and quotes' tables: the file and its schema still
+    open, those tables do not read."""
     path = home / "archive.sqlite3"
-    size = path.stat().st_size
+    with sqlite3.connect(path) as connection:
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        roots = [row[0] for row in connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name IN ('person', 'quote')")]
+    connection.close()
+    assert len(roots) == 2
     with path.open("r+b") as database:
-        for offset in range(4096 * 3, size, 4096 * 2):
-            database.seek(offset + 100)
-            database.write(b"\xa5" * 600)
+        for root in roots:
+            database.seek((root - 1) * page_size)
+            database.write(b"\xa5" * 64)
 
 
 def truncate_index(home: Path) -> None:
@@ -92,6 +99,16 @@ def test_other_commands_say_the_index_is_damaged(truncated_index):
 
 def test_other_commands_say_the_database_is_damaged(damaged_database):
     done = run_archive("--home", str(damaged_database), "stats")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: the archive's database file is damaged")
+
+
+def test_serve_refuses_a_database_it_cannot_open_in_one_line(imported_data_home, tmp_path):
+    home = copy_home(imported_data_home, tmp_path / "home")
+    with (home / "archive.sqlite3").open("r+b") as database:
+        database.write(b"not an SQLite file at all")  # over the header
+    done = run_archive("--home", str(home), "serve", "--port", "0")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: the archive's database file is damaged")

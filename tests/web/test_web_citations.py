@@ -50,3 +50,30 @@ def test_citation_files_have_their_media_type_and_a_file_name(data_client, fmt: 
     response = data_client.get(f"/cite/quote:igor-shark-feed.{fmt}")
     assert response.status_code == 200 and response.mimetype == media_type
     assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_the_collection_rights_statement_is_on_the_cite_page_and_in_every_format(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    import yaml
+
+    from tests.support import FIXTURES, import_into
+
+    rights = "http://rightsstatements.org/vocab/InC-EDU/1.0/"
+    collection = tmp_path / "collection"
+    shutil.copytree(FIXTURES / "collection", collection)
+    collection_file = collection / "collection.yaml"
+    data = yaml.safe_load(collection_file.read_text(encoding="utf-8"))
+    data["collection"]["rights"] = rights
+    collection_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    client = _client(import_into(tmp_path / "home", collection))
+    for target in ("collection", "person:anna-synthetic", "quote:anna-victory"):
+        page = client.get(f"/cite/{target}").get_data(as_text=True)
+        assert f'<a href="{rights}" rel="license">' in page
+        assert f'<meta name="DC.rights" content="{rights}">' in page
+        assert rights in json.loads(client.get(f"/cite/{target}.csl-json").get_data(as_text=True))[0]["note"]
+        assert f"copyright = {{{rights}}}" in client.get(f"/cite/{target}.bibtex").get_data(as_text=True)
+        assert f"N1  - Rights: {rights}" in client.get(f"/cite/{target}.ris").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert f'"license": "{rights}"' in home  # the collection's JSON-LD

@@ -140,10 +140,13 @@ def test_supporting_quotes_are_named_by_their_first_words(red_soul_site, page): 
 def test_the_sources_table_names_each_quote_by_its_first_words_linked(red_soul_site, page):  # type: ignore[no-untyped-def]
     page.goto(red_soul_site + "/sources")
     _shot(page, "red-soul-sources")
-    records = page.locator("table.citations td:first-child").all_inner_texts()
+    # what the cell shows (the hidden words that tell one link's name from another's come after a line break)
+    records = [text.split("\n")[0].strip() for text in page.locator("table.citations td:first-child").all_inner_texts()]
     quotes = [text for text in records if text.startswith("Quote:")]
     assert len(quotes) == 16
     assert not [text for text in records if _ID.search(text)], [text for text in records if _ID.search(text)]
+    assert not [text for text in records if text.endswith(": Other")]  # the fate "other" reads as what happened
+    assert "Fate of a relative: died from drug abuse" in records
     alexis = page.get_by_role("link", name=re.compile("^Quote: “His name was Alexis"))
     assert alexis.get_attribute("href") == "/people/jessica-gorter#quote-gorter-his-name-was-alexis"
 
@@ -285,3 +288,151 @@ def test_russian_labels_come_from_the_catalogue_with_one_stance_term(red_soul_si
     for path in RUSSIAN_PAGES:
         page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang=ru")
         assert "Отношение" not in page.locator("body").inner_text(), path  # the stance is «Позиция» throughout
+
+
+# --- phone and keyboard ---------------------------------------------------------------------------
+
+PAGE_TYPES = {
+    "home": "/", "people": "/people", "person": "/people/jessica-gorter", "person-short": "/people/igor",
+    "themes": "/themes", "theme": "/themes/filmmaking", "perspectives": "/themes/filmmaking/perspectives",
+    "paradoxes": "/paradoxes", "sources": "/sources", "search": "/search?q=Stalin",
+    "search-facets": "/search?q=Stalin+OR+mother&person=jessica-gorter&kind=quote", "search-empty": "/search?q=zzzzqx",
+    "cite": "/cite/collection", "login": "/login", "not-found": "/people/nobody",
+}
+
+
+def test_no_page_type_is_wider_than_a_phone_or_a_tablet(red_soul_site, browser):  # type: ignore[no-untyped-def]
+    too_wide = []
+    for width in (320, 390, 768):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            for lang in ("en", "ru") if width == 320 else ("en",):
+                for name, path in PAGE_TYPES.items():
+                    page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    if overflow > 0:
+                        too_wide.append(f"{name} ({lang}) is {overflow}px wider than {width}px")
+        finally:
+            context.close()
+    assert not too_wide, too_wide
+
+
+def test_on_a_phone_the_results_come_before_the_facets(red_soul_site, browser):  # type: ignore[no-untyped-def]
+    for width, facets_below in ((390, True), (1280, False)):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            page.goto(red_soul_site + "/search?q=Stalin")
+            results = page.locator("section.results").bounding_box()
+            facets = page.locator("aside.facets").bounding_box()
+            assert results is not None and facets is not None
+            if facets_below:
+                page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-search-phone.png"), full_page=True)
+                assert facets["y"] >= results["y"] + results["height"] - 1
+            else:
+                assert facets["x"] > results["x"] and abs(facets["y"] - results["y"]) < 200
+        finally:
+            context.close()
+
+
+def test_a_table_wider_than_the_phone_says_it_scrolls_and_scrolls_from_the_keyboard(red_soul_site, browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(red_soul_site + "/people/jessica-gorter")
+        scroller = page.locator("#family .table-scroll")
+        assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+        cue = page.locator("#family .scroll-cue")
+        assert cue.is_visible() and "scrolls sideways" in cue.inner_text()
+        scroller.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("document.querySelector('#family .table-scroll').scrollLeft > 0")
+        page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-family-table-phone.png"), full_page=False)
+        violations = _axe_violations(page)
+        assert not violations, _describe(violations)
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(red_soul_site + "/people/jessica-gorter")
+        assert not page.locator("#family .scroll-cue").is_visible()  # nothing to scroll on a wide screen
+    finally:
+        context.close()
+
+
+def test_a_skip_link_leads_to_the_results(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/search?q=Stalin")
+    names = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("document.activeElement.textContent.trim()"))
+        if names[-1] == "Skip to the results":
+            break
+    assert names[-1] == "Skip to the results", names
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#results")
+    page.keyboard.press("Tab")
+    inside = page.evaluate("!!document.activeElement.closest('section.results')")
+    assert inside, "the next Tab after the skip link is in the results"
+
+
+def test_choosing_a_facet_keeps_the_visitor_at_the_facets(red_soul_site, page):  # type: ignore[no-untyped-def]
+    page.goto(red_soul_site + "/search?q=Stalin+OR+Russia")
+    link = page.locator("aside.facets a", has_text=re.compile(r"^\W*Quote \d+")).first
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**kind=quote**")
+    assert page.url.endswith("#facet-kind")
+    page.keyboard.press("Tab")
+    where = page.evaluate("document.activeElement.closest('aside.facets') ? 'facets'"
+                          " : document.activeElement.outerHTML")
+    assert where == "facets", f"focus went to {where}, not back to the facets"
+
+
+_SAME_NAME_ELSEWHERE = """() => {
+  const destinations = {};
+  for (const a of document.querySelectorAll('main a[href]')) {
+    if (a.getClientRects().length === 0) continue;
+    const name = (a.getAttribute('aria-label') || a.textContent).trim().replace(/\\s+/g, ' ');
+    (destinations[name] = destinations[name] || new Set()).add(a.getAttribute('href'));
+  }
+  return Object.entries(destinations).filter(([, hrefs]) => hrefs.size > 1)
+    .map(([name, hrefs]) => `${name} ×${hrefs.size}`);
+}"""
+
+
+def test_links_that_lead_to_different_places_have_different_names(red_soul_site, page):  # type: ignore[no-untyped-def]
+    """A screen reader's list of links tells them apart: "Perspectives side by side: Filmmaking",
+    not fourteen times "Perspectives side by side"."""
+    found = {}
+    for name, path in PAGE_TYPES.items():
+        page.goto(red_soul_site + path)
+        same = page.evaluate(_SAME_NAME_ELSEWHERE)
+        if same:
+            found[name] = same
+    assert not found, found
+
+
+# --- screenshots of every page type -------------------------------------------------------------
+
+
+def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_languages(red_soul_site, browser):  # type: ignore[no-untyped-def]
+    """test-artifacts/screenshots/page-NAME-WIDTH-LANG.png: the whole shipped site as a visitor
+    sees it, to be looked at; each page answers, is in the language asked for and fits the screen."""
+    for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        try:
+            for lang in ("en", "ru"):
+                for name, path in PAGE_TYPES.items():
+                    response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                    assert response is not None and response.status == (404 if name == "not-found" else 200), name
+                    assert page.locator("html").get_attribute("lang") == lang
+                    page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.png"), full_page=True)
+                    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
+                    assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.png").stat().st_size > 0
+        finally:
+            context.close()

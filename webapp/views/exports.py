@@ -372,3 +372,7 @@ def citations_of(target: str) -> Citations | None:
     except common.NotFound:
         return None
 
+
+
+# the sitemap, robots.txt and each page's metadata join this blueprint
+from webapp.views import site_metadata  # noqa: E402, F401

@@ -228,20 +228,21 @@ def _visible_quote_ids(conn: Connection, person_id: str, viewer: Viewer) -> set[
 def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     events: dict[str, list[dict[str, Any]]] = {}
     FE = models.FateEvent
-    for e in conn.execute(select(FE).where(col(FE.person_id) == person_id)
+    for e in conn.execute(select(FE).where(col(FE.person_id) == person_id, visible_clause(viewer, FE))
                           .order_by(col(FE.relative_id), col(FE.position))):
         events.setdefault(e.relative_id, []).append(_clean({
             "kind": e.kind, "date": e.date, "place": e.place, "details": e.details,
-            "source": e.source, "locator": e.locator,
+            "source": e.source, "locator": e.locator, "visibility": _visibility(viewer, e),
             "private_notes": _only_for(viewer, "private_notes", e.private_notes),
         }))
     R = models.Relative
     family = []
-    for r in conn.execute(select(R).where(col(R.person_id) == person_id).order_by(col(R.position))):
+    for r in conn.execute(select(R).where(col(R.person_id) == person_id, visible_clause(viewer, R))
+                          .order_by(col(R.position))):
         family.append(_clean({
             "id": r.id.split("/", 1)[1], "relation": r.relation, "name": r.name, "name_native": r.name_native,
             "events": events.get(r.id), "external_records": r.external_records, "notes": r.notes,
-            "private_notes": _only_for(viewer, "private_notes", r.private_notes),
+            "visibility": _visibility(viewer, r), "private_notes": _only_for(viewer, "private_notes", r.private_notes),
         }))
     return family
 
@@ -249,9 +250,10 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
 def _timeline(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     T = models.TimelineEvent
     return [_clean({"date": e.date, "description": e.description, "place": e.place,
-                    "source": e.source, "locator": e.locator,
+                    "source": e.source, "locator": e.locator, "visibility": _visibility(viewer, e),
                     "private_notes": _only_for(viewer, "private_notes", e.private_notes)})
-            for e in conn.execute(select(T).where(col(T.person_id) == person_id).order_by(col(T.position)))]
+            for e in conn.execute(select(T).where(col(T.person_id) == person_id, visible_clause(viewer, T))
+                                  .order_by(col(T.position)))]
 
 
 def _interviews(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:

@@ -267,7 +267,11 @@ def _rows_of(conn: Connection, ctx: ExportContext, table: Any, scope: set[str] |
              order: Iterable[Any]) -> Iterator[dict[str, Any]]:
     """The rows hanging off the people in scope (every visible person when ``scope`` is None)."""
     P = models.Person
-    statement = select(table).join(P, table.person_id == P.id).where(visible_clause(ctx.viewer, P))
+    statement = select(table).join(P, table.person_id == P.id).where(visible_clause(ctx.viewer, P),
+                                                                      visible_clause(ctx.viewer, table))
+    if table is models.FateEvent:  # a fate is shown only with its relative
+        R = models.Relative
+        statement = statement.join(R, col(models.FateEvent.relative_id) == R.id).where(visible_clause(ctx.viewer, R))
     if scope is not None:
         statement = statement.where(table.person_id.in_(scope))
     for row in conn.execute(statement.order_by(*order)):
