@@ -25,8 +25,8 @@ What it does, in order:
    its next request as soon as the previous one is answered, like wrk's connections; ``--wait
    1-3`` gives locust's usual think time). With a think time the users start one after another
    over the longest think time (``--ramp``), as a running population's requests are spread;
-   without one they start at once. Every request counts, those of the ramp too. Tasks, weighted: the home page, a person page (a
-   random person an anonymous visitor may see), a search with facets (a deterministic list
+   without one they start at once. Every request counts, those of the ramp too. Tasks, weighted: the home page, a
+   person page (a random person an anonymous visitor may see), a search with facets (a deterministic list
    drawn from the generator's vocabulary, with stance and theme filters), a CSV export of such
    a search and a CSV export of one person;
 5. the report: per kind of request, requests, requests/s, p50/p95/p99/max ms and errors (any
@@ -346,7 +346,8 @@ def warm_up(servers: list[Server], paths: list[str]) -> dict[str, float]:
                 with urllib.request.urlopen(server.url + path, timeout=120) as answer:
                     answer.read()
             except urllib.error.HTTPError as error:
-                raise SystemExit(f"warm-up {path} on port {server.port}: HTTP {error.code}\n{_tail(server.log)}") from None
+                raise SystemExit(f"warm-up {path} on port {server.port}: HTTP {error.code}\n"
+                                 f"{_tail(server.log)}") from None
             times[path] = max(times.get(path, 0.0), (time.perf_counter() - started) * 1000)
     return times
 
@@ -483,8 +484,9 @@ class BackgroundImporter(threading.Thread):
                 log = self.logs / f"import-{number}.log"
                 started = time.perf_counter()
                 with log.open("w", encoding="utf-8") as out:
-                    self.current = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                                    preexec_fn=(lambda: _lower_priority(self.nice)) if self.nice else None)
+                    self.current = subprocess.Popen(
+                        command, stdout=out, stderr=subprocess.STDOUT,
+                        preexec_fn=(lambda: _lower_priority(self.nice)) if self.nice else None)
                     _, status, usage = os.wait4(self.current.pid, 0)  # its CPU time, as well as its end
                     self.current.returncode = os.waitstatus_to_exitcode(status)
                 round_.seconds = time.perf_counter() - started
@@ -517,7 +519,8 @@ def run_locust(config: dict[str, Any], rundir: Path, users: int, seconds: int, r
     env = dict(os.environ, LOAD_BENCHMARK_CONFIG=str(config_file))
     log = rundir / "locust.log"
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--users", str(users),
-               "--spawn-rate", f"{users / ramp if ramp > 0 else users:g}", "--run-time", f"{seconds + 60}s", "--host", config["hosts"][0],
+               "--spawn-rate", f"{users / ramp if ramp > 0 else users:g}", "--run-time", f"{seconds + 60}s",
+               "--host", config["hosts"][0],
                "--csv", str(rundir / "locust"), "--only-summary", "--loglevel", "WARNING",
                "--exit-code-on-error", "0", "--stop-timeout", "0"]
     with log.open("w", encoding="utf-8") as out:
@@ -758,7 +761,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = warm_up(servers, ["/", f"/people/{people[0]}", f"/search?{searches[0]}",
                                  f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"])
         labels = dict(zip(["/", f"/people/{people[0]}", f"/search?{searches[0]}",
-                           f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"], KINDS, strict=False))
+                           f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"],
+                          KINDS, strict=False))
         warm_ms = {labels[path]: ms for path, ms in warm.items()}
 
         if args.background_import:
@@ -847,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
                        "import_lead_s": args.import_lead if args.background_import else None,
                        "import_nice": args.import_nice if args.background_import else None,
                        "page_cache_mb": args.page_cache_mb},
-            "summary": summary, "timeline": slices, "targets": targets(summary), "failures": samples.get("failures", {}),
+            "summary": summary, "timeline": slices, "targets": targets(summary),
+            "failures": samples.get("failures", {}),
             "background_import": background, "cpu_seconds": cpu,
             "load_average": {"before": load_before, "load_start": load_start, "load_end": load_end,
                              "uptime": uptime},

@@ -20,12 +20,12 @@ from archive.catalogue.common import Cite, NotFound, SourceInfo, cite, sources_b
 from archive.collection.timecodes import format_timecode
 from archive.store import models
 
-# the tables' columns (SQLModel classes give mypy no typed ``__table__``)
-P = models.Person.__table__.c  # type: ignore[attr-defined]
-I = models.Interview.__table__.c  # type: ignore[attr-defined]  # noqa: E741
-R = models.Recording.__table__.c  # type: ignore[attr-defined]
-S = models.TranscriptSegment.__table__.c  # type: ignore[attr-defined]
-X = models.IndexPoint.__table__.c  # type: ignore[attr-defined]
+# the tables' columns
+P = models.table_of(models.Person).c
+I = models.table_of(models.Interview).c  # noqa: E741
+R = models.table_of(models.Recording).c
+S = models.table_of(models.TranscriptSegment).c
+X = models.table_of(models.IndexPoint).c
 
 
 @dataclass

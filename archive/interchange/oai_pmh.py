@@ -452,8 +452,8 @@ def _generation_in(conn: Any, today: date) -> str:
 
 
 def _write_published(conn: Any, generation: str, updated: dict[str, Published]) -> None:
-    record_table = PublishedRecord.__table__  # type: ignore[attr-defined]
-    state_table = PublishedState.__table__  # type: ignore[attr-defined]
+    record_table = models.table_of(PublishedRecord)
+    state_table = models.table_of(PublishedState)
     if updated:
         conn.execute(record_table.delete().where(record_table.c.kind == "person",
                                                  record_table.c.id.in_(list(updated))))

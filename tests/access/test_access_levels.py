@@ -54,7 +54,8 @@ def test_a_real_name_without_a_pseudonym_is_refused_with_file_and_line(access_co
 
 def test_the_database_stores_both_and_the_index_holds_neither(loaded: Archive) -> None:
     with sqlite3.connect(loaded.settings.home / "archive.sqlite3") as db:
-        assert db.execute("select real_name from person where id='vera-synthetic'").fetchone()[0] == "Vera Kestrelnikova"
+        real_name = db.execute("select real_name from person where id='vera-synthetic'").fetchone()[0]
+        assert real_name == "Vera Kestrelnikova"
         notes = [row[0] for table in ("person", "relative", "fate_event", "quote", "timeline_event", "interview")
                  for row in db.execute(f"select private_notes from {table} where private_notes is not null")]
     assert len(notes) == 6 and all(PRIVATE in note for note in notes)

@@ -52,7 +52,8 @@ WITHHELD_QUOTES = ["boris-secret", "quentin-quokkaville", "tamara-tardigradeski"
 RESEARCHER_PASSWORD = "a long synthetic passphrase"
 _TOKEN = re.compile(rb"(<resumptionToken[^>]*>)[^<]+(</resumptionToken>)")
 _CSRF = re.compile(rb'name="csrf_token" value="[^"]+"')
-_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?( UTC)?")
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+                        rb"|\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?( UTC)?")
 
 
 class _Page(HTMLParser):
@@ -69,7 +70,8 @@ class _Page(HTMLParser):
             self.links.append(a["href"])
         elif tag == "form" and a.get("method", "get").lower() == "get":
             self._form = {"action": a.get("action", ""), "params": []}
-        elif tag == "input" and self._form is not None and a.get("name") and a.get("type") in ("hidden", "search", "text"):
+        elif tag == "input" and self._form is not None and a.get("name") \
+                and a.get("type") in ("hidden", "search", "text"):
             self._form["params"].append((a["name"], a.get("value", "")))
         elif tag == "button" and self._form is not None:
             params = list(self._form["params"])

@@ -187,7 +187,8 @@ def test_the_day_is_in_the_key_of_what_an_embargo_hides(imported: Archive) -> No
     assert imported.stats(after).quotes == imported.stats(before).quotes + 1
     assert imported.stats(before).quotes == imported.stats(ANONYMOUS).quotes
     # the researcher's answer does not depend on the day
-    assert read_cache.visibility_key(RESEARCHER) == read_cache.visibility_key(viewer_for("researcher", dt.date(1999, 1, 1)))
+    assert read_cache.visibility_key(RESEARCHER) == read_cache.visibility_key(
+        viewer_for("researcher", dt.date(1999, 1, 1)))
 
 
 def test_the_web_site_shows_the_role_its_request_has(tmp_path: Path, collection: Path) -> None:

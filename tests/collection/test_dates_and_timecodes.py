@@ -36,7 +36,8 @@ def test_day_needs_full_date():
         parse_day("2030")
 
 
-@pytest.mark.parametrize("text, seconds", [("00:00:00", 0), ("01:02:03", 3723), ("00:00:01.5", 1.5), ("10:00:00.250", 36000.25)])
+@pytest.mark.parametrize("text, seconds", [("00:00:00", 0), ("01:02:03", 3723), ("00:00:01.5", 1.5),
+                                           ("10:00:00.250", 36000.25)])
 def test_timecodes(text, seconds):
     assert parse_timecode(text) == seconds
 

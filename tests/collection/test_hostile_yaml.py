@@ -255,7 +255,8 @@ def test_a_value_yaml_cannot_hold_is_a_problem_not_a_crash(imported, value, mess
 
 def test_merge_keys_override_without_duplicate_key_problems(archive, fixture_collection):
     edit(fixture_collection / ANNA, "      - kind: executed\n", "      - &executed\n        kind: executed\n")
-    edit(fixture_collection / ANNA, '      - kind: rehabilitated\n        date: "1956"\n        source: synthetic-notes\n',
+    edit(fixture_collection / ANNA,
+         '      - kind: rehabilitated\n        date: "1956"\n        source: synthetic-notes\n',
          '      - <<: *executed\n        kind: rehabilitated\n        date: "1956"\n')
     archive.import_collection(fixture_collection)
     read_back = read_collection(fixture_collection).people[0].family[1].events[1]

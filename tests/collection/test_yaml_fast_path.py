@@ -155,7 +155,8 @@ def test_duplicate_ids_across_files_keep_their_line(fixture_collection: Path, wo
 def test_problems_same_with_workers(fixture_collection: Path) -> None:
     anna = fixture_collection / "people" / "anna-synthetic.yaml"
     content = anna.read_text(encoding="utf-8")
-    anna.write_text(content.replace("    stance: critic\n", "    stance: critical\n    colour: red\n", 1), encoding="utf-8")
+    anna.write_text(content.replace("    stance: critic\n", "    stance: critical\n    colour: red\n", 1),
+                    encoding="utf-8")
     (fixture_collection / "people" / "broken.yaml").write_text("id: broken\nname: [unclosed\n", encoding="utf-8")
     found = []
     for workers in (1, 2):

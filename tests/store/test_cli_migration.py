@@ -17,7 +17,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 def test_import_ohms_then_load_and_export_back(tmp_path):
     runner = CliRunner()
     collection = tmp_path / "ohms-collection"
-    result = runner.invoke(main, ["import-ohms", str(FIXTURES / "ohms" / "alyea_OH0010.xml"), "--into", str(collection)])
+    result = runner.invoke(main, ["import-ohms", str(FIXTURES / "ohms" / "alyea_OH0010.xml"),
+                                  "--into", str(collection)])
     assert result.exit_code == 0, result.output
     assert "15 timecoded segment(s)" in result.output
     home = str(tmp_path / "home")
@@ -39,8 +40,9 @@ def test_subtitles_in_and_out(tmp_path):
     source = tmp_path / "talk.srt"
     source.write_text("1\n00:00:01,000 --> 00:00:04,500\nSynthetic first cue.\n\n"
                       "2\n00:00:05,000 --> 00:00:09,000\nSynthetic second cue.\n", encoding="utf-8")
-    result = runner.invoke(main, ["import-subtitles", str(source), "--into", str(collection), "--person", "synthetic-speaker",
-                                  "--name", "Synthetic Speaker", "--interview", "talk-1", "--language", "en"])
+    result = runner.invoke(main, ["import-subtitles", str(source), "--into", str(collection),
+                                  "--person", "synthetic-speaker", "--name", "Synthetic Speaker",
+                                  "--interview", "talk-1", "--language", "en"])
     assert result.exit_code == 0, result.output
     home = str(tmp_path / "home")
     assert runner.invoke(main, ["--home", home, "import", str(collection)]).exit_code == 0

@@ -22,7 +22,8 @@ def dump(archive) -> dict:
     with archive.engine.connect() as conn:
         return {
             table.__tablename__: sorted(
-                (tuple(sorted((k, repr(v)) for k, v in row._mapping.items())) for row in conn.execute(select(table.__table__))),
+                (tuple(sorted((k, repr(v)) for k, v in row._mapping.items()))
+                 for row in conn.execute(select(table.__table__))),
             )
             for table in models.TABLES_IN_ORDER
         }
@@ -48,7 +49,8 @@ def test_fixture_collection_imports(archive, fixture_collection):
     with archive.engine.connect() as conn:
         assert conn.scalar(text("select count(*) from quote_text")) == 10
         assert conn.scalar(text("select timecode_out from quote where id='anna-grandfather-shot'")) == 72.5
-        assert conn.scalar(text("select date_start from fate_event where id='anna-synthetic/grandmother-2#1'")) == "1938-01-01"
+        assert conn.scalar(
+            text("select date_start from fate_event where id='anna-synthetic/grandmother-2#1'")) == "1938-01-01"
 
 
 def test_reimport_is_idempotent(archive, fixture_collection):
@@ -102,8 +104,10 @@ def test_failure_half_way_leaves_previous_contents(archive, fixture_collection):
         conn.execute(text(
             "CREATE TRIGGER refuse_boris BEFORE UPDATE ON person WHEN NEW.id = 'boris-synthetic' "
             "BEGIN SELECT RAISE(ABORT, 'injected constraint error'); END"))
-    edit(fixture_collection / "people" / "anna-synthetic.yaml", "name: Anna (synthetic)", "name: Anna Two (synthetic)")
-    edit(fixture_collection / "people" / "boris-synthetic.yaml", "name: Boris (synthetic)", "name: Boris Two (synthetic)")
+    edit(fixture_collection / "people" / "anna-synthetic.yaml", "name: Anna (synthetic)",
+         "name: Anna Two (synthetic)")
+    edit(fixture_collection / "people" / "boris-synthetic.yaml", "name: Boris (synthetic)",
+         "name: Boris Two (synthetic)")
     with pytest.raises(Exception, match="injected constraint error"):
         archive.import_collection(fixture_collection)
     assert dump(archive) == before
@@ -115,7 +119,8 @@ ANNA = "people/anna-synthetic.yaml"
 
 
 def _bad(filename, old, new, field, message, line_needle=None):
-    return pytest.param(filename, old, new, field, message, line_needle or new.splitlines()[0].strip(), id=field + ":" + message[:20])
+    return pytest.param(filename, old, new, field, message, line_needle or new.splitlines()[0].strip(),
+                        id=field + ":" + message[:20])
 
 
 BAD_INPUTS = [
@@ -123,17 +128,20 @@ BAD_INPUTS = [
     _bad(ANNA, "value: ambivalent", "value: fan", "stance.value", "'fan' is not in the stances"),
     _bad(ANNA, "id: anna-victory", "id: anna-grandfather-shot", "quotes[1].id", "duplicate quote id",
          line_needle="  - id: anna-grandfather-shot\n"),
-    _bad(ANNA, "    source: synthetic-transcript\n    locator: line 3", "    source: no-such-source\n    locator: line 3",
-         "quotes[0].source", "source 'no-such-source' does not exist"),
-    _bad(ANNA, "themes: [the-war]", "themes: [the-space-race]", "quotes[1].themes[0]", "'the-space-race' is not in the themes"),
+    _bad(ANNA, "    source: synthetic-transcript\n    locator: line 3",
+         "    source: no-such-source\n    locator: line 3", "quotes[0].source",
+         "source 'no-such-source' does not exist"),
+    _bad(ANNA, "themes: [the-war]", "themes: [the-space-race]", "quotes[1].themes[0]",
+         "'the-space-race' is not in the themes"),
     _bad(ANNA, 'timecode_in: "00:02:00"', 'timecode_in: "00:2:00"', "quotes[1].timecode_in", "is not a timecode"),
-    _bad(ANNA, 'timecode_out: "00:02:09"', 'timecode_out: "00:01:09"', "quotes[1]", "timecode_out 00:01:09 is before timecode_in",
-         line_needle="- id: anna-victory"),
+    _bad(ANNA, 'timecode_out: "00:02:09"', 'timecode_out: "00:01:09"', "quotes[1]",
+         "timecode_out 00:01:09 is before timecode_in", line_needle="- id: anna-victory"),
     _bad(ANNA, 'date: "1937"', 'date: "1937-02-30"', "family[0].events[0].date", "day 30 does not exist"),
     _bad(ANNA, "years: 80", "years: eighty", "ages[0].years", "Input should be a valid integer"),
-    _bad(ANNA, "role: interviewee", "role: interviewee\nfavourite_colour: red", "favourite_colour", "unknown field; expected one of: id, name",
-         line_needle="favourite_colour"),
-    _bad(ANNA, "relation: grandmother", "relation: godmother", "family[1].relation", "'godmother' is not in the relations"),
+    _bad(ANNA, "role: interviewee", "role: interviewee\nfavourite_colour: red", "favourite_colour",
+         "unknown field; expected one of: id, name", line_needle="favourite_colour"),
+    _bad(ANNA, "relation: grandmother", "relation: godmother", "family[1].relation",
+         "'godmother' is not in the relations"),
     _bad(ANNA, "kind: executed", "kind: vanished", "family[0].events[0].kind", "'vanished' is not in the fates"),
     _bad(ANNA, "name: Anna (synthetic)\n", "name: Anna (synthetic)\nname: Anna again\n", "name", "duplicate key",
          line_needle="name: Anna again"),
@@ -144,13 +152,14 @@ BAD_INPUTS = [
          "an embargoed record needs `until`", line_needle="visibility:"),
     _bad(ANNA, "en: Synthetic interview recorded.", "en: Synthetic interview recorded.\n    date: 2020-05-01",
          "events[0].date", "duplicate key", line_needle="    date: 2020-05-01"),
-    _bad("collection.yaml", "  - id: synthetic-notes", "  - id: synthetic-transcript", "sources[1].id", "duplicate source id",
-         line_needle="  - id: synthetic-transcript\n"),
+    _bad("collection.yaml", "  - id: synthetic-notes", "  - id: synthetic-transcript", "sources[1].id",
+         "duplicate source id", line_needle="  - id: synthetic-transcript\n"),
 ]
 
 
 @pytest.mark.parametrize("filename, old, new, field, message, line_needle", BAD_INPUTS)
-def test_bad_input_is_reported_with_file_line_field(archive, fixture_collection, filename, old, new, field, message, line_needle):
+def test_bad_input_is_reported_with_file_line_field(archive, fixture_collection, filename, old, new, field, message,
+                                                    line_needle):
     archive.import_collection(fixture_collection)
     before = dump(archive)
     path = fixture_collection / filename
@@ -329,7 +338,8 @@ def test_an_unknown_source_is_found_wherever_it_is_cited(fixture_collection):
                 yield from cited(item, at + (i,))
 
     expected = sorted(cited(yaml.safe_load(edit_all)))
-    assert len(expected) >= 5 and any(p.startswith("family[") for p in expected) and "portrait.sources[0].source" in expected
+    assert len(expected) >= 5 and any(p.startswith("family[") for p in expected) \
+        and "portrait.sources[0].source" in expected
     with pytest.raises(InvalidCollection) as raised:
         read_collection(fixture_collection)
     found = sorted(p.field for p in raised.value.problems if "source 'nowhere' does not exist" in p.message)
@@ -358,7 +368,8 @@ def test_the_driver_insert_converts_each_column_as_the_core_does(tmp_path):
                 importer._insert(conn, models.VocabularyTerm, rows)
             else:
                 names = [column.name for column in models.VocabularyTerm.__table__.columns]
-                conn.execute(models.VocabularyTerm.__table__.insert(), [dict(zip(names, r, strict=False)) for r in rows])
+                conn.execute(models.VocabularyTerm.__table__.insert(),
+                             [dict(zip(names, r, strict=False)) for r in rows])
         engine.dispose()
         with sqlite3.connect(tmp_path / f"{how}.db") as db:
             stored.append(db.execute("SELECT *, typeof(repression), typeof(synonyms) FROM vocabulary_term "

@@ -109,7 +109,8 @@ def test_a_logged_in_researcher_neither_gets_nor_leaves_shared_pages(app: Flask)
     assert anonymous.get("/people").headers[HEADER] == "miss"
     html = researcher.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-    assert researcher.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token}).status_code == 303
+    login = researcher.post("/login", data={"name": "vera", "password": PASSWORD, "csrf_token": token})
+    assert login.status_code == 303
     page = researcher.get("/people")
     assert HEADER not in page.headers  # not even looked up
     text = page.get_data(as_text=True)
@@ -156,8 +157,8 @@ def test_forms_with_tokens_errors_downloads_and_unmarked_views_are_never_kept(ap
             answer.get_data()  # a streamed download ends its request context once read
             assert answer.headers.get(HEADER) != "hit", path
     assert client.get("/people/nobody-here").status_code == 404 and client.get("/search?page=abc").status_code == 400
-    login_tokens = {re.search(r'name="csrf_token" value="([^"]+)"', app.test_client().get("/login").get_data(as_text=True))
-                    .group(1) for _ in range(2)}  # type: ignore[union-attr]
+    login_tokens = {re.search(r'name="csrf_token" value="([^"]+)"',  # type: ignore[union-attr]
+                              app.test_client().get("/login").get_data(as_text=True)).group(1) for _ in range(2)}
     assert len(login_tokens) == 2  # each visitor's own session, own token
 
 

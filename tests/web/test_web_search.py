@@ -35,8 +35,8 @@ def html_of(client, url: str) -> str:
 def facet_links(html: str) -> dict[str, str]:
     """Facet value text -> its toggle link."""
     aside = html.split('<aside class="facets"', 1)[1]
-    links = re.findall(r'<a href="([^"]+)"[^>]*>\s*<span class="box"[^>]*>.</span>\s*(.*?) <span class="count">(\d+)</span>',
-                       aside, flags=re.S)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>\s*<span class="box"[^>]*>.</span>\s*'
+                       r'(.*?) <span class="count">(\d+)</span>', aside, flags=re.S)
     return {f"{text.strip()} {count}": href.replace("&amp;", "&") for href, text, count in links}
 
 
