@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,15 @@ def test_every_readme_command_ends_well_and_keeps_its_promise(imported_data_home
         if command.startswith("curl"):
             _curl(home, command, token)
             continue
+        if command.startswith("python "):  # the synthetic interview's audio: made in a copy, not the checkout
+            example = tmp_path / "example"
+            made = subprocess.run([sys.executable, *shlex.split(command)[1:], "--out", str(example)], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=600)
+            assert made.returncode == 0, f"{command}\n{made.stdout}{made.stderr}"
+            continue
+        if " run " in f" {command} ":  # `archive --home H run FOLDER` imports, then serves: import, then ask
+            _run_and_open(command, tmp_path / "example", tmp_path / "example-home")
+            continue
         args = shlex.split(command)[1:]
         args = [str(out / a) if a.endswith((".csv", ".zip")) else a for a in args]
         if "PREFIX" in args:
@@ -76,6 +87,24 @@ def test_every_readme_command_ends_well_and_keeps_its_promise(imported_data_home
             for name in names:
                 if re.search(rf"\b{re.escape(name)}\b", comment, flags=re.I):
                     assert name in result.output, f"{command}: the comment promises {name}\n{result.output}"
+
+
+def _run_and_open(command: str, example: Path, home: Path) -> None:
+    """`archive --home H run examples/synthetic-interview` on the copy made with its audio: the import
+    succeeds and the interview page the README links answers, with its recording."""
+    from webapp import create_app
+
+    assert "examples/synthetic-interview" in command, command
+    imported = CliRunner().invoke(main, ["--home", str(home), "import", str(example)])
+    assert imported.exit_code == 0, f"{command}\n{imported.output}"
+    link = re.search(r"<http://127\.0\.0\.1:5000(/interviews/[^>]+)>", README.read_text(encoding="utf-8"))
+    assert link, "the README links the interview page"
+    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "readme-test-key-0123456789"})
+    try:
+        page = app.test_client().get(link.group(1))
+        assert page.status_code == 200 and "<audio" in page.get_data(as_text=True), link.group(1)
+    finally:
+        app.extensions["archive"].close()
 
 
 def _curl(home: Path, command: str, token: str) -> None:
