@@ -195,7 +195,9 @@ def _quote_items(records: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _fact(fact: people_pages.FactView) -> dict[str, Any]:
-    return {"text": fact.text, "detail": fact.detail, "source": _source_ref(fact.cite)}
+    # an age keeps the date it was true in its text, as the collection file gives it ("80 (2020)")
+    text = f"{fact.text} ({fact.as_of})" if fact.as_of else fact.text
+    return {"text": text, "detail": fact.detail, "source": _source_ref(fact.cite)}
 
 
 def _fate(event: people_pages.FateView) -> dict[str, Any]:
