@@ -153,3 +153,16 @@ def test_the_site_answers_503_while_the_index_is_damaged_and_200_once_rebuilt(im
             assert client.get(page).status_code == 200, page
     finally:
         app.extensions["archive"].close()
+
+
+@pytest.mark.parametrize("path", ["/api/people/igor", "/api/search?q=stalin"])
+def test_the_api_met_first_on_a_damaged_database_answers_503(damaged_database, path):
+    """The first request after the damage is an API call: it too is a 503 (a problem document),
+    not a 500 that hides why."""
+    app = _site(damaged_database)
+    try:
+        response = app.test_client().get(path)
+        _assert_unavailable(response)
+        assert "Traceback" not in response.get_data(as_text=True)
+    finally:
+        app.extensions["archive"].close()

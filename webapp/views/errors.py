@@ -79,7 +79,7 @@ class DamageWatch:
             return self.found
 
 
-def _watch() -> DamageWatch:
+def damage_watch() -> DamageWatch:
     return current_app.extensions["archive_damage"]
 
 
@@ -106,7 +106,7 @@ def unavailable() -> Response:
 def _damaged_archive() -> Response | None:
     if request.endpoint == "static":
         return None
-    return unavailable() if _watch().current() else None
+    return unavailable() if damage_watch().current() else None
 
 
 @bp.before_app_request
@@ -147,7 +147,7 @@ def http_error(error: HTTPException) -> Response:
 def unexpected_error(error: Exception) -> Response | tuple[str, int]:
     current_app.logger.exception("unhandled error")
     try:
-        if _watch().note(error):
+        if damage_watch().note(error):
             return unavailable()
     except Exception:  # the check itself failed: the generic page below
         current_app.logger.exception("checking the archive for damage failed")
