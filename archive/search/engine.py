@@ -425,6 +425,10 @@ class _page_details:
             return relative is not None and all(
                 is_visible(viewer, row.visibility, row.embargo_until)
                 for row in (relative, *self.events.get(record_id, [])))
+        if kind in ("segment", "index_point"):
+            # their visibility (person, recording, segment) is their document's, read in this build's
+            # snapshot; the rows here re-check the person, as for every kind
+            return True
         return kind == "person"
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:

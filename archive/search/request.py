@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from archive.search.query_parsing import cost_problem
 
 # Facets in the order pages show them. "stance" is the stance of the passage,
 # "person_stance" the overall stance of the person.
@@ -61,7 +60,11 @@ class SearchRequest:
         if self.within_person is not None and len(self.within_person) > MAX_VALUE_CHARS:
             raise BadSearchRequest(f"within must be a person id of at most {MAX_VALUE_CHARS} characters")
         query = self.query or ""
-        if problem := cost_problem(query[:MAX_QUERY_CHARS]):  # archive/search/query_parsing.py
+        # imported here: the command line imports this module for its options, and `archive --help`
+        # must not load Whoosh
+        from archive.search.query_parsing import cost_problem
+
+        if problem := cost_problem(query[:MAX_QUERY_CHARS]):
             raise BadSearchRequest(problem)
         object.__setattr__(self, "query_truncated", len(query) > MAX_QUERY_CHARS)
         object.__setattr__(self, "query", query[:MAX_QUERY_CHARS])

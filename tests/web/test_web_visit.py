@@ -348,7 +348,12 @@ def test_a_table_wider_than_the_phone_says_it_scrolls_and_scrolls_from_the_keybo
         scroller.focus()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
-        page.wait_for_function("document.querySelector('#family .table-scroll').scrollLeft > 0")
+        # polled from here: the page's CSP (no eval) stops wait_for_function's in-page polling
+        for _ in range(50):
+            if scroller.evaluate("e => e.scrollLeft") > 0:
+                break
+            page.wait_for_timeout(100)
+        assert scroller.evaluate("e => e.scrollLeft") > 0, "the arrow keys scroll the table"
         page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-family-table-phone.png"), full_page=False)
         violations = _axe_violations(page)
         assert not violations, _describe(violations)
