@@ -17,7 +17,7 @@ run: install-run $(CATALOGUES)
 test: install-test $(CATALOGUES)
 	bash tests/setup-debian.sh
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --durations=15
 
 check: install-test $(CATALOGUES) lint
 	$(BIN)/python -m pytest -n auto -m "$(FAST)"

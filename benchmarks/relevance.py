@@ -43,7 +43,8 @@ RESEARCHER = Viewer(role="researcher")
 
 CAMP_QUOTES = {"fyodor-camp", "fyodor-grey", "john-camp-letters"}  # say лагерь/camp or are tagged the Gulag
 SHOT = {"ludmila-shooting", "fyodor-father-shot", "ludmila-shot-often", "fyodor-synthetic"}  # portrait: «расстреляли»
-YOLKINS = {"fyodor-synthetic", "ludmila-synthetic", "ludmila-synthetic/mother"}
+FYODOR_SPEAKS = "fyodor-synthetic/fyodor-2021#s1"  # a transcript segment of his interview, spoken by him
+YOLKINS = {"fyodor-synthetic", "ludmila-synthetic", "ludmila-synthetic/mother", FYODOR_SPEAKS}
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,12 @@ JUDGED: list[Judged] = [
     _j("word families", "раскулачили", {"ludmila-dekulakisation", "ludmila-dekulakised"}),
     _j("word families", "children", {"john-child", "fyodor-children"}),
     _j("ё/е", "все", {"fyodor-grey"}),
-    _j("ё/е", "Фёдор", {"fyodor-synthetic", "ludmila-fyodor"}),
-    _j("ё/е", "Федор", {"fyodor-synthetic", "ludmila-fyodor"}),
+    # his portrait, a quote naming him, and the transcript passage he speaks (his name as its speaker)
+    _j("ё/е", "Фёдор", {"fyodor-synthetic", "ludmila-fyodor", FYODOR_SPEAKS}),
+    _j("ё/е", "Федор", {"fyodor-synthetic", "ludmila-fyodor", FYODOR_SPEAKS}),
     _j("names across scripts and genders", "Smithson", {"john-synthetic", "john-blacksmith"}),
     _j("names across scripts and genders", "Смитсон", {"john-synthetic", "john-blacksmith"}),
-    _j("names across scripts and genders", "Fyodor", {"fyodor-synthetic", "ludmila-fyodor"}),
+    _j("names across scripts and genders", "Fyodor", {"fyodor-synthetic", "ludmila-fyodor", FYODOR_SPEAKS}),
     _j("names across scripts and genders", "Ёлкин", YOLKINS),
     _j("names across scripts and genders", "Yolkina", YOLKINS),
     _j("names across scripts and genders", "Amstelburg", {"fyodor-synthetic", "fyodor-moved"}),

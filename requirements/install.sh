@@ -22,6 +22,6 @@ fi
 rm -f "$venv"/.installed-*
 # -qq: errors only (a machine's pip configuration may warn about each package it looks up)
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -qq)
-"${pip[@]}" install -r "requirements/$lane.lock"
+"${pip[@]}" install --no-deps -r "requirements/$lane.lock"  # the lock names every package: nothing to resolve
 "${pip[@]}" install --no-deps --editable .
 digest "$lane" > "$venv/.installed-$lane"

@@ -387,7 +387,8 @@ class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
     def __init__(self, conn: Connection, stored: list[dict[str, Any]]):
-        ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind] for kind in ("quote", "person", "relative")}
+        ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
+               for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
@@ -410,6 +411,9 @@ class _page_details:
                                       .order_by(col(F.position))):
             self.events.setdefault(event_row.relative_id, []).append(event_row)
         self.labels = Labels.load(conn)
+        TS, IP = models.TranscriptSegment, models.IndexPoint
+        self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))}
+        self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))}
 
     def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
         """Whether the record behind a document is still there and visible in these rows."""
@@ -425,11 +429,31 @@ class _page_details:
             return relative is not None and all(
                 is_visible(viewer, row.visibility, row.embargo_until)
                 for row in (relative, *self.events.get(record_id, [])))
-        if kind in ("segment", "index_point"):
-            # their visibility (person, recording, segment) is their document's, read in this build's
-            # snapshot; the rows here re-check the person, as for every kind
-            return True
+        if kind == "segment":  # its recording's visibility is its document's, read in this build's snapshot
+            segment = self.segments.get(record_id)
+            return segment is not None and is_visible(viewer, segment.visibility, segment.embargo_until)
+        if kind == "index_point":
+            return record_id in self.index_points
         return kind == "person"
+
+    def _moment_hit(self, kind: str, record_id: str, person_id: str, person_name: str, score: float,
+                    terms: dict[str, set[str]]) -> Hit:
+        """A transcript segment or an index point: its own words, and the moment of the interview it is at."""
+        if kind == "segment":
+            segment = self.segments[record_id]
+            texts: dict[str, str] = segment.text or {}
+            title = segment.speaker_name or person_name
+            start, interview_id = segment.start_seconds, segment.interview_id
+        else:
+            point = self.index_points[record_id]
+            texts = {lang: " ".join(filter(None, [(point.title or {}).get(lang), (point.synopsis or {}).get(lang),
+                                                  (point.partial_transcript or {}).get(lang)]))
+                     for lang in {*(point.title or {}), *(point.synopsis or {})}}
+            title = next(iter((point.title or {}).values()), person_name)
+            start, interview_id = point.start_seconds, point.interview_id
+        snippets = {lang: snippet(text, lang, _marked(terms, text, lang)) for lang, text in texts.items() if text}
+        return Hit(kind, record_id, person_id, person_name, title, snippets, score, timecode_in=start,
+                   interview_id=interview_id)
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
         kind, record_id, person_id = fields["kind"], fields["record_id"], fields["person_id"]
@@ -454,6 +478,8 @@ class _page_details:
             return Hit("relative", record_id, person_id, person_name, title,
                        {lang: marked}, score, stance=person.stance if person else None, stance_of="person",
                        date=next((e.date for e in events if e.date), None))
+        if kind in ("segment", "index_point"):
+            return self._moment_hit(kind, record_id, person_id, person_name, score, terms)
         portrait = (person.portrait if person else None) or {}
         snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
                     for lang, text in portrait.items()}

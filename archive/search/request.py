@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-
 # Facets in the order pages show them. "stance" is the stance of the passage,
 # "person_stance" the overall stance of the person.
 FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
@@ -159,8 +158,8 @@ def check_filter_values(name: str, values: list[str]) -> None:
 
 @dataclass
 class Hit:
-    kind: str  # quote | person | relative
-    id: str  # the record's id (quote id, person id, relative id)
+    kind: str  # quote | person | relative | segment (of a transcript) | index_point
+    id: str  # the record's id (quote id, person id, relative id, segment or index point id)
     person_id: str
     person_name: str
     title: str
@@ -172,6 +171,7 @@ class Hit:
     date: str | None = None
     timecode_in: float | None = None
     timecode_out: float | None = None
+    interview_id: str | None = None  # segments and index points: the interview (person/interview) they are in
 
 
 @dataclass

@@ -70,6 +70,10 @@ def search() -> str:
             return f"{page}#quote-{common.anchor(hit.id)}"
         if hit.kind == "relative":
             return f"{page}#relative-{common.anchor(hit.id)}"
+        if hit.kind in ("segment", "index_point") and hit.interview_id:  # the interview, at the moment
+            interview = hit.interview_id.split("/", 1)[-1]
+            return url_for("interviews.interview", person_id=hit.person_id, interview_id=interview,
+                           t=int(hit.timecode_in or 0))
         return page
 
     return render_template(
