@@ -51,3 +51,13 @@ def home_with_users(source: Path, target: Path, users: dict[str, str], password:
     finally:
         archive.close()
     return target
+
+
+def viewer_client(home: Path, viewer: str):  # type: ignore[no-untyped-def]
+    """A test client of the site over ``home`` that answers every request as ``viewer`` (a role:
+    ``ARCHIVE_VIEWER``), rate limits off."""
+    from webapp import create_app
+
+    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "viewer-client-test-key-0123456789",
+                      "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})
+    return app.test_client()

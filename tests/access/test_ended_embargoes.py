@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from archive.facade import Archive
-from webapp import create_app
+from tests.support import import_into, viewer_client
 
 RESTRICTED_TAG = "Restricted: not public"
 
@@ -29,18 +28,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path = collection / "people" / f"{name}.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace('until: "2999-01-01"', 'until: "2000-01-01"'),
                         encoding="utf-8")
-    archive = Archive.open(root / "home")
-    try:
-        archive.import_collection(collection)
-    finally:
-        archive.close()
-    return root / "home"
+    return import_into(root / "home", collection)
 
 
 def _client(home: Path, viewer: str) -> Any:
-    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "ended-embargo-test-key",
-                      "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})
-    return app.test_client()
+    return viewer_client(home, viewer)
 
 
 def _csv_access(client: Any, url: str) -> dict[str, str]:

@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from archive.facade import Archive
-from tests.support import make_access_collection
-from webapp import create_app
+from tests.support import import_into, make_access_collection, viewer_client
 
 RELATIVE_MARKER = "Ocelotovich"  # the name of a restricted relative
 FATE_MARKER = "Capybaraton"  # the details of a restricted fate of a public relative
@@ -44,18 +43,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"date": "1960", "description": {"en": f"A synthetic move to {EVENT_MARKER}."}, "source": "synthetic-notes",
          "visibility": {"status": "embargoed", "until": "2999-01-01"}})
     path.write_text(yaml.safe_dump(anna, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    archive = Archive.open(root / "home")
-    try:
-        archive.import_collection(collection)
-    finally:
-        archive.close()
-    return root / "home"
+    return import_into(root / "home", collection)
 
 
 def _client(home: Path, viewer: str) -> Any:
-    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "record-kinds-test-key",
-                      "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})
-    return app.test_client()
+    return viewer_client(home, viewer)
 
 
 def _text(response: Any) -> str:

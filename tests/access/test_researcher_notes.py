@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.facade import Archive
-from tests.support import make_access_collection
-from webapp import create_app
+from tests.support import import_into, make_access_collection, viewer_client
 
 PERSON_REASON = "synthetic restriction for the leak crawl"  # quentin-synthetic's, in the fixture
 QUOTE_REASON = "Synthetic embargo reason for the notes test."
@@ -34,18 +32,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if quote["id"] == "vera-embargoed":
             quote["visibility"].update({"reason": QUOTE_REASON, "review": REVIEW})
     vera.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    archive = Archive.open(root / "home")
-    try:
-        archive.import_collection(collection)
-    finally:
-        archive.close()
-    return root / "home"
+    return import_into(root / "home", collection)
 
 
 def _client(home: Path, viewer: str) -> Any:
-    app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "researcher-notes-test-key",
-                      "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})
-    return app.test_client()
+    return viewer_client(home, viewer)
 
 
 @pytest.mark.parametrize("viewer", ["researcher", "archivist"])
