@@ -118,12 +118,14 @@ def write_all(ix: Any, documents: Iterable[dict[str, Any]], procs: int = 1, limi
 
 
 def _channels(procs: int) -> tuple[Any, Any, Any] | None:
-    """A fork context with its job and result queues, or None where there is none."""
+    """A fork context with one job queue per writer process and a result queue, or None where
+    there is none. Batches go to the writers in turn, so every writer gets a share whatever
+    order the processes start in."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     try:
         context = multiprocessing.get_context("fork")
-        return context, context.Queue(procs * 4), context.Queue()
+        return context, [context.Queue(4) for _ in range(procs)], context.Queue()
     except (OSError, ImportError, ValueError):
         return None
 
@@ -159,10 +161,10 @@ def _worker(ix: Any, jobs: Any, results: Any, limitmb: int, parent: int) -> None
 
 
 def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, limitmb: int,
-                    context: Any, jobs: Any, results: Any) -> None:
+                    context: Any, job_queues: list[Any], results: Any) -> None:
     parent = SegmentWriter(ix)  # holds the index's write lock; writes no documents itself
     workers = [context.Process(target=_worker, args=(ix, jobs, results, limitmb, os.getpid()), daemon=True)
-               for _ in range(procs)]
+               for jobs in job_queues]
     for worker in workers:
         worker.start()
     segments: list[Any] = []
@@ -177,7 +179,7 @@ def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, li
         if value is not None:
             segments.append(value)
 
-    def send(message: Any) -> None:
+    def send(message: Any, jobs: Any) -> None:
         if not results.empty():  # a writer process failed: stop now, not after every document
             _check(results, workers, take)
         while True:
@@ -189,15 +191,17 @@ def _write_parallel(ix: Any, documents: Iterable[dict[str, Any]], procs: int, li
 
     try:
         batch: list[dict[str, Any]] = []
+        sent = 0
         for doc in documents:
             batch.append(doc)
             if len(batch) >= BATCH:
-                send(batch)
+                send(batch, job_queues[sent % procs])
+                sent += 1
                 batch = []
         if batch:
-            send(batch)
-        for _ in workers:
-            send(None)
+            send(batch, job_queues[sent % procs])
+        for jobs in job_queues:
+            send(None, jobs)
         while finished < len(workers):
             try:
                 take(results.get(timeout=_POLL_S))

@@ -232,7 +232,7 @@ def test_a_compressed_block_is_read_by_zlib() -> None:
 
 def test_two_writer_processes_write_the_index_one_writes(tmp_path: Path, documents: list[dict[str, Any]],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build_writer, "BATCH", 3)  # documents spread over both processes
+    monkeypatch.setattr(build_writer, "BATCH", 3)  # batches go to both processes in turn
     _our_build(tmp_path / "one", build_schema(), documents, procs=1)
     _our_build(tmp_path / "two", build_schema(), documents, procs=2)
     ix = whoosh_index.open_dir(str(tmp_path / "two"))
