@@ -1,4 +1,5 @@
-"""Failures of the machine rather than of the collection, said in one line each.
+"""Failures of the machine rather than of the collection, and a search before anything was
+imported, said in one line each.
 
 Every ``archive`` command runs inside ``clear_failures``: a database another process holds
 longer than the busy timeout, a full disk (or a file past the size the system allows), and a
@@ -54,6 +55,13 @@ def disk_failure(error: BaseException) -> str | None:
     return None
 
 
+def missing_index(error: BaseException) -> str | None:
+    """What a search before any import means (the archive has no index yet)."""
+    from archive.search.index_store import IndexMissing
+
+    return str(error) if isinstance(error, IndexMissing) else None
+
+
 def failure_line(error: BaseException) -> str | None:
     """The one line that tells a failure of the machine, or None when ``error`` is not one (nor
     caused by one: a library may raise its own error from the operating system's)."""
@@ -61,7 +69,7 @@ def failure_line(error: BaseException) -> str | None:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        line = database_failure(current) or disk_failure(current)
+        line = database_failure(current) or disk_failure(current) or missing_index(current)
         if line is not None:
             return line
         current = current.__cause__ or current.__context__
