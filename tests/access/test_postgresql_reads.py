@@ -198,3 +198,38 @@ def test_a_revoked_token_reads_as_anonymous(homes: dict[str, tuple[Path, str]], 
         assert client.get("/people/boris-synthetic", headers=bearer).status_code in (401, 404)
     finally:
         app.extensions["archive"].close()
+
+
+def _headers(archive: Archive, base: str) -> dict[str, str | None]:
+    """OAI-PMH's ListIdentifiers: {identifier: status} ("deleted" for a tombstone)."""
+    from lxml import etree
+
+    from archive.interchange import oai_pmh
+
+    status, body = oai_pmh.handle(archive, [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")], base)
+    assert status == 200
+    namespaces = {"o": oai_pmh.OAI_NS}
+    return {header.findtext("o:identifier", namespaces=namespaces): header.get("status")
+            for header in etree.fromstring(body).iterfind(".//o:header", namespaces)}
+
+
+def test_the_change_log_tells_harvesters_of_a_withdrawn_record(tmp_path: Path, database_url: str,
+                                                               fixture_collection: Path) -> None:
+    """The change log OAI-PMH reads, on each database: a public person removed stays as a deleted
+    record; a restricted one removed leaves no trace."""
+    base = "http://archive.example.org/"
+    carl = fixture_collection / "people" / "carl-synthetic.yaml"
+    text = (fixture_collection / "people" / "boris-synthetic.yaml").read_text(encoding="utf-8")
+    carl.write_text(text.replace("id: boris-synthetic", "id: carl-synthetic").replace("id: boris-secret", "id: carl-q")
+                    .replace("status: restricted", "status: public"), encoding="utf-8")
+    archive = Archive.open(tmp_path / "home", database_url)
+    try:
+        archive.import_collection(fixture_collection)
+        anna, carl_id = "oai:archive.example.org:person/anna-synthetic", "oai:archive.example.org:person/carl-synthetic"
+        assert _headers(archive, base) == {anna: None, carl_id: None}
+        carl.unlink()
+        (fixture_collection / "people" / "boris-synthetic.yaml").unlink()
+        archive.import_collection(fixture_collection)
+        assert _headers(archive, base) == {anna: None, carl_id: "deleted"}
+    finally:
+        archive.close()
