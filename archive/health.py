@@ -91,7 +91,8 @@ def server_damage(database_url: str) -> list[Damage]:
                     missing += [f"column {table.name}.{column.name}" for column in table.columns
                                 if column.name not in present]
         except SQLAlchemyError as error:
-            reason = _one_line(error.orig if getattr(error, "orig", None) is not None else error)
+            cause = getattr(error, "orig", None)  # the driver's own error, when there is one
+            reason = _one_line(cause if cause is not None else error)
             return [Damage("database", f"the {described} cannot be reached ({reason[:300]}); start it, or check "
                                        "DATABASE_URL")]
     finally:
