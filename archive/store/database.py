@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import zlib
 
-from sqlalchemy import event, func, make_url, select
-from sqlalchemy.engine import Connection, Engine
+import sqlalchemy
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
 from archive.access import accounts  # noqa: F401  (registers the tables)
@@ -77,22 +78,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url)
 
 
-def begin_writing(conn: Connection) -> None:
+def begin_writing(conn: sqlalchemy.Connection) -> None:
     """Begin ``conn``'s transaction as the archive's one writer (see the module's docstring):
     SQLite's write lock, PostgreSQL's advisory lock, waiting up to ``BUSY_TIMEOUT_MS`` for another
     writer and then raising the database's own "busy" error."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif conn.dialect.name == "postgresql":
-        if not conn.scalar(select(func.pg_try_advisory_xact_lock(WRITE_LOCK_KEY))):
+        if not conn.scalar(sqlalchemy.select(sqlalchemy.func.pg_try_advisory_xact_lock(WRITE_LOCK_KEY))):
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
+            conn.execute(sqlalchemy.select(sqlalchemy.func.pg_advisory_xact_lock(WRITE_LOCK_KEY)))
             conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
     else:
         conn.begin()
 
 
-def begin_snapshot(conn: Connection) -> None:
+def begin_snapshot(conn: sqlalchemy.Connection) -> None:
     """Begin a read-only view of one committed state for the several queries that follow."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")  # deferred: the snapshot starts at the first read
