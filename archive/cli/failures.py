@@ -25,6 +25,7 @@ import click
 # than the limit the system sets for this process
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 UNTOUCHED = "the archive is as it was before this command"
+POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of a lock not taken within lock_timeout
 
 
 def database_failure(error: BaseException) -> str | None:
@@ -34,7 +35,9 @@ def database_failure(error: BaseException) -> str | None:
     if not isinstance(error, DatabaseError):  # OperationalError is one
         return None
     reason = str(error.orig).lower() if error.orig is not None else str(error).lower()
-    if "database is locked" in reason or "database table is locked" in reason:
+    # PostgreSQL: another writer held the archive's advisory lock past the busy timeout
+    lock_not_available = getattr(error.orig, "sqlstate", None) == POSTGRESQL_LOCK_NOT_AVAILABLE
+    if "database is locked" in reason or "database table is locked" in reason or lock_not_available:
         return ("the archive's database is busy: another import, reindex or restore is writing to it; "
                 f"try again when it has finished ({UNTOUCHED})")
     if "disk is full" in reason or "disk i/o error" in reason:
