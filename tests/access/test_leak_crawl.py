@@ -34,6 +34,8 @@ from tests.access.synthetic_withheld import WITHHELD_UKRAINIAN_QUOTE, add_withhe
 from tests.support import make_access_collection
 from webapp import create_app
 
+pytestmark = pytest.mark.slow  # crawls every route of the site several times
+
 # marker word → the least role that may read it
 MARKERS = {
     "Quokkaville": "researcher",

@@ -29,6 +29,8 @@ from tests.postgres_server import DATABASES, archive_database_url
 from tests.support import make_access_collection
 from webapp import create_app
 
+pytestmark = pytest.mark.slow  # every page on two databases
+
 RESEARCHER, PASSWORD = "rita", "a long synthetic passphrase"
 WITHHELD_PEOPLE = ("boris-synthetic", "quentin-synthetic", "tamara-synthetic")
 SEARCHED_MARKERS = ("Quokkaville", "Zanzibar", "Marmaladeov", "Tardigradeski")  # words of withheld records

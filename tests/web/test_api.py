@@ -382,6 +382,7 @@ def test_openapi_document_is_valid_openapi_3_1(client, app):
     assert "application/problem+json" in document["components"]["responses"]["NotFound"]["content"]
 
 
+@pytest.mark.slow  # every operation of the OpenAPI document, many generated cases each
 def test_schemathesis_finds_no_failure_in_any_operation(app, tmp_path):
     """``schemathesis run`` in-process over WSGI: every phase (examples, coverage, fuzzing, stateful)
     and every default check, 25 derandomized examples per operation.
