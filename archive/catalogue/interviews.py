@@ -191,3 +191,24 @@ def media_file(engine: Engine, viewer: Viewer, person_id: str, interview_id: str
     return MediaFile(path, row.mime_type, row.sha256,
                      public=row.visibility == "public" and person.visibility == "public")
 
+
+
+@dataclass(frozen=True)
+class InterviewLabels:
+    """What a search facet shows for an interview or a recording id: the titles per language of the
+    interviews, and each recording's own id with its interview, of the people ``viewer`` may see."""
+
+    interviews: dict[str, dict[str, str]]  # person/interview -> title per language ({} when untitled)
+    recordings: dict[str, tuple[str, str]]  # person/interview/recording -> (interview id, local recording id)
+
+
+def interview_labels(engine: Engine, viewer: Viewer) -> InterviewLabels:
+    """The interviews and recordings ``viewer`` may see (a withheld one is no label: its id stays as given)."""
+    with engine.connect() as conn:
+        interviews = {row.id: row.title or {} for row in conn.execute(
+            select(I.id, I.title).join(models.table_of(models.Person), P.id == I.person_id)
+            .where(visible_clause(viewer, P)))}
+        recordings = {row.id: (row.interview_id, row.local_id) for row in conn.execute(
+            select(R.id, R.interview_id, R.local_id).where(visible_clause(viewer, R)))
+            if row.interview_id in interviews}
+    return InterviewLabels(interviews, recordings)
