@@ -104,6 +104,7 @@ class InterviewPage:
     segments: list[SegmentView]
     index_points: list[IndexPointView]
     languages: list[str] = field(default_factory=list)  # of the transcript: original(s) first
+    catalogue: dict[str, Any] = field(default_factory=dict)  # the holding archive's record (format CatalogueRecord)
 
     def recording(self, local_id: str | None) -> RecordingView | None:
         for recording in self.recordings:
@@ -164,7 +165,7 @@ def interview_page(engine: Engine, viewer: Viewer, person_id: str, interview_id:
         local_id=interview_id, title=interview.title or {}, date=interview.date, place=interview.place,
         interviewer=interview.interviewer, language=interview.language, duration=interview.duration_seconds,
         cite=cite(sources, interview.source, interview.locator), recordings=recordings, segments=segments,
-        index_points=points, languages=originals + others,
+        index_points=points, languages=originals + others, catalogue=interview.catalogue or {},
     )
 
 
