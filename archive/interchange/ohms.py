@@ -884,9 +884,10 @@ def _vtt_segments(record: OhmsRecord, lang: str, alt: str | None, roles: dict[st
     """The WebVTT transcripts as segments: a cue of the main transcript with the cue of the ``_alt``
     one that has its timings; the cue's identifier (``s4.ru``) says which language was spoken."""
     tracks: dict[str, list[Any]] = {}
-    for key, language in (("vtt_transcript", lang), ("vtt_transcript_alt", alt)):
-        if record.fields.get(key) and language:
-            tracks[language] = parse_vtt(record.fields[key], f"{record.file.name} ({key})", zero_end_is_unknown=True)
+    for field_name, language in (("vtt_transcript", lang), ("vtt_transcript_alt", alt)):
+        if record.fields.get(field_name) and language:
+            tracks[language] = parse_vtt(record.fields[field_name], f"{record.file.name} ({field_name})",
+                                         zero_end_is_unknown=True)
     by_time: dict[tuple[float, float], dict[str, Any]] = {}
     for language, cues in tracks.items():
         for cue in cues:
@@ -952,10 +953,10 @@ def _sync_segments(record: OhmsRecord, text_field: str, sync_field: str, languag
         end = cuts[n + 1][0] if n + 1 < len(cuts) else max(start, duration or start)
         chunk_lines: list[list[str]] = []
         previous_line = None
-        for line, _, word in words[first:last]:
-            if line != previous_line:
+        for line_number, _, word in words[first:last]:
+            if line_number != previous_line:
                 chunk_lines.append([])
-                previous_line = line
+                previous_line = line_number
             chunk_lines[-1].append(word)
         text = "\n".join(" ".join(line) for line in chunk_lines).strip()
         opening = _SPEAKER_LABEL.match(text)

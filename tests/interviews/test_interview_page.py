@@ -128,3 +128,20 @@ def test_a_search_inside_the_interview_in_russian(example_home: Path) -> None:
     assert '<input type="hidden" name="lang" value="ru">' in html
     assert "Пункт оглавления" in html and "Искать в этом интервью" in html
     assert f"{PAGE}?t=12.5&amp;q=garden&amp;lang=ru" in html
+
+
+def test_the_page_shows_the_holding_archives_record(example_collection: Path, tmp_path: Path) -> None:
+    from tests.interviews.conftest import PERSON_FILE
+    from tests.support import import_into
+
+    person = example_collection / PERSON_FILE
+    person.write_text(person.read_text(encoding="utf-8").replace(
+        "    transcript:\n", "    catalogue:\n      accession: SYN-3\n      series: {id: s-1, name: Synthetic series}\n"
+        "      format: [Audio cassette, WAV file]\n    transcript:\n", 1), encoding="utf-8")
+    home = import_into(tmp_path / "home", example_collection)
+    html = _get(home, PAGE)
+    assert '<dt>Accession number</dt><dd lang="en">SYN-3</dd>' in html
+    assert '<dd lang="en">Synthetic series (s-1)</dd>' in html
+    assert '<dd lang="en">Audio cassette; WAV file</dd>' in html
+    compile_catalogues()
+    assert "<dt>Инвентарный номер</dt>" in _get(home, f"{PAGE}?lang=ru")
