@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from archive.access.visibility import Viewer, visible_clause
+from archive.catalogue import read_cache
 from archive.catalogue.common import Cite, NotFound, SourceInfo, cite, sources_by_id
 from archive.collection.timecodes import format_timecode
 from archive.store import models
@@ -204,12 +205,16 @@ class InterviewLabels:
 
 
 def interview_labels(engine: Engine, viewer: Viewer) -> InterviewLabels:
-    """The interviews and recordings ``viewer`` may see (a withheld one is no label: its id stays as given)."""
-    with engine.connect() as conn:
-        interviews = {row.id: row.title or {} for row in conn.execute(
-            select(I.id, I.title).join(models.table_of(models.Person), P.id == I.person_id)
-            .where(visible_clause(viewer, P)))}
-        recordings = {row.id: (row.interview_id, row.local_id) for row in conn.execute(
-            select(R.id, R.interview_id, R.local_id).where(visible_clause(viewer, R)))
-            if row.interview_id in interviews}
-    return InterviewLabels(interviews, recordings)
+    """The interviews and recordings ``viewer`` may see (a withheld one is no label: its id stays as
+    given); once per data version, role and day (read-only)."""
+    def compute() -> InterviewLabels:
+        with engine.connect() as conn:
+            interviews = {row.id: row.title or {} for row in conn.execute(
+                select(I.id, I.title).join(models.table_of(models.Person), P.id == I.person_id)
+                .where(visible_clause(viewer, P)))}
+            recordings = {row.id: (row.interview_id, row.local_id) for row in conn.execute(
+                select(R.id, R.interview_id, R.local_id).where(visible_clause(viewer, R)))
+                if row.interview_id in interviews}
+        return InterviewLabels(interviews, recordings)
+
+    return read_cache.cached(engine, "interview_labels", read_cache.visibility_key(viewer), compute)
