@@ -332,6 +332,9 @@ _FACET_HELP = {
     "place": "a place name",
     "source": "a source id",
     "decade": "a decade, as the facet gives it",
+    "interview": "an interview id (person/interview): its transcript passages, index points and quotes",
+    "speaker_role": "the role of a transcript passage's speaker (interviewer, interviewee, interpreter, other)",
+    "recording": "a recording id (person/interview/recording): the moments of that recording",
 }
 
 

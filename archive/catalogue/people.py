@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,7 +35,7 @@ from archive.catalogue.common import (
 )
 from archive.catalogue.quotes import QuoteView, visible_quotes
 from archive.catalogue.read_cache import visibility_key
-from archive.collection.timecodes import format_timecode
+from archive.collection.timecodes import format_timecode, parse_timecode
 from archive.store import models
 
 P, Q = models.Person, models.Quote
@@ -167,6 +167,7 @@ class InterviewView:
     media: str | None
     duration: str | None
     cite: Cite | None
+    title: dict[str, str] = field(default_factory=dict)  # per language
 
 
 @dataclass
@@ -197,6 +198,8 @@ class PersonDetail:
     visibility_reason: str | None = None
     visibility_review: str | None = None
     stance_coded_on: str | None = None
+    # the quotes of each interview in the order they are said in it; the others last, as the record gives them
+    quotes_by_interview: list[tuple[InterviewView | None, list[QuoteView]]] = field(default_factory=list)
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -231,6 +234,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         quotes_by_theme=_by_theme(quotes, list(terms.themes)),
         quotes_by_source=_by_source(quotes, sources),
         interviews=interviews,
+        quotes_by_interview=_by_interview(quotes, interviews),
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
         real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
@@ -303,7 +307,7 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
             id=i.id, local_id=i.local_id, anchor=f"interview-{anchor(i.local_id)}", date=i.date, place=i.place,
             interviewer=i.interviewer, language=i.language, media=i.media,
             duration=format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
-            cite=cite(sources, i.source, i.locator),
+            cite=cite(sources, i.source, i.locator), title=i.title or {},
         )
         for i in conn.execute(
             select(models.table_of(I)).where(col(I.person_id) == person_id).order_by(col(I.position)))
@@ -320,6 +324,29 @@ def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str
         grouped.items(),
         key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
     )
+
+
+def _by_interview(quotes: list[QuoteView],
+                  interviews: list[InterviewView]) -> list[tuple[InterviewView | None, list[QuoteView]]]:
+    """The quotes under the interview they were said in, in the interviews' order, each interview's
+    in the order of its recording (by the quote's timecode; untimed ones after, as the record gives
+    them); quotes from no interview of the person last. Empty when the person has no interview."""
+    if not interviews:
+        return []
+    by_local = {interview.local_id: interview for interview in interviews}
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.recording if quote.recording in by_local else None, []).append(quote)
+
+    def said_at(quote: QuoteView) -> tuple[bool, float]:
+        return (quote.timecode_in is None, parse_timecode(quote.timecode_in) if quote.timecode_in else 0.0)
+
+    ordered: list[tuple[InterviewView | None, list[QuoteView]]] = [
+        (interview, sorted(grouped[interview.local_id], key=said_at))  # a stable sort keeps the record's ties
+        for interview in interviews if interview.local_id in grouped]
+    if None in grouped:
+        ordered.append((None, grouped[None]))
+    return ordered
 
 
 def _by_source(quotes: list[QuoteView],

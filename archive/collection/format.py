@@ -455,6 +455,35 @@ class IndexPoint(Strict):
     hyperlinks: list[Hyperlink] = Field(default_factory=list)
 
 
+class ArchiveGroup(Strict):
+    """A collection or series of the archive that holds an interview: its id there, its name, or both."""
+
+    id: NonEmpty | None = None
+    name: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> ArchiveGroup:
+        if self.id is None and self.name is None:
+            raise ValueError("give the `id`, the `name` or both")
+        return self
+
+
+class CatalogueRecord(Strict):
+    """How the archive that holds the interview catalogues it (OHMS's record-level fields), kept
+    as given so that an export gives them back."""
+
+    accession: NonEmpty | None = Field(None, description="the accession number")
+    collection: ArchiveGroup | None = Field(None, description="the holding archive's collection")
+    series: ArchiveGroup | None = Field(None, description="the holding archive's series")
+    funding: NonEmpty | None = Field(None, description="who funded the interview or its processing")
+    rights: NonEmpty | None = Field(None, description="the rights statement, as text")
+    usage: NonEmpty | None = Field(None, description="the usage statement, as text")
+    user_notes: NonEmpty | None = Field(None, description="the cataloguer's notes, published with the record")
+    format: list[NonEmpty] = Field(default_factory=list, description="the physical or digital formats, "
+                                                                      "e.g. Audio cassette")
+    file_name: NonEmpty | None = Field(None, description="the media file's name in the holding archive")
+
+
 class Interview(Strict):
     id: Slug
     date: DateText | None = None
@@ -469,6 +498,7 @@ class Interview(Strict):
     recordings: list[Recording] = Field(default_factory=list)
     transcript: Transcript | None = None
     index_points: list[IndexPoint] = Field(default_factory=list)
+    catalogue: CatalogueRecord | None = Field(None, description="the holding archive's record of the interview")
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 

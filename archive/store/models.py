@@ -158,6 +158,7 @@ class Interview(SQLModel, table=True):
     locator: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
     title: Any = _json()  # per language
+    catalogue: Any = _json()  # the holding archive's record (collection format ``CatalogueRecord``), as given
 
 
 class Recording(SQLModel, table=True):

@@ -186,6 +186,8 @@ def _interview_rows(person: fmt.Person) -> TableRows:
             "locator": interview.locator,
             "private_notes": interview.private_notes,
             "title": dict(interview.title) or None,
+            "catalogue": interview.catalogue.model_dump(exclude_none=True, exclude_defaults=True)
+            if interview.catalogue else None,
         }
         for r, recording in enumerate(interview.recordings, start=1):
             yield models.Recording, {
