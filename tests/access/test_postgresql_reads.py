@@ -235,3 +235,22 @@ def test_the_change_log_tells_harvesters_of_a_withdrawn_record(tmp_path: Path, d
         assert _headers(archive, base) == {anna: None, carl_id: "deleted"}
     finally:
         archive.close()
+
+
+def test_the_archive_changed_when_its_last_import_committed(tmp_path: Path, database_url: str,
+                                                          fixture_collection: Path) -> None:
+    """The moment OAI-PMH gives as the archive's last change is the last import's, on each
+    database (an SQLite file's time of writing; PostgreSQL's index state row), not a day boundary."""
+    import datetime as dt
+
+    from archive.interchange import oai_pmh
+
+    archive = Archive.open(tmp_path / "home", database_url)
+    try:
+        before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        archive.import_collection(fixture_collection)
+        after = dt.datetime.now(dt.timezone.utc)
+        later = after + dt.timedelta(days=3)
+        assert before - dt.timedelta(seconds=1) <= oai_pmh.archive_stamp(archive.engine, later) <= after
+    finally:
+        archive.close()
