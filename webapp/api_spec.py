@@ -160,9 +160,13 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
         "Relative": _object({
             "id": STRING, "relation": {"type": "string", "description": "a relation id of the vocabulary"},
             "name": NULLABLE_STRING, "name_native": NULLABLE_STRING, "notes": NULLABLE_STRING,
+            "pseudonym": {"type": "boolean", "description": "the name is a pseudonym chosen to protect the relative"},
             "external_records": {"type": "array", "items": _ref("ExternalRecord")},
             "events": {"type": "array", "items": _ref("FateEvent")},
-        }, "A relative and their fate events (the family history)."),
+            "real_name": {**NULLABLE_STRING, "description": "the real name behind a pseudonym; researchers only"},
+            "real_name_native": {**NULLABLE_STRING,
+                                 "description": "the real name in the native script; researchers only"},
+        }, "A relative and their fate events (the family history).", optional=("real_name", "real_name_native")),
         "TimelineEvent": _object({
             "id": STRING, "date": DATE_TEXT, "description": TRANSLATIONS, "place": NULLABLE_STRING,
             "source": _ref("SourceRef"),
