@@ -257,6 +257,20 @@ def person_rights(engine: Engine, uri: str | None, holder: str | None) -> Rights
     return applying((uri, holder), (info.rights, info.rights_holder) if info else (None, None))
 
 
+def relatives_by_id(engine: Engine, viewer: Viewer) -> dict[str, tuple[str, str | None]]:
+    """The relation (a vocabulary id) and own name of every relative the viewer may see, by id:
+    what a search hit of a relative is titled by in the page's language (once per data version,
+    role and day; read-only)."""
+    def compute() -> dict[str, tuple[str, str | None]]:
+        R = models.Relative
+        with engine.connect() as conn:
+            return {rid: (relation, name) for rid, relation, name in conn.execute(
+                select(col(R.id), col(R.relation), col(R.name)).join(P, col(R.person_id) == P.id)
+                .where(visible_clause(viewer, P), visible_clause(viewer, R)))}
+
+    return read_cache.cached(engine, "relatives_by_id", visibility_key(viewer), compute)
+
+
 def _date_key(start: Any, position: int) -> tuple[Any, ...]:
     # undated records after the dated ones, in the order the file gives them
     return (start is None, start or "", position)
