@@ -76,8 +76,9 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
     for th in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
                            .order_by(col(QTh.position))):
         themes[th.quote_id].append(th.theme)
-    collection_rights = conn.execute(select(col(models.CollectionRecord.rights),
-                                            col(models.CollectionRecord.rights_holder))).first() or (None, None)
+    collection = conn.execute(select(col(models.CollectionRecord.rights),
+                                     col(models.CollectionRecord.rights_holder))).first()
+    collection_rights = (collection[0], collection[1]) if collection else (None, None)
     result = []
     for quote in rows:
         # the original first, then the other languages in a fixed order
@@ -95,6 +96,6 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
             visibility_reason=readable(viewer, "visibility_reason", quote.visibility_reason),
             visibility_review=readable(viewer, "visibility_review", quote.visibility_review),
             rights=applying((quote.rights_uri, quote.rights_holder),
-                            (quote.person_rights_uri, quote.person_rights_holder), tuple(collection_rights)),
+                            (quote.person_rights_uri, quote.person_rights_holder), collection_rights),
         ))
     return result

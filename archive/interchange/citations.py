@@ -261,7 +261,7 @@ def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewe
         return _quote_citation(conn, str(target.id), viewer, common, lang)
 
 
-def _rights_fields(rights: RightsStatement | None) -> dict[str, str | None]:
+def _rights_fields(rights: RightsStatement | None) -> dict[str, Any]:
     return {"rights": rights.statement if rights else None, "rights_holder": rights.holder if rights else None}
 
 

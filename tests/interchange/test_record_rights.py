@@ -16,6 +16,7 @@ import pytest
 import yaml
 from lxml import etree
 from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import viewer_for
 from archive.catalogue.result_sets import ResultSet
@@ -113,10 +114,11 @@ def test_rights_are_stored_per_record(home: Path) -> None:
     archive = Archive.open(home)
     try:
         with archive.engine.connect() as conn:
-            assert conn.execute(select(models.CollectionRecord.rights, models.CollectionRecord.rights_holder)
-                                ).one() == (COLLECTION_RIGHTS, COLLECTION_HOLDER)
-            people = dict(conn.execute(select(models.Person.id, models.Person.rights_uri)).all())
-            quotes = dict(conn.execute(select(models.Quote.id, models.Quote.rights_holder)).all())
+            C, P, Q = models.CollectionRecord, models.Person, models.Quote
+            assert tuple(conn.execute(select(col(C.rights), col(C.rights_holder))).one()) == (COLLECTION_RIGHTS,
+                                                                                            COLLECTION_HOLDER)
+            people = {row[0]: row[1] for row in conn.execute(select(col(P.id), col(P.rights_uri)))}
+            quotes = {row[0]: row[1] for row in conn.execute(select(col(Q.id), col(Q.rights_holder)))}
     finally:
         archive.close()
     assert people == {"anna-synthetic": ANNA_RIGHTS, "boris-synthetic": None}
