@@ -33,8 +33,9 @@ restore out of the archive home (``../../victim``) or make it read files elsewhe
 Backups hold every withheld record, so they are readable by their owner only: folders 0700,
 files 0600, whatever the umask; so is the database a restore writes.
 
-Only SQLite databases: another ``DATABASE_URL`` is refused with a clear message (back up
-such a database with its own tools, then run ``archive reindex``).
+Only SQLite databases: another ``DATABASE_URL`` (PostgreSQL) is refused with a clear message
+(back up such a database with its own tools: ``pg_dump`` and ``pg_restore``, then run
+``archive reindex``; docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ def sqlite_path(database_url: str) -> Path:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
             or url.database.startswith("file:"):
         raise BackupError("archive backup and restore handle SQLite database files only, not "
-                          f"{url.render_as_string()}; back that database up with its own tools, and rebuild the "
-                          "index with `archive reindex`")
+                          f"{url.render_as_string()}; back that database up with its own tools (PostgreSQL: "
+                          "pg_dump and pg_restore, docs/deployment.md), and rebuild the index with `archive reindex`")
     return Path(url.database).resolve()
 
 

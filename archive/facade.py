@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from archive.access.visibility import ANONYMOUS, Viewer
-from archive.catalogue.stats import Stats, collect_stats
-from archive.collection.loader import Progress
 from archive.search import index_state
 from archive.search.engine import DocProgress, SearchIndex
 from archive.search.index_store import IndexCheck, IndexStore
@@ -23,8 +22,11 @@ from archive.settings import Settings, resolve
 from archive.store import models
 from archive.store.crashpoints import crash_point
 from archive.store.database import open_database
-from archive.store.folder_import import import_folder
-from archive.store.row_writer import ImportReport
+
+if TYPE_CHECKING:  # what only an import or the statistics need is loaded when they run
+    from archive.catalogue.stats import Stats
+    from archive.collection.loader import Progress
+    from archive.store.row_writer import ImportReport
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Archive:
         database and index, or the new ones."""
         with index_state.write_transaction(self.engine) as conn:
             # The files are read and written in one pass (``archive/store/folder_import.py``).
+            from archive.store.folder_import import import_folder
+
             report = import_folder(path, conn, progress, workers=self.settings.import_workers)
             crash_point("db-written")
             self.index.commit_import(conn, report.touched_people | report.removed.get("people", set()),
@@ -75,6 +79,8 @@ class Archive:
             return not conn.scalar(select(func.count()).select_from(models.CollectionRecord))
 
     def stats(self, viewer: Viewer = ANONYMOUS) -> Stats:
+        from archive.catalogue.stats import collect_stats
+
         return collect_stats(self.engine, viewer)
 
     def close(self) -> None:

@@ -7,9 +7,14 @@ site asks ``index_damage`` when it starts and ``archive_damage`` again while it 
 (``webapp/views/errors.py``), and takes an error that only damage raises (``is_damage_error``)
 as the sign that the archive is damaged.
 
-* the database: SQLite's own ``PRAGMA integrity_check`` on the file, opened read-only; each
-  damaged table is named when SQLite can still list the tables (its check per table);
+* the database, SQLite: SQLite's own ``PRAGMA integrity_check`` on the file, opened read-only;
+  each damaged table is named when SQLite can still list the tables (its check per table);
+* the database, PostgreSQL (or another server): that it can be reached and that its schema is
+  current (every table and column the archive uses is there). A server checks its own storage;
+  SQLite's integrity checks have no counterpart to run here;
 * the index: the current build opened and a searcher made on it, as a search would.
+
+``database_description`` says which database a check looks at, without its password.
 """
 
 from __future__ import annotations
@@ -49,9 +54,64 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(url.database)
 
 
+def database_description(database_url: str) -> str:
+    """Which database a URL names, for people: ``SQLite file /srv/archive/archive.sqlite3``,
+    ``PostgreSQL database archive on db.example.org:5432`` (never the user or password)."""
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(database_url)
+        return f"SQLite file {path}" if path is not None else "SQLite database in memory"
+    name = {"postgresql": "PostgreSQL"}.get(backend, backend)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}" if backend == "postgresql" else (url.host or "localhost")
+    return f"{name} database {url.database} on {where}"
+
+
+def server_damage(database_url: str) -> list[Damage]:
+    """A database server's check: it answers, and the archive's tables and columns are all there."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import SQLModel
+
+    from archive.store.database import make_engine
+
+    described = database_description(database_url)
+    engine = make_engine(database_url)
+    try:
+        try:
+            with engine.connect() as conn:
+                inspector = inspect(conn)
+                tables = set(inspector.get_table_names())
+                missing = []
+                for table in SQLModel.metadata.sorted_tables:
+                    if table.name not in tables:
+                        missing.append(f"table {table.name}")
+                        continue
+                    present = {column["name"] for column in inspector.get_columns(table.name)}
+                    missing += [f"column {table.name}.{column.name}" for column in table.columns
+                                if column.name not in present]
+        except SQLAlchemyError as error:
+            cause = getattr(error, "orig", None)  # the driver's own error, when there is one
+            reason = _one_line(cause if cause is not None else error)
+            return [Damage("database", f"the {described} cannot be reached ({reason[:300]}); start it, or check "
+                                       "DATABASE_URL")]
+    finally:
+        engine.dispose()
+    if not tables & {table.name for table in SQLModel.metadata.sorted_tables}:
+        return []  # an empty database: the first import creates the tables
+    if missing:
+        shown = ", ".join(missing[:MAX_LINES]) + (f" and {len(missing) - MAX_LINES} more" if len(missing) > MAX_LINES
+                                                  else "")
+        return [Damage("database", f"the schema of the {described} is not current ({shown} missing); bring it up "
+                                   "to date with: archive db upgrade")]
+    return []
+
+
 def database_damage(database_url: str) -> list[Damage]:
     """What ``PRAGMA integrity_check`` finds wrong with the archive's SQLite file (nothing for a
-    file that does not exist yet, or another database: it checks itself)."""
+    file that does not exist yet); for a database server, ``server_damage``."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        return server_damage(database_url)
     path = sqlite_path(database_url)
     if path is None or not path.exists():
         return []

@@ -3,8 +3,10 @@ and the number of processes that read a collection's people files.
 
 One folder holds the SQLite file and the Whoosh index: ``--home``, else the
 ``ARCHIVE_HOME`` environment variable, else ``./instance`` (the Flask instance folder of
-the web app, which uses the same folder). ``DATABASE_URL`` may point the database
-elsewhere; the index always lives in the home folder.
+the web app, which uses the same folder). ``DATABASE_URL`` (``--database-url``) may point the
+database elsewhere: another SQLite file, or a PostgreSQL database
+(``postgresql+psycopg://user:password@host:port/name``; what differs between the two is in
+``archive/store/database.py``). The index always lives in the home folder.
 
 ``ARCHIVE_IMPORT_WORKERS`` is the number of worker processes that read and check the people
 files of a large collection (``archive/collection/loader.py``: only from ``PARALLEL_FILES``

@@ -17,6 +17,9 @@ from tests.support import DATA, FIXTURES, import_into, make_access_collection
 
 PERF = Path(__file__).resolve().parent / "perf"
 
+# the throw-away PostgreSQL server: the fixtures ``postgres_server`` and ``postgresql_url``
+pytest_plugins = ("tests.postgres_server",)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:

@@ -1,4 +1,5 @@
-"""Failures of the machine rather than of the collection, said in one line each.
+"""Failures of the machine rather than of the collection, and a search before anything was
+imported, said in one line each.
 
 Every ``archive`` command runs inside ``clear_failures``: a database another process holds
 longer than the busy timeout, a full disk (or a file past the size the system allows), and a
@@ -24,6 +25,7 @@ import click
 # than the limit the system sets for this process
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 UNTOUCHED = "the archive is as it was before this command"
+POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of a lock not taken within lock_timeout
 
 
 def database_failure(error: BaseException) -> str | None:
@@ -33,7 +35,9 @@ def database_failure(error: BaseException) -> str | None:
     if not isinstance(error, DatabaseError):  # OperationalError is one
         return None
     reason = str(error.orig).lower() if error.orig is not None else str(error).lower()
-    if "database is locked" in reason or "database table is locked" in reason:
+    # PostgreSQL: another writer held the archive's advisory lock past the busy timeout
+    lock_not_available = getattr(error.orig, "sqlstate", None) == POSTGRESQL_LOCK_NOT_AVAILABLE
+    if "database is locked" in reason or "database table is locked" in reason or lock_not_available:
         return ("the archive's database is busy: another import, reindex or restore is writing to it; "
                 f"try again when it has finished ({UNTOUCHED})")
     if "disk is full" in reason or "disk i/o error" in reason:
@@ -54,6 +58,13 @@ def disk_failure(error: BaseException) -> str | None:
     return None
 
 
+def missing_index(error: BaseException) -> str | None:
+    """What a search before any import means (the archive has no index yet)."""
+    from archive.search.index_store import IndexMissing
+
+    return str(error) if isinstance(error, IndexMissing) else None
+
+
 def failure_line(error: BaseException) -> str | None:
     """The one line that tells a failure of the machine, or None when ``error`` is not one (nor
     caused by one: a library may raise its own error from the operating system's)."""
@@ -61,7 +72,7 @@ def failure_line(error: BaseException) -> str | None:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        line = database_failure(current) or disk_failure(current)
+        line = database_failure(current) or disk_failure(current) or missing_index(current)
         if line is not None:
             return line
         current = current.__cause__ or current.__context__

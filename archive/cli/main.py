@@ -132,10 +132,10 @@ def check_command(context: Context, path: Path, index: bool) -> None:
     """Validate a collection folder without writing anything.
 
     Every problem is reported at once as FILE:LINE: FIELD: MESSAGE, and the exit
-    status is 1 when there is any. Then the archive's database file is checked by SQLite
-    (PRAGMA integrity_check) and its search index opened, each damaged part named on
-    one line; then the index is compared with the database, and the command that
-    repairs a disagreement is named.
+    status is 1 when there is any. Then the archive's database is named and checked (an
+    SQLite file by SQLite's PRAGMA integrity_check; PostgreSQL: reachable, schema current)
+    and its search index opened, each damaged part named on one line; then the index is
+    compared with the database, and the command that repairs a disagreement is named.
 
     \b
     Example:
@@ -152,13 +152,14 @@ def check_command(context: Context, path: Path, index: bool) -> None:
         if not settings.home.exists():
             click.echo(f"no archive in {settings.home} yet: `archive import {path}` creates it")
             return
-        from archive.health import archive_damage
+        from archive.health import archive_damage, database_description, sqlite_path
 
+        click.echo(f"the archive's database: {database_description(settings.database_url)}")
         damage = archive_damage(settings.database_url, settings.index_dir)
         if damage:  # before the archive is opened: a damaged file is named, not met by a crash
             for found in damage:
                 click.echo(str(found), err=True)
-            if any(found.part == "database" for found in damage):
+            if any(found.part == "database" for found in damage) and sqlite_path(settings.database_url) is not None:
                 click.echo("the archive's database is damaged: restore the last backup with: archive restore",
                            err=True)
             sys.exit(1)

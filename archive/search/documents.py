@@ -135,11 +135,14 @@ def _by(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, An
     return grouped
 
 
-def _fetch(conn: Connection, table: type[SQLModel], column: str | None, ids: list[str] | None) -> list[dict[str, Any]]:
+def _fetch(conn: Connection, table: type[SQLModel], column: str | None, ids: list[str] | None,
+           order: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     sa_table = models.table_of(table)
     statement = select(sa_table)
     if ids is not None and column is not None:
         statement = statement.where(sa_table.c[column].in_(ids))
+    if order:
+        statement = statement.order_by(*(sa_table.c[name] for name in order))
     return [dict(r) for r in conn.execute(statement).mappings()]
 
 
@@ -162,7 +165,8 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
         themes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for i in range(0, len(quote_ids), 900):  # stay under SQL parameter limits
             part = quote_ids[i:i + 900]
-            for row in _fetch(conn, models.QuoteText, "quote_id", part):
+            # a quote's texts by language, on every database (what SQLite's primary key gave unasked)
+            for row in _fetch(conn, models.QuoteText, "quote_id", part, order=("quote_id", "lang")):
                 texts[row["quote_id"]].append(row)
             for row in _fetch(conn, models.QuoteTheme, "quote_id", part):
                 themes[row["quote_id"]].append(row)

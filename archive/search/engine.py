@@ -399,7 +399,8 @@ class _page_details:
         self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
         self.texts: dict[str, dict[str, str]] = {}
         for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
-                                     .where(col(QT.quote_id).in_(ids["quote"]))):
+                                     .where(col(QT.quote_id).in_(ids["quote"]))
+                                     .order_by(col(QT.quote_id), col(QT.lang))):  # the same on every database
             self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
         self.themes: dict[str, list[str]] = {}
         for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))

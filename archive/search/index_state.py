@@ -4,7 +4,7 @@ The database names the index build that matches it (the table ``index_state``, o
 Every change of the pair goes through the same steps:
 
 1. In one database transaction that holds the write lock from its start (SQLite:
-   ``BEGIN IMMEDIATE``), write the rows (an import) or read a snapshot (a reindex).
+   ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), write the rows (an import) or read a snapshot (a reindex).
 2. Write a *new* index build from what that transaction sees, to the end, and fsync it
    (``IndexStore.write_build`` / ``write_update``; a build is never modified once complete).
 3. In the same transaction, set ``index_state.build`` to the new build's name, and commit.
@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from archive.search.index_store import IndexStore
 from archive.store.crashpoints import crash_point
+from archive.store.database import begin_snapshot, begin_writing
 from archive.store.models import INDEX_STATE_ROW, IndexState, table_of
 
 _TABLE = table_of(IndexState)
@@ -70,15 +71,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the database's write lock from its first statement.
 
     pysqlite would begin the transaction only at the first INSERT, so the rows an import
-    compares against could change before it writes; ``BEGIN IMMEDIATE`` takes the lock first
-    (waiting up to the busy timeout for another writer). Other databases lock the
-    ``index_state`` row instead. The caller commits (``commit_build``); anything else rolls back.
+    compares against could change before it writes; the lock is taken first (SQLite's
+    ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock: ``archive.store.database.begin_writing``),
+    waiting up to the busy timeout for another writer. The caller commits (``commit_build``);
+    anything else rolls back.
     """
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.execute(select(_TABLE.c.build).where(_TABLE.c.id == INDEX_STATE_ROW).with_for_update())
+        begin_writing(conn)
         try:
             yield conn
         finally:
@@ -88,10 +87,10 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_snapshot(engine: Engine) -> Iterator[Connection]:
-    """A read transaction: every query sees the same committed state (SQLite WAL: a snapshot)."""
+    """A read transaction: every query sees the same committed state (SQLite WAL: a snapshot;
+    PostgreSQL: REPEATABLE READ)."""
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN")  # deferred: the snapshot starts at the first read
+        begin_snapshot(conn)
         try:
             yield conn
         finally:

@@ -208,7 +208,9 @@ class IndexStore:
         _check_installed_whoosh()
         name = self.current_name()
         if not name or not whoosh_index.exists_in(str(self.root / name)):
-            raise IndexMissing(f"no search index in {self.root}; run `archive reindex`")
+            raise IndexMissing(f"there is no search index in {self.root} yet: import a collection with "
+                               "`archive import FOLDER`, or rebuild the index of an imported one with "
+                               "`archive reindex`")
         folder = self.root / name
         return name, whoosh_io.open_index(folder) if for_search else whoosh_index.open_dir(str(folder))
 

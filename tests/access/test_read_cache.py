@@ -271,9 +271,13 @@ def test_a_cached_citation_style_renders_as_a_fresh_one() -> None:
         bibliography.register(Citation([CitationItem(data.key.lower())]))
         return citations.finish("\n".join(str(entry) for entry in bibliography.bibliography()), style)
 
-    cases = itertools.product(("person", "quote", "collection"), (["Ivan (synthetic)"], ["The sisters"]),
-                              ([], ["Test Suite", "Second Interviewer"]), (None, "1995", "1995-05-03", "1990/1995"),
-                              (False, True))
+    # every kind with every form of date; the other choices vary across them, so each value of
+    # each (and each pair of authors, interviewers and pseudonym) is met at least once
+    authors_choices = (["Ivan (synthetic)"], ["The sisters"])
+    interviewers_choices: tuple[list[str], ...] = ([], ["Test Suite", "Second Interviewer"])
+    cases = [(kind, authors_choices[n % 2], interviewers_choices[n // 2 % 2], issued, bool(n // 4 % 2))
+             for n, (kind, issued) in enumerate(itertools.product(("person", "quote", "collection"),
+                                                                  (None, "1995", "1995-05-03", "1990/1995")))]
     for n, (kind, authors, interviewers, issued, pseudonym) in enumerate(cases):
         data = citations.CitationData(
             key=f"synthetic:{kind}-{n}", kind=kind, title="Testimony of “someone” & co", url="https://example.org/p",

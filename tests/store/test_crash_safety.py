@@ -38,7 +38,7 @@ PEOPLE, QUOTES = 30, 8  # synthetic people added to the fixture, to give the kil
 # Kill delays: these fractions of an uninterrupted run's work, counted from the moment the process opens
 # the database (its write-ahead log appears), so that the kills spread over the work whatever Python's
 # start-up takes on a loaded machine.
-FRACTIONS = [0.1 * k for k in range(1, 11)]
+FRACTIONS = [k / 6 for k in range(1, 7)]
 WORDS = "camp war victory parade winter bread letter factory village river prison train mother memory".split()
 
 

@@ -25,6 +25,7 @@ from archive.store.folder_import import import_folder
 from archive.store.row_writer import ImportReport
 from tests.store.whole_import_oracle import import_collection
 from tests.stored_rows import stored_rows
+from tests.support import copy_home, import_into
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,9 +35,15 @@ def synthetic_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small SYNTHETIC collection of the benchmark generator: 24 people files, enough for
     the worker processes to share them out."""
     out = tmp_path_factory.mktemp("synthetic") / "collection"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_synthetic.py"), "--segments", "400",
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_synthetic.py"), "--segments", "150",
                     "--people", "24", "--seed", "5", "--out", str(out)], check=True, capture_output=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def synthetic_home(tmp_path_factory: pytest.TempPathFactory, synthetic_source: Path) -> Path:
+    """An archive home holding the synthetic collection, imported once for the module's tests to copy."""
+    return import_into(tmp_path_factory.mktemp("synthetic-home") / "home", synthetic_source)
 
 
 @pytest.fixture
@@ -149,16 +156,15 @@ BROKEN = [
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("what, where, old, new", BROKEN, ids=[b[0] for b in BROKEN])
-def test_same_problems_in_the_same_order_and_nothing_written(tmp_path: Path, synthetic: Path, workers: int,
-                                                              what: str, where: str, old: str, new: str,
+def test_same_problems_in_the_same_order_and_nothing_written(tmp_path: Path, synthetic: Path, synthetic_home: Path,
+                                                              workers: int, what: str, where: str, old: str, new: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken in a file at the start and one at the end, after rows were written (every 7):
     the problems are those of ``read_collection`` in its order, and the database keeps what
     it held."""
     monkeypatch.setattr(importer, "BATCH_ROWS", 7)
-    archive = Archive.open(tmp_path / "home")
+    archive = Archive.open(copy_home(synthetic_home, tmp_path / "home"))
     try:
-        archive.import_collection(synthetic)
         before = tables(tmp_path / "home")
         people = sorted((synthetic / "people").glob("*.yaml"))
         targets = [people[0], people[-1]] if where == "people" else [synthetic / where]

@@ -89,14 +89,17 @@ def _watch_the_archive(state: BlueprintSetupState) -> None:
     watch.check_index()
 
 
-def unavailable() -> Response:
-    """The answer while the archive is damaged."""
+def unavailable(no_index: bool = False) -> Response:
+    """The answer while the archive is damaged, or (``no_index``) while it has no search index
+    yet: an archive served before anything was imported into it."""
     if request.path == "/api" or request.path.startswith("/api/"):
         from webapp.views.api import problem
 
-        response = problem(503, "The archive's files cannot be read at the moment; please try again later.")
+        detail = ("The archive has no search index yet; please try again later." if no_index
+                  else "The archive's files cannot be read at the moment; please try again later.")
+        response = problem(503, detail)
     else:
-        response = make_response(render_template("unavailable.html"), 503)
+        response = make_response(render_template("unavailable.html", no_index=no_index), 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -143,8 +146,20 @@ def http_error(error: HTTPException) -> Response:
     return _page(error)
 
 
+def no_search_index(error: Exception) -> bool:
+    """Whether ``error`` is a search before any index was built (logged for the administrators)."""
+    from archive.search.index_store import IndexMissing
+
+    if not isinstance(error, IndexMissing):
+        return False
+    current_app.logger.warning("a search was asked for, but %s", error)
+    return True
+
+
 @bp.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> Response | tuple[str, int]:
+    if no_search_index(error):
+        return unavailable(no_index=True)
     current_app.logger.exception("unhandled error")
     try:
         if damage_watch().note(error):
