@@ -22,6 +22,7 @@ from archive.access.visibility import (
     visible_clause,
 )
 from archive.catalogue import read_cache
+from archive.catalogue.collection import collection_info
 from archive.catalogue.common import (
     Cite,
     NotFound,
@@ -35,6 +36,7 @@ from archive.catalogue.common import (
 )
 from archive.catalogue.quotes import QuoteView, visible_quotes
 from archive.catalogue.read_cache import visibility_key
+from archive.catalogue.rights import RightsStatement, applying
 from archive.collection.timecodes import format_timecode, parse_timecode
 from archive.store import models
 
@@ -133,6 +135,10 @@ class RelativeView:
     notes: str | None
     external_records: list[dict[str, Any]]
     events: list[FateView]
+    pseudonym: bool = False
+    # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
+    real_name: str | None = None
+    real_name_native: str | None = None
 
 
 @dataclass
@@ -200,6 +206,7 @@ class PersonDetail:
     stance_coded_on: str | None = None
     # the quotes of each interview in the order they are said in it; the others last, as the record gives them
     quotes_by_interview: list[tuple[InterviewView | None, list[QuoteView]]] = field(default_factory=list)
+    rights: RightsStatement | None = None  # the testimony's own, else the collection's
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -241,10 +248,31 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         visibility_reason=readable(viewer, "visibility_reason", record.visibility_reason),
         visibility_review=readable(viewer, "visibility_review", record.visibility_review),
         stance_coded_on=readable(viewer, "stance_coded_on", record.stance_coded_on),
+        rights=person_rights(engine, record.rights_uri, record.rights_holder),
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]
     return detail
+
+
+def person_rights(engine: Engine, uri: str | None, holder: str | None) -> RightsStatement | None:
+    """The rights a person's testimony stands under: its own, else the collection's."""
+    info = collection_info(engine)
+    return applying((uri, holder), (info.rights, info.rights_holder) if info else (None, None))
+
+
+def relatives_by_id(engine: Engine, viewer: Viewer) -> dict[str, tuple[str, str | None]]:
+    """The relation (a vocabulary id) and own name of every relative the viewer may see, by id:
+    what a search hit of a relative is titled by in the page's language (once per data version,
+    role and day; read-only)."""
+    def compute() -> dict[str, tuple[str, str | None]]:
+        R = models.Relative
+        with engine.connect() as conn:
+            return {rid: (relation, name) for rid, relation, name in conn.execute(
+                select(col(R.id), col(R.relation), col(R.name)).join(P, col(R.person_id) == P.id)
+                .where(visible_clause(viewer, P), visible_clause(viewer, R)))}
+
+    return read_cache.cached(engine, "relatives_by_id", visibility_key(viewer), compute)
 
 
 def _date_key(start: Any, position: int) -> tuple[Any, ...]:
@@ -284,6 +312,8 @@ def _relatives(conn: Session, viewer: Viewer, person_id: str, sources: dict[str,
         relatives.append(RelativeView(
             id=r.id, anchor=f"relative-{anchor(r.id)}", relation=r.relation, name=r.name,
             name_native=r.name_native, notes=r.notes, external_records=r.external_records or [], events=views,
+            pseudonym=bool(r.pseudonym), real_name=readable(viewer, "real_name", r.real_name),
+            real_name_native=readable(viewer, "real_name_native", r.real_name_native),
         ))
     fates.sort(key=lambda f: f.sort_key)
     return relatives, fates
