@@ -302,8 +302,8 @@ def archive_stamp(engine: Engine, now: datetime) -> datetime:
         return datetime.fromtimestamp(int(max(mtimes)), timezone.utc)
     # another database: when the last import or reindex committed (the index state's row)
     with engine.connect() as conn:
-        changed = conn.scalar(select(col(models.IndexState.changed_at))
-                              .where(models.IndexState.id == models.INDEX_STATE_ROW))
+        state = models.table_of(models.IndexState)
+        changed = conn.scalar(select(state.c.changed_at).where(state.c.id == models.INDEX_STATE_ROW))
     if changed is not None:
         return _aware(changed).replace(microsecond=0)
     return datetime.combine(now.date(), time(0), timezone.utc)
