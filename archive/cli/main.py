@@ -23,6 +23,7 @@ import click
 
 from archive.cli.backup import backup_command, restore_command
 from archive.cli.context import Context, pass_context, reported_problems, viewer_option
+from archive.cli.db import db as db_group
 from archive.cli.failures import clear_failures
 from archive.cli.users import user as user_group
 from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
@@ -587,6 +588,7 @@ def _report_segment_import(result) -> None:  # type: ignore[no-untyped-def]
 
 
 main.add_command(user_group)
+main.add_command(db_group)
 main.add_command(backup_command)
 main.add_command(restore_command)
 
