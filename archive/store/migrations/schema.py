@@ -45,6 +45,9 @@ VERSION_TABLE = "alembic_version"  # Alembic's own name for the table that holds
 # PostgreSQL: one upgrade at a time across every process that shares the database
 UPGRADE_LOCK_KEY = int.from_bytes(hashlib.sha256(b"archive: schema upgrade").digest()[:8], "big", signed=True)
 
+# ``archive/store/crashpoints.py``: the tests kill an upgrade here, after a revision ran and before the commit
+UPGRADE_CRASH_POINT = "schema-revision-applied"
+
 StateKind = Literal["empty", "newest", "behind", "unversioned"]
 
 

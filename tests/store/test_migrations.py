@@ -1,0 +1,307 @@
+"""The versioned schema (``archive/store/migrations/``): the revisions build what the models define,
+an archive of the oldest supported schema keeps every row through an upgrade, an upgrade killed
+mid-way leaves the old revision, a database newer than the code is refused, and ``archive db``.
+
+Every database here is a real SQLite file; the rows are synthetic, written the way the first
+version wrote them (through SQLAlchemy, into the first revision's tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import MetaData, inspect, select
+from sqlalchemy.engine import Engine
+
+from archive.cli.main import main
+from archive.facade import Archive
+from archive.store.crashpoints import ENVIRONMENT_VARIABLE as CRASH_AT
+from archive.store.database import make_engine
+from archive.store.migrations.schema import (
+    UPGRADE_CRASH_POINT,
+    SchemaBehind,
+    SchemaTooNew,
+    SchemaUnrecognised,
+    current_state,
+    downgrade_schema,
+    newest_revision,
+    prepare_schema,
+    revisions,
+    schema_differences,
+    upgrade_schema,
+)
+from tests.support import ROOT
+
+FIRST = "0001"
+
+# One synthetic record of every kind, as the first version's import wrote them: its tables and columns only.
+FIRST_SCHEMA_ROWS: dict[str, list[dict[str, Any]]] = {
+    "collection": [{
+        "id": "synthetic-collection", "title": "A synthetic collection", "title_native": "Синтетическое собрание",
+        "kind": "film", "year": 2001, "runtime_minutes": 90, "languages": ["ru", "en"], "subtitle_languages": ["en"],
+        "directors": ["Synthetic Director"], "organisations": [], "premiere": {"date": "2001-01-01"},
+        "description": {"en": "Synthetic."}, "description_sources": ["synthetic-source"], "facts_sources": [],
+        "rights": "synthetic rights"}],
+    "source": [{
+        "id": "synthetic-source", "position": 0, "title": "A synthetic transcript", "author": "Synthetic Author",
+        "publisher": None, "date": "2001", "kind": "transcript", "url": None, "locator": None, "language": "ru",
+        "text_file": "sources/synthetic-transcript.txt", "notes": "made up for the tests"}],
+    "vocabulary_term": [{
+        "kind": "stances", "id": "admirer", "position": 0, "label": {"en": "admirer", "ru": "поклонник"},
+        "definition": {"en": "Synthetic definition."}, "synonyms": {"en": ["fan"]}, "repression": None}],
+    "person": [{
+        "id": "anna-synthetic", "position": 0, "name": "Anna Synthetic", "name_native": "Анна Синтетическая",
+        "pseudonym": False, "is_group": False, "role": "interviewee", "ages": [80], "occupations": ["teacher"],
+        "places": ["Synthetic Town"], "stance": "admirer", "stance_basis": "explicit",
+        "stance_rationale": "Synthetic rationale.", "stance_supporting_quotes": ["anna-synthetic-q1"],
+        "stance_coded_by": "synthetic coder", "stance_coded_on": dt.date(2020, 5, 1),
+        "stance_source": "synthetic-source", "stance_locator": "p. 1", "portrait": {"en": "A synthetic portrait."},
+        "portrait_sources": ["synthetic-source"], "visibility": "public", "embargo_until": None,
+        "visibility_reason": None, "visibility_review": dt.date(2030, 1, 1)}],
+    "interview": [{
+        "id": "anna-synthetic/2001", "person_id": "anna-synthetic", "local_id": "2001", "position": 0,
+        "date": "2001-03", "place": "Synthetic Town", "interviewer": "Synthetic Interviewer", "language": "ru",
+        "media": "video", "duration_seconds": 3600.5, "source": "synthetic-source", "locator": "tape 1"}],
+    "quote": [{
+        "id": "anna-synthetic-q1", "person_id": "anna-synthetic", "position": 0, "original_language": "ru",
+        "published_translations": ["en"], "recording": "tape 1", "timecode_in": 12.5, "timecode_out": 20.0,
+        "stance": "admirer", "context": "Synthetic context.", "source": "synthetic-source", "locator": "00:12",
+        "visibility": "public", "embargo_until": None, "visibility_reason": None, "visibility_review": None}],
+    "relative": [{
+        "id": "anna-synthetic/father", "person_id": "anna-synthetic", "position": 0, "relation": "father",
+        "name": "Synthetic Father", "name_native": None, "external_records": [{"url": "https://example.org/1"}],
+        "notes": "Synthetic note."}],
+    "timeline_event": [{
+        "id": "anna-synthetic/t0", "person_id": "anna-synthetic", "position": 0, "date": "1937",
+        "date_start": dt.date(1937, 1, 1), "date_end": dt.date(1937, 12, 31),
+        "description": {"en": "A synthetic event."}, "place": "Synthetic Town", "source": "synthetic-source",
+        "locator": None}],
+    "fate_event": [{
+        "id": "anna-synthetic/father/f0", "relative_id": "anna-synthetic/father", "person_id": "anna-synthetic",
+        "position": 0, "kind": "arrested", "date": "1937-08", "date_start": dt.date(1937, 8, 1),
+        "date_end": dt.date(1937, 8, 31), "place": "Synthetic Town", "details": "Synthetic details.",
+        "source": "synthetic-source", "locator": "p. 2"}],
+    "quote_text": [
+        {"quote_id": "anna-synthetic-q1", "lang": "ru", "text": "Синтетическая цитата.", "is_original": True,
+         "is_published": True},
+        {"quote_id": "anna-synthetic-q1", "lang": "en", "text": "A synthetic quote.", "is_original": False,
+         "is_published": True}],
+    "quote_theme": [{"quote_id": "anna-synthetic-q1", "theme": "synthetic-theme", "position": 0}],
+}
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _database_at(path: Path, revision: str, versioned: bool = True) -> Engine:
+    """A database built by the revisions up to ``revision``; without its ``alembic_version`` table
+    when not ``versioned``, as every database was before the schema had revisions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(_url(path))
+    upgrade_schema(engine, revision)
+    if not versioned:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+    return engine
+
+
+def _fill(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.begin() as conn:
+        for name, table_rows in rows.items():
+            conn.execute(tables.tables[name].insert(), table_rows)
+
+
+def _read(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as conn:
+        return {name: [dict(row._mapping) for row in conn.execute(select(table))]
+                for name, table in tables.tables.items() if name != "alembic_version"}
+
+
+def _revision(path: Path) -> str | None:
+    with sqlite3.connect(path) as conn:
+        found = conn.execute("select name from sqlite_master where name = 'alembic_version'").fetchone()
+        return conn.execute("select version_num from alembic_version").fetchone()[0] if found else None
+
+
+def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path) -> None:
+    by_revisions = _database_at(tmp_path / "revisions.sqlite3", FIRST)
+    assert upgrade_schema(by_revisions).after == newest_revision()
+    with by_revisions.connect() as conn:
+        assert schema_differences(conn) == []
+    archive = Archive.open(tmp_path / "home")  # a new archive: made from the models, stamped newest
+    try:
+        with archive.engine.connect() as conn:
+            assert schema_differences(conn) == []
+        assert current_state(archive.engine).revision == newest_revision()
+    finally:
+        archive.close()
+    assert [revision.id for revision in revisions()][0] == FIRST
+
+
+def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> None:
+    engine = _database_at(tmp_path / "archive.sqlite3", newest_revision())
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE person DROP COLUMN private_notes")
+    with engine.connect() as conn:
+        differences = schema_differences(conn)
+    assert [(kind, table, column.name) for kind, _schema, table, column in differences] == [
+        ("add_column", "person", "private_notes")]
+
+
+def test_the_revisions_go_down_and_up_again(tmp_path: Path) -> None:
+    engine = _database_at(tmp_path / "archive.sqlite3", newest_revision())
+    assert downgrade_schema(engine, FIRST).after == FIRST
+    assert set(inspect(engine).get_table_names()) == set(FIRST_SCHEMA_ROWS) | {"alembic_version"}
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        assert schema_differences(conn) == []
+
+
+@pytest.mark.parametrize("versioned", [True, False], ids=["versioned", "made-before-revisions"])
+def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(tmp_path: Path, versioned: bool) -> None:
+    home = tmp_path / "home"
+    engine = _database_at(home / "archive.sqlite3", FIRST, versioned=versioned)
+    _fill(engine, FIRST_SCHEMA_ROWS)
+    before = _read(engine)
+    engine.dispose()
+
+    archive = Archive.open(home)  # what `archive import` does first
+    try:
+        after = _read(archive.engine)
+        stats = archive.stats()
+    finally:
+        archive.close()
+
+    assert _revision(home / "archive.sqlite3") == newest_revision()
+    for table, old_rows in before.items():
+        assert len(after[table]) == len(old_rows), table
+        for old, new in zip(old_rows, after[table], strict=True):
+            assert {column: new[column] for column in old} == old, table
+            added = {column: value for column, value in new.items() if column not in old}
+            # new columns are empty, but for the visibility of a family record: public, as it was shown
+            assert all(value is None for column, value in added.items() if column != "visibility"), (table, added)
+            assert added.get("visibility", "public") == "public"
+    assert {table for table, rows in after.items() if rows} == set(FIRST_SCHEMA_ROWS)
+    assert (stats.people, stats.quotes, stats.relatives, stats.sources) == (1, 1, 1, 1)
+
+
+def test_an_instance_made_before_access_levels_imports_after_the_upgrade(
+        tmp_path: Path, fixture_collection: Path) -> None:
+    """An archivist's ``instance/`` from before the real-name and private-notes columns keeps working."""
+    home = tmp_path / "old"
+    _database_at(home / "archive.sqlite3", "0002", versioned=False).dispose()
+    reopened = Archive.open(home)
+    try:
+        reopened.import_collection(fixture_collection)
+        assert reopened.stats().people >= 1
+    finally:
+        reopened.close()
+    with sqlite3.connect(home / "archive.sqlite3") as conn:
+        columns = {row[1] for row in conn.execute("pragma table_info(person)")}
+        quote_columns = {row[1] for row in conn.execute("pragma table_info(quote)")}
+    assert "real_name" in columns and "private_notes" in quote_columns
+
+
+def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    database = home / "archive.sqlite3"
+    engine = _database_at(database, FIRST)
+    _fill(engine, FIRST_SCHEMA_ROWS)
+    before = _read(engine)
+    engine.dispose()
+
+    killed = subprocess.run(
+        [sys.executable, "-m", "archive.cli.main", "--home", str(home), "db", "upgrade"],
+        env={**os.environ, CRASH_AT: UPGRADE_CRASH_POINT, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr  # SIGKILL after a revision ran, before the commit
+
+    engine = make_engine(_url(database))
+    assert current_state(engine).revision == FIRST
+    assert _read(engine) == before  # the first schema's tables, columns and rows, nothing more
+    assert upgrade_schema(engine).after == newest_revision()
+    with engine.connect() as conn:
+        assert schema_differences(conn) == []
+    engine.dispose()
+
+
+def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    database = home / "archive.sqlite3"
+    Archive.open(home).close()
+    with sqlite3.connect(database) as conn:
+        conn.execute("update alembic_version set version_num = 'f00d'")  # as a later version would leave it
+    with pytest.raises(SchemaTooNew, match="f00d"):
+        Archive.open(home)
+    for command in (["db", "upgrade"], ["db", "current"]):
+        result = CliRunner().invoke(main, ["--home", str(home), *command])
+        assert result.exit_code == 1
+        message = result.output.strip()
+        assert "\n" not in message and "f00d" in message and newest_revision() in message
+        assert "Traceback" not in message
+    assert _revision(database) == "f00d"
+
+
+def test_a_reader_refuses_an_older_revision_and_names_the_upgrade(tmp_path: Path) -> None:
+    database = tmp_path / "archive.sqlite3"
+    engine = _database_at(database, "0003")
+    with pytest.raises(SchemaBehind, match="archive db upgrade") as refused:
+        prepare_schema(engine, upgrade=False)
+    assert "\n" not in str(refused.value)
+    assert _revision(database) == "0003"
+    # a database of today's tables with no revision yet is only stamped, even by a reader
+    engine.dispose()
+    unversioned = _database_at(tmp_path / "today.sqlite3", newest_revision(), versioned=False)
+    change = prepare_schema(unversioned, upgrade=False)
+    assert change is not None and change.recognised and not change.changed
+    assert _revision(tmp_path / "today.sqlite3") == newest_revision()
+
+
+def test_tables_that_match_no_revision_are_refused(tmp_path: Path) -> None:
+    engine = _database_at(tmp_path / "archive.sqlite3", "0002", versioned=False)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE person DROP COLUMN role")
+    with pytest.raises(SchemaUnrecognised, match="archive import"):
+        prepare_schema(engine)
+
+
+def test_archive_db_upgrade_says_from_which_revision_to_which(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _database_at(home / "archive.sqlite3", "0003").dispose()
+    runner = CliRunner()
+    current = runner.invoke(main, ["--home", str(home), "db", "current"])
+    assert current.exit_code == 0 and "0003" in current.output and "archive db upgrade" in current.output
+
+    upgraded = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    line = upgraded.output.strip()
+    assert line.index("0003") < line.index(newest_revision())
+    assert _revision(home / "archive.sqlite3") == newest_revision()
+
+    again = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
+    assert again.exit_code == 0 and "0003" not in again.output and newest_revision() in again.output
+    history = runner.invoke(main, ["--home", str(home), "db", "history"]).output.splitlines()
+    assert [line.split()[0] for line in history] == [revision.id for revision in revisions()]
+    assert [line for line in history if "<-" in line] == [history[-1]]
+
+
+def test_archive_db_on_a_home_without_a_database(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    runner = CliRunner()
+    current = runner.invoke(main, ["--home", str(home), "db", "current"])
+    assert current.exit_code == 0 and "archive import" in current.output
+    assert not home.exists()  # looking creates nothing
+    created = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
+    assert created.exit_code == 0 and newest_revision() in created.output
+    assert _revision(home / "archive.sqlite3") == newest_revision()
