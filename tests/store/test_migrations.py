@@ -32,7 +32,9 @@ from archive.store.migrations.schema import (
     current_state,
     downgrade_schema,
     newest_revision,
+    newest_revision_quickly,
     prepare_schema,
+    recorded_revision_quickly,
     revisions,
     schema_differences,
     upgrade_schema,
@@ -148,6 +150,19 @@ def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path
     finally:
         archive.close()
     assert [revision.id for revision in revisions()][0] == FIRST
+
+
+def test_the_quick_reading_of_revisions_agrees_with_alembic(tmp_path: Path) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    assert newest_revision_quickly() == newest_revision()
+    engine = make_engine(_url(tmp_path / "archive.sqlite3"))
+    for revision in (None, FIRST, newest_revision()):
+        if revision is not None:
+            upgrade_schema(engine, revision)
+        with engine.connect() as conn:
+            assert recorded_revision_quickly(conn) == MigrationContext.configure(conn).get_current_revision() \
+                == revision
 
 
 def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> None:

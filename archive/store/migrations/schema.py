@@ -162,6 +162,25 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+# Opening a database at the newest revision is the common case, and needs no Alembic (whose import
+# costs more than the rest of the open): the two functions below answer it from the version table
+# and the names of the revision files; tests/store/test_migrations.py holds them equal to Alembic's answers.
+
+def newest_revision_quickly() -> str:
+    """The newest revision's id, from the file names alone: a revision file is named ``<id>_<slug>.py``
+    with ids that sort in the order of the revisions (``python -m archive.store.migrations revision``
+    names them so)."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS_FOLDER / "versions").glob("[0-9]*_*.py"))
+
+
+def recorded_revision_quickly(conn: Connection) -> str | None:
+    """The revision the database records, read from Alembic's version table with plain SQL."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    recorded: list[str] = list(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+    return recorded[0] if len(recorded) == 1 else None
+
+
 def _recorded_revision(conn: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
@@ -237,6 +256,8 @@ def prepare_schema(engine: Engine, upgrade: bool = True) -> SchemaChange | None:
     upgraded. A new, empty database is created whichever is asked: there is nothing to race for.
     Returns what changed, or None when the database was at the newest revision already."""
     with engine.connect() as conn:  # a plain read: no write lock while the schema is as it should be
+        if recorded_revision_quickly(conn) == newest_revision_quickly():
+            return None
         state = schema_state(conn)
         if state.kind == "newest":
             return None
