@@ -320,3 +320,11 @@ def test_archive_db_on_a_home_without_a_database(tmp_path: Path) -> None:
     created = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
     assert created.exit_code == 0 and newest_revision() in created.output
     assert _revision(home / "archive.sqlite3") == newest_revision()
+
+
+def test_the_developers_check_passes_on_the_shipped_revisions() -> None:
+    from archive.store.migrations.__main__ import tool
+
+    result = CliRunner().invoke(tool, ["check"])
+    assert result.exit_code == 0, result.output
+    assert newest_revision() in result.output

@@ -273,12 +273,12 @@ def prepare_schema(engine: Engine, upgrade: bool = True) -> SchemaChange | None:
 def upgrade_schema(engine: Engine, target: str = "head") -> SchemaChange:
     """Bring the database to ``target`` (default: the newest revision), creating it when it is empty.
 
-    A new database bound for the newest revision is made from the models in one step; for any other
-    target, and for every existing database, the revisions run one after another. All of it is one
+    A new database bound for ``"head"`` is made from the models in one step; for a target named by
+    its id, and for every existing database, the revisions run one after another. All of it is one
     transaction under the database's write lock."""
     with schema_transaction(engine) as conn:
         state = schema_state(conn)  # again: another process may have changed it before the lock was ours
-        if state.kind == "empty" and target in ("head", newest_revision()):
+        if state.kind == "empty" and target == "head":
             target_metadata().create_all(conn)
             _run(conn, "stamp", "head")
             return SchemaChange(None, newest_revision())
