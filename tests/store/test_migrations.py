@@ -251,6 +251,22 @@ def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path) -> No
     engine.dispose()
 
 
+def test_two_processes_that_upgrade_at_once_upgrade_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    engine = _database_at(home / "archive.sqlite3", FIRST)
+    _fill(engine, FIRST_SCHEMA_ROWS)
+    engine.dispose()
+    command = [sys.executable, "-m", "archive.cli.main", "--home", str(home), "db", "upgrade"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    running = [subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in running]
+    assert [process.returncode for process in running] == [0, 0], outputs
+    said = [stdout for stdout, _stderr in outputs]
+    assert sum(f"from revision {FIRST}" in line for line in said) == 1, said  # the other found it done
+    assert _revision(home / "archive.sqlite3") == newest_revision()
+
+
 def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path) -> None:
     home = tmp_path / "home"
     database = home / "archive.sqlite3"

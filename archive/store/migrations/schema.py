@@ -276,6 +276,7 @@ def upgrade_schema(engine: Engine, target: str = "head") -> SchemaChange:
     A new database bound for ``"head"`` is made from the models in one step; for a target named by
     its id, and for every existing database, the revisions run one after another. All of it is one
     transaction under the database's write lock."""
+    revisions()  # Alembic loaded and the revisions read before the lock is taken, not while others wait for it
     with schema_transaction(engine) as conn:
         state = schema_state(conn)  # again: another process may have changed it before the lock was ours
         if state.kind == "empty" and target == "head":
