@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -99,15 +98,20 @@ FIRST_SCHEMA_ROWS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _url(path: Path) -> str:
+def _sqlite(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _database_at(path: Path, revision: str, versioned: bool = True) -> Engine:
+def _home_database(home: Path, url: str) -> str:
+    """``url``, and for SQLite the folder of its file made."""
+    home.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def _database_at(url: str, revision: str, versioned: bool = True) -> Engine:
     """A database built by the revisions up to ``revision``; without its ``alembic_version`` table
     when not ``versioned``, as every database was before the schema had revisions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(_url(path))
+    engine = make_engine(url)
     upgrade_schema(engine, revision)
     if not versioned:
         with engine.begin() as conn:
@@ -127,22 +131,27 @@ def _read(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     tables = MetaData()
     tables.reflect(engine)
     with engine.connect() as conn:
-        return {name: [dict(row._mapping) for row in conn.execute(select(table))]
+        return {name: [dict(row._mapping) for row in conn.execute(select(table).order_by(*table.primary_key))]
                 for name, table in tables.tables.items() if name != "alembic_version"}
 
 
-def _revision(path: Path) -> str | None:
-    with sqlite3.connect(path) as conn:
-        found = conn.execute("select name from sqlite_master where name = 'alembic_version'").fetchone()
-        return conn.execute("select version_num from alembic_version").fetchone()[0] if found else None
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return recorded_revision_quickly(conn)
+    finally:
+        engine.dispose()
 
 
-def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path) -> None:
-    by_revisions = _database_at(tmp_path / "revisions.sqlite3", FIRST)
+def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path, database_url: str) -> None:
+    home = tmp_path / "home"
+    by_revisions = _database_at(_home_database(home, database_url), FIRST)
     assert upgrade_schema(by_revisions).after == newest_revision()
     with by_revisions.connect() as conn:
         assert schema_differences(conn) == []
-    archive = Archive.open(tmp_path / "home")  # a new archive: made from the models, stamped newest
+    by_revisions.dispose()
+    archive = Archive.open(tmp_path / "new", _sqlite(tmp_path / "new.sqlite3"))  # a new archive: from the models
     try:
         with archive.engine.connect() as conn:
             assert schema_differences(conn) == []
@@ -152,21 +161,22 @@ def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path
     assert [revision.id for revision in revisions()][0] == FIRST
 
 
-def test_the_quick_reading_of_revisions_agrees_with_alembic(tmp_path: Path) -> None:
+def test_the_quick_reading_of_revisions_agrees_with_alembic(tmp_path: Path, database_url: str) -> None:
     from alembic.runtime.migration import MigrationContext
 
     assert newest_revision_quickly() == newest_revision()
-    engine = make_engine(_url(tmp_path / "archive.sqlite3"))
+    engine = make_engine(_home_database(tmp_path / "home", database_url))
     for revision in (None, FIRST, newest_revision()):
         if revision is not None:
             upgrade_schema(engine, revision)
         with engine.connect() as conn:
             assert recorded_revision_quickly(conn) == MigrationContext.configure(conn).get_current_revision() \
                 == revision
+    engine.dispose()
 
 
 def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> None:
-    engine = _database_at(tmp_path / "archive.sqlite3", newest_revision())
+    engine = _database_at(_sqlite(tmp_path / "archive.sqlite3"), newest_revision())
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE person DROP COLUMN private_notes")
     with engine.connect() as conn:
@@ -175,31 +185,33 @@ def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> N
         ("add_column", "person", "private_notes")]
 
 
-def test_the_revisions_go_down_and_up_again(tmp_path: Path) -> None:
-    engine = _database_at(tmp_path / "archive.sqlite3", newest_revision())
+def test_the_revisions_go_down_and_up_again(tmp_path: Path, database_url: str) -> None:
+    engine = _database_at(_home_database(tmp_path / "home", database_url), newest_revision())
     assert downgrade_schema(engine, FIRST).after == FIRST
     assert set(inspect(engine).get_table_names()) == set(FIRST_SCHEMA_ROWS) | {"alembic_version"}
     upgrade_schema(engine)
     with engine.connect() as conn:
         assert schema_differences(conn) == []
+    engine.dispose()
 
 
 @pytest.mark.parametrize("versioned", [True, False], ids=["versioned", "made-before-revisions"])
-def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(tmp_path: Path, versioned: bool) -> None:
+def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(
+        tmp_path: Path, database_url: str, versioned: bool) -> None:
     home = tmp_path / "home"
-    engine = _database_at(home / "archive.sqlite3", FIRST, versioned=versioned)
+    engine = _database_at(_home_database(home, database_url), FIRST, versioned=versioned)
     _fill(engine, FIRST_SCHEMA_ROWS)
     before = _read(engine)
     engine.dispose()
 
-    archive = Archive.open(home)  # what `archive import` does first
+    archive = Archive.open(home, database_url)  # what `archive import` does first
     try:
         after = _read(archive.engine)
         stats = archive.stats()
     finally:
         archive.close()
 
-    assert _revision(home / "archive.sqlite3") == newest_revision()
+    assert _revision(database_url) == newest_revision()
     for table, old_rows in before.items():
         assert len(after[table]) == len(old_rows), table
         for old, new in zip(old_rows, after[table], strict=True):
@@ -213,36 +225,38 @@ def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(tmp_
 
 
 def test_an_instance_made_before_access_levels_imports_after_the_upgrade(
-        tmp_path: Path, fixture_collection: Path) -> None:
+        tmp_path: Path, database_url: str, fixture_collection: Path) -> None:
     """An archivist's ``instance/`` from before the real-name and private-notes columns keeps working."""
-    home = tmp_path / "old"
-    _database_at(home / "archive.sqlite3", "0002", versioned=False).dispose()
-    reopened = Archive.open(home)
+    home = tmp_path / "home"
+    _database_at(_home_database(home, database_url), "0002", versioned=False).dispose()
+    reopened = Archive.open(home, database_url)
     try:
         reopened.import_collection(fixture_collection)
         assert reopened.stats().people >= 1
+        columns = {(table, column["name"]) for table in ("person", "quote")
+                   for column in inspect(reopened.engine).get_columns(table)}
     finally:
         reopened.close()
-    with sqlite3.connect(home / "archive.sqlite3") as conn:
-        columns = {row[1] for row in conn.execute("pragma table_info(person)")}
-        quote_columns = {row[1] for row in conn.execute("pragma table_info(quote)")}
-    assert "real_name" in columns and "private_notes" in quote_columns
+    assert {("person", "real_name"), ("quote", "private_notes")} <= columns
 
 
-def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path) -> None:
+def _archive_command(home: Path, url: str, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "archive.cli.main", "--home", str(home), "--database-url", url, *arguments]
+
+
+def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
-    database = home / "archive.sqlite3"
-    engine = _database_at(database, FIRST)
+    engine = _database_at(_home_database(home, database_url), FIRST)
     _fill(engine, FIRST_SCHEMA_ROWS)
     before = _read(engine)
     engine.dispose()
 
-    killed = subprocess.run(
-        [sys.executable, "-m", "archive.cli.main", "--home", str(home), "db", "upgrade"],
-        env={**os.environ, CRASH_AT: UPGRADE_CRASH_POINT, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    killed = subprocess.run(_archive_command(home, database_url, "db", "upgrade"),
+                            env={**os.environ, CRASH_AT: UPGRADE_CRASH_POINT, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True)
     assert killed.returncode == -9, killed.stderr  # SIGKILL after a revision ran, before the commit
 
-    engine = make_engine(_url(database))
+    engine = make_engine(database_url)
     assert current_state(engine).revision == FIRST
     assert _read(engine) == before  # the first schema's tables, columns and rows, nothing more
     assert upgrade_schema(engine).after == newest_revision()
@@ -251,41 +265,41 @@ def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path) -> No
     engine.dispose()
 
 
-def test_two_processes_that_upgrade_at_once_upgrade_once(tmp_path: Path) -> None:
+def test_two_processes_that_upgrade_at_once_upgrade_once(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
-    engine = _database_at(home / "archive.sqlite3", FIRST)
+    engine = _database_at(_home_database(home, database_url), FIRST)
     _fill(engine, FIRST_SCHEMA_ROWS)
     engine.dispose()
-    command = [sys.executable, "-m", "archive.cli.main", "--home", str(home), "db", "upgrade"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    running = [subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    running = [subprocess.Popen(_archive_command(home, database_url, "db", "upgrade"), env=environment,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=120) for process in running]
     assert [process.returncode for process in running] == [0, 0], outputs
     said = [stdout for stdout, _stderr in outputs]
     assert sum(f"from revision {FIRST}" in line for line in said) == 1, said  # the other found it done
-    assert _revision(home / "archive.sqlite3") == newest_revision()
+    assert _revision(database_url) == newest_revision()
 
 
-def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path) -> None:
+def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
-    database = home / "archive.sqlite3"
-    Archive.open(home).close()
-    with sqlite3.connect(database) as conn:
-        conn.execute("update alembic_version set version_num = 'f00d'")  # as a later version would leave it
+    Archive.open(home, database_url).close()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")  # as a later version would leave it
+    engine.dispose()
     with pytest.raises(SchemaTooNew, match="f00d"):
-        Archive.open(home)
+        Archive.open(home, database_url)
     for command in (["db", "upgrade"], ["db", "current"]):
-        result = CliRunner().invoke(main, ["--home", str(home), *command])
+        result = CliRunner().invoke(main, ["--home", str(home), "--database-url", database_url, *command])
         assert result.exit_code == 1
         message = result.output.strip()
         assert "\n" not in message and "f00d" in message and newest_revision() in message
         assert "Traceback" not in message
-    assert _revision(database) == "f00d"
+    assert _revision(database_url) == "f00d"
 
 
 def test_a_reader_refuses_an_older_revision_and_names_the_upgrade(tmp_path: Path) -> None:
-    database = tmp_path / "archive.sqlite3"
+    database = _sqlite(tmp_path / "archive.sqlite3")
     engine = _database_at(database, "0003")
     with pytest.raises(SchemaBehind, match="archive db upgrade") as refused:
         prepare_schema(engine, upgrade=False)
@@ -293,14 +307,15 @@ def test_a_reader_refuses_an_older_revision_and_names_the_upgrade(tmp_path: Path
     assert _revision(database) == "0003"
     # a database of today's tables with no revision yet is only stamped, even by a reader
     engine.dispose()
-    unversioned = _database_at(tmp_path / "today.sqlite3", newest_revision(), versioned=False)
+    today = _sqlite(tmp_path / "today.sqlite3")
+    unversioned = _database_at(today, newest_revision(), versioned=False)
     change = prepare_schema(unversioned, upgrade=False)
     assert change is not None and change.recognised and not change.changed
-    assert _revision(tmp_path / "today.sqlite3") == newest_revision()
+    assert _revision(today) == newest_revision()
 
 
 def test_tables_that_match_no_revision_are_refused(tmp_path: Path) -> None:
-    engine = _database_at(tmp_path / "archive.sqlite3", "0002", versioned=False)
+    engine = _database_at(_sqlite(tmp_path / "archive.sqlite3"), "0002", versioned=False)
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE person DROP COLUMN role")
     with pytest.raises(SchemaUnrecognised, match="archive import"):
@@ -309,7 +324,8 @@ def test_tables_that_match_no_revision_are_refused(tmp_path: Path) -> None:
 
 def test_archive_db_upgrade_says_from_which_revision_to_which(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _database_at(home / "archive.sqlite3", "0003").dispose()
+    database = _sqlite(home / "archive.sqlite3")
+    _database_at(_home_database(home, database), "0003").dispose()
     runner = CliRunner()
     current = runner.invoke(main, ["--home", str(home), "db", "current"])
     assert current.exit_code == 0 and "0003" in current.output and "archive db upgrade" in current.output
@@ -318,7 +334,7 @@ def test_archive_db_upgrade_says_from_which_revision_to_which(tmp_path: Path) ->
     assert upgraded.exit_code == 0, upgraded.output
     line = upgraded.output.strip()
     assert line.index("0003") < line.index(newest_revision())
-    assert _revision(home / "archive.sqlite3") == newest_revision()
+    assert _revision(database) == newest_revision()
 
     again = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
     assert again.exit_code == 0 and "0003" not in again.output and newest_revision() in again.output
@@ -335,7 +351,7 @@ def test_archive_db_on_a_home_without_a_database(tmp_path: Path) -> None:
     assert not home.exists()  # looking creates nothing
     created = runner.invoke(main, ["--home", str(home), "db", "upgrade"])
     assert created.exit_code == 0 and newest_revision() in created.output
-    assert _revision(home / "archive.sqlite3") == newest_revision()
+    assert _revision(_sqlite(home / "archive.sqlite3")) == newest_revision()
 
 
 def test_the_developers_check_passes_on_the_shipped_revisions() -> None:

@@ -13,9 +13,9 @@ Every database the archive opens goes through ``prepare_schema`` (``archive/stor
 - a database at a revision this code does not know was upgraded by a newer version of the
   archive, and is refused with ``SchemaTooNew``: it is never changed by older code.
 
-A change runs in one transaction that holds the database's write lock (SQLite: ``BEGIN
-IMMEDIATE``; PostgreSQL: a transaction-level advisory lock), and reads the revision again once
-it holds it: two processes that open an old database at once upgrade it once, and a process
+A change runs in one transaction that holds the archive's write lock (``begin_writing`` of
+``archive/store/database.py``: the one an import takes), and reads the revision again once it
+holds it: two processes that open an old database at once upgrade it once, and a process
 killed mid-way leaves the database at its old revision (SQLite and PostgreSQL change tables
 transactionally).
 """
@@ -23,7 +23,6 @@ transactionally).
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,9 +41,6 @@ if TYPE_CHECKING:
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"  # Alembic's own name for the table that holds the revision
-# PostgreSQL: one upgrade at a time across every process that shares the database
-UPGRADE_LOCK_KEY = int.from_bytes(hashlib.sha256(b"archive: schema upgrade").digest()[:8], "big", signed=True)
-
 # ``archive/store/crashpoints.py``: the tests kill an upgrade here, after a revision ran and before the commit
 UPGRADE_CRASH_POINT = "schema-revision-applied"
 
@@ -316,19 +312,19 @@ def current_state(engine: Engine) -> SchemaState:
 
 @contextmanager
 def schema_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction holding the database's write lock from its first statement; committed when the
-    block ends without an error, rolled back otherwise.
+    """A transaction holding the archive's write lock from its first statement (so an upgrade and an
+    import never run at once); committed when the block ends without an error, rolled back otherwise.
 
     SQLite: foreign keys are off for its duration and checked before the commit, as SQLite's way
     of changing a table by copying it requires (https://www.sqlite.org/lang_altertable.html#otheralter):
     with them on, dropping the old copy of a table that others refer to would fail or cascade."""
+    from archive.store.database import begin_writing  # (that module imports this one)
+
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction does it take effect
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
+        begin_writing(conn)
         try:
             yield conn
             if sqlite:
