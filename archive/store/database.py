@@ -102,9 +102,11 @@ def begin_snapshot(conn: sqlalchemy.Connection) -> None:
         conn.begin()
 
 
-def open_database(settings: Settings) -> Engine:
-    """An engine on a database at the newest schema revision (``archive/store/migrations/schema.py``)."""
+def open_database(settings: Settings, upgrade_schema: bool = True) -> Engine:
+    """An engine on a database at the newest schema revision (``archive/store/migrations/schema.py``);
+    ``upgrade_schema=False`` refuses a database at an older revision instead of upgrading it (the
+    site: web nodes never race to migrate; `archive db upgrade` and `archive import` do)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    prepare_schema(engine)  # created when new, upgraded when older, refused when newer than this code
+    prepare_schema(engine, upgrade=upgrade_schema)  # made when new, upgraded or refused when older
     return engine

@@ -360,3 +360,36 @@ def test_the_developers_check_passes_on_the_shipped_revisions() -> None:
     result = CliRunner().invoke(tool, ["check"])
     assert result.exit_code == 0, result.output
     assert newest_revision() in result.output
+
+
+def test_every_command_refuses_a_newer_database_in_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    database = _sqlite(home / "archive.sqlite3")
+    Archive.open(home).close()
+    engine = make_engine(database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
+    engine.dispose()
+    for command in (["stats"], ["search", "camp"], ["export", "--format", "csv"]):
+        done = subprocess.run([sys.executable, "-m", "archive.cli.main", "--home", str(home), *command],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, (command, done.stderr)
+        assert "f00d" in done.stderr, command
+
+
+def test_the_site_refuses_an_older_database_and_a_command_upgrades_it(tmp_path: Path) -> None:
+    from webapp import create_app
+
+    home = tmp_path / "home"
+    database = _sqlite(home / "archive.sqlite3")
+    home.mkdir()
+    _database_at(database, "0003").dispose()
+    with pytest.raises(SchemaBehind, match="archive db upgrade"):
+        create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
+    assert _revision(database) == "0003"  # the site changed nothing
+    done = subprocess.run([sys.executable, "-m", "archive.cli.main", "--home", str(home), "stats"],
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _revision(database) == newest_revision()
+    assert create_app({"ARCHIVE_HOME": str(home), "TESTING": True}).test_client().get("/").status_code == 200
