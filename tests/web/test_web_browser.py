@@ -247,7 +247,7 @@ def test_search_toggle_two_facets_open_a_hit_switch_language_and_page_through(re
     assert not _axe_violations(page)
     # page through with two per page, the facets kept in the URL
     page.goto(page.url.split("#", 1)[0] + "&per_page=2")  # a facet's link ends at that facet (#facet-…)
-    first = page.locator(".hit a[lang]").first.inner_text()
+    first = page.locator(".hit .hit-head a").first.inner_text()
     page.get_by_role("navigation", name="Pages").get_by_role("link", name=re.compile("Next")).click()
     page.wait_for_url("**page=2**")
     assert "person=jessica-gorter" in page.url and page.locator(".hit").count() == 2
@@ -259,7 +259,7 @@ def test_search_toggle_two_facets_open_a_hit_switch_language_and_page_through(re
     assert "page=2" in page.url and "person=jessica-gorter" in page.url
     assert page.locator("#facets-heading").inner_text() == "Уточнить"
     # open a hit: it leads to the quote on the person's page
-    hit = page.locator(".hit a[lang]").first
+    hit = page.locator(".hit .hit-head a").first
     href = hit.get_attribute("href")
     hit.click()
     page.wait_for_url("**/people/jessica-gorter#quote-*")
