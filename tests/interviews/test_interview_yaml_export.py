@@ -128,3 +128,16 @@ def test_a_withheld_recording_leaves_the_anonymous_export_whole(example_collecti
     folder, again = _round_trip(home, RESEARCHER, tmp_path)
     assert (folder / MEDIA).read_bytes() == (example_collection / MEDIA).read_bytes()
     assert _rows(again, RESEARCHER) == _rows(home, RESEARCHER)
+
+
+def test_a_recording_whose_file_is_gone_is_a_warning(example_collection: Path, tmp_path: Path) -> None:
+    home = import_into(tmp_path / "home", example_collection)
+    (example_collection / MEDIA).unlink()
+    archive = Archive.open(home)
+    try:
+        report = export(archive, ResultSet.collection(), "yaml", ARCHIVIST, tmp_path / "export", BASE)
+    finally:
+        archive.close()
+    assert len(report.warnings) == 1 and RECORDING in report.warnings[0] and str(MEDIA) in report.warnings[0]
+    assert not (tmp_path / "export" / MEDIA).exists()
+    assert f"file: {MEDIA}" in (tmp_path / "export" / PERSON_FILE).read_text(encoding="utf-8")  # still named
