@@ -258,9 +258,12 @@ def _search_schemas(stance: dict[str, Any]) -> dict[str, Any]:
         "FacetValue": _object({
             "value": STRING, "count": COUNT, "selected": {"type": "boolean"},
             "label": {**NULLABLE_STRING, "description": "a name to show: the person's name, the source's "
-                                                        "title, the English label of a term"},
+                                                        "title, the English label of a term; an interview's title, "
+                                                        "a recording's name or a speaker's role, in the "
+                                                        "request's language"},
             "labels": {"type": ["object", "null"], "additionalProperties": {"type": "string"},
-                       "description": "labels of a vocabulary term per language"},
+                       "description": "labels per language of a vocabulary term, an interview or a "
+                                      "speaker's role"},
             "toggle": {**URL, "description": "this search with the value added or removed"},
         }),
         "Facet": _object({"values": {"type": "array", "items": _ref("FacetValue")},

@@ -13,7 +13,7 @@ from archive.settings import resolve
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
 def backup_command(obj, dest: Path) -> None:  # type: ignore[no-untyped-def]
-    """Copy the database and its search index, consistently, into the new folder DEST.
+    """Copy the database, its search index and its recordings, consistently, into the new folder DEST.
 
     It may run while the site serves: the database is copied with SQLite's online backup
     API and the index build it names is copied with it. SQLite databases only.
@@ -34,6 +34,13 @@ def backup_command(obj, dest: Path) -> None:  # type: ignore[no-untyped-def]
     counts = manifest["counts"]
     click.echo(f"backed up {counts['people']} people, {counts['quotes']} quotes and {counts['documents']} "
                f"search documents (index build {manifest['build']}) to {dest} in {manifest['seconds']:.1f} s")
+    media = manifest.get("media") or {}
+    copied = len(media.get("recordings") or {})
+    click.echo(f"copied {copied} recording{'' if copied == 1 else 's'} the archive serves")
+    for recording_id in media.get("missing") or []:
+        click.echo(f"warning: recording {recording_id}: its file is gone or has changed since the import; the "
+                   "backup holds no copy of it (put the file back or import the collection again, then back up "
+                   "again)", err=True)
 
 
 @click.command("restore")

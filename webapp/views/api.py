@@ -17,13 +17,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import force_locale
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, NotFound
 
 from archive.catalogue import collection as collection_pages
 from archive.catalogue import common
 from archive.catalogue import people as people_pages
+from archive.catalogue.interviews import interview_labels
 from archive.catalogue.result_sets import ResultSet, iter_quotes, load_quotes
 from archive.collection.timecodes import format_timecode
+from archive.collection.vocabulary import INTERFACE_LANGUAGES
 from archive.interchange.exports.access import with_access
 from archive.interchange.exports.context import ExportContext
 from archive.interchange.exports.quote_fields import quote_document
@@ -40,6 +43,7 @@ from archive.search.request import (
 )
 from webapp import current_archive, current_viewer
 from webapp.api_spec import openapi_document
+from webapp.views import search as search_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -234,6 +238,9 @@ def _hit(hit: Hit) -> dict[str, Any]:
     page = url_for("people.person", person_id=hit.person_id, _external=True)
     if hit.kind in ("quote", "relative"):
         page = f"{page}#{hit.kind}-{common.anchor(hit.id)}"
+    elif hit.kind in ("segment", "index_point") and hit.interview_id:  # the interview, at the moment
+        page = url_for("interviews.interview", person_id=hit.person_id,
+                       interview_id=hit.interview_id.split("/", 1)[1], t=int(hit.timecode_in or 0), _external=True)
     return {
         "kind": hit.kind, "id": hit.id, "person_id": hit.person_id, "person_name": hit.person_name,
         "title": hit.title, "snippets": dict(hit.snippets), "score": hit.score, "stance": hit.stance,
@@ -243,10 +250,28 @@ def _hit(hit: Hit) -> dict[str, Any]:
     }
 
 
+def _moment_labels() -> dict[str, dict[str, tuple[str, dict[str, str] | None]]]:
+    """(label in the request's language, labels per language or None) of the values of the facets
+    ``interview``, ``recording`` and ``speaker_role``: named as the search page names them, and only
+    the interviews and recordings the viewer may see (a withheld one has no label)."""
+    shown = {**search_page._moment_labels(), "speaker_role": search_page._speaker_roles()}
+    titles = interview_labels(current_archive().engine, current_viewer()).interviews
+    roles: dict[str, dict[str, str]] = {}
+    for lang in INTERFACE_LANGUAGES:
+        with force_locale(lang):
+            for role, name in search_page._speaker_roles().items():
+                roles.setdefault(role, {})[lang] = name
+    per_language: dict[str, dict[str, dict[str, str] | None]] = {
+        "interview": {i: dict(t) or None for i, t in titles.items()}, "speaker_role": dict(roles)}
+    return {facet: {value: (label, per_language.get(facet, {}).get(value)) for value, label in labels.items()}
+            for facet, labels in shown.items()}
+
+
 def _facets(result: SearchResult) -> dict[str, Any]:
     search = result.request
     vocabulary = common.vocabulary(current_archive().engine)
     names = common.display_names(current_archive().engine, current_viewer())
+    moments = _moment_labels()
     facets: dict[str, Any] = {}
     for name in FACETS:
         facet = result.facets.get(name)
@@ -254,10 +279,11 @@ def _facets(result: SearchResult) -> dict[str, Any]:
         terms = vocabulary.terms(_VOCABULARY_OF_FACET[name]) if name in _VOCABULARY_OF_FACET else {}
         for value in facet.values if facet else []:
             term = terms.get(value.value)
+            label, labels = moments.get(name, {}).get(value.value, (None, None))
             values.append({
                 "value": value.value, "count": value.count, "selected": value.selected,
-                "label": names.get(name, {}).get(value.value) or (term.label.get("en") if term else None),
-                "labels": dict(term.label) if term else None,
+                "label": label or names.get(name, {}).get(value.value) or (term.label.get("en") if term else None),
+                "labels": dict(term.label) if term else labels,
                 "toggle": _url("api.search", _search_params(search.toggled(name, value.value))),
             })
         facets[name] = {"values": values, "estimated": bool(facet.estimated) if facet else False}

@@ -117,7 +117,7 @@ def _header(ctx: ExportContext, what: str) -> str:
     scope = ("the whole collection" if ctx.viewer.role == "archivist" else
              "restricted and embargoed records included; internal review dates and private notes left out"
              if ctx.viewer.sees_withheld else
-             "public records only: restricted and embargoed people and quotes are left out")
+             "public records only: restricted and embargoed people, quotes, recordings and passages are left out")
     return f"# {what}, exported from the archive on {ctx.generated_at_text} (viewer: {ctx.viewer.role}; {scope})\n"
 
 
@@ -188,21 +188,24 @@ def _vocabulary_file(conn: Connection, ctx: ExportContext) -> str:
 # --- people/<id>.yaml ------------------------------------------------------------------------------
 
 
-def _quote_documents(conn: Connection, person_id: str, viewer: Viewer) -> Iterator[dict[str, Any]]:
-    """The person's visible quotes in their order, a batch at a time."""
+def _quote_documents(conn: Connection, person_id: str, viewer: Viewer,
+                     recordings: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The person's visible quotes in their order, a batch at a time; a quote keeps the transcript
+    span it comes from when the viewer may see that recording."""
     statement = (select(Q).where(col(Q.person_id) == person_id, visible_clause(viewer, Q)).order_by(col(Q.position))
                  .execution_options(yield_per=BATCH))
     batch: list[Any] = []
     for row in conn.execute(statement):
         batch.append(row)
         if len(batch) == BATCH:
-            yield from _quote_batch(conn, batch, viewer)
+            yield from _quote_batch(conn, batch, viewer, recordings)
             batch = []
     if batch:
-        yield from _quote_batch(conn, batch, viewer)
+        yield from _quote_batch(conn, batch, viewer, recordings)
 
 
-def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterator[dict[str, Any]]:
+def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer,
+                 recordings: dict[str, Any]) -> Iterator[dict[str, Any]]:
     ids = [q.id for q in quotes]
     texts: dict[str, dict[str, str]] = {}
     for t in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids))):
@@ -220,6 +223,8 @@ def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterato
             "recording": q.recording,
             "timecode_in": format_timecode(q.timecode_in) if q.timecode_in is not None else None,
             "timecode_out": format_timecode(q.timecode_out) if q.timecode_out is not None else None,
+            "span": {"recording": _local(q.span_recording), "start": _timecode(q.span_start),
+                     "end": _timecode(q.span_end)} if q.span_recording in recordings else None,
             "themes": themes.get(q.id),
             "stance": q.stance,
             "context": q.context,
@@ -268,18 +273,69 @@ def _timeline(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str
                                   .order_by(col(T.position)))]
 
 
-def _interviews(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
-    I = models.Interview  # noqa: E741
+def _timecode(seconds: float | None) -> str | None:
+    return format_timecode(seconds) if seconds is not None else None
+
+
+def _local(key: str | None) -> str | None:
+    """A recording's own id, out of its stable id ``person/interview/recording``."""
+    return key.rsplit("/", 1)[-1] if key else None
+
+
+def _visible_recordings(conn: Connection, person_id: str, viewer: Viewer) -> dict[str, Any]:
+    """The person's recordings ``viewer`` may see, by their stable id, in their order."""
+    R = models.Recording
+    return {r.id: r for r in conn.execute(select(R).where(col(R.person_id) == person_id, visible_clause(viewer, R))
+                                          .order_by(col(R.interview_id), col(R.position)))}
+
+
+def _recording(viewer: Viewer, r: Any) -> dict[str, Any]:
+    return _clean({
+        "id": r.local_id, "file": r.file, "url": r.url, "mime_type": r.mime_type,
+        "duration": _timecode(r.duration_seconds), "sha256": r.sha256,
+        "rights": _clean({"uri": r.rights_uri, "holder": r.rights_holder}) or None,
+        "visibility": _visibility(viewer, r),
+    })
+
+
+def _interviews(conn: Connection, person_id: str, viewer: Viewer,
+                recordings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The person's interviews with what of them ``viewer`` may see: the recordings, the transcript's
+    segments (a withheld passage, and everything of a withheld recording, left out) and index points."""
+    I, TS, IP = models.Interview, models.TranscriptSegment, models.IndexPoint  # noqa: E741
+    segments: dict[str, list[dict[str, Any]]] = {}
+    for s in conn.execute(select(TS).where(col(TS.person_id) == person_id, visible_clause(viewer, TS))
+                          .order_by(col(TS.interview_id), col(TS.position))):
+        if s.recording_id is None or s.recording_id in recordings:
+            segments.setdefault(s.interview_id, []).append(_clean({
+                "recording": _local(s.recording_id), "start": format_timecode(s.start_seconds),
+                "end": format_timecode(s.end_seconds),
+                "speaker": {"name": s.speaker_name, "role": s.speaker_role},
+                "text": dict(sorted((s.text or {}).items(), key=lambda kv: (kv[0] != s.original_language, kv[0]))),
+                "original_language": s.original_language, "visibility": _visibility(viewer, s),
+            }))
+    points: dict[str, list[dict[str, Any]]] = {}
+    for p in conn.execute(select(IP).where(col(IP.person_id) == person_id)
+                          .order_by(col(IP.interview_id), col(IP.position))):
+        if p.recording_id is None or p.recording_id in recordings:
+            gps = _clean({"latitude": p.latitude, "longitude": p.longitude, "zoom": p.zoom, "place": p.place})
+            points.setdefault(p.interview_id, []).append(_clean({
+                "recording": _local(p.recording_id), "start": format_timecode(p.start_seconds), "title": p.title,
+                "synopsis": p.synopsis, "partial_transcript": p.partial_transcript, "keywords": p.keywords,
+                "subjects": p.subjects, "gps": gps if p.latitude is not None else None, "hyperlinks": p.hyperlinks,
+            }))
     return [_clean({
-        "id": i.local_id, "date": i.date, "place": i.place, "interviewer": i.interviewer, "language": i.language,
-        "media": i.media,
-        "duration": format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
+        "id": i.local_id, "title": i.title, "date": i.date, "place": i.place, "interviewer": i.interviewer,
+        "language": i.language, "media": i.media, "duration": _timecode(i.duration_seconds),
         "source": i.source, "locator": i.locator,
+        "recordings": [_recording(viewer, r) for r in recordings.values() if r.interview_id == i.id],
+        "transcript": {"segments": segments[i.id]} if i.id in segments else None,
+        "index_points": points.get(i.id), "catalogue": i.catalogue,
         "private_notes": _only_for(viewer, "private_notes", i.private_notes),
     }) for i in conn.execute(select(I).where(col(I.person_id) == person_id).order_by(col(I.position)))]
 
 
-def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str]:
+def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dict[str, Any]) -> Iterator[str]:
     """One person's file, streamed: the portrait and family at once, then quote by quote."""
     viewer = ctx.viewer
     visible_quotes = _visible_quote_ids(conn, p.id, viewer)
@@ -301,12 +357,13 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str
     })
     yield _header(ctx, f"Person {p.id}") + dump(head)
     first = True
-    for quote in _quote_documents(conn, p.id, viewer):
+    for quote in _quote_documents(conn, p.id, viewer, recordings):
         if first:
             yield "quotes:\n"
             first = False
         yield dump([quote])
-    for key, items in (("events", _timeline(conn, p.id, viewer)), ("interviews", _interviews(conn, p.id, viewer))):
+    for key, items in (("events", _timeline(conn, p.id, viewer)),
+                       ("interviews", _interviews(conn, p.id, viewer, recordings))):
         if items:
             yield dump({key: items})
     private = _only_for(viewer, "private_notes", p.private_notes)
@@ -354,6 +411,18 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
             text_file = conn.scalar(select(col(models.Source.text_file)).where(col(models.Source.id) == source_id))
             if text_file:  # read above in the same transaction, so always there
                 yield str(PurePosixPath(text_file)), _file_chunks(path)
+        written: set[str] = set()
         for person in people:
             ctx.count += 1
-            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx))
+            recordings = _visible_recordings(conn, person.id, ctx.viewer)
+            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx, recordings))
+            for recording in recordings.values():
+                if recording.file is None or recording.file in written:
+                    continue
+                written.add(recording.file)
+                if recording.media_path and Path(recording.media_path).is_file():
+                    yield str(PurePosixPath(recording.file)), _file_chunks(Path(recording.media_path))
+                else:
+                    ctx.warnings.append(f"recording {recording.id!r}: its file {recording.file!r} is no longer at "
+                                        f"{recording.media_path!r}; exported without it, so the export does not "
+                                        "import until the file is put back")
