@@ -254,12 +254,12 @@ def _moment_labels() -> dict[str, dict[str, tuple[str, dict[str, str] | None]]]:
     """(label in the request's language, labels per language or None) of the values of the facets
     ``interview``, ``recording`` and ``speaker_role``: named as the search page names them, and only
     the interviews and recordings the viewer may see (a withheld one has no label)."""
-    shown = {**search_page._moment_labels(), "speaker_role": search_page._speaker_roles()}
+    shown = {**search_page.moment_labels(), "speaker_role": search_page.speaker_role_labels()}
     titles = interview_labels(current_archive().engine, current_viewer()).interviews
     roles: dict[str, dict[str, str]] = {}
     for lang in INTERFACE_LANGUAGES:
         with force_locale(lang):
-            for role, name in search_page._speaker_roles().items():
+            for role, name in search_page.speaker_role_labels().items():
                 roles.setdefault(role, {})[lang] = name
     per_language: dict[str, dict[str, dict[str, str] | None]] = {
         "interview": {i: dict(t) or None for i, t in titles.items()}, "speaker_role": dict(roles)}

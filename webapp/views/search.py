@@ -43,12 +43,12 @@ def _kind_labels() -> dict[str, str]:
             "segment": _("Transcript passage"), "index_point": _("Index point")}
 
 
-def _speaker_roles() -> dict[str, str]:
+def speaker_role_labels() -> dict[str, str]:
     return {"interviewer": _("Interviewer"), "interviewee": _("Interviewee"), "interpreter": _("Interpreter"),
             "other": _("Other speaker")}
 
 
-def _moment_labels() -> dict[str, dict[str, str]]:
+def moment_labels() -> dict[str, dict[str, str]]:
     """Names to show for the interview and recording facets' values, in the interface language."""
     labels = interview_pages.interview_labels(current_archive().engine, current_viewer())
     lang = interface_language()
@@ -70,8 +70,8 @@ def search() -> str:
         abort(400, description=str(error))
     archive = current_archive()
     result = archive.search(search_request, current_viewer())
-    names = {**common.display_names(archive.engine, current_viewer()), **_moment_labels(),
-             "speaker_role": _speaker_roles()}
+    names = {**common.display_names(archive.engine, current_viewer()), **moment_labels(),
+             "speaker_role": speaker_role_labels()}
     kinds = _kind_labels()
     if search_request.within_person and search_request.within_person not in names["person"]:
         abort(404)
