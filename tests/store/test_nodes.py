@@ -1,0 +1,142 @@
+"""Several homes on one PostgreSQL database: what each node's search index holds and serves.
+
+Each ``Archive`` here stands for one process with its own home (its own index folder) on one
+shared database: two web nodes and a third process that imports. Real PostgreSQL
+(``tests/postgres_server.py``), real Whoosh indexes on disk. The nodes' own processes are in
+``test_nodes_processes.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archive.facade import Archive
+from archive.search import node_sync
+from archive.search.index_store import IndexMissing
+from archive.search.request import SearchRequest
+from tests.support import FIXTURES
+
+MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
+BOTH = ["xenia-synthetic", "xenia-synthetic-quote"]  # the person and the quote that carry it
+
+
+def synthetic_person(person_id: str, marker: str, restricted: bool = False) -> str:
+    """A SYNTHETIC people file whose portrait and quote carry ``marker`` (restricted on demand)."""
+    visibility = ("visibility:\n  status: restricted\n  reason: synthetic restriction for the node tests\n"
+                  if restricted else "")
+    return (f"# SYNTHETIC test person made by tests/store/test_nodes.py\n"
+            f"id: {person_id}\nname: {marker} (synthetic)\nrole: interviewee\n"
+            f"stance:\n  value: critic\n  basis: stated\n  rationale: Synthetic rationale.\n"
+            f"  coded_by: test suite\n  source: synthetic-notes\n"
+            f"portrait:\n  text:\n    en: A synthetic narrator from {marker}.\n  sources:\n"
+            f"    - source: synthetic-notes\n{visibility}"
+            f"quotes:\n  - id: {person_id}-quote\n    text:\n      en: A synthetic passage about {marker}.\n"
+            f"    original_language: en\n    themes: [the-war]\n    stance: critic\n    source: synthetic-notes\n")
+
+
+def write_collection(target: Path, added: str | None = None) -> Path:
+    """The synthetic fixture collection at ``target``, with the people file ``added`` (YAML) when given."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(FIXTURES / "collection", target)
+    if added is not None:
+        (target / "people" / "xenia-synthetic.yaml").write_text(added, encoding="utf-8")
+    return target
+
+
+def found(archive: Archive, word: str) -> list[str]:
+    """The record ids an anonymous search for ``word`` shows."""
+    return sorted(hit.id for hit in archive.search(SearchRequest(query=word)).hits)
+
+
+def counted(archive: Archive, word: str) -> int:
+    return archive.search(SearchRequest(query=word)).total
+
+
+@pytest.fixture
+def shared(tmp_path: Path, postgresql_url: str) -> Iterator[dict[str, Archive]]:
+    """Two nodes and an importer, each its own home, on one new PostgreSQL database."""
+    opened = {name: Archive.open(tmp_path / name, postgresql_url) for name in ("node-a", "node-b", "importer")}
+    try:
+        yield opened
+    finally:
+        for archive in opened.values():
+            archive.close()
+
+
+def test_without_following_an_import_reaches_only_the_importers_index(shared: dict[str, Archive],
+                                                                      tmp_path: Path) -> None:
+    """Today's behaviour on one shared database, with no node following it: the importing process
+    writes the rows and its own index build, and names that build in the database. A node's own
+    index is not touched: a node that never built one has none to search; a node that has one keeps
+    serving it. Its answers are still checked against the database (a record withheld now is not
+    shown), but what was added since its build is not found."""
+    node_a, node_b, importer = shared["node-a"], shared["node-b"], shared["importer"]
+    collection = write_collection(tmp_path / "collection", synthetic_person("xenia-synthetic", MARKER))
+    importer.import_collection(collection)
+    assert found(importer, MARKER) == BOTH
+    with pytest.raises(IndexMissing):
+        node_a.search(SearchRequest(query=MARKER))
+    node_b.reindex()  # node B builds its own index (and names it in the database)
+    assert found(node_b, MARKER) == BOTH
+
+    write_collection(collection, synthetic_person("xenia-synthetic", MARKER, restricted=True))
+    importer.import_collection(collection)
+    assert found(importer, MARKER) == []
+    assert found(node_b, MARKER) == []  # the hits are re-read from the database, which withholds them now
+    assert counted(node_b, MARKER) == 2  # but node B's own build still counts the two documents
+    assert not node_b.check_index().ok  # and `archive check` on node B finds its index out of date
+
+
+def test_a_following_node_catches_up_incrementally_and_in_full(shared: dict[str, Archive], tmp_path: Path) -> None:
+    """``node_sync.sync_once``: a node with no index builds one in full; after an import elsewhere it
+    re-indexes only the changed people; while it is behind, the changed people are left out of its
+    counts too; a removed person that was never public (no change-log row) leaves its index."""
+    node_a, importer = shared["node-a"], shared["importer"]
+    collection = write_collection(tmp_path / "collection", synthetic_person("xenia-synthetic", MARKER))
+    importer.import_collection(collection)
+    assert node_sync.node_status(node_a.index).status == "unavailable"
+    assert node_sync.sync_once(node_a.index).action == "rebuilt"
+    assert found(node_a, MARKER) == BOTH
+    assert node_sync.node_status(node_a.index).status == "ok"
+    assert node_sync.sync_once(node_a.index).action == "in step"
+    assert node_a.check_index().ok
+
+    write_collection(collection, synthetic_person("xenia-synthetic", MARKER, restricted=True))
+    importer.import_collection(collection)
+    status = node_sync.node_status(node_a.index)
+    assert status.status == "behind" and status.database_version != status.index_version
+    follower = node_sync.NodeSync(node_a.index, interval=3600)
+    follower._note_pending()  # what the background thread does first at each look
+    assert node_a.index.excluded_people is not None and "xenia-synthetic" in node_a.index.excluded_people[1]
+    assert counted(node_a, MARKER) == 0  # behind: neither shown nor counted
+    outcome = follower.step()
+    assert outcome is not None and outcome.action == "updated"  # the changed people only, in a cloned build
+    assert node_a.index.excluded_people is None
+    assert found(node_a, MARKER) == [] and counted(node_a, MARKER) == 0
+    assert node_sync.node_status(node_a.index).status == "ok" and node_a.check_index().ok
+
+    write_collection(collection)  # the restricted person removed: its change-log row goes with it
+    importer.import_collection(collection)
+    assert node_sync.sync_once(node_a.index).action == "updated"
+    assert node_a.check_index().ok
+
+    importer.reindex()  # a new build elsewhere, the same data: no full rebuild here
+    assert node_sync.sync_once(node_a.index).action in ("noted", "updated")
+    assert node_a.check_index().ok
+    assert node_sync.node_status(node_a.index).status == "ok"
+
+
+def test_too_many_changed_people_rebuild_in_full(shared: dict[str, Archive], tmp_path: Path) -> None:
+    node_a, importer = shared["node-a"], shared["importer"]
+    collection = write_collection(tmp_path / "collection")
+    importer.import_collection(collection)
+    node_sync.sync_once(node_a.index)
+    write_collection(collection, synthetic_person("xenia-synthetic", MARKER))
+    importer.import_collection(collection)
+    assert node_sync.sync_once(node_a.index, max_people=0).action == "rebuilt"
+    assert found(node_a, MARKER) == BOTH
+    assert node_a.check_index().ok
