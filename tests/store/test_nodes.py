@@ -38,12 +38,13 @@ def synthetic_person(person_id: str, marker: str, restricted: bool = False) -> s
             f"    original_language: en\n    themes: [the-war]\n    stance: critic\n    source: synthetic-notes\n")
 
 
-def write_collection(target: Path, added: str | None = None) -> Path:
-    """The synthetic fixture collection at ``target``, with the people file ``added`` (YAML) when given."""
+def write_collection(target: Path, added: str | None = None, person_id: str = "xenia-synthetic") -> Path:
+    """The synthetic fixture collection at ``target``, with the people file ``added`` (YAML, of
+    ``person_id``) when given."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(FIXTURES / "collection", target)
     if added is not None:
-        (target / "people" / "xenia-synthetic.yaml").write_text(added, encoding="utf-8")
+        (target / "people" / f"{person_id}.yaml").write_text(added, encoding="utf-8")
     return target
 
 

@@ -1,0 +1,52 @@
+"""``/healthz``: whether this web node can answer, for a proxy's health check and for monitoring.
+
+A JSON object: ``status`` (``ok``: the database answers and this node's search index holds its
+current data; ``behind``: the index holds an older version of the data and is being brought up to
+date, answers still withhold what the database withholds now; ``unavailable``: the database does
+not answer or the node has no index yet), ``database`` (it answered), ``index_build`` and
+``index_version`` (this node's build and the database data version it holds, null when unknown),
+``database_version`` and ``lag_seconds`` (how long the index has been behind). ``ok`` and ``behind``
+answer 200, ``unavailable`` 503, so a proxy sends visitors only to nodes that can serve them.
+Nothing else is said (no paths, no error text): the reason is in the node's log.
+
+``follow_the_database`` starts the node's background thread that keeps its index in step with
+the database (``archive/search/node_sync.py``); ``archive serve`` calls it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from archive.search.node_sync import NodeStatus, NodeSync, node_status
+from webapp import current_archive
+
+bp = Blueprint("health", __name__)
+EXTENSION = "archive_node_sync"
+
+
+def follow_the_database(app: Flask, interval: float) -> NodeSync | None:
+    """Start keeping this node's search index in step with the database every ``interval``
+    seconds (none when 0): the first look at once, so that a node started late catches up."""
+    if interval <= 0:
+        return None
+    follower = NodeSync(app.extensions["archive"].index, interval).start()
+    app.extensions[EXTENSION] = follower
+    return follower
+
+
+def current_status() -> NodeStatus:
+    follower: NodeSync | None = current_app.extensions.get(EXTENSION)
+    return follower.status() if follower is not None else node_status(current_archive().index)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    status = current_status()
+    if status.problem and status.status != "ok":
+        current_app.logger.info("health: %s: %s", status.status, status.problem)
+    response = jsonify({"status": status.status, "database": status.database, "index_build": status.index_build,
+                        "index_version": status.index_version, "database_version": status.database_version,
+                        "lag_seconds": status.lag_seconds})
+    response.status_code = 503 if status.status == "unavailable" else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
