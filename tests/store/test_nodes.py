@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from archive.cli.main import main
 from archive.facade import Archive
 from archive.search import node_sync
 from archive.search.index_store import IndexMissing
@@ -141,3 +143,21 @@ def test_too_many_changed_people_rebuild_in_full(shared: dict[str, Archive], tmp
     assert node_sync.sync_once(node_a.index, max_people=0).action == "rebuilt"
     assert found(node_a, MARKER) == BOTH
     assert node_a.check_index().ok
+
+
+def test_archive_check_says_when_a_nodes_index_is_behind(shared: dict[str, Archive], tmp_path: Path,
+                                                         postgresql_url: str) -> None:
+    """A home whose index holds an earlier version of the shared database: ``archive check`` names
+    it as behind and fails; once the node has caught up, it passes."""
+    node_a, importer = shared["node-a"], shared["importer"]
+    collection = write_collection(tmp_path / "collection")
+    importer.import_collection(collection)
+    node_sync.sync_once(node_a.index)
+    write_collection(collection, synthetic_person("yuliya-synthetic", "Yodelinka"), "yuliya-synthetic")
+    importer.import_collection(collection)
+    check = ["--home", str(tmp_path / "node-a"), "--database-url", postgresql_url, "check", str(collection)]
+    behind = CliRunner().invoke(main, check)
+    assert behind.exit_code == 1 and "behind the database" in behind.output
+    node_sync.sync_once(node_a.index)
+    in_step = CliRunner().invoke(main, check)
+    assert in_step.exit_code == 0, in_step.output
