@@ -10,14 +10,18 @@ answer 200, ``unavailable`` 503, so a proxy sends visitors only to nodes that ca
 Nothing else is said (no paths, no error text): the reason is in the node's log.
 
 ``follow_the_database`` starts the node's background thread that keeps its index in step with
-the database (``archive/search/node_sync.py``); ``archive serve`` calls it.
+the database (``archive/search/node_sync.py``): ``archive serve`` calls it, and ``create_app``
+when ``ARCHIVE_SYNC_SECONDS`` is set (``waitress-serve``).
 """
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from archive.search.node_sync import NodeStatus, NodeSync, node_status
+from archive.settings import SYNC_SECONDS_VARIABLE, sync_seconds_from_environment
 from webapp import current_archive
 
 bp = Blueprint("health", __name__)
@@ -26,12 +30,26 @@ EXTENSION = "archive_node_sync"
 
 def follow_the_database(app: Flask, interval: float) -> NodeSync | None:
     """Start keeping this node's search index in step with the database every ``interval``
-    seconds (none when 0): the first look at once, so that a node started late catches up."""
-    if interval <= 0:
-        return None
+    seconds (none when 0): the first look at once, so that a node started late catches up.
+    Started once per app: a second call gives the running one."""
+    if EXTENSION in app.extensions or interval <= 0:
+        return app.extensions.get(EXTENSION)
     follower = NodeSync(app.extensions["archive"].index, interval).start()
     app.extensions[EXTENSION] = follower
     return follower
+
+
+def follow_when_set(app: Flask) -> None:
+    """In ``create_app``: follow the database when ``ARCHIVE_SYNC_SECONDS`` is set in the environment,
+    as for a node served by ``waitress-serve --call webapp:create_app`` (``archive serve`` follows
+    it by default). A bad value stops the start in one line."""
+    if not os.environ.get(SYNC_SECONDS_VARIABLE, "").strip():
+        return
+    try:
+        seconds = sync_seconds_from_environment()
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    follow_the_database(app, seconds)
 
 
 def current_status() -> NodeStatus:
