@@ -11,7 +11,7 @@ date in a *new* build, as an import does, and swaps it in atomically:
   importers on machines whose clocks differ a little), and the people the index holds whom the
   database no longer has (a removed record that was never public leaves no change-log row);
 * in full, when the node cannot tell (no index yet, no ``NODE`` file for the current build,
-  no stamp to start from, a database gone back to an earlier version or stamp: a restore) or
+  no stamp to start from, a database gone back to an earlier data version: a restore) or
   when more than ``MAX_INCREMENTAL_PEOPLE`` people changed.
 
 While a node is behind, its searches still answer from its current build; every hit shown is
@@ -92,9 +92,7 @@ def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> s
     if since.watermark is None or not store.has_index(since.build):
         return None
     version = index_state.data_version(conn)[1]
-    newest = _watermark(conn)
-    if (since.data_version is not None and (version is None or version < since.data_version)) \
-            or newest is None or newest < since.watermark:
+    if since.data_version is not None and (version is None or version < since.data_version):
         return None
     since_stamp = since.watermark - CLOCK_MARGIN
     stamped = {row[0] for row in conn.execute(
