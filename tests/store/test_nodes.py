@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import make_url
 
 from archive.cli.main import main
 from archive.facade import Archive
 from archive.search import node_sync
 from archive.search.index_store import IndexMissing
 from archive.search.request import SearchRequest
+from tests.postgres_server import PostgresServer
 from tests.support import FIXTURES
+from webapp import create_app
 
 MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
 BOTH = ["xenia-synthetic", "xenia-synthetic-quote"]  # the person and the quote that carry it
@@ -161,3 +164,38 @@ def test_archive_check_says_when_a_nodes_index_is_behind(shared: dict[str, Archi
     node_sync.sync_once(node_a.index)
     in_step = CliRunner().invoke(main, check)
     assert in_step.exit_code == 0, in_step.output
+
+
+def test_healthz_says_unavailable_while_the_database_is_away_and_recovers(
+        tmp_path: Path, postgresql_url: str, postgres_server: PostgresServer) -> None:
+    """``/healthz`` of a node: 503 ``unavailable`` without an index of its own, 200 ``ok`` once it
+    has caught up, 503 while its database refuses connections, and ``ok`` again after, without a restart."""
+    importer = Archive.open(tmp_path / "importer", postgresql_url)
+    try:
+        importer.import_collection(write_collection(tmp_path / "collection"))
+    finally:
+        importer.close()
+    app = create_app({"ARCHIVE_HOME": str(tmp_path / "node"), "DATABASE_URL": postgresql_url, "TESTING": True,
+                      "SECRET_KEY": "synthetic-node-test-key-0123456789", "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    try:
+        answer = client.get("/healthz")
+        assert answer.status_code == 503 and answer.json["status"] == "unavailable" and answer.json["database"]
+        node_sync.sync_once(app.extensions["archive"].index)
+        answer = client.get("/healthz")
+        assert answer.status_code == 200 and answer.json["status"] == "ok"
+        assert answer.json["index_version"] == answer.json["database_version"] and answer.json["lag_seconds"] == 0
+        assert answer.headers["Cache-Control"] == "no-store"
+        database = make_url(postgresql_url).database
+        postgres_server.admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        postgres_server.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+        try:
+            answer = client.get("/healthz")
+            assert answer.status_code == 503 and answer.json["status"] == "unavailable"
+            assert answer.json["database"] is False
+        finally:
+            postgres_server.admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        answer = client.get("/healthz")
+        assert answer.status_code == 200 and answer.json["status"] == "ok"
+    finally:
+        app.extensions["archive"].close()
