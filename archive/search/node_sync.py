@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from whoosh import index as whoosh_index
 
-from archive.search import index_state
+from archive.search import change_notice, index_state
 from archive.search.documents import documents_for
 from archive.search.index_store import Build, IndexStore
 from archive.search.node_version import NodeVersion, build_in_step, read_node_version, write_node_version
@@ -196,7 +196,8 @@ def _lag(behind_since: float | None, changed_at: dt.datetime | None) -> float:
 
 class NodeSync:
     """The background thread of a web process that keeps its index in step (``sync_once`` every
-    ``interval`` seconds, sooner when woken)."""
+    ``interval`` seconds, and at once when woken: on PostgreSQL by the notice every import's commit
+    sends, ``archive/search/change_notice.py``)."""
 
     def __init__(self, index: SearchIndex, interval: float):
         self.index = index
@@ -206,15 +207,22 @@ class NodeSync:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="archive-node-sync", daemon=True)
+        self._listener: threading.Thread | None = None
 
     def start(self) -> NodeSync:
         self._thread.start()
+        if change_notice.can_listen(self.index.engine):  # PostgreSQL: woken by each commit's NOTIFY
+            self._listener = threading.Thread(target=change_notice.listen, name="archive-node-listen", daemon=True,
+                                              args=(self.index.engine, self.wake, self._stop, max(self.interval, 1.0)))
+            self._listener.start()
         return self
 
     def stop(self, timeout: float | None = 30) -> None:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        if self._listener is not None:
+            self._listener.join(timeout)
 
     def wake(self) -> None:
         """Look at the database now rather than at the next interval."""

@@ -9,7 +9,8 @@ shared database: two web nodes and a third process that imports. Real PostgreSQL
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,26 @@ def test_healthz_says_unavailable_while_the_database_is_away_and_recovers(
         assert answer.status_code == 200 and answer.json["status"] == "ok"
     finally:
         app.extensions["archive"].close()
+
+
+def test_a_commit_wakes_a_following_node_on_postgresql(shared: dict[str, Archive], tmp_path: Path) -> None:
+    """A node that would look at the database only once an hour still catches up with an import:
+    the import's commit notifies it (``LISTEN``/``NOTIFY``). Polled with a deadline."""
+    node_a, importer = shared["node-a"], shared["importer"]
+    collection = write_collection(tmp_path / "collection")
+    importer.import_collection(collection)
+    follower = node_sync.NodeSync(node_a.index, interval=3600).start()
+    try:
+        wait_for(lambda: node_sync.node_status(node_a.index).status == "ok", "the node never built its index")
+        write_collection(collection, synthetic_person("xenia-synthetic", MARKER))
+        importer.import_collection(collection)
+        wait_for(lambda: found(node_a, MARKER) == BOTH, "the import's notice never woke the node")
+    finally:
+        follower.stop()
+
+
+def wait_for(condition: Callable[[], bool], message: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
