@@ -23,7 +23,7 @@ from archive.search import node_sync
 from archive.search.index_store import IndexMissing
 from archive.search.request import SearchRequest
 from tests.postgres_server import PostgresServer
-from tests.support import FIXTURES
+from tests.support import FIXTURES, copy_home
 from webapp import create_app
 
 MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
@@ -223,3 +223,14 @@ def wait_for(condition: Callable[[], bool], message: str, seconds: float = 90) -
     while not condition():
         assert time.monotonic() < deadline, message
         time.sleep(0.2)
+
+
+def test_a_bad_sync_interval_stops_the_start_in_one_line(imported_fixture_home: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    home = copy_home(imported_fixture_home, tmp_path / "home")
+    monkeypatch.setenv("ARCHIVE_SECRET_KEY", "synthetic-node-test-key-0123456789")
+    monkeypatch.setenv("ARCHIVE_SYNC_SECONDS", "soon")
+    refused = CliRunner().invoke(main, ["--home", str(home), "serve"])
+    assert refused.exit_code == 1
+    assert "ARCHIVE_SYNC_SECONDS must be a number of seconds" in refused.output
+    assert "Traceback" not in refused.output
