@@ -135,7 +135,9 @@ class SearchIndex:
         if base is None and self.store.exists():
             base = self.store.current_name()  # an archive indexed before the database named its build
         if base and not self.store.has_index(base):
-            base = None
+            # another node's build: this node's own current one serves when it holds the same data
+            base = self.store.current_name() if node_version.build_in_step(conn, self.store,
+                                                                           self.store.current_name()) else None
         if full or not base:
             build = self._write_build(conn, progress)
         elif ids:

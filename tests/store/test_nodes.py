@@ -234,3 +234,28 @@ def test_a_bad_sync_interval_stops_the_start_in_one_line(imported_fixture_home: 
     assert refused.exit_code == 1
     assert "ARCHIVE_SYNC_SECONDS must be a number of seconds" in refused.output
     assert "Traceback" not in refused.output
+
+
+def _inodes(folder: Path) -> set[int]:
+    return {entry.stat().st_ino for entry in folder.iterdir() if entry.is_file()}
+
+
+def test_an_import_through_a_node_starts_from_its_own_build(shared: dict[str, Archive], tmp_path: Path) -> None:
+    """A node in step with the database imports: its new build is a clone of its own with the changed
+    people re-indexed (the database names another node's build), and both nodes agree with the database after."""
+    node_a, node_b, importer = shared["node-a"], shared["node-b"], shared["importer"]
+    collection = write_collection(tmp_path / "collection")
+    importer.import_collection(collection)
+    for node in (node_a, node_b):
+        node_sync.sync_once(node.index)
+    before = node_a.index.store.current_name()
+    write_collection(collection, synthetic_person("xenia-synthetic", MARKER))
+    node_a.import_collection(collection)
+    store = node_a.index.store
+    after = store.current_name()
+    assert after is not None and after != before and found(node_a, MARKER) == BOTH
+    assert before is not None and _inodes(store.folder(before)) & _inodes(store.folder(after)), \
+        "the import wrote every document anew instead of cloning the node's build"
+    assert node_a.check_index().ok
+    assert node_sync.sync_once(node_b.index).action == "updated"
+    assert found(node_b, MARKER) == BOTH and node_b.check_index().ok
