@@ -109,6 +109,8 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
     build: Build | None = None
     with index_state.read_snapshot(index.engine) as conn:
         named, version = index_state.data_version(conn)
+        if named is None and version is None:  # nothing imported or indexed yet: no index to follow with
+            return SyncOutcome("in step", version)
         node = read_node_version(store)
         if build_in_step(conn, store, base) and node is not None and node.data_version == version:
             return SyncOutcome("in step", version)
