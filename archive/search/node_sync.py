@@ -42,6 +42,7 @@ from archive.search.documents import documents_for
 from archive.search.index_store import Build, IndexStore
 from archive.search.node_version import NodeVersion, build_in_step, read_node_version, write_node_version
 from archive.store import models
+from archive.store.crashpoints import crash_point
 
 if TYPE_CHECKING:
     from archive.search.engine import SearchIndex
@@ -136,6 +137,7 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
                     build.discard()
                 return SyncOutcome("in step", version)
             write_node_version(store, NodeVersion(build.name if build else (base or ""), version, watermark))
+            crash_point("node-version-written")  # NODE names the new build, CURRENT still the old one
             if build is not None:
                 store.point_to(build.name)
                 store.collect_garbage([build.name, named])

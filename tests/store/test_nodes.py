@@ -8,7 +8,11 @@ shared database: two web nodes and a third process that imports. Real PostgreSQL
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +26,9 @@ from archive.facade import Archive
 from archive.search import node_sync
 from archive.search.index_store import IndexMissing
 from archive.search.request import SearchRequest
+from archive.store.crashpoints import ENVIRONMENT_VARIABLE
 from tests.postgres_server import PostgresServer
-from tests.support import FIXTURES, copy_home
+from tests.support import FIXTURES, ROOT, copy_home
 from webapp import create_app
 
 MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
@@ -259,3 +264,32 @@ def test_an_import_through_a_node_starts_from_its_own_build(shared: dict[str, Ar
     assert node_a.check_index().ok
     assert node_sync.sync_once(node_b.index).action == "updated"
     assert found(node_b, MARKER) == BOTH and node_b.check_index().ok
+
+
+@pytest.mark.parametrize("point", ["index-building", "node-version-written"])
+def test_a_node_killed_mid_update_is_consistent_after(shared: dict[str, Archive], tmp_path: Path,
+                                                      postgresql_url: str, point: str) -> None:
+    """A node's update killed (SIGKILL) while it writes its new build, or after it recorded the build's
+    version but before it swapped the build in: the node still serves its previous build, and its next
+    look brings it up to date, leaving only complete builds."""
+    node_a, importer = shared["node-a"], shared["importer"]
+    collection = write_collection(tmp_path / "collection")
+    importer.import_collection(collection)
+    node_sync.sync_once(node_a.index)
+    write_collection(collection, synthetic_person("xenia-synthetic", MARKER))
+    importer.import_collection(collection)
+    script = ("import sys; from archive.facade import Archive; from archive.search.node_sync import sync_once; "
+              "sync_once(Archive.open(sys.argv[1], sys.argv[2]).index)")
+    killed = subprocess.run([sys.executable, "-c", script, str(tmp_path / "node-a"), postgresql_url],
+                            env={**os.environ, ENVIRONMENT_VARIABLE: point, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert found(node_a, MARKER) == []  # the previous build, still whole
+    reopened = Archive.open(tmp_path / "node-a", postgresql_url)
+    try:
+        assert node_sync.sync_once(reopened.index).action in ("updated", "rebuilt")
+        assert found(reopened, MARKER) == BOTH and reopened.check_index().ok
+        store = reopened.index.store
+        assert all(store.is_complete(name) for name in store.builds())
+    finally:
+        reopened.close()
