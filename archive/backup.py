@@ -10,6 +10,7 @@ be collected between the snapshot and the lock. A backup folder::
     archive.sqlite3      the database (rollback-journal mode: one self-contained file)
     index/CURRENT        the build's name
     index/build-…/       the build
+    media/<sha256>       the local recordings the database serves (``media_backup`` below)
     manifest.json        written last: format, time, app version, build, counts, SHA-256 of every file
 
 ``restore`` verifies a backup (every name it takes from it, manifest, checksums, ``PRAGMA integrity_check``, the
@@ -120,12 +121,14 @@ def backup(archive: Any, dest: Path) -> dict[str, Any]:
             _copy_build(store.folder(build), index / build)
             _private_file(index / "CURRENT")
             (index / "CURRENT").write_text(build, encoding="utf-8")
+        media = media_backup(dest / DATABASE_FILE, dest)
         manifest = {
             "format": FORMAT,
             "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "app_version": _app_version(),
             "build": build,
             "counts": {**_counts(dest / DATABASE_FILE), "documents": _documents(index / build)},
+            "media": media,
             "files": {},
         }
         manifest["files"] = {path: _sha256(dest / path) for path in _files(dest)}
@@ -293,7 +296,7 @@ def _checked_names(src: Path, manifest: dict[str, Any]) -> tuple[dict[str, str],
         leaf = name[len(prefix):] if isinstance(name, str) and name.startswith(prefix) else None
         in_build = bool(leaf and "/" not in leaf and "\\" not in leaf and "\0" not in leaf
                         and (is_build_file(leaf) or leaf == COMPLETE_MARKER))
-        if not isinstance(name, str) or not (name in allowed or in_build):
+        if not isinstance(name, str) or not (name in allowed or in_build or is_media_name(name)):
             raise BackupError(f"the manifest of {src} names the file {name!r}, which a backup does not hold; "
                               "the backup is refused")
         if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _SHA256_HEX:
@@ -325,6 +328,7 @@ def restore(src: Path, settings: Settings, replace: bool = False) -> RestoreResu
         try:
             _private_file(beside)
             shutil.copyfile(src / DATABASE_FILE, beside)
+            media_restore(src, manifest, settings.home, beside)
             with open(beside, "rb+") as f:
                 os.fsync(f.fileno())
             with store.swap_lock():
@@ -379,3 +383,88 @@ def _retire(database: Path) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+# --- media -------------------------------------------------------------------------------
+#
+# The recordings an archive serves are files of the collection folder, which the database names
+# by their path on disk (``recording.media_path``, set when the import verified their checksum).
+# A backup copies each one, by its checksum, as ``media/<sha256>``; a restore puts them in the
+# home's ``media/`` folder and points the restored database's recordings at them, so that the
+# restored archive serves its recordings even where the collection folder is gone. Recordings
+# held elsewhere (a ``url``) are not the archive's to copy.
+
+MEDIA_FOLDER = "media"
+
+
+def is_media_name(name: str) -> bool:
+    """A name a backup may hold a recording under: ``media/`` and a SHA-256 in lower-case hex."""
+    folder, _, digest = name.partition("/")
+    return folder == MEDIA_FOLDER and len(digest) == 64 and set(digest) <= _SHA256_HEX
+
+
+def media_backup(database: Path, dest: Path) -> dict[str, Any]:
+    """Copy the local recordings the database at ``database`` serves into ``dest/media/``; return the
+    manifest's ``media``: each recording's file in the backup, and the recordings whose file is gone
+    or no longer has the checksum the import verified (``missing``: the backup is made without them)."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        try:
+            rows = conn.execute("SELECT id, media_path, sha256 FROM recording WHERE media_path IS NOT NULL "
+                                "ORDER BY id").fetchall()
+        except sqlite3.DatabaseError:  # a database from before recordings were stored
+            rows = []
+    recordings: dict[str, str] = {}
+    missing: list[str] = []
+    for recording_id, path, digest in rows:
+        name = f"{MEDIA_FOLDER}/{digest}"
+        target = dest / name
+        if not (isinstance(digest, str) and is_media_name(name)):
+            missing.append(recording_id)
+            continue
+        if not target.exists():
+            target.parent.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+            _private_file(target)
+            try:
+                shutil.copyfile(path, target)  # into the private file: its mode stays
+            except OSError:
+                target.unlink()
+                missing.append(recording_id)
+                continue
+            if _sha256(target) != digest:  # changed since the import checked it
+                target.unlink()
+                missing.append(recording_id)
+                continue
+        recordings[recording_id] = name
+    if recordings:
+        fsync_tree(dest / MEDIA_FOLDER)
+    return {"recordings": recordings, "missing": missing}
+
+
+def media_restore(src: Path, manifest: dict[str, Any], home: Path, database: Path) -> None:
+    """Put the backup's recordings in ``home/media/`` and point the recordings of ``database`` (the
+    restored copy, before it takes the archive's place) at them. A backup made before recordings
+    were backed up has none: its recordings keep the paths it names."""
+    media = manifest.get("media") or {}
+    recordings = media.get("recordings") or {}
+    if not isinstance(recordings, dict):
+        raise BackupError(f"the manifest of {src} lists its recordings wrongly; the backup is refused")
+    for recording_id, name in recordings.items():
+        if not (isinstance(recording_id, str) and isinstance(name, str) and name in manifest["files"]):
+            raise BackupError(f"the manifest of {src} gives the recording {recording_id!r} a file it does not "
+                              "list; the backup is refused")
+    if not recordings:
+        return
+    folder = home / MEDIA_FOLDER
+    folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    placed: dict[str, str] = {}
+    for recording_id, name in recordings.items():
+        target = folder / name.partition("/")[2]
+        if not (target.is_file() and _sha256(target) == manifest["files"][name]):
+            _private_file(target)
+            shutil.copyfile(src / name, target)
+        placed[recording_id] = str(target.resolve())
+    fsync_tree(folder)
+    with closing(sqlite3.connect(database)) as conn:
+        conn.executemany("UPDATE recording SET media_path = ? WHERE id = ?",
+                         [(path, recording_id) for recording_id, path in placed.items()])
+        conn.commit()

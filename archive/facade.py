@@ -37,11 +37,13 @@ class Archive:
     recovery: index_state.Recovery | None = None
 
     @classmethod
-    def open(cls, home: str | Path | None = None, database_url: str | None = None) -> Archive:
+    def open(cls, home: str | Path | None = None, database_url: str | None = None,
+             upgrade_schema: bool = True) -> Archive:
         """Open (creating when needed) the archive, and recover from a crash of an import or a
-        reindex: CURRENT is pointed at the index build the database names, stray builds go."""
+        reindex: CURRENT is pointed at the index build the database names, stray builds go. A
+        database at an older schema revision is upgraded, or with ``upgrade_schema=False`` refused."""
         settings = resolve(home, database_url)
-        engine = open_database(settings)
+        engine = open_database(settings, upgrade_schema)
         archive = cls(settings, engine, SearchIndex(IndexStore(settings.index_dir), engine))
         archive.recovery = archive.index.recover()
         return archive

@@ -1,8 +1,8 @@
 """Shared fixtures: real temporary archives (SQLite file + index folder) per test, and the lanes.
 
 Lanes (markers registered in pyproject.toml): a test that uses the ``browser`` fixture is
-``browser``; every test under tests/perf is ``perf``; ``slow`` is set in the test files on the
-tests that take seconds. ``make check`` runs the rest.
+``browser``; every test under tests/perf is ``perf``; ``slow`` is set in the test files (a module's
+``pytestmark`` or one test's mark) on the tests that take seconds. ``make check`` runs the rest.
 """
 
 from __future__ import annotations

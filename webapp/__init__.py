@@ -52,7 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     public_address.init_app(app)  # ARCHIVE_BASE_URL and TRUSTED_HOSTS; a bad address stops the start
 
-    app.extensions["archive"] = Archive.open(settings.home, settings.database_url)
+    # the site never migrates the schema: an older database is refused, naming `archive db upgrade`
+    app.extensions["archive"] = Archive.open(settings.home, settings.database_url, upgrade_schema=False)
     _one_data_version_per_request(app)
 
     from webapp import i18n, security

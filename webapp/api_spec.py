@@ -15,6 +15,7 @@ from typing import Any
 from archive.collection.format import SLUG_PATTERN
 from archive.collection.vocabulary import INTERFACE_LANGUAGES
 from archive.search.request import (
+    FACET_PARAMETERS,
     FACETS,
     KINDS,
     MAX_FILTER_VALUES,
@@ -160,9 +161,13 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
         "Relative": _object({
             "id": STRING, "relation": {"type": "string", "description": "a relation id of the vocabulary"},
             "name": NULLABLE_STRING, "name_native": NULLABLE_STRING, "notes": NULLABLE_STRING,
+            "pseudonym": {"type": "boolean", "description": "the name is a pseudonym chosen to protect the relative"},
             "external_records": {"type": "array", "items": _ref("ExternalRecord")},
             "events": {"type": "array", "items": _ref("FateEvent")},
-        }, "A relative and their fate events (the family history)."),
+            "real_name": {**NULLABLE_STRING, "description": "the real name behind a pseudonym; researchers only"},
+            "real_name_native": {**NULLABLE_STRING,
+                                 "description": "the real name in the native script; researchers only"},
+        }, "A relative and their fate events (the family history).", optional=("real_name", "real_name_native")),
         "TimelineEvent": _object({
             "id": STRING, "date": DATE_TEXT, "description": TRANSLATIONS, "place": NULLABLE_STRING,
             "source": _ref("SourceRef"),
@@ -332,6 +337,10 @@ _FACET_HELP = {
     "place": "a place name",
     "source": "a source id",
     "decade": "a decade, as the facet gives it",
+    "lang": "language of the text: a language code (ru, en, uk, …)",
+    "interview": "an interview id (person/interview): its transcript passages, index points and quotes",
+    "speaker_role": "the role of a transcript passage's speaker (interviewer, interviewee, interpreter, other)",
+    "recording": "a recording id (person/interview/recording): the moments of that recording",
 }
 
 
@@ -347,14 +356,18 @@ def _search_parameters(with_kind: bool) -> list[dict[str, Any]]:
                                         "kind of record; repeat for any of several"),
                                "style": "form", "explode": True})
             continue
+        # the facet's URL parameter: ``language`` for the language of the texts, since ``lang`` is the
+        # site's interface language
+        parameter = FACET_PARAMETERS.get(name, name)
+        help_text = _FACET_HELP[name]
         if name == "lang":
-            # the site answers 400 to any other ?lang= (it is also the interface language of the pages)
-            items: dict[str, Any] = {"type": "string", "enum": list(INTERFACE_LANGUAGES)}
-            help_text = "language of the text"
-        else:
-            items = {"type": "string", "maxLength": MAX_VALUE_CHARS}
-            help_text = _FACET_HELP[name]
-        params.append({**_query(name, {"type": "array", "items": items, "maxItems": MAX_FILTER_VALUES},
+            # ``lang`` is still read as this facet, but not declared: the site answers 400 to a ?lang= that
+            # is no interface language, and both parameters fill one facet of at most MAX_FILTER_VALUES
+            # values, a limit two parameters declared apart could not state
+            help_text += (f" (the API also reads `lang` as this filter, for {' and '.join(INTERFACE_LANGUAGES)} "
+                          "only; values of both count together)")
+        params.append({**_query(parameter, {"type": "array", "items": {"type": "string", "maxLength": MAX_VALUE_CHARS},
+                                            "maxItems": MAX_FILTER_VALUES},
                                 help_text + f"; repeat for any of several (at most {MAX_FILTER_VALUES})"),
                        "style": "form", "explode": True})
     params.append(_query("within", {"type": "string", "maxLength": MAX_VALUE_CHARS},

@@ -57,6 +57,11 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create
         app = create_app(config)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
+    from webapp.public_address import open_host_warning
+
+    warning = open_host_warning(app, host)
+    if warning:
+        app.logger.warning(warning)  # the site's log, which `serve` and `run` print
     from archive.settings import sync_seconds_from_environment
     from webapp.views.health import follow_the_database
 

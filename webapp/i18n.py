@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from archive.catalogue.common import pick_text, vocabulary
 from archive.collection.vocabulary import INTERFACE_LANGUAGES
+from webapp.hit_titles import hit_title
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 COOKIE_AGE = 365 * 24 * 3600
@@ -118,6 +119,8 @@ def init_app(app: Flask) -> None:
             "switch_url": switch_url,
             "label": label,
             "pick_text": lambda texts: pick_text(texts, interface_language()),
+            # a search hit's title in the page's language (webapp/hit_titles.py)
+            "hit_title": lambda hit: hit_title(hit, g.viewer, label),
         }
 
 

@@ -18,6 +18,7 @@ development server does, limited to ``TRUSTED_HOSTS`` when that is set.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -103,6 +104,29 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = middleware(app.wsgi_app, address, trusted)  # type: ignore[method-assign]
     # first of the before-request hooks: nothing (not the page cache) answers a refused host
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable from this machine only (``127.0.0.1``, ``::1``,
+    ``localhost``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: it may resolve to any address
+        return False
+
+
+def open_host_warning(app: Flask, listen_host: str) -> str | None:
+    """The start-up warning for a site that listens beyond this machine with neither
+    ``ARCHIVE_BASE_URL`` nor ``TRUSTED_HOSTS`` set: it answers any host a request names and makes
+    its links from it. None when the site is configured or listens on a loopback address."""
+    if app.config.get("ARCHIVE_BASE_URL") or app.config.get("TRUSTED_HOSTS") or is_loopback(listen_host):
+        return None
+    return (f"listening on {listen_host} with neither ARCHIVE_BASE_URL nor TRUSTED_HOSTS set: the site answers "
+            "any host a request names and makes its links from it; set ARCHIVE_BASE_URL to the public address "
+            "(docs/configuration.md)")
 
 
 def _refuse_untrusted_host() -> None:

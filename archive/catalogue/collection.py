@@ -20,6 +20,8 @@ from archive.catalogue.common import (
     vocabulary,
 )
 from archive.catalogue.read_cache import visibility_key
+from archive.catalogue.rights import RightsStatement, applying
+from archive.catalogue.source_visibility import listed_sources
 from archive.catalogue.stats import Stats, collect_stats
 from archive.store import models
 
@@ -41,7 +43,13 @@ class CollectionInfo:
     description: dict[str, str]
     description_cites: list[Cite]
     facts_cites: list[Cite]
-    rights: str | None
+    rights: str | None  # a URI or words, as the collection gives it
+    rights_holder: str | None = None
+
+    @property
+    def rights_statement(self) -> RightsStatement | None:
+        """The collection's rights: what every record without its own stands under."""
+        return applying((self.rights, self.rights_holder))
 
 
 def collection_info(engine: Engine) -> CollectionInfo | None:
@@ -65,7 +73,7 @@ def _collection_info(conn: Session, sources: dict[str, SourceInfo]) -> Collectio
         directors=c.directors or [], organisations=organisations, premiere=premiere,
         premiere_cite=cite(sources, premiere.get("source"), premiere.get("locator")) if premiere else None,
         description=c.description or {}, description_cites=cites(sources, c.description_sources),
-        facts_cites=cites(sources, c.facts_sources), rights=c.rights,
+        facts_cites=cites(sources, c.facts_sources), rights=c.rights, rights_holder=c.rights_holder,
     )
 
 
@@ -83,11 +91,10 @@ def home(engine: Engine, viewer: Viewer) -> HomePage:
     whole collection; ``archive/catalogue/read_cache.py``; read-only)."""
     def compute() -> HomePage:
         stats = collect_stats(engine, viewer)
-        sources = sources_by_id(engine)
         terms = vocabulary(engine)
         return HomePage(
             collection=collection_info(engine),
-            sources=list(sources.values()),
+            sources=listed_sources(engine, viewer),
             stats=stats,
             people_by_stance=[(s, stats.people_by_stance.get(s, 0)) for s in terms.stance_order()],
             themes=[(t, stats.quotes_by_theme.get(t, 0)) for t in terms.themes],

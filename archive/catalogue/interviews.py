@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from archive.access.visibility import Viewer, visible_clause
+from archive.catalogue import read_cache
 from archive.catalogue.common import Cite, NotFound, SourceInfo, cite, sources_by_id
 from archive.collection.timecodes import format_timecode
 from archive.store import models
@@ -104,6 +105,7 @@ class InterviewPage:
     segments: list[SegmentView]
     index_points: list[IndexPointView]
     languages: list[str] = field(default_factory=list)  # of the transcript: original(s) first
+    catalogue: dict[str, Any] = field(default_factory=dict)  # the holding archive's record (format CatalogueRecord)
 
     def recording(self, local_id: str | None) -> RecordingView | None:
         for recording in self.recordings:
@@ -164,7 +166,7 @@ def interview_page(engine: Engine, viewer: Viewer, person_id: str, interview_id:
         local_id=interview_id, title=interview.title or {}, date=interview.date, place=interview.place,
         interviewer=interview.interviewer, language=interview.language, duration=interview.duration_seconds,
         cite=cite(sources, interview.source, interview.locator), recordings=recordings, segments=segments,
-        index_points=points, languages=originals + others,
+        index_points=points, languages=originals + others, catalogue=interview.catalogue or {},
     )
 
 
@@ -191,3 +193,28 @@ def media_file(engine: Engine, viewer: Viewer, person_id: str, interview_id: str
     return MediaFile(path, row.mime_type, row.sha256,
                      public=row.visibility == "public" and person.visibility == "public")
 
+
+
+@dataclass(frozen=True)
+class InterviewLabels:
+    """What a search facet shows for an interview or a recording id: the titles per language of the
+    interviews, and each recording's own id with its interview, of the people ``viewer`` may see."""
+
+    interviews: dict[str, dict[str, str]]  # person/interview -> title per language ({} when untitled)
+    recordings: dict[str, tuple[str, str]]  # person/interview/recording -> (interview id, local recording id)
+
+
+def interview_labels(engine: Engine, viewer: Viewer) -> InterviewLabels:
+    """The interviews and recordings ``viewer`` may see (a withheld one is no label: its id stays as
+    given); once per data version, role and day (read-only)."""
+    def compute() -> InterviewLabels:
+        with engine.connect() as conn:
+            interviews = {row.id: row.title or {} for row in conn.execute(
+                select(I.id, I.title).join(models.table_of(models.Person), P.id == I.person_id)
+                .where(visible_clause(viewer, P)))}
+            recordings = {row.id: (row.interview_id, row.local_id) for row in conn.execute(
+                select(R.id, R.interview_id, R.local_id).where(visible_clause(viewer, R)))
+                if row.interview_id in interviews}
+        return InterviewLabels(interviews, recordings)
+
+    return read_cache.cached(engine, "interview_labels", read_cache.visibility_key(viewer), compute)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from archive.access.visibility import (
     visible_clause,
 )
 from archive.catalogue import read_cache
+from archive.catalogue.collection import collection_info
 from archive.catalogue.common import (
     Cite,
     NotFound,
@@ -35,7 +36,8 @@ from archive.catalogue.common import (
 )
 from archive.catalogue.quotes import QuoteView, visible_quotes
 from archive.catalogue.read_cache import visibility_key
-from archive.collection.timecodes import format_timecode
+from archive.catalogue.rights import RightsStatement, applying
+from archive.collection.timecodes import format_timecode, parse_timecode
 from archive.store import models
 
 P, Q = models.Person, models.Quote
@@ -133,6 +135,10 @@ class RelativeView:
     notes: str | None
     external_records: list[dict[str, Any]]
     events: list[FateView]
+    pseudonym: bool = False
+    # behind a pseudonym; None unless the viewer may read it (visibility.may_read_field)
+    real_name: str | None = None
+    real_name_native: str | None = None
 
 
 @dataclass
@@ -167,6 +173,7 @@ class InterviewView:
     media: str | None
     duration: str | None
     cite: Cite | None
+    title: dict[str, str] = field(default_factory=dict)  # per language
 
 
 @dataclass
@@ -197,6 +204,9 @@ class PersonDetail:
     visibility_reason: str | None = None
     visibility_review: str | None = None
     stance_coded_on: str | None = None
+    # the quotes of each interview in the order they are said in it; the others last, as the record gives them
+    quotes_by_interview: list[tuple[InterviewView | None, list[QuoteView]]] = field(default_factory=list)
+    rights: RightsStatement | None = None  # the testimony's own, else the collection's
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
@@ -231,16 +241,38 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         quotes_by_theme=_by_theme(quotes, list(terms.themes)),
         quotes_by_source=_by_source(quotes, sources),
         interviews=interviews,
+        quotes_by_interview=_by_interview(quotes, interviews),
         sources=[],
         real_name=record.real_name if may_read_field(viewer, "real_name") else None,
         real_name_native=record.real_name_native if may_read_field(viewer, "real_name_native") else None,
         visibility_reason=readable(viewer, "visibility_reason", record.visibility_reason),
         visibility_review=readable(viewer, "visibility_review", record.visibility_review),
         stance_coded_on=readable(viewer, "stance_coded_on", record.stance_coded_on),
+        rights=person_rights(engine, record.rights_uri, record.rights_holder),
     )
     cited = {c.source for c in _all_cites(detail)}
     detail.sources = [s for s in sources.values() if s.id in cited]
     return detail
+
+
+def person_rights(engine: Engine, uri: str | None, holder: str | None) -> RightsStatement | None:
+    """The rights a person's testimony stands under: its own, else the collection's."""
+    info = collection_info(engine)
+    return applying((uri, holder), (info.rights, info.rights_holder) if info else (None, None))
+
+
+def relatives_by_id(engine: Engine, viewer: Viewer) -> dict[str, tuple[str, str | None]]:
+    """The relation (a vocabulary id) and own name of every relative the viewer may see, by id:
+    what a search hit of a relative is titled by in the page's language (once per data version,
+    role and day; read-only)."""
+    def compute() -> dict[str, tuple[str, str | None]]:
+        R = models.Relative
+        with engine.connect() as conn:
+            return {rid: (relation, name) for rid, relation, name in conn.execute(
+                select(col(R.id), col(R.relation), col(R.name)).join(P, col(R.person_id) == P.id)
+                .where(visible_clause(viewer, P), visible_clause(viewer, R)))}
+
+    return read_cache.cached(engine, "relatives_by_id", visibility_key(viewer), compute)
 
 
 def _date_key(start: Any, position: int) -> tuple[Any, ...]:
@@ -280,6 +312,8 @@ def _relatives(conn: Session, viewer: Viewer, person_id: str, sources: dict[str,
         relatives.append(RelativeView(
             id=r.id, anchor=f"relative-{anchor(r.id)}", relation=r.relation, name=r.name,
             name_native=r.name_native, notes=r.notes, external_records=r.external_records or [], events=views,
+            pseudonym=bool(r.pseudonym), real_name=readable(viewer, "real_name", r.real_name),
+            real_name_native=readable(viewer, "real_name_native", r.real_name_native),
         ))
     fates.sort(key=lambda f: f.sort_key)
     return relatives, fates
@@ -303,7 +337,7 @@ def _interviews(conn: Session, person_id: str, sources: dict[str, SourceInfo]) -
             id=i.id, local_id=i.local_id, anchor=f"interview-{anchor(i.local_id)}", date=i.date, place=i.place,
             interviewer=i.interviewer, language=i.language, media=i.media,
             duration=format_timecode(i.duration_seconds) if i.duration_seconds is not None else None,
-            cite=cite(sources, i.source, i.locator),
+            cite=cite(sources, i.source, i.locator), title=i.title or {},
         )
         for i in conn.execute(
             select(models.table_of(I)).where(col(I.person_id) == person_id).order_by(col(I.position)))
@@ -320,6 +354,29 @@ def _by_theme(quotes: list[QuoteView], theme_order: list[str]) -> list[tuple[str
         grouped.items(),
         key=lambda kv: (kv[0] is None, theme_order.index(kv[0]) if kv[0] in theme_order else len(theme_order)),
     )
+
+
+def _by_interview(quotes: list[QuoteView],
+                  interviews: list[InterviewView]) -> list[tuple[InterviewView | None, list[QuoteView]]]:
+    """The quotes under the interview they were said in, in the interviews' order, each interview's
+    in the order of its recording (by the quote's timecode; untimed ones after, as the record gives
+    them); quotes from no interview of the person last. Empty when the person has no interview."""
+    if not interviews:
+        return []
+    by_local = {interview.local_id: interview for interview in interviews}
+    grouped: dict[str | None, list[QuoteView]] = {}
+    for quote in quotes:
+        grouped.setdefault(quote.recording if quote.recording in by_local else None, []).append(quote)
+
+    def said_at(quote: QuoteView) -> tuple[bool, float]:
+        return (quote.timecode_in is None, parse_timecode(quote.timecode_in) if quote.timecode_in else 0.0)
+
+    ordered: list[tuple[InterviewView | None, list[QuoteView]]] = [
+        (interview, sorted(grouped[interview.local_id], key=said_at))  # a stable sort keeps the record's ties
+        for interview in interviews if interview.local_id in grouped]
+    if None in grouped:
+        ordered.append((None, grouped[None]))
+    return ordered
 
 
 def _by_source(quotes: list[QuoteView],

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from archive.access.visibility import Viewer, is_withheld, quote_clause, readable
 from archive.catalogue.common import Cite, SourceInfo, anchor, cite
+from archive.catalogue.rights import RightsStatement, applying
 from archive.collection.timecodes import format_timecode
 from archive.store import models
 
@@ -46,6 +47,7 @@ class QuoteView:
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
     visibility_reason: str | None = None  # researchers and archivists only (the visibility rule)
     visibility_review: str | None = None  # archivists only
+    rights: RightsStatement | None = None  # its own, else its person's, else the collection's
 
     @property
     def text_by_lang(self) -> dict[str, str]:
@@ -57,7 +59,8 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
     # plain rows, not ORM instances: building a model instance per row costs more than reading it
     rows: Sequence[Any] = conn.execute(
         select(models.table_of(Q), col(P.name).label("person_name"), col(P.is_group).label("person_is_group"),
-               col(P.visibility).label("person_visibility"), col(P.embargo_until).label("person_embargo_until"))
+               col(P.visibility).label("person_visibility"), col(P.embargo_until).label("person_embargo_until"),
+               col(P.rights_uri).label("person_rights_uri"), col(P.rights_holder).label("person_rights_holder"))
         .join(P, col(Q.person_id) == P.id)
         .where(quote_clause(viewer, Q, P), *where).order_by(col(P.position), col(Q.position))
     ).all()
@@ -73,6 +76,9 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
     for th in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
                            .order_by(col(QTh.position))):
         themes[th.quote_id].append(th.theme)
+    collection = conn.execute(select(col(models.CollectionRecord.rights),
+                                     col(models.CollectionRecord.rights_holder))).first()
+    collection_rights = (collection[0], collection[1]) if collection else (None, None)
     result = []
     for quote in rows:
         # the original first, then the other languages in a fixed order
@@ -89,5 +95,7 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
                                  (quote.person_visibility, quote.person_embargo_until)),
             visibility_reason=readable(viewer, "visibility_reason", quote.visibility_reason),
             visibility_review=readable(viewer, "visibility_review", quote.visibility_review),
+            rights=applying((quote.rights_uri, quote.rights_holder),
+                            (quote.person_rights_uri, quote.person_rights_holder), collection_rights),
         ))
     return result

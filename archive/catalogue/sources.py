@@ -16,6 +16,7 @@ from archive.catalogue.collection import CollectionInfo, collection_info
 from archive.catalogue.common import Cite, SourceInfo, pick_text, sources_by_id
 from archive.catalogue.people import PersonDetail, person
 from archive.catalogue.read_cache import visibility_key
+from archive.catalogue.source_visibility import withheld_sources
 from archive.store import models
 
 P = models.Person
@@ -72,14 +73,9 @@ def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithC
         ).scalars().all()
     for person_id in visible_people:
         _person_citations(found, person(engine, viewer, person_id), lang)
-    listed = list(found.by_source.values())
-    if viewer.sees_withheld:
-        return listed
-    # a source that only withheld records cite would tell that they exist: it is left out
-    # (a source that nothing cites is listed, as the collection lists it)
-    cited_at_all = {entry.source.id for entry in sources_page(engine, Viewer("archivist", viewer.today), lang)
-                    if entry.citations}
-    return [entry for entry in listed if entry.citations or entry.source.id not in cited_at_all]
+    # a source that only withheld records cite would tell that they exist: the one rule leaves it out
+    hidden = withheld_sources(engine, viewer)
+    return [entry for entry in found.by_source.values() if entry.source.id not in hidden]
 
 
 def first_words(text: str, limit: int = 60) -> str:

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from archive.access.visibility import Viewer, quote_clause, visible_clause
 from archive.catalogue import read_cache
+from archive.catalogue.source_visibility import listed_sources
 from archive.store import models
 
 
@@ -42,7 +43,7 @@ def _collect_stats(engine: Engine, viewer: Viewer) -> Stats:
         stats.quotes = conn.scalar(select(func.count()).select_from(Q).join(P).where(quote_ok)) or 0
         stats.relatives = conn.scalar(select(func.count()).select_from(R).join(P)
                                       .where(person_ok, visible_clause(viewer, R))) or 0
-        stats.sources = conn.scalar(select(func.count()).select_from(models.Source)) or 0
+        stats.sources = len(listed_sources(engine, viewer))
         stats.people_by_stance = dict(conn.execute(
             select(col(P.stance), func.count()).where(person_ok).group_by(col(P.stance))).all())
         stats.quotes_by_stance = dict(conn.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -9,14 +11,38 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, visible_clause
+from archive.access.visibility import Viewer, quote_clause, visible_clause
+from archive.catalogue import read_cache
 from archive.catalogue.common import NotFound, sources_by_id, vocabulary
 from archive.catalogue.people import PersonCard, person_card, quote_counts
 from archive.catalogue.quotes import QuoteView, visible_quotes
+from archive.catalogue.read_cache import visibility_key
 from archive.store import models
 
 P, Q, QTh = models.Person, models.Quote, models.QuoteTheme
 NOT_STATED = "not-stated"
+
+
+def states_a_stance(stances: Iterable[str]) -> bool:
+    """Whether any of the passages of these stances is coded with a stance (``not-stated`` is no
+    view): a theme whose passages all are "Not stated" has no perspectives to offer, so nothing
+    links to its perspectives page."""
+    return any(stance != NOT_STATED for stance in stances)
+
+
+def themes_with_perspectives(engine: Engine, viewer: Viewer) -> frozenset[str]:
+    """The themes with a visible passage coded with a stance (once per data version, role and
+    day; read-only)."""
+    def compute() -> frozenset[str]:
+        stances: dict[str, set[str]] = defaultdict(set)
+        with engine.connect() as conn:
+            for theme_id, stance in conn.execute(
+                    select(col(QTh.theme), col(Q.stance)).distinct().join(Q, col(QTh.quote_id) == Q.id)
+                    .join(P, col(Q.person_id) == P.id).where(quote_clause(viewer, Q, P))):
+                stances[theme_id].add(stance)
+        return frozenset(theme_id for theme_id, found in stances.items() if states_a_stance(found))
+
+    return read_cache.cached(engine, "themes_with_perspectives", visibility_key(viewer), compute)
 
 
 @dataclass
@@ -26,6 +52,11 @@ class ThemePage:
     definition: dict[str, str]
     quotes: list[QuoteView]
     people: list[PersonCard]
+
+    @property
+    def has_perspectives(self) -> bool:
+        """Whether a visible passage on the theme is coded with a stance (the page links its perspectives)."""
+        return states_a_stance(q.stance for q in self.quotes)
 
 
 def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:

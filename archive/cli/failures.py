@@ -65,6 +65,14 @@ def missing_index(error: BaseException) -> str | None:
     return str(error) if isinstance(error, IndexMissing) else None
 
 
+def schema_failure(error: BaseException) -> str | None:
+    """A database whose schema revision this version cannot use (newer, unrecognised, or older
+    where the opener does not upgrade): its own one-line message."""
+    from archive.store.migrations.schema import SchemaError
+
+    return str(error) if isinstance(error, SchemaError) else None
+
+
 def failure_line(error: BaseException) -> str | None:
     """The one line that tells a failure of the machine, or None when ``error`` is not one (nor
     caused by one: a library may raise its own error from the operating system's)."""
@@ -72,7 +80,7 @@ def failure_line(error: BaseException) -> str | None:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        line = database_failure(current) or disk_failure(current) or missing_index(current)
+        line = database_failure(current) or disk_failure(current) or schema_failure(current) or missing_index(current)
         if line is not None:
             return line
         current = current.__cause__ or current.__context__

@@ -23,6 +23,7 @@ import click
 
 from archive.cli.backup import backup_command, restore_command
 from archive.cli.context import Context, pass_context, reported_problems, viewer_option
+from archive.cli.db import db as db_group
 from archive.cli.failures import clear_failures
 from archive.cli.users import user as user_group
 from archive.search.request import KINDS, MAX_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
@@ -473,24 +474,32 @@ def cite_command(ctx: Context, target: str, fmt: str, base_url: str, viewer_role
 @click.option("--into", "collection", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_COLLECTION,
               show_default=True, help="The collection folder to add to (created when it does not exist).")
 @click.option("--person", "person_id", help="The id of the interviewee (default: made from the name in the file).")
+@click.option("--interview", "interview_id",
+              help="The id of the interview (default: the one this archive exported, else the accession).")
 @click.option("--language", default="en", show_default=True,
               help="The language of the index, when the file does not say.")
-def import_ohms_command(xml_file: Path, collection: Path, person_id: str | None, language: str) -> None:
+def import_ohms_command(xml_file: Path, collection: Path, person_id: str | None, interview_id: str | None,
+                        language: str) -> None:
     """Bring an OHMS XML export into a collection folder, as YAML.
 
-    Every index point becomes a timecoded quote, keywords and subjects are kept, and no
-    stance is invented (it is 'not-stated' until an editor codes it). Then run
-    `archive import` to load the folder.
+    Each record becomes an interview: its recording, its transcript (WebVTT, or the older
+    text with a sync map) as segments with their speakers, its index points field for field,
+    and the record's catalogue fields. No stance is invented (it is 'not-stated' until an
+    editor codes it). Then run `archive import` to load the folder.
 
     \b
     Example:
       archive import-ohms interview.xml --into data/ && archive import data/
     """
-    from archive.interchange.ohms import ohms_to_collection
+    from archive.interchange.ohms import ohms_interviews_to_collection
 
     with reported_problems(), _import_errors():
-        result = ohms_to_collection(xml_file, collection, person_id=person_id, language=language)
-    _report_segment_import(result)
+        result = ohms_interviews_to_collection(xml_file, collection, person_id=person_id, interview_id=interview_id,
+                                               language=language)
+    action = "created" if result.created_collection else "updated"
+    click.echo(f"{action} {result.root}: {result.interviews} interview(s), {result.segments} transcript segment(s), "
+               f"{result.index_points} index point(s) in " + ", ".join(str(p) for p in result.person_files))
+    click.echo(f"next: archive check {result.root} && archive import {result.root}")
 
 
 @main.command("import-subtitles")
@@ -585,6 +594,7 @@ def _report_segment_import(result) -> None:  # type: ignore[no-untyped-def]
 
 
 main.add_command(user_group)
+main.add_command(db_group)
 main.add_command(backup_command)
 main.add_command(restore_command)
 

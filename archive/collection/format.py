@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from archive.collection import dates, timecodes
 
@@ -60,6 +60,32 @@ class Cited(Strict):
 
     source: Slug
     locator: str | None = Field(None, description="where in the source: page, section, paragraph, timecode")
+
+
+RIGHTS_PATTERN = r"^https?://(rightsstatements\.org/vocab/|creativecommons\.org/(licenses|publicdomain)/)\S+$"
+
+
+class Rights(Strict):
+    """A rights statement and who holds the rights: of the collection, a person's testimony, a
+    quote or a recording. A record without one stands under the statement of what it belongs to
+    (a quote under its person's, a person under the collection's)."""
+
+    uri: str = Field(pattern=RIGHTS_PATTERN,
+                     description="a rightsstatements.org or Creative Commons URI")
+    holder: NonEmpty
+
+
+def _rights_form(value: object) -> str:
+    return "rights[uri, holder]" if isinstance(value, dict) else "rights[words]"
+
+
+# The collection's rights: a ``Rights`` mapping, or a statement in words. The tags say which form
+# a value is read as, so a mistake is reported against that form only (the loader leaves the
+# bracketed tags out of the field path it prints).
+CollectionRights = Annotated[
+    Annotated[Rights, Tag("rights[uri, holder]")] | Annotated[NonEmpty, Tag("rights[words]")],
+    Discriminator(_rights_form),
+]
 
 
 # --- collection.yaml -----------------------------------------------------------------
@@ -109,7 +135,9 @@ class CollectionInfo(Strict):
     premiere: Premiere | None = None
     description: Translations = Field(default_factory=dict)
     description_sources: list[Cited] = Field(default_factory=list)
-    rights: str | None = None
+    rights: CollectionRights | None = Field(
+        None, description="`uri` (rightsstatements.org or Creative Commons) and `holder`; or a statement "
+                          "in words")
     facts_sources: list[Cited] = Field(default_factory=list, description="sources for year, runtime, languages")
 
 
@@ -232,12 +260,22 @@ class Relative(Strict):
     relation: Slug = Field(description="a relation id from vocabulary.yaml")
     name: str | None = None
     name_native: str | None = None
+    pseudonym: bool = Field(False, description="true when `name` is a pseudonym chosen to protect the relative")
+    real_name: str | None = Field(
+        None, description="for a pseudonym: the real name; stored, shown and exported only to researchers"
+    )
+    real_name_native: str | None = Field(None, description="the real name in the native script; researchers only")
     events: list[FateEvent] = Field(default_factory=list)
     external_records: list[ExternalRecord] = Field(default_factory=list)
     notes: str | None = None
     visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
+
+    @model_validator(mode="after")
+    def _real_name_needs_pseudonym(self) -> Relative:
+        _check_real_name(self.pseudonym, self.real_name, self.real_name_native)
+        return self
 
 
 class TranscriptSpan(Strict):
@@ -269,6 +307,8 @@ class Quote(Cited):
     themes: list[Slug] = Field(default_factory=list)
     stance: Slug = Field("not-stated", description="the stance of this passage, from vocabulary.yaml")
     context: str | None = Field(None, description="who speaks, to whom, about what: editorial context")
+    rights: Rights | None = Field(None, description="the rights of these words; else the person's, else the "
+                                                    "collection's")
     visibility: Visibility = PUBLIC
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
@@ -298,7 +338,6 @@ class TimelineEvent(Cited):
 # --- interviews: recordings, transcripts, index points -------------------------------
 
 MEDIA_DIR = "media"
-RIGHTS_PATTERN = r"^https?://(rightsstatements\.org/vocab/|creativecommons\.org/(licenses|publicdomain)/)\S+$"
 MIME_PATTERN = r"^(audio|video)/[a-z0-9][a-z0-9.+-]*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 SPEAKER_ROLES = ("interviewer", "interviewee", "interpreter", "other")
@@ -317,14 +356,6 @@ def _check_relative_path(value: str) -> str:
 RelativePath = Annotated[str, AfterValidator(_check_relative_path),
                          Field(description="a relative path with forward slashes, inside the collection folder")]
 HttpUrl = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) URL")]
-
-
-class Rights(Strict):
-    """The rights statement of a recording and who holds the rights."""
-
-    uri: str = Field(pattern=RIGHTS_PATTERN,
-                     description="a rightsstatements.org or Creative Commons URI")
-    holder: NonEmpty
 
 
 class Recording(Strict):
@@ -455,6 +486,35 @@ class IndexPoint(Strict):
     hyperlinks: list[Hyperlink] = Field(default_factory=list)
 
 
+class ArchiveGroup(Strict):
+    """A collection or series of the archive that holds an interview: its id there, its name, or both."""
+
+    id: NonEmpty | None = None
+    name: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> ArchiveGroup:
+        if self.id is None and self.name is None:
+            raise ValueError("give the `id`, the `name` or both")
+        return self
+
+
+class CatalogueRecord(Strict):
+    """How the archive that holds the interview catalogues it (OHMS's record-level fields), kept
+    as given so that an export gives them back."""
+
+    accession: NonEmpty | None = Field(None, description="the accession number")
+    collection: ArchiveGroup | None = Field(None, description="the holding archive's collection")
+    series: ArchiveGroup | None = Field(None, description="the holding archive's series")
+    funding: NonEmpty | None = Field(None, description="who funded the interview or its processing")
+    rights: NonEmpty | None = Field(None, description="the rights statement, as text")
+    usage: NonEmpty | None = Field(None, description="the usage statement, as text")
+    user_notes: NonEmpty | None = Field(None, description="the cataloguer's notes, published with the record")
+    format: list[NonEmpty] = Field(default_factory=list, description="the physical or digital formats, "
+                                                                      "e.g. Audio cassette")
+    file_name: NonEmpty | None = Field(None, description="the media file's name in the holding archive")
+
+
 class Interview(Strict):
     id: Slug
     date: DateText | None = None
@@ -469,6 +529,7 @@ class Interview(Strict):
     recordings: list[Recording] = Field(default_factory=list)
     transcript: Transcript | None = None
     index_points: list[IndexPoint] = Field(default_factory=list)
+    catalogue: CatalogueRecord | None = Field(None, description="the holding archive's record of the interview")
     private_notes: str | None = Field(None, description="archivists' notes; never published, shown to no one "
                                                         "outside the archive")
 
@@ -489,6 +550,7 @@ class Person(Strict):
     places: list[Place] = Field(default_factory=list)
     stance: StanceCoding
     portrait: Portrait
+    rights: Rights | None = Field(None, description="the rights of this testimony; else the collection's")
     visibility: Visibility = PUBLIC
     family: list[Relative] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
@@ -499,9 +561,14 @@ class Person(Strict):
 
     @model_validator(mode="after")
     def _real_name_needs_pseudonym(self) -> Person:
-        if (self.real_name or self.real_name_native) and not self.pseudonym:
-            raise ValueError("`real_name` is only for a person shown under a pseudonym (set `pseudonym: true`)")
+        _check_real_name(self.pseudonym, self.real_name, self.real_name_native)
         return self
+
+
+def _check_real_name(pseudonym: bool, real_name: str | None, real_name_native: str | None) -> None:
+    """A real name is kept only behind a pseudonym (a person's or a relative's)."""
+    if (real_name or real_name_native) and not pseudonym:
+        raise ValueError("`real_name` is only for a record shown under a pseudonym (set `pseudonym: true`)")
 
 
 def json_schemas() -> dict[str, dict]:

@@ -93,7 +93,8 @@ def _validate(doc: YamlDocument, model: type[BaseModel], problems: list[Problem]
         return model.model_validate(doc.data)
     except ValidationError as exc:
         for error in exc.errors():
-            # drop pydantic's internal location parts (e.g. function-after[...])
+            # drop pydantic's internal location parts (e.g. function-after[...]) and the format's union
+            # tags (rights[words])
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
             problems.append(doc.problem(loc, _describe(error, model)))
         return None

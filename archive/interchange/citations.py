@@ -44,6 +44,7 @@ from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
 from archive.catalogue.pages import NotFound
+from archive.catalogue.rights import Level, RightsStatement, applying
 from archive.collection import dates, timecodes
 from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
 from archive.store import models
@@ -203,7 +204,8 @@ class CitationData:
     locator: str | None = None  # where in the work: a quote's paragraph or timestamp
     speaker: Any = None  # Name | str: whose words a document quotes ("as quoted in")
     permalink: str | None = None  # the record's page in this archive
-    rights: str | None = None  # the rights statement of what is cited
+    rights: str | None = None  # the rights statement of what is cited: a URI or words
+    rights_holder: str | None = None  # who holds those rights, where the record names them
     document_type: str = "document"  # the CSL type of a cited document (a press kit is a pamphlet)
     excerpt: str | None = None  # a quote's words in the reader's language, for the page that cites it
 
@@ -221,6 +223,15 @@ class CitationData:
             self.genre = ARCHIVE_GENRE
         if self.permalink is None:
             self.permalink = self.url
+
+    @property
+    def rights_statement(self) -> RightsStatement | None:
+        return RightsStatement(self.rights, self.rights_holder) if self.rights else None
+
+    @property
+    def rights_text(self) -> str | None:
+        """The rights statement and its holder, as a citation's note gives them."""
+        return self.rights_statement.text if self.rights_statement else None
 
     @property
     def csl_type(self) -> str:
@@ -244,10 +255,14 @@ def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewe
             return CitationData(
                 key=collection.id, kind="collection", form="archive", title=collection.title,
                 url=collection_permalink(base_url), language=(collection.languages or [None])[0],
-                rights=collection.rights, **common.fields())
+                **_rights_fields(applying((collection.rights, collection.rights_holder))), **common.fields())
         if target.kind == "person":
             return _person_citation(conn, str(target.id), viewer, common)
         return _quote_citation(conn, str(target.id), viewer, common, lang)
+
+
+def _rights_fields(rights: RightsStatement | None) -> dict[str, Any]:
+    return {"rights": rights.statement if rights else None, "rights_holder": rights.holder if rights else None}
 
 
 @dataclass(frozen=True)
@@ -261,6 +276,10 @@ class _Common:
     def fields(self) -> dict[str, Any]:
         return {"accessed": self.accessed, "collection_title": self.collection.title,
                 "collection_id": self.collection.id}
+
+    @property
+    def collection_rights(self) -> Level:
+        return self.collection.rights, self.collection.rights_holder
 
     @property
     def production(self) -> str | None:
@@ -294,7 +313,8 @@ def _person_citation(conn: Connection, person_id: str, viewer: Viewer, common: _
     speaker = personal_name(person.name, person.is_group)
     url = person_permalink(common.base_url, person.id)
     base = {"key": f"{common.collection.id}:{person.id}", "kind": "person", "url": url,
-            "pseudonym": person.pseudonym, "rights": common.collection.rights, **common.fields()}
+            "pseudonym": person.pseudonym, **common.fields(),
+            **_rights_fields(applying((person.rights_uri, person.rights_holder), common.collection_rights))}
     interview = conn.execute(select(I).where(col(I.person_id) == person.id).order_by(col(I.position))).first()
     if interview is not None:
         return CitationData(authors=[speaker], **_interview_fields(conn, interview, common), **base)
@@ -310,7 +330,9 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
     P, Q, S, I = models.Person, models.Quote, models.Source, models.Interview  # noqa: E741
     quote = conn.execute(
         select(col(Q.id), col(Q.person_id), col(Q.recording), col(Q.timecode_in), col(Q.locator),
-               col(Q.original_language), col(Q.source), col(P.name), col(P.pseudonym), col(P.is_group))
+               col(Q.original_language), col(Q.source), col(P.name), col(P.pseudonym), col(P.is_group),
+               col(Q.rights_uri), col(Q.rights_holder), col(P.rights_uri).label("person_rights_uri"),
+               col(P.rights_holder).label("person_rights_holder"))
         .join(P, col(Q.person_id) == col(P.id)).where(col(Q.id) == quote_id, quote_clause(viewer, Q, P))).first()
     if quote is None:
         raise NotFound(f"no quote {quote_id!r}")
@@ -320,22 +342,25 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
         .where(col(models.QuoteText.quote_id) == quote.id))}
     excerpt = next((texts[code] for code in (lang, "en", quote.original_language) if texts.get(code)),
                    next(iter(texts.values()), None))
+    rights = applying((quote.rights_uri, quote.rights_holder), (quote.person_rights_uri, quote.person_rights_holder),
+                      common.collection_rights)
     base = {"key": f"{common.collection.id}:{quote.id}", "kind": "quote", "excerpt": excerpt,
-            "permalink": quote_permalink(common.base_url, quote.person_id, quote.id), **common.fields()}
+            "permalink": quote_permalink(common.base_url, quote.person_id, quote.id), **common.fields(),
+            **_rights_fields(rights)}
     timestamp = timecodes.format_timecode(quote.timecode_in) if quote.timecode_in is not None else None
     if quote.recording:
         interview = conn.execute(select(I).where(I.person_id == quote.person_id,
                                                  I.local_id == quote.recording)).first()
         if interview is not None:
             return CitationData(authors=[speaker], url=base["permalink"], locator=timestamp,
-                                pseudonym=quote.pseudonym, rights=common.collection.rights,
+                                pseudonym=quote.pseudonym,
                                 **_interview_fields(conn, interview, common), **base)
         if quote.recording == common.collection.id:  # heard in the film itself
             c = common.collection
             return CitationData(form="film", title=c.title, genre="Film", directors=list(c.directors or []),
                                 issued=str(c.year) if c.year else None, publisher=common.production,
                                 url=None, locator=timestamp, speaker=speaker, language=quote.original_language,
-                                rights=c.rights, **base)
+                                **base)
     source = conn.execute(select(S).where(col(S.id) == quote.source)).first()
     if source is None:  # the loader refuses a quote without its source: a database written otherwise
         raise NotFound(f"quote {quote_id!r} names no source in the archive")
@@ -404,7 +429,7 @@ def to_csl(data: CitationData) -> dict[str, Any]:
     if data.pseudonym:
         notes.append(PSEUDONYM_NOTE)
     if data.rights:
-        notes.append(f"Rights: {data.rights}")
+        notes.append(f"Rights: {data.rights_text}")
     if notes:
         item["note"] = " ".join(notes)
     return item
@@ -500,7 +525,7 @@ def to_bibtex(data: CitationData) -> str:
     if notes:
         fields.append(("note", latex_escape(". ".join(n.rstrip(".") for n in notes) + ".")))
     if data.rights:
-        fields.append(("copyright", latex_escape(data.rights)))
+        fields.append(("copyright", latex_escape(data.rights_text or "")))
     entry_type = "book" if data.csl_type == "book" else "misc"
     body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{entry_type}{{{bibtex_key(data.key)},\n{body}\n}}\n"
@@ -548,7 +573,7 @@ def to_ris(data: CitationData) -> str:
         lines.append(("Y2", data.accessed.strftime("%Y/%m/%d")))
     lines += [("N1", note) for note in _notes(data)]
     if data.rights:
-        lines.append(("N1", f"Rights: {data.rights}"))
+        lines.append(("N1", f"Rights: {data.rights_text}"))
     lines.append(("ID", data.key))
     text = "".join(f"{tag}  - {_ris_value(value)}\r\n" for tag, value in lines)
     return text + "ER  - \r\n"

@@ -19,7 +19,8 @@ coverage       places (the person's, the interviews', the relatives' fates) and 
 description    the portrait, per language
 type           DCMI Type: ``MovingImage`` for a testimony in a film (or on video),
                ``Sound`` for an audio interview, ``Text`` for words known from a text
-rights         the collection's rights statement
+rights         the rights statement the testimony stands under (its own, else the
+               collection's: ``archive.catalogue.rights``), and "Rights holder: …"
 identifier     the permalink of the person's page
 relation       the collection, and every source the visible record cites
 =============  ===================================================================
@@ -43,6 +44,7 @@ from sqlalchemy.engine import Engine
 
 from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
+from archive.catalogue.rights import RightsStatement
 from archive.collection import dates
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -203,8 +205,7 @@ def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str)
     if period:
         dc.add("coverage", period)
 
-    if collection is not None:
-        dc.add("rights", collection.rights)
+    add_rights(dc, detail.rights)
     return dc
 
 
@@ -231,8 +232,36 @@ def collection_record(engine: Engine, base_url: str) -> DublinCore | None:
     dc.add("identifier", base_url.rstrip("/") + "/")
     for lang in collection.languages:
         dc.add("language", lang)
-    dc.add("rights", collection.rights)
+    add_rights(dc, collection.rights_statement)
     return dc
+
+
+# --- rights -------------------------------------------------------------------------------------
+
+
+def rights_terms(rights: RightsStatement | None) -> list[tuple[str, str]]:
+    """A rights statement as DCMI terms: ``license`` for a rightsstatements.org or Creative Commons
+    URI, ``rights`` for a statement in words, and ``rightsHolder``. Simple Dublin Core, qualified
+    Dublin Core and the pages' ``DC.*`` tags are all written from these pairs."""
+    if rights is None:
+        return []
+    terms = [("license" if rights.uri else "rights", rights.statement)]
+    if rights.holder:
+        terms.append(("rightsHolder", rights.holder))
+    return terms
+
+
+def add_rights(dc: DublinCore, rights: RightsStatement | None) -> None:
+    """The rights in simple Dublin Core: every term is a ``dc:rights`` (the holder named as such,
+    since simple DC has no element of its own for it)."""
+    for term, value in rights_terms(rights):
+        dc.add("rights", f"Rights holder: {value}" if term == "rightsHolder" else value)
+
+
+def rights_meta(rights: RightsStatement | None) -> list[tuple[str, str]]:
+    """The rights as a page's ``<meta>`` tags: ``DC.rights`` and ``DCTERMS.*`` for the qualified terms."""
+    return [("DC.rights" if term in ("license", "rights") else f"DCTERMS.{term}", value)
+            for term, value in rights_terms(rights)]
 
 
 def _types(detail: catalogue.PersonDetail, collection: catalogue.CollectionInfo | None) -> list[str]:

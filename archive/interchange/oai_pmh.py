@@ -300,6 +300,12 @@ def archive_stamp(engine: Engine, now: datetime) -> datetime:
         # WAL: the newest writes may still be in the -wal file, not yet in the database file
         mtimes = [Path(p).stat().st_mtime for p in (path, path + "-wal") if Path(p).is_file()]
         return datetime.fromtimestamp(int(max(mtimes)), timezone.utc)
+    # another database: when the last import or reindex committed (the index state's row)
+    with engine.connect() as conn:
+        state = models.table_of(models.IndexState)
+        changed = conn.scalar(select(state.c.changed_at).where(state.c.id == models.INDEX_STATE_ROW))
+    if changed is not None:
+        return _aware(changed).replace(microsecond=0)
     return datetime.combine(now.date(), time(0), timezone.utc)
 
 

@@ -1,23 +1,25 @@
 """OHMS XML: export a person's interviews for the Oral History Metadata Synchronizer, and
 import OHMS exports into the collection format.
 
-Export (``person_to_ohms``) writes OHMS XML 6.0, one ``record`` per
-recording: each interview of the person, and the film when their quotes are timecoded in
-it (a person with neither gets one record for their appearance in the collection). The
-record's elements follow the order of the OHMS XSD's sequence. Index points are the
-person's visible timecoded quotes of that recording, read through the one export path
-(``iter_quotes``): Russian in the main fields and English in the ``_alt`` fields where
-both exist, a single-language text in the main field; theme labels as keywords; the
-quote's permalink as a hyperlink. The segments also go in as a WebVTT transcript
-(``vtt_transcript``, and ``vtt_transcript_alt`` in English). Stance is not exported.
+Export (``person_to_ohms``) writes OHMS XML 6.0, one ``record`` per recording: each interview
+of the person, and the film when their quotes are timecoded in it (a person with neither gets
+one record for their appearance in the collection). The record's elements follow the order of
+the OHMS XSD's sequence. An interview with index points or a transcript of its own is exported
+from them (``interview_to_ohms``, further down). Otherwise the index points are the person's
+visible timecoded quotes of that recording, read through the one export path (``iter_quotes``):
+Russian in the main fields and English in the ``_alt`` fields where both exist, a
+single-language text in the main field; theme labels as keywords; the quote's permalink as a
+hyperlink. The segments also go in as a WebVTT transcript (``vtt_transcript``, and
+``vtt_transcript_alt`` in English). Stance is not exported.
 
-Import (``ohms_to_collection``) reads OHMS 5.4 and 6.0 exports: every index point becomes
-a timecoded quote (its text from the partial transcript, else the synopsis, else the
+``archive import-ohms`` (``ohms_interviews_to_collection``, at the end) reads OHMS 5.4 and 6.0
+exports as interviews. The older import into quotes (``ohms_to_collection``) makes every index
+point a timecoded quote (its text from the partial transcript, else the synopsis, else the
 title; the title, synopsis, keywords, subjects, links and places kept word for word in
-``context``; keywords and subjects that name a theme of the vocabulary become themes),
-and so does every cue of a WebVTT transcript. The interviewee gets a person file with
-stance ``not-stated`` and basis ``none``: OHMS carries no stance, and none is guessed. The
-OHMS file becomes a source, and a copy of it is kept in ``sources/``.
+``context``; keywords and subjects that name a theme of the vocabulary become themes), and so
+every cue of a WebVTT transcript. Either way the interviewee gets a person file with stance
+``not-stated`` and basis ``none``: OHMS carries no stance, and none is guessed. The OHMS file
+becomes a source, and a copy of it is kept in ``sources/``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
 from archive.catalogue.result_sets import QuoteRecord, ResultSet, iter_quotes
 from archive.collection import dates
+from archive.collection import format as collection_format
 from archive.collection.display import printable
 from archive.collection.timecodes import BadTimecode, format_timecode, parse_timecode
 from archive.collection.xml_characters import first_unsafe_character, unsafe_character_message
@@ -286,11 +289,20 @@ def _root(records: list[etree._Element]) -> bytes:
 def person_to_ohms(archive: Archive, person_id: str, viewer: Viewer, base_url: str) -> bytes:
     """OHMS XML 6.0 with one record per recording of the person; ``catalogue.NotFound``
     when the viewer may not see the person."""
+    from archive.catalogue.interviews import interview_page
+
     detail = catalogue.person(archive.engine, viewer, person_id)
     collection = catalogue.collection_info(archive.engine)
     vocabulary = catalogue.vocabulary(archive.engine)
-    return _root([_record(r, detail, collection, vocabulary, viewer, base_url)
-                  for r in _recordings(archive, person_id, viewer, detail, collection)])
+    records = []
+    for recording in _recordings(archive, person_id, viewer, detail, collection):
+        # an interview with its own index points or transcript is exported from them, field for field
+        page = interview_page(archive.engine, viewer, person_id, recording.id) if recording.interview else None
+        if page is not None and (page.index_points or page.segments):
+            records.append(_interview_record(page, viewer, base_url, *_interview_languages(page)))
+        else:
+            records.append(_record(recording, detail, collection, vocabulary, viewer, base_url))
+    return _root(records)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -686,9 +698,23 @@ def interview_to_ohms(archive: Archive, person_id: str, interview_id: str, viewe
     may see it (withheld recordings and segments left out); ``lang`` goes in the main fields
     and ``alt`` in the ``_alt`` ones. ``catalogue.NotFound`` when it is not visible."""
     from archive.catalogue.interviews import interview_page
-    from archive.interchange.subtitles import segment_cues
 
     page = interview_page(archive.engine, viewer, person_id, interview_id)
+    return _root([_interview_record(page, viewer, base_url, lang, alt)])
+
+
+def _interview_languages(page: Any) -> tuple[str, str | None]:
+    """The languages of an interview's main and ``_alt`` fields in a person's export: the interview's
+    language (else Russian), and a second one its transcript or index points are written in."""
+    found = list(dict.fromkeys([*page.languages, *(lang for x in page.index_points for lang in x.title)]))
+    lang = page.language or (MAIN_LANG if MAIN_LANG in found or not found else found[0])
+    return lang, next((other for other in found if other != lang), None)
+
+
+def _interview_record(page: Any, viewer: Viewer, base_url: str, lang: str, alt: str | None) -> etree._Element:
+    """An ``InterviewPage`` (``archive.catalogue.interviews``) as an OHMS record."""
+    from archive.interchange.subtitles import segment_cues
+
     recording = page.recordings[0] if page.recordings else None
     online = recording is not None and recording.url is not None
     full_day = bool(page.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", page.date))
@@ -696,37 +722,63 @@ def interview_to_ohms(archive: Archive, person_id: str, interview_id: str, viewe
 
     def vtt(language: str) -> etree.CDATA | None:
         cues = segment_cues(page.segments, language)
-        return etree.CDATA(cues_to_vtt(cues)) if cues else None
+        if not cues:
+            return None
+        for cue, segment in zip(cues, [s for s in page.segments if s.text.get(language)], strict=True):
+            cue.identifier = _cue_identifier(segment.position, segment.original_language)
+        return etree.CDATA(cues_to_vtt(cues))
 
     duration = recording.duration if recording and recording.duration else page.duration
+    catalogue = page.catalogue
+    collection, series = catalogue.get("collection") or {}, catalogue.get("series") or {}
     record = etree.Element(f"{{{OHMS_NS}}}record", id=str(_stable_int(page.id)), dt=viewer.today.isoformat())
     _ordered(record, {
         "version": "6.0",
         "date": {"value": page.date if full_day else "", "format": "yyyy-mm-dd"},
         "date_nonpreferred_format": page.date if page.date and not full_day else None,
+        "cms_record_id": page.id,  # person/interview: an import gives the interview its id back
         "title": title,
-        "accession": page.id,
+        "accession": catalogue.get("accession"),
         "duration": format_timecode(duration) if duration else None,
+        "collection_id": collection.get("id"), "collection_name": collection.get("name"),
+        "series_id": series.get("id"), "series_name": series.get("name"),
+        "funding": catalogue.get("funding"),
         "repository_url": base_url,
         "interviewee": [page.person_name],
         "interviewer": [page.interviewer] if page.interviewer else [],
+        "format": list(catalogue.get("format") or []),
+        "file_name": catalogue.get("file_name"),
         "transcript_alt_lang": alt,
         "translate": 1 if alt else 0,
-        "media_url": recording.url if online and recording else None,
+        "media_id": recording.local_id if recording else None,
+        # an external recording's address, or the one this archive serves its file at
+        "media_url": (recording.url if online else f"{base_url.rstrip('/')}/media/{page.person_id}/{page.local_id}/"
+                      f"{recording.local_id}") if recording else None,
         "mediafile": _element("mediafile", {"host": "Other", "clip_format": "video" if recording and recording.is_video
                                             else "audio"}, ("host", "clip_format")),
         "language": page.language,
+        "user_notes": catalogue.get("user_notes"),
         "index": _element("index", {"point": [_structured_point(p, lang, alt) for p in page.index_points]},
                           ("point",)),
         "type": "interview",
         "vtt_transcript": vtt(lang),
         "vtt_transcript_alt": vtt(alt) if alt else None,
-        "rights": recording.rights_uri if recording and recording.rights_uri else None,
-        "usage": recording.rights_holder if recording and recording.rights_holder else None,
+        # the catalogue's statements as written; else the recording's rights statement URI and its holder
+        "rights": catalogue.get("rights") or (recording.rights_uri if recording else None),
+        "usage": catalogue.get("usage") or (recording.rights_holder if recording else None),
         "userestrict": 0,
         "collection_link": base_url,
     }, RECORD_ORDER)
-    return _root([record])
+    return record
+
+
+def _cue_identifier(position: int, original_language: str) -> str:
+    """A transcript cue's WebVTT identifier in an OHMS export: the segment and the language it was
+    spoken in (``s4.ru``), so that an import knows which text is the original."""
+    return f"s{position}.{original_language}"
+
+
+_CUE_IDENTIFIER = re.compile(r"^s\d+\.(?P<lang>[a-z]{2,3})$")
 
 
 def _split(text: str | None) -> list[str]:
@@ -778,3 +830,272 @@ def ohms_interview(record: OhmsRecord, interview_id: str, lang: str = "en", alt:
             entry["hyperlinks"] = links
         points.append(entry)
     return {"id": interview_id, "index_points": points}
+
+
+# --- an OHMS record as an interview of the collection format -----------------------------------
+#
+# ``archive import-ohms`` writes each record as an interview: its recording (``media_url``), its
+# transcript as timed segments with their speakers, its index points field for field, and the
+# record-level fields as the interview's ``catalogue``. A WebVTT transcript gives a segment per
+# cue (the ``_alt`` transcript's cue with the same timings is its translation); the older plain
+# transcript with a ``sync`` map gives a segment per interval of the map.
+
+_MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "ogg": "audio/ogg", "oga": "audio/ogg",
+                "flac": "audio/flac", "opus": "audio/ogg", "mp4": "video/mp4", "m4v": "video/mp4", "webm": "video/webm",
+                "mov": "video/quicktime"}
+_SPEAKER_LABEL = re.compile(r"^\s*(?P<name>[A-ZА-ЯЁ][A-ZА-ЯЁ .'’-]{1,60}):\s+")
+_SYNC_STAMP = re.compile(r"^(?P<line>\d+)\((?P<word>\d+)\)$")
+UNNAMED_SPEAKER = "Unnamed speaker"
+
+
+def _media_type(clip_format: str | None, *names: str | None) -> str:
+    """The MIME type of a recording from the extension of its address or file name; OHMS names only
+    audio or video, so an unknown extension is taken as MPEG audio, or MP4 video."""
+    for name in names:
+        last = (name or "").split("?")[0].rsplit("/", 1)[-1]
+        if "." in last and last.rsplit(".", 1)[-1].lower() in _MEDIA_TYPES:
+            return _MEDIA_TYPES[last.rsplit(".", 1)[-1].lower()]
+    return "video/mp4" if clip_format == "video" else "audio/mpeg"
+
+
+def _speaker_roles(record: OhmsRecord) -> dict[str, str]:
+    """Each name the record gives (and its last word, in capitals, as transcripts label speakers)
+    with its role; OHMS knows interviewers and interviewees only."""
+    roles: dict[str, str] = {}
+    for role in ("interviewee", "interviewer"):
+        for name in record.lists.get(role, []):
+            for part in [p.strip() for p in name.split(";") if p.strip()]:
+                roles[part.casefold()] = role
+                roles.setdefault(_surname(part), role)
+    return roles
+
+
+def _surname(name: str) -> str:
+    """The last word of a name, without a note in brackets after it: "Sam Smith (synthetic)" → "smith"."""
+    words = re.sub(r"\s*\([^)]*\)\s*$", "", name).split()
+    return words[-1].casefold() if words else name.casefold()
+
+
+def _role(name: str, roles: dict[str, str]) -> str:
+    return roles.get(name.casefold()) or roles.get(_surname(name), "other")
+
+
+def _vtt_segments(record: OhmsRecord, lang: str, alt: str | None, roles: dict[str, str]) -> list[dict[str, Any]]:
+    """The WebVTT transcripts as segments: a cue of the main transcript with the cue of the ``_alt``
+    one that has its timings; the cue's identifier (``s4.ru``) says which language was spoken."""
+    tracks: dict[str, list[Any]] = {}
+    for field_name, language in (("vtt_transcript", lang), ("vtt_transcript_alt", alt)):
+        if record.fields.get(field_name) and language:
+            tracks[language] = parse_vtt(record.fields[field_name], f"{record.file.name} ({field_name})",
+                                         zero_end_is_unknown=True)
+    by_time: dict[tuple[float, float], dict[str, Any]] = {}
+    for language, cues in tracks.items():
+        for cue in cues:
+            end = cue.end if cue.end is not None else cue.start
+            key = (round(cue.start, 3), round(end, 3))
+            entry = by_time.setdefault(key, {"texts": {}, "speaker": None, "original": None})
+            entry["texts"][language] = cue.text
+            entry["speaker"] = entry["speaker"] or cue.speaker
+            found = _CUE_IDENTIFIER.match(cue.identifier or "")
+            entry["original"] = entry["original"] or (found["lang"] if found else None)
+    segments = []
+    for (start, end), entry in sorted(by_time.items()):
+        texts = {k: v for k, v in entry["texts"].items() if v}
+        if not texts:
+            continue
+        original = entry["original"] if entry["original"] in texts else (lang if lang in texts else next(iter(texts)))
+        name = entry["speaker"] or UNNAMED_SPEAKER
+        segments.append({"start": format_timecode(start, millis=True), "end": format_timecode(end, millis=True),
+                         "speaker": {"name": name, "role": _role(name, roles) if entry["speaker"] else "other"},
+                         "original_language": original, "text": texts})
+    return segments
+
+
+def _sync_points(sync: str, path: Path) -> list[tuple[float, int, int]]:
+    """OHMS's ``sync`` map, ``1:|13(3)|19(14)``: every interval (here one minute) of the recording
+    ends at a line of the plain transcript (counted from 1) and a word of it (counted from 1).
+    Returns (seconds, line, word) of each mark; ``OhmsFileError`` for a map that cannot be read."""
+    minutes, _, stamps = sync.strip().partition(":")
+    if not minutes.strip().isdigit() or int(minutes) < 1:
+        raise OhmsFileError(path, f"the sync map {sync[:40]!r} does not start with its interval in minutes (e.g. 1:)")
+    marks = []
+    for index, stamp in enumerate(stamps.split("|")):
+        if not stamp.strip():
+            continue
+        found = _SYNC_STAMP.match(stamp.strip())
+        if found is None:
+            raise OhmsFileError(path, f"the sync map's mark {stamp.strip()[:40]!r} is not line(word)")
+        marks.append((index * int(minutes) * 60.0, int(found["line"]), int(found["word"])))
+    return marks
+
+
+def _sync_segments(record: OhmsRecord, text_field: str, sync_field: str, language: str,
+                   roles: dict[str, str]) -> list[dict[str, Any]]:
+    """The plain transcript cut at the sync map's marks: a segment per interval, spoken by the
+    speaker whose label (``NAME:``) last came before it."""
+    transcript = record.fields.get(text_field, "")
+    if not transcript.strip() or not record.fields.get(sync_field):
+        return []
+    lines = transcript.split("\n")
+    marks = _sync_points(record.fields[sync_field], record.file)
+    # the transcript as words, each with its line (from 1) and its place on the line (from 1)
+    words: list[tuple[int, int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        for place, word in enumerate(line.split(), start=1):
+            words.append((number, place, word))
+    at_word = {(line, place): n for n, (line, place, _) in enumerate(words)}
+    cuts = [(0.0, 0)] + [(seconds, at_word[(line, word)]) for seconds, line, word in marks if (line, word) in at_word]
+    duration = _duration_seconds(record.fields.get("duration"))
+    segments = []
+    speaker: str | None = None
+    for n, (start, first) in enumerate(cuts):
+        last = cuts[n + 1][1] if n + 1 < len(cuts) else len(words)
+        end = cuts[n + 1][0] if n + 1 < len(cuts) else max(start, duration or start)
+        chunk_lines: list[list[str]] = []
+        previous_line = None
+        for line_number, _, word in words[first:last]:
+            if line_number != previous_line:
+                chunk_lines.append([])
+                previous_line = line_number
+            chunk_lines[-1].append(word)
+        text = "\n".join(" ".join(line) for line in chunk_lines).strip()
+        opening = _SPEAKER_LABEL.match(text)
+        first_speaker = opening["name"].strip() if opening else speaker
+        for line_words in chunk_lines:
+            label = _SPEAKER_LABEL.match(" ".join(line_words) + " ")
+            if label:
+                speaker = label["name"].strip()
+        if not text:
+            continue
+        name = first_speaker or UNNAMED_SPEAKER
+        segments.append({"start": format_timecode(start, millis=True), "end": format_timecode(end, millis=True),
+                         "speaker": {"name": name, "role": _role(name, roles) if first_speaker else "other"},
+                         "original_language": language, "text": {language: text}})
+    return segments
+
+
+def _duration_seconds(value: str | None) -> float | None:
+    try:
+        seconds = parse_timecode(value) if value else 0.0
+    except BadTimecode:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _group(identifier: str | None, name: str | None) -> dict[str, str] | None:
+    group = {k: v for k, v in (("id", identifier), ("name", name)) if v}
+    return group or None
+
+
+def _catalogue(record: OhmsRecord, recording: dict[str, Any] | None) -> dict[str, Any]:
+    """The record-level fields the holding archive catalogued, as the interview's ``catalogue``; a
+    rights statement that is a rightsstatements.org or Creative Commons URI goes to the recording."""
+    f = record.fields
+    catalogue: dict[str, Any] = {
+        "accession": f.get("accession"), "collection": _group(f.get("collection_id"), f.get("collection_name")),
+        "series": _group(f.get("series_id"), f.get("series_name")), "funding": f.get("funding"),
+        "rights": f.get("rights"), "usage": f.get("usage"), "user_notes": f.get("user_notes"),
+        "format": record.lists.get("format") or None, "file_name": f.get("file_name"),
+    }
+    rights = f.get("rights", "")
+    if recording is not None and rights and re.fullmatch(collection_format.RIGHTS_PATTERN, rights) and f.get("usage"):
+        recording["rights"] = {"uri": rights, "holder": f["usage"]}
+        catalogue["rights"] = catalogue["usage"] = None
+    return {k: v for k, v in catalogue.items() if v}
+
+
+def _interview_id(record: OhmsRecord, given: str | None) -> str:
+    """The interview's id: the one given, else the interview part of a record id this archive
+    exported (``cms_record_id`` person/interview), else the accession, else the OHMS record id."""
+    if given:
+        return given
+    exported = record.fields.get("cms_record_id", "")
+    if re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+", exported):
+        return exported.split("/", 1)[1]
+    return slugify(record.fields.get("accession"), "") or slugify(f"ohms-{record.record_id}", "ohms")
+
+
+def interview_import(record: OhmsRecord, *, person_id: str | None = None, interview_id: str | None = None,
+                     language: str = "en") -> RecordingImport:
+    """One OHMS record as an interview of the collection format (the module's last part says how)."""
+    base = record_import(record, person_id=person_id, language=language)
+    f = record.fields
+    lang = _language(f.get("language"), language)
+    alt = _language(f.get("transcript_alt_lang"), "") or None
+    alt = alt if alt != lang else None
+    roles = _speaker_roles(record)
+    duration = _duration(f.get("duration"))
+    recording: dict[str, Any] | None = None
+    if f.get("media_url"):
+        recording = _without_empty({"id": slugify(f.get("media_id"), "") or "recording-1", "url": f["media_url"],
+                                    "mime_type": _media_type(f.get("mediafile_clip_format"), f["media_url"],
+                                                             f.get("file_name")),
+                                    "duration": duration})
+    catalogue = _catalogue(record, recording)
+    segments = _vtt_segments(record, lang, alt, roles)
+    if not segments:  # the older form: a plain transcript and its sync map, per language
+        segments = _sync_segments(record, "transcript", "sync", lang, roles)
+        if alt:
+            translated = {s["start"]: s for s in _sync_segments(record, "transcript_alt", "sync_alt", alt, roles)}
+            for segment in segments:
+                if segment["start"] in translated:
+                    segment["text"][alt] = translated[segment["start"]]["text"][alt]
+    try:
+        points = ohms_interview(record, "", lang, alt)["index_points"]
+    except ValueError as error:
+        raise OhmsFileError(record.file, str(error).split(": ", 1)[-1] + "; the collection format needs one") from None
+    title = f.get("title")
+    interview = {
+        "id": _interview_id(record, interview_id),
+        "title": {lang: title} if title else None,
+        "date": _date(f.get("date")) or _date(f.get("date_nonpreferred_format")),
+        "interviewer": base.interview.get("interviewer"),
+        "language": _language(f.get("language"), language) if f.get("language") else None,
+        "duration": duration,
+        "source": base.interview["source"],
+        "locator": base.interview["locator"],
+        "recordings": [recording] if recording else None,
+        "transcript": {"segments": segments} if segments else None,
+        "index_points": points or None,
+        "catalogue": catalogue or None,
+    }
+    base.interview = _without_empty(interview)
+    base.segments = []
+    return base
+
+
+@dataclass
+class InterviewsImported:
+    """What ``ohms_interviews_to_collection`` wrote."""
+
+    root: Path
+    created_collection: bool
+    person_files: list[Path]
+    interviews: int
+    segments: int
+    index_points: int
+
+
+def ohms_interviews_to_collection(xml_path: str | Path, out_dir: str | Path, *, person_id: str | None = None,
+                                  interview_id: str | None = None, language: str = "en",
+                                  vocabulary_file: str | Path | None = None) -> InterviewsImported:
+    """Import an OHMS export into the collection at ``out_dir`` (created when it has none) as
+    interviews: recording, transcript segments with their speakers, index points and the record's
+    catalogue fields. Otherwise as ``ohms_to_collection``; ``interview_id`` names the interview of
+    a file of one record."""
+    records = read_ohms(xml_path)
+    if not records:
+        raise OhmsFileError(Path(xml_path), "no OHMS record in this file")
+    if interview_id and len(records) > 1:
+        raise OhmsFileError(Path(xml_path), f"the file has {len(records)} records; an interview id names one")
+    imports = [interview_import(r, person_id=person_id, interview_id=interview_id, language=language)
+               for r in records]
+    first = records[0].fields
+    collection_name = first.get("collection_name") or first.get("repository") or "OHMS import"
+    new = NewCollection(id=slugify(collection_name, "ohms-import"), title=collection_name,
+                        languages=[imp.interview.get("language") or language for imp in imports])
+    result = write_imports(out_dir, imports, new_collection=new, vocabulary_file=vocabulary_file)
+    return InterviewsImported(
+        result.root, result.created_collection, result.person_files, len(imports),
+        sum(len((imp.interview.get("transcript") or {}).get("segments", [])) for imp in imports),
+        sum(len(imp.interview.get("index_points") or []) for imp in imports))

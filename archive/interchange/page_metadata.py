@@ -29,7 +29,8 @@ from archive.catalogue import common
 from archive.catalogue import people as people_pages
 from archive.catalogue import themes as theme_pages
 from archive.catalogue.pages import NotFound
-from archive.interchange import citations
+from archive.catalogue.rights import RightsStatement
+from archive.interchange import citations, dublin_core
 from archive.interchange.exports.permalinks import collection_permalink, person_permalink, quote_permalink
 
 if TYPE_CHECKING:
@@ -117,18 +118,20 @@ def _collection(info: collection_pages.CollectionInfo, base_url: str) -> dict[st
         found["description"] = info.description["en"]
     if info.languages:
         found["inLanguage"] = list(info.languages)
-    _rights(found, info.rights)
+    _rights(found, info.rights_statement)
     return found
 
 
-def _rights(item: dict[str, Any], rights: str | None) -> None:
-    """A rights statement: a URI is a ``license``; words are a ``copyrightNotice``."""
-    if not rights:
+def _rights(item: dict[str, Any], rights: RightsStatement | None) -> None:
+    """A rights statement: a URI is a ``license``, words a ``copyrightNotice``; and the holder."""
+    if rights is None:
         return
-    if re.match(r"https?://", rights):
-        item["license"] = rights
+    if rights.uri:
+        item["license"] = rights.uri
     else:
-        item["copyrightNotice"] = rights
+        item["copyrightNotice"] = rights.statement
+    if rights.holder:
+        item["copyrightHolder"] = {"@type": "Organization", "name": rights.holder}
 
 
 def _work(data: citations.CitationData, reference: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +173,7 @@ def _quotation_from_citation(data: citations.CitationData, reference: dict[str, 
                                       "@id": data.permalink.split("#", 1)[0] if data.permalink else None}
     if data.locator:
         quote["position"] = data.locator
+    _rights(quote, data.rights_statement)
     return quote
 
 
@@ -198,6 +202,7 @@ def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer
             work["inLanguage"] = interview.language
         if interview.media:
             work["associatedMedia"] = {"@type": "MediaObject", "contentUrl": interview.media}
+        _rights(work, detail.rights)
         interviews[interview.local_id] = work
         graph.append(work)
     for quote in detail.quotes:
@@ -226,6 +231,7 @@ def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer
             item["position"] = quote.timecode_in
         elif quote.cite.locator:
             item["position"] = quote.cite.locator
+        _rights(item, quote.rights)
         graph.append(item)
     meta: list[tuple[str, str]] = []
     try:
@@ -333,8 +339,7 @@ def _citation_meta(data: citations.CitationData) -> list[tuple[str, str]]:
         meta.append(("DC.language", data.language))
     if data.url or data.permalink:
         meta.append(("DC.identifier", data.url or data.permalink or ""))
-    if data.rights:
-        meta.append(("DC.rights", data.rights))
+    meta += dublin_core.rights_meta(data.rights_statement)
     return meta
 
 
@@ -342,6 +347,5 @@ def _page_meta(title: str, url: str, info: collection_pages.CollectionInfo | Non
     meta = [("DC.title", title), ("DC.identifier", url)]
     if info is not None:
         meta.append(("DC.relation", info.title))
-        if info.rights:
-            meta.append(("DC.rights", info.rights))
+        meta += dublin_core.rights_meta(info.rights_statement)
     return meta

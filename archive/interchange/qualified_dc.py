@@ -10,6 +10,7 @@ dcterms:temporal       the period its dated events span (``1937/1956``)
 dcterms:isPartOf       the collection, by title and by URL
 dcterms:license        the rights statement when it is a URI (rightsstatements.org, CC)
 dcterms:rights         the rights statement when it is words
+dcterms:rightsHolder   who holds the rights (``dublin_core.rights_terms`` maps all three)
 dcterms:type           DCMI Type vocabulary (``xsi:type="dcterms:DCMIType"``)
 dcterms:identifier     the permalink (``xsi:type="dcterms:URI"``)
 dcterms:relation       every source the visible record cites
@@ -78,11 +79,8 @@ def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str)
     if collection is not None:
         add("isPartOf", collection.title + (f" ({collection.year})" if collection.year else ""))
         add("isPartOf", base_url.rstrip("/") + "/", kind="URI")
-        rights = collection.rights
-        if rights and re.match(r"https?://\S+$", rights):
-            add("license", rights, kind="URI")
-        else:
-            add("rights", rights)
+    for term, value in dublin_core.rights_terms(detail.rights):
+        add(term, value, kind="URI" if term == "license" else None)
     for kind in simple.get("type"):
         add("type", kind, kind="DCMIType")
     for identifier in simple.get("identifier"):

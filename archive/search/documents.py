@@ -289,6 +289,8 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
     by_lang = {t["lang"]: t["text"] for t in batch.texts.get(quote["id"], [])}
     theme_ids = [t["theme"] for t in sorted(batch.themes.get(quote["id"], []), key=lambda t: t["position"])]
     when = _quote_date(quote, batch.interviews, batch.sources)
+    # a quote said in an interview of the collection is a moment of it: its interview's and recording's facets
+    interview_id = f"{quote['person_id']}/{quote['recording']}" if quote.get("recording") else ""
 
     def terms(lang: str) -> list[str]:
         return ([w for t in theme_ids for w in vocabulary.words("themes", t, lang)]
@@ -305,7 +307,9 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
         names=proper_names(by_lang.values()),
         facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
                 "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
-                "decade": [f"{when.year // 10 * 10}s"] if when else []},
+                "decade": [f"{when.year // 10 * 10}s"] if when else [],
+                "interview": [interview_id] if interview_id in batch.interviews else [],
+                "recording": [quote.get("span_recording") or ""]},
         sort_date=when,
     )
 
@@ -330,11 +334,10 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
         return (recording["visibility"], recording["embargo_until"]) if recording else ("public", None)
 
     def interview_facets(row: Row) -> dict[str, list[str]]:
-        # facets of the index's schema only (archive/search/index_schema.py): interview, recording
-        # and speaker role need fields of their own there first
         interview = batch.interviews.get(row["interview_id"]) or {}
         return {**shared.facets, "source": [interview["source"]] if interview.get("source") else [],
-                "decade": [f"{dates.parse_period(interview['date']).decade}s"] if interview.get("date") else []}
+                "decade": [f"{dates.parse_period(interview['date']).decade}s"] if interview.get("date") else [],
+                "interview": [row["interview_id"]], "recording": [row["recording_id"] or ""]}
 
     def interview_date(row: Row) -> date | None:
         text = (batch.interviews.get(row["interview_id"]) or {}).get("date")
@@ -349,7 +352,8 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
             text_en=[texts.get("en", "")], text_ru=[texts.get("ru", "")], terms_en=[], terms_ru=[],
             # its own words and speaker, not the person's names and places (those are the portrait's)
             names=proper_names(texts.values()) + [segment["speaker_name"] or ""],
-            facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts)},
+            facets={**interview_facets(segment), "kind": ["segment"], "fate": shared.fates, "lang": list(texts),
+                    "speaker_role": [segment["speaker_role"]]},
             sort_date=interview_date(segment),
         )
     for point in batch.index_points.get(person["id"], []):

@@ -128,8 +128,9 @@ class SearchIndex:
         """Bring the index up to the import written (not committed) in ``conn``, then commit both.
 
         A new build is written from what ``conn`` sees: the build the database names, cloned,
-        with these people re-indexed; or every document when ``full`` or when there is no
-        build to start from. Returns the number of documents written."""
+        with these people re-indexed; or every document when ``full``, when there is no
+        build to start from, or when that build lacks a field of the schema (written before it).
+        Returns the number of documents written."""
         ids = sorted(set(person_ids))
         base = index_state.named_build(conn)
         if base is None and self.store.exists():
@@ -138,6 +139,8 @@ class SearchIndex:
             # another node's build: this node's own current one serves when it holds the same data
             base = self.store.current_name() if node_version.build_in_step(conn, self.store,
                                                                            self.store.current_name()) else None
+        if base and not (self.store.has_index(base) and self.store.has_every_field(base)):
+            base = None
         if full or not base:
             build = self._write_build(conn, progress)
         elif ids:
@@ -455,17 +458,17 @@ class _page_details:
             segment = self.segments[record_id]
             texts: dict[str, str] = segment.text or {}
             title = segment.speaker_name or person_name
-            start, interview_id = segment.start_seconds, segment.interview_id
+            start, interview_id, recording_id = segment.start_seconds, segment.interview_id, segment.recording_id
         else:
             point = self.index_points[record_id]
             texts = {lang: " ".join(filter(None, [(point.title or {}).get(lang), (point.synopsis or {}).get(lang),
                                                   (point.partial_transcript or {}).get(lang)]))
                      for lang in {*(point.title or {}), *(point.synopsis or {})}}
             title = next(iter((point.title or {}).values()), person_name)
-            start, interview_id = point.start_seconds, point.interview_id
+            start, interview_id, recording_id = point.start_seconds, point.interview_id, point.recording_id
         snippets = {lang: snippet(text, lang, _marked(terms, text, lang)) for lang, text in texts.items() if text}
         return Hit(kind, record_id, person_id, person_name, title, snippets, score, timecode_in=start,
-                   interview_id=interview_id)
+                   interview_id=interview_id, recording_id=recording_id)
 
     def hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]], whole: bool) -> Hit:
         kind, record_id, person_id = fields["kind"], fields["record_id"], fields["person_id"]

@@ -210,7 +210,7 @@ FIELD_BOOSTS = {"text_en": 1.0, "text_ru": 1.0, "family_en": 0.5, "family_ru": 0
 FILTER_FIELDS = {
     "kind": "f_kind", "stance": "f_stance", "person_stance": "f_person_stance", "theme": "f_theme",
     "person": "f_person", "fate": "f_fate", "place": "f_place", "lang": "f_lang", "source": "f_source",
-    "decade": "f_decade",
+    "decade": "f_decade", "interview": "f_interview", "speaker_role": "f_speaker_role", "recording": "f_recording",
 }
 
 
@@ -241,6 +241,9 @@ def build_schema() -> fields.Schema:
         f_lang=fields.KEYWORD(**keyword),
         f_source=fields.KEYWORD(**keyword),
         f_decade=fields.KEYWORD(**keyword),
+        f_interview=fields.KEYWORD(**keyword),
+        f_speaker_role=fields.KEYWORD(**keyword),
+        f_recording=fields.KEYWORD(**keyword),
         # Only read as columns (the searcher's arrays, archive/search/facet_arrays.py), never
         # searched: no index terms (a NUMERIC field writes 8 per value). The access of a document
         # (its visibility and embargo day) travels in ``facets``.

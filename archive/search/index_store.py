@@ -194,6 +194,15 @@ class IndexStore:
         """Whoosh can open the build (complete, or made before builds were marked complete)."""
         return whoosh_index.exists_in(str(self.folder(name)))
 
+    def has_every_field(self, name: str) -> bool:
+        """The build's schema has every field of the archive's (``index_schema.build_schema``): a build
+        written before a field was added cannot take new documents, and an update starts afresh."""
+        ix = whoosh_index.open_dir(str(self.folder(name)))
+        try:
+            return set(build_schema().names()) <= set(ix.schema.names())
+        finally:
+            ix.close()
+
     def builds(self) -> list[str]:
         if not self.root.is_dir():
             return []

@@ -90,8 +90,8 @@ def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> s
     """The people whose documents may differ between the node's build and the database ``conn``
     reads, or None when the change log cannot tell (also when the database went back to an
     earlier version than the build's, as a restore from a backup does)."""
-    if since.watermark is None or not store.has_index(since.build):
-        return None
+    if since.watermark is None or not store.has_index(since.build) or not store.has_every_field(since.build):
+        return None  # (a build without a field the archive's schema has now cannot take new documents)
     version = index_state.data_version(conn)[1]
     if since.data_version is not None and (version is None or version < since.data_version):
         return None

@@ -11,13 +11,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 # Facets in the order pages show them. "stance" is the stance of the passage,
-# "person_stance" the overall stance of the person.
-FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade")
+# "person_stance" the overall stance of the person; "interview", "speaker_role" and "recording"
+# are those of the moments of interviews (transcript passages, index points, quotes taken from one).
+FACETS = ("kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang", "source", "decade",
+          "interview", "speaker_role", "recording")
 # The URL parameter of each facet, where it differs from the facet's name: ``lang`` is the pages'
 # interface language, so the language of the texts is ``language`` (the API also takes ``lang``).
 FACET_PARAMETERS = {"lang": "language"}
 _FACET_OF_PARAMETER = {parameter: name for name, parameter in FACET_PARAMETERS.items()}
-KINDS = ("quote", "person", "relative")
+# kinds of record: quotes, portraits, family-history entries, transcript passages, index points
+KINDS = ("quote", "person", "relative", "segment", "index_point")
 SORTS = ("relevance", "date", "person")
 # The limits of a search, the same for the pages, the API, the exports and the command line
 # (each refuses with 400 what it cannot read, except the query, which is cut and answered):
@@ -172,6 +175,7 @@ class Hit:
     timecode_in: float | None = None
     timecode_out: float | None = None
     interview_id: str | None = None  # segments and index points: the interview (person/interview) they are in
+    recording_id: str | None = None  # segments and index points: their recording (person/interview/recording)
 
 
 @dataclass

@@ -13,7 +13,8 @@ The points, in the order an import passes them (``archive/search/index_state.py`
     db-committed     the database is committed, CURRENT still names the previous build
     swapped          CURRENT names the new build, old builds not yet collected
 
-A reindex passes the same points from ``index-building`` on.
+A reindex passes the same points from ``index-building`` on. A schema upgrade has one point of its
+own, not in ``POINTS``: ``schema-revision-applied`` (a revision ran, not yet committed).
 """
 
 from __future__ import annotations

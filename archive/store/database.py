@@ -27,7 +27,7 @@ import zlib
 import sqlalchemy
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from archive.access import accounts  # noqa: F401  (registers the tables)
 from archive.settings import Settings
@@ -35,7 +35,7 @@ from archive.store import (
     models,  # noqa: F401  (registers the tables)
     published,  # noqa: F401  (registers the tables)
 )
-from archive.store.schema_upgrade import add_missing_columns
+from archive.store.migrations.schema import prepare_schema
 
 BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL's advisory lock of the archive's writers: one 64-bit number that names it in every
@@ -102,10 +102,11 @@ def begin_snapshot(conn: sqlalchemy.Connection) -> None:
         conn.begin()
 
 
-def open_database(settings: Settings) -> Engine:
-    """An engine with every table created (creating tables is idempotent)."""
+def open_database(settings: Settings, upgrade_schema: bool = True) -> Engine:
+    """An engine on a database at the newest schema revision (``archive/store/migrations/schema.py``);
+    ``upgrade_schema=False`` refuses a database at an older revision instead of upgrading it (the
+    site: web nodes never race to migrate; `archive db upgrade` and `archive import` do)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    SQLModel.metadata.create_all(engine)
-    add_missing_columns(engine)  # an archive made by an older version gains the new columns
+    prepare_schema(engine, upgrade=upgrade_schema)  # made when new, upgraded or refused when older
     return engine

@@ -45,7 +45,8 @@ class CollectionRecord(SQLModel, table=True):
     description: Any = _json()
     description_sources: Any = _json()
     facts_sources: Any = _json()
-    rights: str | None = None
+    rights: str | None = None  # a rightsstatements.org or Creative Commons URI, or a statement in words
+    rights_holder: str | None = None
 
 
 class Source(SQLModel, table=True):
@@ -102,6 +103,9 @@ class Person(SQLModel, table=True):
     visibility_reason: str | None = None
     visibility_review: dt.date | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
+    # the testimony's own rights statement; None: the collection's (archive/catalogue/rights.py)
+    rights_uri: str | None = None
+    rights_holder: str | None = None
 
 
 class Relative(SQLModel, table=True):
@@ -119,6 +123,11 @@ class Relative(SQLModel, table=True):
     embargo_until: dt.date | None = None
     visibility_reason: str | None = None
     visibility_review: dt.date | None = None
+    # ``name`` is a pseudonym (None in older databases' rows: not one); the real name behind it is
+    # read by researchers only, as a person's (visibility.may_read_field)
+    pseudonym: bool | None = None
+    real_name: str | None = None
+    real_name_native: str | None = None
 
 
 class FateEvent(SQLModel, table=True):
@@ -158,6 +167,7 @@ class Interview(SQLModel, table=True):
     locator: str | None = None
     private_notes: str | None = None  # never published: see visibility.may_read_field
     title: Any = _json()  # per language
+    catalogue: Any = _json()  # the holding archive's record (collection format ``CatalogueRecord``), as given
 
 
 class Recording(SQLModel, table=True):
@@ -247,6 +257,9 @@ class Quote(SQLModel, table=True):
     span_recording: str | None = None
     span_start: float | None = None
     span_end: float | None = None
+    # the quote's own rights statement; None: its person's, else the collection's
+    rights_uri: str | None = None
+    rights_holder: str | None = None
 
 
 class QuoteText(SQLModel, table=True):

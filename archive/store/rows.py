@@ -34,6 +34,10 @@ def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
     }
 
 
+def _rights(rights: fmt.Rights | None) -> dict[str, Any]:
+    return {"rights_uri": rights.uri if rights else None, "rights_holder": rights.holder if rights else None}
+
+
 _PUBLIC_ROW = {"visibility": "public", "embargo_until": None, "visibility_reason": None, "visibility_review": None}
 
 
@@ -118,6 +122,7 @@ def _person_row(person: fmt.Person, position: int) -> dict[str, Any]:
         "portrait_sources": _cited(person.portrait.sources),
         **_visibility(person.visibility),
         "private_notes": person.private_notes,
+        **_rights(person.rights),
     }
 
 
@@ -132,6 +137,9 @@ def _family_rows(person: fmt.Person) -> TableRows:
             "relation": relative.relation,
             "name": relative.name,
             "name_native": relative.name_native,
+            "pseudonym": relative.pseudonym,
+            "real_name": relative.real_name,
+            "real_name_native": relative.real_name_native,
             "external_records": _cited(relative.external_records),
             "notes": relative.notes,
             "private_notes": relative.private_notes,
@@ -186,6 +194,8 @@ def _interview_rows(person: fmt.Person) -> TableRows:
             "locator": interview.locator,
             "private_notes": interview.private_notes,
             "title": dict(interview.title) or None,
+            "catalogue": interview.catalogue.model_dump(exclude_none=True, exclude_defaults=True)
+            if interview.catalogue else None,
         }
         for r, recording in enumerate(interview.recordings, start=1):
             yield models.Recording, {
@@ -266,6 +276,7 @@ def _quote_rows(person: fmt.Person) -> TableRows:
                                if span else None),
             "span_start": timecodes.parse_timecode(span.start) if span else None,
             "span_end": timecodes.parse_timecode(span.end) if span else None,
+            **_rights(quote.rights),
         }
         for lang, text in quote.text.items():
             yield models.QuoteText, {
@@ -313,7 +324,8 @@ def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
         "description": dict(info.description),
         "description_sources": _cited(info.description_sources),
         "facts_sources": _cited(info.facts_sources),
-        "rights": info.rights,
+        "rights": info.rights.uri if isinstance(info.rights, fmt.Rights) else info.rights,
+        "rights_holder": info.rights.holder if isinstance(info.rights, fmt.Rights) else None,
     }
     for s, source in enumerate(sources, start=1):
         yield models.Source, {"position": s, **source.model_dump()}

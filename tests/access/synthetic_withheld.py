@@ -1,12 +1,16 @@
 """A synthetic withheld record the access tests add to the access collection: a restricted quote
 of a public person in a language (Ukrainian) no other quote is in, so an export column made from
-it would show that a withheld quote exists."""
+it would show that a withheld quote exists. The quote is the only record that cites a source
+of its own (``WITHHELD_ONLY_SOURCE``), so listing or counting that source would show it too."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+
+# a source that only the restricted quote below cites (synthetic)
+WITHHELD_ONLY_SOURCE = {"id": "synthetic-okapinsk-letters", "title": "Synthetic Okapinsk letters", "kind": "other"}
 
 # a restricted quote of a public person, in a language no other quote is in (synthetic text)
 WITHHELD_UKRAINIAN_QUOTE = {
@@ -15,13 +19,18 @@ WITHHELD_UKRAINIAN_QUOTE = {
     "original_language": "uk",
     "themes": ["the-gulag"],
     "stance": "critic",
-    "source": "synthetic-notes",
+    "source": WITHHELD_ONLY_SOURCE["id"],
     "visibility": {"status": "restricted", "reason": "synthetic restriction for the export columns test"},
 }
 
 
 def add_withheld_ukrainian_quote(collection: Path) -> None:
-    """Give the public person ``vera-synthetic`` the restricted Ukrainian quote."""
+    """Give the public person ``vera-synthetic`` the restricted Ukrainian quote, and the collection
+    the source only that quote cites."""
+    collection_file = collection / "collection.yaml"
+    head = yaml.safe_load(collection_file.read_text(encoding="utf-8"))
+    head["sources"].append(dict(WITHHELD_ONLY_SOURCE))
+    collection_file.write_text(yaml.safe_dump(head, allow_unicode=True, sort_keys=False), encoding="utf-8")
     path = collection / "people" / "vera-synthetic.yaml"
     person = yaml.safe_load(path.read_text(encoding="utf-8"))
     person["quotes"].append(dict(WITHHELD_UKRAINIAN_QUOTE))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.access.visibility import ANONYMOUS, may_read_field, viewer_for
+from archive.access.visibility import may_read_field, viewer_for
 from archive.catalogue.result_sets import ResultSet
 from archive.cli.main import main
 from archive.collection.loader import read_collection
@@ -119,26 +119,6 @@ def test_person_page_and_api_show_the_real_name_to_researchers_only(web_home: Pa
     else:
         assert "real_name" not in body and "real_name_native" not in body
     assert PRIVATE not in json.dumps(body, ensure_ascii=False)
-
-
-def test_an_archive_made_before_the_new_columns_gains_them(tmp_path: Path, fixture_collection: Path) -> None:
-    home = tmp_path / "old"
-    first = Archive.open(home)
-    first.close()
-    db = home / "archive.sqlite3"
-    with sqlite3.connect(db) as conn:  # what an older version created: no real_name, no private notes
-        conn.execute("alter table person drop column real_name")
-        conn.execute("alter table quote drop column private_notes")
-    reopened = Archive.open(home)
-    try:
-        reopened.import_collection(fixture_collection)
-        assert ANONYMOUS.role == "anonymous" and reopened.stats().people >= 1
-    finally:
-        reopened.close()
-    with sqlite3.connect(db) as conn:
-        columns = {row[1] for row in conn.execute("pragma table_info(person)")}
-        quote_columns = {row[1] for row in conn.execute("pragma table_info(quote)")}
-    assert "real_name" in columns and "private_notes" in quote_columns
 
 
 def test_cli_check_accepts_the_access_collection(access_collection: Path) -> None:

@@ -9,7 +9,9 @@ every export format, every OAI-PMH verb and page, every path of the OpenAPI desc
 searches for the marker words and misspellings of them (for "did you mean").
 
 Export columns are crawled too: a restricted quote in a language no other quote is in
-(``synthetic_withheld.WITHHELD_UKRAINIAN_QUOTE``) must not give an anonymous export a column.
+(``synthetic_withheld.WITHHELD_UKRAINIAN_QUOTE``) must not give an anonymous export a column;
+the source only that quote cites must not be listed or counted (home page, sources, statistics,
+Data Package).
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ import yaml
 
 from archive.facade import Archive
 from archive.interchange.exports import FORMATS
-from tests.access.synthetic_withheld import WITHHELD_UKRAINIAN_QUOTE, add_withheld_ukrainian_quote
+from tests.access.synthetic_withheld import (
+    WITHHELD_ONLY_SOURCE,
+    WITHHELD_UKRAINIAN_QUOTE,
+    add_withheld_ukrainian_quote,
+)
 from tests.support import make_access_collection
 from webapp import create_app
+
+pytestmark = pytest.mark.slow  # crawls every route of the site several times
 
 # marker word → the least role that may read it
 MARKERS = {
@@ -45,6 +53,9 @@ MARKERS = {
     "Tardigradeski": "researcher",
     "Wombatfeather": "archivist",
     "прихований": "researcher",  # the restricted Ukrainian quote's own word
+    "Okapinsk": "researcher",  # the title of the source only that quote cites
+    "Ibexandrova": "researcher",  # the real name behind a relative's pseudonym
+    "Ибександрова": "researcher",
 }
 WITHHELD_PEOPLE = ["boris-synthetic", "quentin-synthetic", "tamara-synthetic"]
 WITHHELD_QUOTES = ["boris-secret", "quentin-quokkaville", "tamara-tardigradeski", "anna-embargoed", "vera-embargoed",
@@ -282,7 +293,14 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         data = yaml.safe_load(person_file.read_text(encoding="utf-8"))
         data["quotes"] = [q for q in data.get("quotes", []) if q["id"] not in WITHHELD_QUOTES]
         data.pop("real_name", None), data.pop("real_name_native", None)
+        for relative in data.get("family", []):
+            relative.pop("real_name", None), relative.pop("real_name_native", None)
         person_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # without its one citing quote, the withheld-only source is not part of the public collection
+    head = yaml.safe_load((public / "collection.yaml").read_text(encoding="utf-8"))
+    head["sources"] = [s for s in head["sources"] if s["id"] != WITHHELD_ONLY_SOURCE["id"]]
+    (public / "collection.yaml").write_text(yaml.safe_dump(head, allow_unicode=True, sort_keys=False),
+                                            encoding="utf-8")
     made = {}
     for name, collection in (("full", full), ("public", public)):
         archive = Archive.open(root / f"home-{name}")

@@ -29,6 +29,8 @@ from tests.postgres_server import DATABASES, archive_database_url
 from tests.support import make_access_collection
 from webapp import create_app
 
+pytestmark = pytest.mark.slow  # every page on two databases
+
 RESEARCHER, PASSWORD = "rita", "a long synthetic passphrase"
 WITHHELD_PEOPLE = ("boris-synthetic", "quentin-synthetic", "tamara-synthetic")
 SEARCHED_MARKERS = ("Quokkaville", "Zanzibar", "Marmaladeov", "Tardigradeski")  # words of withheld records
@@ -231,5 +233,24 @@ def test_the_change_log_tells_harvesters_of_a_withdrawn_record(tmp_path: Path, d
         (fixture_collection / "people" / "boris-synthetic.yaml").unlink()
         archive.import_collection(fixture_collection)
         assert _headers(archive, base) == {anna: None, carl_id: "deleted"}
+    finally:
+        archive.close()
+
+
+def test_the_archive_changed_when_its_last_import_committed(tmp_path: Path, database_url: str,
+                                                          fixture_collection: Path) -> None:
+    """The moment OAI-PMH gives as the archive's last change is the last import's, on each
+    database (an SQLite file's time of writing; PostgreSQL's index state row), not a day boundary."""
+    import datetime as dt
+
+    from archive.interchange import oai_pmh
+
+    archive = Archive.open(tmp_path / "home", database_url)
+    try:
+        before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        archive.import_collection(fixture_collection)
+        after = dt.datetime.now(dt.timezone.utc)
+        later = after + dt.timedelta(days=3)
+        assert before - dt.timedelta(seconds=1) <= oai_pmh.archive_stamp(archive.engine, later) <= after
     finally:
         archive.close()

@@ -21,6 +21,8 @@ from archive.collection.problems import InvalidCollection
 from archive.collection.yaml_source import YamlLimits, load_yaml_text
 from archive.store import models
 
+pytestmark = pytest.mark.slow  # resource bombs read in bounded memory
+
 ROOT = Path(__file__).resolve().parents[2]
 ANNA = "people/anna-synthetic.yaml"
 MEMORY_BOUND_MB = 300  # generous: the interpreter with the archive's libraries is ~100 MB

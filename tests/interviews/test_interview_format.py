@@ -193,3 +193,34 @@ def test_the_json_schema_describes_the_new_fields() -> None:
         assert name in person["$defs"]
     assert person["$defs"]["Speaker"]["properties"]["role"]["enum"] == list(fmt.SPEAKER_ROLES)
     assert "segments" in schemas["people/<person-id>/*.yaml (transcripts)"]["properties"]
+
+
+def test_the_catalogue_record_is_checked_field_by_field(example_collection: Path) -> None:
+    _edit(example_collection, "    transcript:\n",
+          "    catalogue:\n      accession: SYN-2\n      series: {}\n      format: Audio cassette\n"
+          "      shelf: B-12\n    transcript:\n")
+    problems = _problems(example_collection)
+    series = _one(problems, r"catalogue\.series")
+    assert series.startswith(f"{example_collection / PERSON_FILE}:{_line_of(example_collection, 'series:')}:")
+    assert "give the `id`, the `name` or both" in series
+    assert _one(problems, r"catalogue\.format").split(":")[1] == str(_line_of(example_collection, "format: Audio"))
+    assert "shelf" in _one(problems, r"catalogue\.shelf")
+
+
+def test_a_catalogue_record_is_stored_as_given(example_collection: Path, tmp_path: Path) -> None:
+    from archive.facade import Archive
+    from archive.store import models
+    from tests.support import import_into
+
+    _edit(example_collection, "    transcript:\n",
+          "    catalogue:\n      accession: SYN-2\n      collection: {name: Synthetic collection}\n"
+          "      format: [Audio cassette, WAV file]\n    transcript:\n")
+    home = import_into(tmp_path / "home", example_collection)
+    archive = Archive.open(home)
+    try:
+        with archive.engine.connect() as conn:
+            stored = conn.execute(models.table_of(models.Interview).select()).mappings().one()["catalogue"]
+    finally:
+        archive.close()
+    assert stored == {"accession": "SYN-2", "collection": {"name": "Synthetic collection"},
+                      "format": ["Audio cassette", "WAV file"]}

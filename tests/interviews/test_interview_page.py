@@ -94,3 +94,54 @@ def test_the_ohms_export_of_the_interview(example_home: Path) -> None:
     assert [e.text for e in doc.iterfind(".//{*}point/{*}title_alt")] == ["Introduction", "The garden", "Closing"]
     transcript = doc.findtext(".//{*}vtt_transcript")
     assert "<v Narrator (synthetic)>" in transcript and WITHHELD_WORDS[1] not in transcript
+
+
+def test_a_search_inside_the_interview_lists_its_moments_in_time_order(example_home: Path) -> None:
+    html = _get(example_home, f"{PAGE}?q=garden")
+    assert '<input id="interview-q" type="search" name="q" value="garden"' in html
+    moments = re.findall(r'<a class="timecode hit-moment" href="([^"]+)" data-start="([^"]+)" '
+                         r'data-recording="part-1">([\d:]+)</a>\s*<span class="tag">([^<]+)</span>', html)
+    # the interviewer's question at 12.5 s and the index point "The garden" there, then the closing line's none
+    assert [(start, label, tag) for _, start, label, tag in moments] == [
+        ("12.5", "00:00:12", "Index point"), ("12.5", "00:00:12", "Transcript passage")]
+    assert all(href == f"{PAGE}?t=12.5&amp;q=garden" for href, *_ in moments)  # plain links without JavaScript
+    assert "<mark>garden</mark>" in html
+    assert "2 moments match" in html
+    # the quote taken from this interview is no moment of the list: its passage is
+    apples = _get(example_home, f"{PAGE}?q=apple")
+    assert "2 moments match" in apples
+    assert re.findall(r'class="timecode hit-moment" href="[^"]+" data-start="([^"]+)"', apples) == ["12.5", "17.5"]
+    sledging = _get(example_home, f"{PAGE}?q=катались")  # the Russian original
+    assert re.findall(r'class="timecode hit-moment" href="[^"]+" data-start="([^"]+)"', sledging) == ["17.5"]
+
+
+def test_a_search_inside_the_interview_never_shows_a_withheld_passage(example_home: Path) -> None:
+    public = _get(example_home, f"{PAGE}?q=withheld")
+    assert "0 moments match" in public and "hit-moment" not in public
+    researcher = _get(example_home, f"{PAGE}?q=withheld", ARCHIVE_VIEWER="researcher")
+    assert re.findall(r'class="timecode hit-moment" href="[^"]+" data-start="([^"]+)"', researcher) == ["24.5"]
+
+
+def test_a_search_inside_the_interview_in_russian(example_home: Path) -> None:
+    compile_catalogues()
+    html = _get(example_home, f"{PAGE}?q=garden&lang=ru")
+    assert '<input type="hidden" name="lang" value="ru">' in html
+    assert "Пункт оглавления" in html and "Искать в этом интервью" in html
+    assert f"{PAGE}?t=12.5&amp;q=garden&amp;lang=ru" in html
+
+
+def test_the_page_shows_the_holding_archives_record(example_collection: Path, tmp_path: Path) -> None:
+    from tests.interviews.conftest import PERSON_FILE
+    from tests.support import import_into
+
+    person = example_collection / PERSON_FILE
+    person.write_text(person.read_text(encoding="utf-8").replace(
+        "    transcript:\n", "    catalogue:\n      accession: SYN-3\n      series: {id: s-1, name: Synthetic series}\n"
+        "      format: [Audio cassette, WAV file]\n    transcript:\n", 1), encoding="utf-8")
+    home = import_into(tmp_path / "home", example_collection)
+    html = _get(home, PAGE)
+    assert '<dt>Accession number</dt><dd lang="en">SYN-3</dd>' in html
+    assert '<dd lang="en">Synthetic series (s-1)</dd>' in html
+    assert '<dd lang="en">Audio cassette; WAV file</dd>' in html
+    compile_catalogues()
+    assert "<dt>Инвентарный номер</dt>" in _get(home, f"{PAGE}?lang=ru")

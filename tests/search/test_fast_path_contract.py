@@ -53,6 +53,8 @@ from archive.search.request import FACETS, SearchRequest
 from archive.store import models
 from tests.support import ROOT, make_access_collection
 
+pytestmark = pytest.mark.slow  # every query through both paths over a synthetic collection
+
 RESEARCHER = Viewer(role="researcher")
 LATER = Viewer(role="anonymous", today=date(3000, 1, 1))  # every embargo has ended
 VIEWERS = {"anonymous": ANONYMOUS, "researcher": RESEARCHER, "anonymous-in-3000": LATER}

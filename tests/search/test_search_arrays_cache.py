@@ -21,6 +21,8 @@ from archive.search.facet_arrays import CACHE_PREFIX, SearcherArrays, _pack, _Se
 from archive.search.request import FACETS, SearchRequest
 from archive.store import models
 
+pytestmark = pytest.mark.slow  # builds and damages many indexes
+
 RESEARCHER = Viewer(role="researcher")
 QUERIES = [("", {}), ("", {"kind": ("quote",)}), ("Stalin", {}), ("лагерь", {"stance": ("critic",)}),
            ("", {"stance": ("admirer",)}), ("", {"theme": ("the-gulag",)})]

@@ -30,6 +30,8 @@ from archive.search.documents import documents_for
 from archive.search.index_schema import build_schema
 from tests.index_fingerprint import index_contents
 
+pytestmark = pytest.mark.slow  # builds indexes both ways and compares them byte for byte
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -31,6 +31,8 @@ from archive.search.query_parsing import parse
 from archive.search.request import SearchRequest
 from archive.store import models
 
+pytestmark = pytest.mark.slow  # random indexes compared with plain Whoosh
+
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 _WORD = re.compile(r"\w+")
 

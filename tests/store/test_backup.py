@@ -21,6 +21,8 @@ from archive.store import models
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
+pytestmark = pytest.mark.slow  # backups and restores while serving and importing
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GREY = "en: We lived in camps, and everything was grey."
 PEWTER = "en: We lived in camps, and everything was pewter."

@@ -23,6 +23,8 @@ from archive.interchange.ohms import MAX_OHMS_BYTES
 from archive.search.request import SearchRequest
 from tests.support import DATA, FIXTURES, copy_home
 
+pytestmark = pytest.mark.slow  # real commands meeting a held lock, a full disk and hostile files
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,7 +64,6 @@ def contents(home: Path) -> dict:
 # --- the database held by another process ---------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_second_import_while_another_holds_the_lock_says_so(imported_fixture_home, tmp_path):
     """The command waits the busy timeout for the other writer, then says the archive is busy."""
     home = copy_home(imported_fixture_home, tmp_path / "home")
@@ -87,7 +88,6 @@ def test_a_full_disk_while_the_database_is_written(tmp_path):
     assert_one_clear_line(done, "could not write", "free some space")
 
 
-@pytest.mark.slow
 def test_a_full_disk_during_an_import_leaves_the_archive_as_it_was(imported_fixture_home, tmp_path):
     home = copy_home(imported_fixture_home, tmp_path / "home")
     before = contents(home)
@@ -97,7 +97,6 @@ def test_a_full_disk_during_an_import_leaves_the_archive_as_it_was(imported_fixt
     assert contents(home) == before
 
 
-@pytest.mark.slow
 def test_a_full_disk_during_a_reindex_leaves_the_archive_as_it_was(imported_data_home, tmp_path):
     home = copy_home(imported_data_home, tmp_path / "home")
     before = contents(home)

@@ -20,7 +20,7 @@ def test_import_ohms_then_load_and_export_back(tmp_path):
     result = runner.invoke(main, ["import-ohms", str(FIXTURES / "ohms" / "alyea_OH0010.xml"),
                                   "--into", str(collection)])
     assert result.exit_code == 0, result.output
-    assert "15 timecoded segment(s)" in result.output
+    assert "1 interview(s), 0 transcript segment(s), 15 index point(s)" in result.output
     home = str(tmp_path / "home")
     assert runner.invoke(main, ["--home", home, "import", str(collection)]).exit_code == 0
     person = next((collection / "people").glob("*.yaml")).stem

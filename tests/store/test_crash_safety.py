@@ -32,6 +32,8 @@ from archive.search.request import SearchRequest
 from archive.store import models
 from archive.store.crashpoints import ENVIRONMENT_VARIABLE, POINTS
 
+pytestmark = pytest.mark.slow  # real processes killed at many points and times
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARCHIVE = Path(sys.executable).with_name("archive")
 PEOPLE, QUOTES = 30, 8  # synthetic people added to the fixture, to give the kills something to land in

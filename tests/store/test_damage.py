@@ -21,6 +21,8 @@ from tests.support import DATA, copy_home
 from webapp import create_app
 from webapp.security import HEADERS
 
+pytestmark = pytest.mark.slow  # damaged files met by real commands
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["/", "/people", "/search?q=family", "/api/search?q=family", "/api/people",
          "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/search/export.csv?q=family"]

@@ -27,6 +27,8 @@ from tests.store.whole_import_oracle import import_collection
 from tests.stored_rows import stored_rows
 from tests.support import copy_home, import_into
 
+pytestmark = pytest.mark.slow  # many imports with worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

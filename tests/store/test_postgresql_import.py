@@ -28,6 +28,8 @@ from archive.store.folder_import import import_folder
 from archive.store.row_writer import ImportReport
 from tests.support import DATA, FIXTURES, make_access_collection
 
+pytestmark = pytest.mark.slow  # PostgreSQL clusters and real import processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -166,7 +168,6 @@ def test_an_import_killed_mid_way_leaves_postgresql_as_it_was(tmp_path: Path, po
         archive.close()
 
 
-@pytest.mark.slow
 def test_a_second_import_while_another_holds_the_lock_says_so_on_postgresql(tmp_path: Path,
                                                                             postgresql_url: str) -> None:
     """This process holds the archive's writer lock as a running import does; ``archive import`` in

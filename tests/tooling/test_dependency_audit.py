@@ -14,6 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # pip-audit over both locks
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = ("requirements/run.lock", "requirements/test.lock")
 

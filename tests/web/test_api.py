@@ -194,7 +194,7 @@ def test_search_hits_facets_and_links(client):
     assert admirer["labels"] == {"en": "Admirer of Stalin", "ru": "Почитатель Сталина"}
     assert query_of(admirer["toggle"]) == {"q": "Stalin", "stance": "admirer"}
     assert set(result["facets"]) == {"kind", "stance", "person_stance", "theme", "person", "fate", "place", "lang",
-                                     "source", "decade"}
+                                     "source", "decade", "interview", "speaker_role", "recording"}
 
     narrowed = get_json(client, admirer["toggle"])
     assert narrowed["total"] == 1
@@ -375,13 +375,14 @@ def test_openapi_document_is_valid_openapi_3_1(client, app):
     search = document["paths"]["/api/search"]["get"]
     params = {p["name"]: p["schema"] for p in search["parameters"]}
     assert params["sort"]["enum"] == ["relevance", "date", "person"]
-    assert params["kind"]["items"]["enum"] == ["quote", "person", "relative"]
+    assert params["kind"]["items"]["enum"] == ["quote", "person", "relative", "segment", "index_point"]
     assert document["paths"]["/api/people"]["get"]["parameters"][0]["schema"]["enum"] == [
         "admirer", "ambivalent", "critic", "not-stated"]
     assert search["responses"]["400"] == {"$ref": "#/components/responses/BadRequest"}
     assert "application/problem+json" in document["components"]["responses"]["NotFound"]["content"]
 
 
+@pytest.mark.slow  # every operation of the OpenAPI document, many generated cases each
 def test_schemathesis_finds_no_failure_in_any_operation(app, tmp_path):
     """``schemathesis run`` in-process over WSGI: every phase (examples, coverage, fuzzing, stateful)
     and every default check, 25 derandomized examples per operation.

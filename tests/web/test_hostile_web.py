@@ -33,6 +33,8 @@ from tests.support import copy_home
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
+pytestmark = pytest.mark.slow  # property tests over every route
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "collection"
 

@@ -138,7 +138,8 @@ def test_every_link_from_the_home_page_answers_200(which, lang, data_home, fixtu
     for expected in ("/", "/people", "/themes", "/paradoxes", "/sources"):
         assert expected in html_pages
     assert any(u.startswith("/people/") for u in html_pages)
-    assert any(u.endswith("/perspectives") for u in html_pages)
+    # perspectives are linked where a passage states a stance; every shipped passage is "Not stated"
+    assert any(u.endswith("/perspectives") for u in html_pages) is (which == "fixture")
     for url, html in html_pages.items():
         if "lang=" not in url or f"lang={lang}" in url:
             assert f'<html lang="{lang}">' in html, url
@@ -278,6 +279,21 @@ def test_person_page_shows_stance_family_quotes_sources_and_citation(fixture_hom
     assert 'href="/sources#synthetic-transcript"' in html
     assert "Anna (synthetic). In: <span lang=\"en\">Synthetic test collection</span> (2020)." in html
     assert "http://localhost/people/anna-synthetic" in html
+
+
+def test_perspectives_are_not_linked_where_every_passage_is_not_stated(data_home, fixture_home):  # type: ignore[no-untyped-def]
+    shipped = _app(data_home).test_client()
+    themes = shipped.get("/themes").get_data(as_text=True)
+    linked = re.findall(r'href="/themes/([a-z0-9-]+)"', themes)
+    assert linked and "/perspectives" not in themes
+    for theme_id in linked:
+        assert "/perspectives" not in shipped.get(f"/themes/{theme_id}").get_data(as_text=True), theme_id
+        assert shipped.get(f"/themes/{theme_id}/perspectives").status_code == 200  # still there, explained
+    fixture = _app(fixture_home).test_client()
+    # the-war holds one passage coded admirer, the-terror passages coded critic and ambivalent
+    for theme_id in ("the-war", "the-terror"):
+        assert f'href="/themes/{theme_id}/perspectives"' in fixture.get("/themes").get_data(as_text=True)
+        assert f'href="/themes/{theme_id}/perspectives"' in fixture.get(f"/themes/{theme_id}").get_data(as_text=True)
 
 
 def test_perspectives_are_columns_in_stance_order(fixture_home):  # type: ignore[no-untyped-def]

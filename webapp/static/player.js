@@ -1,5 +1,5 @@
-/* The interview page's player: a click on a timecode seeks (without JavaScript the link opens
-   the media at that moment), the current transcript line and index point are marked and kept
+/* The interview page's player: a click on a timecode seeks (in the transcript, the contents and
+   the hits of a search inside the interview; without JavaScript the link opens that moment), the current transcript line and index point are marked and kept
    in view while it plays, ?t=SECONDS opens at a moment, and keys control the player:
    k play/pause, j/l back/forward 5 seconds, p/n previous/next index point. */
 (function () {

@@ -214,10 +214,13 @@ def _fate(event: people_pages.FateView) -> dict[str, Any]:
 def _relative(relative: people_pages.RelativeView) -> dict[str, Any]:
     return {
         "id": relative.id, "relation": relative.relation, "name": relative.name,
-        "name_native": relative.name_native, "notes": relative.notes,
+        "name_native": relative.name_native, "notes": relative.notes, "pseudonym": relative.pseudonym,
         "external_records": [{"label": str(r.get("label", "")), "identifier": r.get("identifier"),
                               "url": r.get("url")} for r in relative.external_records],
         "events": [_fate(e) for e in relative.events],
+        # present only for a viewer who may read it: catalogue asks the visibility rule
+        **({"real_name": relative.real_name, "real_name_native": relative.real_name_native}
+           if relative.real_name or relative.real_name_native else {}),
     }
 
 

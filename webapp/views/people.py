@@ -36,8 +36,9 @@ def person(person_id: str) -> str:
         abort(404)
     info = collection_pages.collection_info(current_archive().engine)
     permalink = url_for("people.person", person_id=person_id, _external=True)
-    # the testimony by theme (the default) or in the order of its sources
-    order = "source" if request.args.get("order") == "source" else "theme"
+    # the testimony by theme (the default), in the order of its sources, or of its interviews (when it has any)
+    asked = request.args.get("order")
+    order = asked if asked == "source" or (asked == "interview" and detail.quotes_by_interview) else "theme"
     return render_template("person.html", p=detail, collection=info, permalink=permalink, order=order)
 
 

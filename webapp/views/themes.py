@@ -18,7 +18,9 @@ bp = Blueprint("themes", __name__)
 def index() -> str:
     page = collection_pages.home(current_archive().engine, current_viewer())
     vocabulary = common.vocabulary(current_archive().engine)
-    return render_template("themes.html", themes=page.themes, vocabulary=vocabulary)
+    with_perspectives = theme_pages.themes_with_perspectives(current_archive().engine, current_viewer())
+    return render_template("themes.html", themes=page.themes, vocabulary=vocabulary,
+                           with_perspectives=with_perspectives)
 
 
 @bp.get("/themes/<theme_id>")

@@ -29,6 +29,7 @@ from sqlmodel import col
 from archive.access.visibility import Viewer, may_read_field, visible_clause
 from archive.catalogue.pages import NotFound
 from archive.catalogue.result_sets import BATCH, QuoteRecord
+from archive.catalogue.source_visibility import withheld_sources
 from archive.collection.loader import COLLECTION_FILE, PEOPLE_DIR, VOCABULARY_FILE
 from archive.collection.timecodes import format_timecode
 from archive.collection.vocabulary import KINDS
@@ -102,6 +103,11 @@ def _visibility(viewer: Viewer, row: Any) -> dict[str, Any] | None:
     return None if block == {"status": "public"} else block
 
 
+def _rights(row: Any) -> dict[str, Any] | None:
+    """A person's or a quote's own rights statement, as the format writes it."""
+    return {"uri": row.rights_uri, "holder": row.rights_holder} if row.rights_uri else None
+
+
 def _only_for(viewer: Viewer, name: str, value: Any) -> Any:
     """A field kept for the viewers the rule lets read it (real names, private notes), else left out."""
     return value if may_read_field(viewer, name) else None
@@ -139,7 +145,7 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path]) -> str:
+def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path], hidden: frozenset[str]) -> str:
     c = conn.execute(select(models.CollectionRecord)).first()
     if c is None:
         raise NotFound("the archive is empty: there is no collection to export")
@@ -149,10 +155,13 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
         "directors": c.directors, "organisations": _cited(c.organisations),
         "premiere": _cited([c.premiere])[0] if c.premiere else None,
         "description": c.description, "description_sources": _cited(c.description_sources),
-        "rights": c.rights, "facts_sources": _cited(c.facts_sources),
+        "rights": {"uri": c.rights, "holder": c.rights_holder} if c.rights_holder else c.rights,
+        "facts_sources": _cited(c.facts_sources),
     })
     sources = []
     for s in conn.execute(select(models.Source).order_by(col(models.Source.position))):
+        if s.id in hidden:
+            continue
         sources.append(_clean({
             "id": s.id, "title": s.title, "author": s.author, "publisher": s.publisher, "date": s.date,
             "kind": s.kind, "url": s.url, "locator": s.locator, "language": s.language,
@@ -214,6 +223,7 @@ def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer) -> Iterato
             "themes": themes.get(q.id),
             "stance": q.stance,
             "context": q.context,
+            "rights": _rights(q),
             "source": q.source,
             "locator": q.locator,
             "visibility": _visibility(viewer, q),
@@ -241,6 +251,8 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
                           .order_by(col(R.position))):
         family.append(_clean({
             "id": r.id.split("/", 1)[1], "relation": r.relation, "name": r.name, "name_native": r.name_native,
+            "pseudonym": r.pseudonym or None, "real_name": _only_for(viewer, "real_name", r.real_name),
+            "real_name_native": _only_for(viewer, "real_name_native", r.real_name_native),
             "events": events.get(r.id), "external_records": r.external_records, "notes": r.notes,
             "visibility": _visibility(viewer, r), "private_notes": _only_for(viewer, "private_notes", r.private_notes),
         }))
@@ -285,7 +297,7 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext) -> Iterator[str
         "group": p.is_group or None, "role": p.role, "ages": _cited(p.ages),
         "occupations": _cited(p.occupations), "places": _cited(p.places), "stance": stance,
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
-        "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
+        "rights": _rights(p), "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
     })
     yield _header(ctx, f"Person {p.id}") + dump(head)
     first = True
@@ -324,8 +336,9 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         raise ValueError("the YAML export reads the archive: build the context with build_context()")
     with ctx.archive.engine.connect() as conn:
         texts: dict[str, Path] = {}
+        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)  # cited only by records left out
         for source_id, text_file in conn.execute(select(col(models.Source.id), col(models.Source.text_file))):
-            if not text_file:
+            if not text_file or source_id in hidden:
                 continue
             found = _source_text_path(ctx, text_file)
             if found is None:
@@ -335,7 +348,7 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
             else:
                 texts[source_id] = found
         people = list(_people(conn, ctx))  # ids and fields of people only; their quotes stream
-        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts).encode("utf-8")]
+        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts, hidden).encode("utf-8")]
         yield VOCABULARY_FILE, [_vocabulary_file(conn, ctx).encode("utf-8")]
         for source_id, path in texts.items():
             text_file = conn.scalar(select(col(models.Source.text_file)).where(col(models.Source.id) == source_id))

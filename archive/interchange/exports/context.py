@@ -30,6 +30,7 @@ class CollectionSummary:
     title: str
     title_native: str | None = None
     rights: str | None = None
+    rights_holder: str | None = None
 
 
 @dataclass
@@ -106,8 +107,10 @@ def _collection_facts(archive: Archive) -> tuple[CollectionSummary | None, tuple
     with archive.engine.connect() as conn:
         row = conn.execute(select(col(models.CollectionRecord.id), col(models.CollectionRecord.title),
                                   col(models.CollectionRecord.title_native),
-                                  col(models.CollectionRecord.rights))).first()
+                                  col(models.CollectionRecord.rights),
+                                  col(models.CollectionRecord.rights_holder))).first()
         stances = conn.scalars(
             select(col(models.VocabularyTerm.id)).where(col(models.VocabularyTerm.kind) == "stances")
             .order_by(col(models.VocabularyTerm.position))).all()
-    return CollectionSummary(row.id, row.title, row.title_native, row.rights) if row else None, tuple(stances)
+    summary = CollectionSummary(row.id, row.title, row.title_native, row.rights, row.rights_holder) if row else None
+    return summary, tuple(stances)

@@ -28,6 +28,8 @@ from sqlmodel import col
 
 from archive.access.visibility import visible_clause
 from archive.catalogue.result_sets import QuoteRecord
+from archive.catalogue.rights import RightsStatement, applying
+from archive.catalogue.source_visibility import withheld_sources
 from archive.collection import format as collection_format
 from archive.interchange.exports.access import public_status
 from archive.interchange.exports.chunks import TextChunks
@@ -312,9 +314,19 @@ def descriptor(ctx: ExportContext, schema: dict[str, Table]) -> dict[str, Any]:
         "x-result-set": ctx.describe_result_set(),
         "resources": [t.resource() for t in schema.values()],
     }
-    if collection and collection.rights:
-        package["licenses"] = [{"name": "other", "title": collection.rights}]
+    rights = applying((collection.rights, collection.rights_holder)) if collection else None
+    if rights is not None:
+        package["licenses"] = [licence(rights)]
     return package
+
+
+def licence(rights: RightsStatement) -> dict[str, str]:
+    """The collection's rights as a Data Package licence: a URI is the licence's ``path`` (and its
+    ``title``); a statement in words has no licence to point at, so it is named ``other``."""
+    if rights.uri is None:
+        return {"name": "other", "title": rights.text}
+    title = rights.title + (f" (rights holder: {rights.holder})" if rights.holder else "")
+    return {"path": rights.uri, "title": title}
 
 
 def render_datapackage(records: Iterable[QuoteRecord], ctx: ExportContext) -> Iterator[Member]:
@@ -326,7 +338,9 @@ def render_datapackage(records: Iterable[QuoteRecord], ctx: ExportContext) -> It
         yield "datapackage.json", [json.dumps(descriptor(ctx, schema), ensure_ascii=False, indent=2).encode("utf-8")]
         for kind in ("stances", "themes", "fates"):
             yield schema[kind].path, _csv_chunks(schema[kind], (_term_row(t) for t in vocabulary.get(kind, [])))
-        sources = (dict(r._mapping) for r in conn.execute(select(models.Source).order_by(col(models.Source.position))))
+        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)
+        sources = (dict(r._mapping) for r in conn.execute(select(models.Source).order_by(col(models.Source.position)))
+                   if r.id not in hidden)
         yield schema["sources"].path, _csv_chunks(schema["sources"], sources)
 
         texts, themes = _Spool(schema["quote_texts"]), _Spool(schema["quote_themes"])

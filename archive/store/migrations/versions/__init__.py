@@ -1,0 +1,1 @@
+"""The revisions of the database schema, oldest first by number (Alembic reads them; see ../schema.py)."""
