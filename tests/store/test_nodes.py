@@ -31,6 +31,7 @@ from tests.postgres_server import PostgresServer
 from tests.support import FIXTURES, ROOT, copy_home
 from webapp import create_app
 
+pytestmark = pytest.mark.slow  # several archives on a PostgreSQL server, a killed process
 MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
 BOTH = ["xenia-synthetic", "xenia-synthetic-quote"]  # the person and the quote that carry it
 

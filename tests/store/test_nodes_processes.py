@@ -28,6 +28,7 @@ from archive.search.index_store import IndexStore
 from tests.postgres_server import PostgresServer
 from tests.store.test_nodes import MARKER, synthetic_person, write_collection
 
+pytestmark = pytest.mark.slow  # real archive serve nodes on a PostgreSQL server
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_SECONDS = 90  # the stated bound for a node to hold what was imported (the tests poll until it)
 PERSON = "xenia-synthetic"
