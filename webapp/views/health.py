@@ -61,7 +61,7 @@ def current_status() -> NodeStatus:
 def healthz() -> Response:
     status = current_status()
     if status.problem and status.status != "ok":
-        current_app.logger.info("health: %s: %s", status.status, status.problem)
+        current_app.logger.debug("health: %s: %s", status.status, status.problem)  # a proxy asks every few seconds
     response = jsonify({"status": status.status, "database": status.database, "index_build": status.index_build,
                         "index_version": status.index_version, "database_version": status.database_version,
                         "lag_seconds": status.lag_seconds})
