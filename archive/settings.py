@@ -16,6 +16,10 @@ machine with a single CPU: the importing process writes the rows while they read
 ``ARCHIVE_BASE_URL`` is the public address of the archive (``https://archive.example.org/``):
 permalinks, citations, OAI-PMH identifiers and ``baseURL``, and the API's links are made from it,
 never from a request's ``Host`` header; ``public_base_url`` checks and normalises it.
+
+``ARCHIVE_SYNC_SECONDS`` is how often a web node (``archive serve``) looks whether the database's
+data changed under its search index, which matters when several nodes share one database
+(``archive/search/node_sync.py``): by default every 5 seconds; ``0`` turns the looking off.
 """
 
 from __future__ import annotations
@@ -45,6 +49,24 @@ def public_base_url(raw: str) -> str:
         raise ValueError(f"{BASE_URL_VARIABLE} must be the archive's public address, such as "
                          f"https://archive.example.org/ (http or https, a host, an optional path), got {raw!r}")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}/"
+
+
+SYNC_SECONDS_VARIABLE = "ARCHIVE_SYNC_SECONDS"
+DEFAULT_SYNC_SECONDS = 5.0
+
+
+def sync_seconds_from_environment() -> float:
+    """``ARCHIVE_SYNC_SECONDS`` when it is set (seconds, 0 or more; 0: no looking), else the default."""
+    raw = os.environ.get(SYNC_SECONDS_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_SYNC_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{SYNC_SECONDS_VARIABLE} must be a number of seconds (0: never look), got {raw!r}") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{SYNC_SECONDS_VARIABLE} must be 0 or more seconds, got {raw!r}")
+    return seconds
 
 
 def default_import_workers() -> int:

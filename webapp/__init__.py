@@ -59,6 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import i18n, security
     from webapp.views import api, errors, exports, home, interviews, oai, people, search, sources, themes
     from webapp.views import auth as auth_views
+    from webapp.views.health import bp as health_bp
+    from webapp.views.health import follow_when_set
 
     i18n.init_app(app)
     security.init_app(app)  # security headers on every response; path ids must be slugs
@@ -66,6 +68,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       exports.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(health_bp)  # /healthz: this node against the database
+    follow_when_set(app)  # ARCHIVE_SYNC_SECONDS set: the index follows a database shared by several nodes
     auth.init_app(app)  # sets g.viewer on each request: a token, a login, else ARCHIVE_VIEWER
     auth_views.init_app(app)
     from webapp import page_cache

@@ -62,18 +62,29 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create
     warning = open_host_warning(app, host)
     if warning:
         app.logger.warning(warning)  # the site's log, which `serve` and `run` print
+    from archive.settings import sync_seconds_from_environment
+    from webapp.views.health import follow_the_database
+
+    try:  # the index kept in step with the database, which other nodes may import into
+        follower = follow_the_database(app, sync_seconds_from_environment())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Serving on http://{host}:{port}/")
     sys.stdout.flush()
-    if debug:
-        app.run(host=host, port=port, debug=True, use_reloader=True)
-        return
-    import waitress
+    try:
+        if debug:
+            app.run(host=host, port=port, debug=True, use_reloader=True)
+            return
+        import waitress
 
-    from webapp.server import create_server
+        from webapp.server import create_server
 
-    with _sigterm_stops_like_ctrl_c():
-        # waitress.serve with its server factory (``_server``) ours: waitress's own error answers carry our headers
-        waitress.serve(app, host=host, port=port, threads=threads, ident="red-soul-archive", _server=create_server)
+        with _sigterm_stops_like_ctrl_c():
+            # waitress.serve with its server factory (``_server``) ours: waitress's own error answers carry our headers
+            waitress.serve(app, host=host, port=port, threads=threads, ident="red-soul-archive", _server=create_server)
+    finally:
+        if follower is not None:
+            follower.stop()
     click.echo("Stopped.")
 
 

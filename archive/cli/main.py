@@ -168,6 +168,12 @@ def check_command(context: Context, path: Path, index: bool) -> None:
         if archive.is_empty():
             click.echo(f"the archive in {archive.settings.home} is empty: run `archive import {path}`")
             return
+        from archive.search.node_sync import node_status
+
+        node = node_status(archive.index)
+        if node.status == "behind":  # a node of a shared database, or an index left behind by hand
+            click.echo(f"search index: behind the database ({node.problem}); a running web node brings it up to "
+                       "date by itself (ARCHIVE_SYNC_SECONDS)", err=True)
         result = archive.check_index()
         if result.ok:
             click.echo(f"search index: consistent with the database ({result.documents} documents)")

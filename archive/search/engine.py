@@ -23,7 +23,7 @@ from whoosh import query as q
 from whoosh.searching import Searcher
 
 from archive.access.visibility import Viewer, is_visible
-from archive.search import index_state
+from archive.search import index_state, node_version
 from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
 from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
@@ -76,6 +76,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._open: _Open | None = None
         self._unrecoverable: tuple[str | None, str | None] | None = None
+        # (build, people): while this node's index is behind a shared database, the people whose
+        # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
+        self.excluded_people: tuple[str, frozenset[str]] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -132,6 +135,10 @@ class SearchIndex:
         base = index_state.named_build(conn)
         if base is None and self.store.exists():
             base = self.store.current_name()  # an archive indexed before the database named its build
+        if base and not self.store.has_index(base):
+            # another node's build: this node's own current one serves when it holds the same data
+            base = self.store.current_name() if node_version.build_in_step(conn, self.store,
+                                                                           self.store.current_name()) else None
         if base and not (self.store.has_index(base) and self.store.has_every_field(base)):
             base = None
         if full or not base:
@@ -165,6 +172,9 @@ class SearchIndex:
     def check(self) -> IndexCheck:
         result = self.store.check(self.expected_fingerprints())
         problem = index_state.disagreement(self.engine, self.store)
+        if problem and self.store.is_complete(self.store.current_name()):
+            with self.engine.connect() as conn:  # a node of a shared database, at its version: no disagreement
+                problem = None if node_version.build_in_step(conn, self.store, self.store.current_name()) else problem
         if problem:
             result.ok = False
             result.problems.insert(0, problem)
@@ -217,8 +227,8 @@ class SearchIndex:
             state = self._state()
             found = self._matches(state, request, viewer)
             with index_state.read_snapshot(self.engine) as conn:
-                named = index_state.named_build(conn)
-                if named != state.name and state.name and attempt + 1 < attempts:
+                in_step = node_version.build_in_step(conn, self.store, state.name)  # this home's or a node's
+                if not in_step and state.name and attempt + 1 < attempts:
                     continue  # the database is at another version than this searcher: search again
                 hits = self._hits(conn, state, found.page, found.parsed, viewer,
                                   whole=request.within_person is not None)
@@ -264,6 +274,9 @@ class SearchIndex:
         """The documents the request's filters and the viewer's visibility let through, as a mask."""
         arrays = state.arrays
         allowed = state.segments.live & arrays.visible(viewer)
+        excluded = self.excluded_people
+        if excluded is not None and excluded[0] == state.name:  # a node behind its database
+            allowed &= ~arrays.facets["person"].having(sorted(excluded[1]), arrays.doc_count)
         filters = dict(request.filters)
         if request.within_person:
             filters["person"] = (request.within_person,)

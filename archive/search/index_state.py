@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from archive.search import change_notice
 from archive.search.index_store import IndexStore
 from archive.store.crashpoints import crash_point
 from archive.store.database import begin_snapshot, begin_writing
@@ -104,6 +105,7 @@ def commit_build(conn: Connection, store: IndexStore, name: str) -> None:
         if named_build(conn) != name:
             _name_build(conn, name)
         _next_data_version(conn)  # in the same transaction: the new data and its version commit together
+        change_notice.announce(conn)  # the nodes following the database look at once (delivered on commit)
         crash_point("index-built")
         conn.commit()
         crash_point("db-committed")

@@ -1,0 +1,275 @@
+"""One web node's search index, kept in step with a database that several nodes share.
+
+Each node (an ``archive serve`` process with its own home) keeps its own Whoosh index, derived
+from the shared database. ``NodeSync`` runs in a background thread of the web process and looks
+at the database every ``ARCHIVE_SYNC_SECONDS``: when the database's data version is not the one
+this node's index was made for (``archive/search/node_version.py``), it brings the index up to
+date in a *new* build, as an import does, and swaps it in atomically:
+
+* incrementally, when the change log tells which people changed: the ``record_change`` rows
+  stamped since the newest stamp the node's last snapshot held (less ``CLOCK_MARGIN``, for
+  importers on machines whose clocks differ a little), and the people the index holds whom the
+  database no longer has (a removed record that was never public leaves no change-log row);
+* in full, when the node cannot tell (no index yet, no ``NODE`` file for the current build,
+  no stamp to start from, a database gone back to an earlier data version: a restore) or
+  when more than ``MAX_INCREMENTAL_PEOPLE`` people changed.
+
+While a node is behind, its searches still answer from its current build; every hit shown is
+read and checked against the database snapshot of the answer (``SearchIndex.search``), so a
+record the database now withholds is never shown. The people that changed since the node's
+build are also left out of its matches, counts and facets (``SearchIndex.excluded_people``) until
+the new build is in, as far as the last look at the database knew them.
+
+``node_status`` is what ``/healthz`` and ``archive check`` report: whether the database answers,
+the node's build and the database's version, and how long the node has been behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from whoosh import index as whoosh_index
+
+from archive.search import change_notice, index_state
+from archive.search.documents import documents_for
+from archive.search.index_store import Build, IndexStore
+from archive.search.node_version import NodeVersion, build_in_step, read_node_version, write_node_version
+from archive.store import models
+from archive.store.crashpoints import crash_point
+
+if TYPE_CHECKING:
+    from archive.search.engine import SearchIndex
+
+log = logging.getLogger(__name__)
+
+MAX_INCREMENTAL_PEOPLE = 1_000  # more changed people than this: one full build instead
+CLOCK_MARGIN = dt.timedelta(seconds=60)  # change stamps this much older than the last seen are read again
+_CHANGES = models.table_of(models.RecordChange)
+_PEOPLE = models.table_of(models.Person)
+_STATE = models.table_of(models.IndexState)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one look at the database did: ``in step`` (nothing to do), ``noted`` (the version
+    recorded, no documents changed), ``updated`` (people re-indexed) or ``rebuilt``."""
+
+    action: str
+    data_version: int | None
+    people: int = 0
+
+
+def _watermark(conn: Connection) -> dt.datetime | None:
+    return conn.scalar(select(func.max(_CHANGES.c.changed_at)))
+
+
+def _people_in_build(store: IndexStore, build: str) -> set[str]:
+    """The people with a live document in the build (Whoosh's lexicon keeps deleted documents' terms)."""
+    ix = whoosh_index.open_dir(str(store.folder(build)))
+    try:
+        with ix.reader() as reader:
+            found = set()
+            for term in reader.lexicon("person_id"):
+                person = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                postings = reader.postings("person_id", person)
+                if any(not reader.is_deleted(docnum) for docnum in postings.all_ids()):
+                    found.add(person)
+            return found
+    finally:
+        ix.close()
+
+
+def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str] | None:
+    """The people whose documents may differ between the node's build and the database ``conn``
+    reads, or None when the change log cannot tell (also when the database went back to an
+    earlier version than the build's, as a restore from a backup does)."""
+    if since.watermark is None or not store.has_index(since.build) or not store.has_every_field(since.build):
+        return None  # (a build without a field the archive's schema has now cannot take new documents)
+    version = index_state.data_version(conn)[1]
+    if since.data_version is not None and (version is None or version < since.data_version):
+        return None
+    since_stamp = since.watermark - CLOCK_MARGIN
+    stamped = {row[0] for row in conn.execute(
+        select(_CHANGES.c.id).where(_CHANGES.c.kind == "person", _CHANGES.c.changed_at >= since_stamp))}
+    present = {row[0] for row in conn.execute(select(_PEOPLE.c.id))}
+    gone = _people_in_build(store, since.build) - present
+    return stamped | gone
+
+
+def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> SyncOutcome:
+    """Bring this node's index to the database's current version (see the module's docstring)."""
+    store = index.store
+    base = store.current_name()
+    build: Build | None = None
+    with index_state.read_snapshot(index.engine) as conn:
+        named, version = index_state.data_version(conn)
+        if named is None and version is None:  # nothing imported or indexed yet: no index to follow with
+            return SyncOutcome("in step", version)
+        node = read_node_version(store)
+        if build_in_step(conn, store, base) and node is not None and node.data_version == version:
+            return SyncOutcome("in step", version)
+        watermark = _watermark(conn)
+        changed: set[str] | None = set()  # the database names this home's build: nothing to re-index
+        if base is None or base != named:
+            changed = changed_people(conn, store, node) if node is not None else None
+        try:
+            if changed is None or len(changed) > max_people:
+                build = store.write_build(documents_for(conn))
+            elif changed:
+                ids = sorted(changed)
+                assert base is not None
+                build = store.write_update(base, ids, documents_for(conn, ids))
+        except BaseException:
+            if build is not None:
+                build.release()
+            raise
+    try:
+        with store.swap_lock():
+            if store.current_name() != base:  # an import in this home swapped meanwhile: look again next time
+                if build is not None:
+                    build.discard()
+                return SyncOutcome("in step", version)
+            write_node_version(store, NodeVersion(build.name if build else (base or ""), version, watermark))
+            crash_point("node-version-written")  # NODE names the new build, CURRENT still the old one
+            if build is not None:
+                store.point_to(build.name)
+                store.collect_garbage([build.name, named])
+    finally:
+        if build is not None:
+            build.release()
+    if build is None:
+        return SyncOutcome("noted", version)
+    return SyncOutcome("rebuilt" if changed is None or len(changed) > max_people else "updated", version,
+                       len(changed) if changed is not None else build.count)
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """This node against the shared database: what ``/healthz`` answers."""
+
+    status: str  # "ok", "behind" or "unavailable"
+    database: bool  # the database answered
+    index_build: str | None  # the node's current build
+    index_version: int | None  # the database version the node's build holds (None: unknown)
+    database_version: int | None
+    lag_seconds: float  # how long the database has been at a version the node's index does not hold
+    problem: str | None = None
+
+
+def node_status(index: SearchIndex, behind_since: float | None = None) -> NodeStatus:
+    """Whether this node's index holds the database's current version. ``behind_since`` (a
+    ``time.time()``) is when this process first saw the index behind; else the database's own
+    time of naming its build is used for the lag."""
+    store = index.store
+    current = store.current_name()
+    try:
+        with index.engine.connect() as conn:
+            named, version = index_state.data_version(conn)
+            changed_at = conn.scalar(select(_STATE.c.changed_at).where(_STATE.c.id == models.INDEX_STATE_ROW))
+            in_step = build_in_step(conn, store, current)
+    except Exception as error:  # any failure to reach or read the database means the same here
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return NodeStatus("unavailable", False, current, None, None, 0.0, f"the database cannot be read: {first_line}")
+    node = read_node_version(store)
+    held = version if in_step else (node.data_version if node is not None else None)
+    if current is None or not store.is_complete(current) and not store.has_index(current):
+        return NodeStatus("unavailable", True, current, None, version, _lag(behind_since, changed_at),
+                          f"this node has no search index yet in {store.root}")
+    if in_step:
+        return NodeStatus("ok", True, current, held, version, 0.0)
+    return NodeStatus("behind", True, current, held, version, _lag(behind_since, changed_at),
+                      f"the search index {current} holds database version {held if held is not None else 'unknown'}, "
+                      f"the database is at {version}")
+
+
+def _lag(behind_since: float | None, changed_at: dt.datetime | None) -> float:
+    if behind_since is not None:
+        return round(max(0.0, time.time() - behind_since), 1)
+    if changed_at is not None:
+        stamp = changed_at if changed_at.tzinfo else changed_at.replace(tzinfo=dt.timezone.utc)
+        return round(max(0.0, (dt.datetime.now(dt.timezone.utc) - stamp).total_seconds()), 1)
+    return 0.0
+
+
+class NodeSync:
+    """The background thread of a web process that keeps its index in step (``sync_once`` every
+    ``interval`` seconds, and at once when woken: on PostgreSQL by the notice every import's commit
+    sends, ``archive/search/change_notice.py``)."""
+
+    def __init__(self, index: SearchIndex, interval: float):
+        self.index = index
+        self.interval = interval
+        self.behind_since: float | None = None
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="archive-node-sync", daemon=True)
+        self._listener: threading.Thread | None = None
+
+    def start(self) -> NodeSync:
+        self._thread.start()
+        if change_notice.can_listen(self.index.engine):  # PostgreSQL: woken by each commit's NOTIFY
+            self._listener = threading.Thread(target=change_notice.listen, name="archive-node-listen", daemon=True,
+                                              args=(self.index.engine, self.wake, self._stop, max(self.interval, 1.0)))
+            self._listener.start()
+        return self
+
+    def stop(self, timeout: float | None = 30) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        if self._listener is not None:
+            self._listener.join(timeout)
+
+    def wake(self) -> None:
+        """Look at the database now rather than at the next interval."""
+        self._wake.set()
+
+    def status(self) -> NodeStatus:
+        return node_status(self.index, self.behind_since)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.step()
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def step(self) -> SyncOutcome | None:
+        """One look at the database; failures are logged and tried again at the next look."""
+        try:
+            self._note_pending()
+            outcome = sync_once(self.index)
+        except Exception as error:  # the database away, a full disk: the node serves what it has and retries
+            message = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+            if message != self.last_error:
+                log.warning("the search index could not be brought up to date with the database: %s", message)
+            self.last_error = message
+            return None
+        self.last_error = None
+        self.behind_since = None
+        self.index.excluded_people = None
+        if outcome.action in ("updated", "rebuilt"):
+            log.info("search index %s to database version %s (%s)", outcome.action, outcome.data_version,
+                     f"{outcome.people} people" if outcome.action == "updated" else "every document")
+        return outcome
+
+    def _note_pending(self) -> None:
+        """When behind: from when, and which people the current build may hold wrongly (left out of searches)."""
+        store = self.index.store
+        current = store.current_name()
+        with index_state.read_snapshot(self.index.engine) as conn:
+            if build_in_step(conn, store, current):
+                return
+            node = read_node_version(store)
+            pending = changed_people(conn, store, node) if node is not None else None
+        if self.behind_since is None:
+            self.behind_since = time.time()
+        if current is not None and pending:
+            self.index.excluded_people = (current, frozenset(pending))
