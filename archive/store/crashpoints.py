@@ -14,7 +14,9 @@ The points, in the order an import passes them (``archive/search/index_state.py`
     swapped          CURRENT names the new build, old builds not yet collected
 
 A reindex passes the same points from ``index-building`` on. A schema upgrade has one point of its
-own, not in ``POINTS``: ``schema-revision-applied`` (a revision ran, not yet committed).
+own, not in ``POINTS``: ``schema-revision-applied`` (a revision ran, not yet committed); so has a
+node's update (``archive/search/node_sync.py``): ``node-version-written`` (``NODE`` names the new
+build, ``CURRENT`` still the old one).
 """
 
 from __future__ import annotations
