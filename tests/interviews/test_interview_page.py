@@ -36,6 +36,7 @@ def test_the_page_shows_player_transcript_index_and_rights(example_home: Path) -
     assert 'href="https://example.org/synthetic-garden"' in html and "A synthetic link about the garden" in html
     assert 'rel="license">http://creativecommons.org/publicdomain/zero/1.0/</a>' in html
     assert "<kbd>k</kbd>" in html  # the keyboard is documented on the page
+    assert "<dd>May 1, 2024</dd>" in html  # the interview's date in words, not as stored
 
 
 def test_every_timecode_is_a_media_fragment_link(example_home: Path) -> None:
@@ -75,6 +76,7 @@ def test_the_page_in_russian(example_home: Path) -> None:
     html = _get(example_home, f"{PAGE}?lang=ru")
     assert "Расшифровка" in html and "Содержание" in html
     assert '<strong lang="ru">Сад</strong>' in html
+    assert "<dd>1 мая 2024 г.</dd>" in html
     # the translation column shows Russian for an English original
     assert re.search(r'<td lang="en">Hello\. This is a synthetic interview[^<]*</td>\s*<td lang="ru">Здравствуйте',
                      html)
