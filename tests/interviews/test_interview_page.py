@@ -76,7 +76,7 @@ def test_the_page_in_russian(example_home: Path) -> None:
     html = _get(example_home, f"{PAGE}?lang=ru")
     assert "Расшифровка" in html and "Содержание" in html
     assert '<strong lang="ru">Сад</strong>' in html
-    assert "<dd>1 мая 2024 г.</dd>" in html
+    assert re.search(r"<dd>1 мая 2024\s?г\.</dd>", html)  # Babel's narrow no-break space before г.
     # the translation column shows Russian for an English original
     assert re.search(r'<td lang="en">Hello\. This is a synthetic interview[^<]*</td>\s*<td lang="ru">Здравствуйте',
                      html)
