@@ -41,7 +41,7 @@ locust on the client side: they include queueing in waitress. Nothing is asserte
     python benchmarks/load_benchmark.py --segments 100000 --users 20 --duration 60s --keep /tmp/load100k
     python benchmarks/load_benchmark.py --keep /tmp/load100k --segments 100000 --processes 2 --json out.json
     python benchmarks/load_benchmark.py --home instance --collection data --users 5 --duration 20s
-    python benchmarks/load_benchmark.py --segments 300 --users 3 --duration 5s --processes 1   # the CI smoke
+    python benchmarks/load_benchmark.py --segments 300 --users 3 --duration 3s --processes 1   # the CI smoke
 """
 
 from __future__ import annotations

@@ -582,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, help="interviewees (default: segments / 30)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", type=int, default=200, help="queries per set")
-    parser.add_argument("--smoke", action="store_true", help="tiny (300 segments, 30 queries per set), for CI")
+    parser.add_argument("--smoke", action="store_true", help="tiny (150 segments, 15 queries per set), for CI")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (the collection is reused "
                                                    "when its parameters match)")
     parser.add_argument("--reindex-procs", default="1",
@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.smoke:
-        args.segments, args.people, args.queries = 300, args.people or 10, min(args.queries, 30)
+        args.segments, args.people, args.queries = 150, args.people or 6, min(args.queries, 15)
     people = args.people or synthetic.default_people(args.segments)
     procs = [] if args.reindex_procs.strip().lower() == "none" else \
         [int(p) for p in args.reindex_procs.split(",") if p.strip()]

@@ -45,7 +45,7 @@ def test_load_benchmark_smoke(tmp_path: Path) -> None:
 
     result_file = tmp_path / "load.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "load_benchmark.py"), "--segments", "300", "--users", "3",
-                           "--duration", "5s", "--processes", "1", "--wait", "0.1-0.3",
+                           "--duration", "3s", "--processes", "1", "--wait", "0.1-0.3",
                            "--keep", str(tmp_path / "work"), "--json", str(result_file)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -44,7 +44,7 @@ hypothesis.configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "
 SETTINGS = dict(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
-EXAMPLES_PER_ROUTE = 40
+EXAMPLES_PER_ROUTE = 25
 
 # every parameter a view, the API, an export or OAI-PMH reads (and a few it does not)
 PARAMETERS = ("q", *FACETS, "sort", "page", "per_page", "within", "format", "recording", "language", "next",
