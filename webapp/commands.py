@@ -69,23 +69,31 @@ def _serve(ctx: Context, host: str, port: int, threads: int, debug: bool, create
         follower = follow_the_database(app, sync_seconds_from_environment())
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Serving on http://{host}:{port}/")
-    sys.stdout.flush()
     try:
         if debug:
+            _say_serving(host, port)
             app.run(host=host, port=port, debug=True, use_reloader=True)
             return
-        import waitress
-
         from webapp.server import create_server
 
+        try:  # our waitress server (its own error answers carry our headers), listening before we say so
+            server = create_server(app, host=host, port=port, threads=threads, ident="red-soul-archive")
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror or error} (another server may be using it: "
+                "stop it, or choose another --port)") from None
+        _say_serving(host, port)
         with _sigterm_stops_like_ctrl_c():
-            # waitress.serve with its server factory (``_server``) ours: waitress's own error answers carry our headers
-            waitress.serve(app, host=host, port=port, threads=threads, ident="red-soul-archive", _server=create_server)
+            server.run()
     finally:
         if follower is not None:
             follower.stop()
     click.echo("Stopped.")
+
+
+def _say_serving(host: str, port: int) -> None:
+    click.echo(f"Serving on http://{host}:{port}/")
+    sys.stdout.flush()
 
 
 def _exit_quietly(signum: int, frame: FrameType | None) -> NoReturn:

@@ -6,7 +6,8 @@ its answer began streaming (a CSV export). Those answers are built by waitress's
 ``ErrorTask``; here a subclass adds the headers of ``webapp.security.HEADERS`` before they are
 written, and the server (a ``TcpWSGIServer`` whose channels use it) is built as
 ``waitress.create_server`` builds one, for the addresses ``host`` and ``port`` name.
-``archive serve`` hands ``create_server`` to ``waitress.serve`` as its server factory.
+``archive serve`` builds it with ``create_server`` and runs it (what ``waitress.serve`` does),
+so an address already in use is said in one line before the site says it is serving.
 """
 
 from __future__ import annotations

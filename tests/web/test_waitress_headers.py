@@ -90,3 +90,25 @@ def test_waitress_own_500_carries_the_security_headers():
         status, headers = _raw(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         assert status == 500
         _assert_secured(headers)
+
+
+def test_serve_on_an_address_in_use_says_so_in_one_line(tmp_path, imported_fixture_home):
+    """A second server on a port another process listens on: one line, exit status 1, and no
+    "Serving on" (it never served)."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    home = copy_home(imported_fixture_home, tmp_path / "home")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "archive.cli.main", "--home", str(home), "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "ARCHIVE_SECRET_KEY": secrets.token_hex(32)})
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "Serving on" not in done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and f"127.0.0.1:{port}" in errors[0] and "another --port" in errors[0], done.stderr
