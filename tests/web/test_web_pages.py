@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from click.testing import CliRunner
 
 from archive.facade import Archive
 from tests.support import copy_home
@@ -321,23 +320,57 @@ def test_sources_page_lists_what_cites_each_source(fixture_home):  # type: ignor
     assert 'href="/people/anna-synthetic#fate-anna-synthetic-grandfather-1"' in html
 
 
-def test_serve_imports_an_empty_archive_and_prints_the_address(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    import waitress
+def _serving(home, *arguments):  # type: ignore[no-untyped-def]
+    """``archive serve`` in a process of its own on a free port: (process, port, lines printed up
+    to "Serving on …"); the caller stops it."""
+    import os
+    import socket
+    import subprocess
+    import sys
 
-    from archive.cli.main import main
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "archive.cli.main", "--home", str(home), "serve",
+                                "--port", str(port), *arguments], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env={**os.environ, "ARCHIVE_SECRET_KEY": "serve-test-key-0123456789"})
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Serving on"):
+            break
+    return process, port, lines
 
-    served = {}
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw, app=app))
-    monkeypatch.setenv("ARCHIVE_SECRET_KEY", "serve-test-key-0123456789")  # serve never makes one up
-    result = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "serve", "--collection", str(FIXTURE)])
-    assert result.exit_code == 0, result.output
-    assert "Serving on http://127.0.0.1:5000/" in result.output
-    assert served["host"] == "127.0.0.1" and served["port"] == 5000
+
+def _stop(process):  # type: ignore[no-untyped-def]
+    import signal
+
+    process.send_signal(signal.SIGTERM)
+    rest, _ = process.communicate(timeout=60)
+    return process.returncode, rest
+
+
+def test_serve_imports_an_empty_archive_and_prints_the_address(tmp_path):  # type: ignore[no-untyped-def]
+    from urllib.request import urlopen
+
+    process, port, lines = _serving(tmp_path / "home", "--collection", str(FIXTURE))
+    try:
+        assert lines and lines[-1].strip() == f"Serving on http://127.0.0.1:{port}/", lines
+        with urlopen(f"http://127.0.0.1:{port}/people/anna-synthetic", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        code, rest = _stop(process)
+    assert code == 0 and "Stopped." in rest and "Traceback" not in "".join(lines) + rest
     archive = Archive.open(tmp_path / "home")
     try:
         assert not archive.is_empty()
     finally:
         archive.close()
     # a second start does not import again
-    result = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "serve", "--port", "5050"])
-    assert "importing" not in result.output and "Serving on http://127.0.0.1:5050/" in result.output
+    process, port, lines = _serving(tmp_path / "home")
+    try:
+        assert not any("added" in line for line in lines), lines
+        assert lines[-1].strip() == f"Serving on http://127.0.0.1:{port}/", lines
+    finally:
+        _stop(process)
