@@ -24,6 +24,7 @@ becomes a source, and a copy of it is kept in ``sources/``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zlib
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+from sqlalchemy import select
+from sqlmodel import col
 
 from archive.access.visibility import Viewer
 from archive.catalogue import pages as catalogue
@@ -52,6 +55,7 @@ from archive.interchange.segment_import import (
     write_imports,
 )
 from archive.interchange.subtitles import cue_segments, cues_to_vtt, parse_vtt, quote_cues
+from archive.store import models
 
 if TYPE_CHECKING:
     from archive.facade import Archive
@@ -299,7 +303,7 @@ def person_to_ohms(archive: Archive, person_id: str, viewer: Viewer, base_url: s
         # an interview with its own index points or transcript is exported from them, field for field
         page = interview_page(archive.engine, viewer, person_id, recording.id) if recording.interview else None
         if page is not None and (page.index_points or page.segments):
-            records.append(_interview_record(page, viewer, base_url, *_interview_languages(page)))
+            records.append(_interview_record(archive, page, viewer, base_url, *_interview_languages(page)))
         else:
             records.append(_record(recording, detail, collection, vocabulary, viewer, base_url))
     return _root(records)
@@ -317,6 +321,7 @@ class IndexPoint:
     places: list[str]
     gps: dict[str, str] | None = None  # the first gpspoints with a gps value: gps, gps_zoom, gps_text, …
     links: list[dict[str, str]] = field(default_factory=list)  # every hyperlinks: hyperlink, hyperlink_text, …
+    extension: dict[str, Any] = field(default_factory=dict)  # the archive's own (``_extension``)
 
 
 @dataclass
@@ -330,10 +335,16 @@ class OhmsRecord:
     fields: dict[str, str]
     lists: dict[str, list[str]]  # repeated elements: interviewee, interviewer, subject, keyword, format
     points: list[IndexPoint]
+    extension: dict[str, Any] = field(default_factory=dict)  # the archive's own (``_extension``)
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    """An element's name without its namespace; "" for a processing instruction."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _is_extension(node: etree._Element) -> bool:
+    return isinstance(node, etree._ProcessingInstruction) and node.target == EXTENSION
 
 
 def _text(element: etree._Element | None) -> str:
@@ -404,9 +415,12 @@ def _read_record(record: etree._Element, path: Path) -> OhmsRecord:
     fields: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
     points: list[IndexPoint] = []
+    extension: dict[str, Any] = {}
     for child in record:
         name = _local(child)
-        if name == "index":
+        if _is_extension(child):
+            extension.update(_read_extension(child, path))
+        elif name == "index":
             for point in (p for p in child if _local(p) == "point"):
                 points.append(_read_point(point, len(points) + 1, path))
         elif name in _LISTED:
@@ -417,14 +431,15 @@ def _read_record(record: etree._Element, path: Path) -> OhmsRecord:
                 fields["date"] = child.get("value", "").strip()
         elif name == "mediafile":
             for sub in child:
-                if _text(sub):
+                if _local(sub) and _text(sub):
                     fields[f"mediafile_{_local(sub)}"] = _text(sub)
         elif name in _TRANSCRIPTS:
             if child.text and child.text.strip():
                 fields[name] = child.text  # transcripts keep their lines
-        elif _text(child):
+        elif name and _text(child):  # another application's processing instruction is passed over
             fields[name] = _text(child)
-    return OhmsRecord(path, record.get("id", ""), record.get("dt"), fields.pop("version", ""), fields, lists, points)
+    return OhmsRecord(path, record.get("id", ""), record.get("dt"), fields.pop("version", ""), fields, lists, points,
+                      extension)
 
 
 def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
@@ -433,9 +448,12 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
     places: list[str] = []
     gps: dict[str, str] | None = None
     structured_links: list[dict[str, str]] = []
+    extension: dict[str, Any] = {}
     for part in point:
         part_name = _local(part)
-        if part_name == "hyperlinks":
+        if _is_extension(part):
+            extension.update(_read_extension(part, path))
+        elif part_name == "hyperlinks":
             sub = {_local(s): _text(s) for s in part}
             if sub.get("hyperlink") or sub.get("hyperlink_text"):
                 links.append((sub.get("hyperlink", ""), sub.get("hyperlink_text", "")))
@@ -448,7 +466,7 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
             place = ", ".join(v for v in (sub.get("gps_text"), sub.get("gps")) if v)
             if place:
                 places.append(place)
-        elif _text(part):
+        elif part_name and _text(part):
             values[part_name] = _text(part)
     time_text = values.pop("time", "0")
     try:
@@ -457,7 +475,10 @@ def _read_point(point: etree._Element, number: int, path: Path) -> IndexPoint:
     except BadTimecode:
         raise OhmsFileError(path, f"index point {number}: time {time_text!r} is neither "
                                   "seconds nor a timecode") from None
-    return IndexPoint(number, time, values, links, places, gps, structured_links)
+    exact = extension.get("start")
+    if isinstance(exact, (int, float)) and math.floor(exact) == math.floor(time):
+        time = float(exact)  # the start between whole seconds, where it agrees with ``time``
+    return IndexPoint(number, time, values, links, places, gps, structured_links, extension)
 
 
 def _language(value: str | None, default: str) -> str:
@@ -663,7 +684,9 @@ def _terms_of(words: list[str]) -> str | None:
 
 
 def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
-    """An ``IndexPointView`` (``archive.catalogue.interviews``) as an OHMS ``point``."""
+    """An ``IndexPointView`` (``archive.catalogue.interviews``) as an OHMS ``point``: its ``time`` in
+    whole seconds (``xs:int``), rounded down so that a player lands at or before it; a start between
+    whole seconds also goes in the point's extension (``_extension``)."""
     def pair(texts: dict[str, str]) -> tuple[str | None, str | None]:
         return texts.get(lang) or None, (texts.get(alt) or None) if alt else None
 
@@ -681,8 +704,8 @@ def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
                                      "hyperlink_text_alt": (link.get("text") or {}).get(alt) if alt else None},
                       ("hyperlink", "hyperlink_text", "hyperlink_text_alt"))
              for link in point.hyperlinks]
-    return _element("point", {
-        "time": str(round(point.start)),  # OHMS times are whole seconds (xs:int)
+    element = _element("point", {
+        "time": str(math.floor(point.start)),
         "title": title or "", "title_alt": title_alt,
         "partial_transcript": partial, "partial_transcript_alt": partial_alt,
         "synopsis": synopsis, "synopsis_alt": synopsis_alt,
@@ -690,17 +713,24 @@ def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
         "keywords_alt": _terms_of(point.keywords.get(alt, [])) if alt else None,
         "subjects": _terms_of(point.subjects), "gpspoints": gps, "hyperlinks": links,
     }, POINT_ORDER)
+    extension = _extension({"start": point.start if point.start != math.floor(point.start) else None})
+    if extension is not None:
+        element.insert(0, extension)
+    return element
 
 
 def interview_to_ohms(archive: Archive, person_id: str, interview_id: str, viewer: Viewer, base_url: str,
-                      lang: str = "en", alt: str | None = None) -> bytes:
+                      lang: str | None = None, alt: str | None = None) -> bytes:
     """OHMS XML 6.0 of one interview from its own index points and transcript, as ``viewer``
     may see it (withheld recordings and segments left out); ``lang`` goes in the main fields
-    and ``alt`` in the ``_alt`` ones. ``catalogue.NotFound`` when it is not visible."""
+    and ``alt`` in the ``_alt`` ones; without ``lang``, the interview's languages (as in a
+    person's export). ``catalogue.NotFound`` when it is not visible."""
     from archive.catalogue.interviews import interview_page
 
     page = interview_page(archive.engine, viewer, person_id, interview_id)
-    return _root([_interview_record(page, viewer, base_url, lang, alt)])
+    if lang is None:
+        lang, alt = _interview_languages(page)
+    return _root([_interview_record(archive, page, viewer, base_url, lang, alt)])
 
 
 def _interview_languages(page: Any) -> tuple[str, str | None]:
@@ -711,8 +741,10 @@ def _interview_languages(page: Any) -> tuple[str, str | None]:
     return lang, next((other for other in found if other != lang), None)
 
 
-def _interview_record(page: Any, viewer: Viewer, base_url: str, lang: str, alt: str | None) -> etree._Element:
-    """An ``InterviewPage`` (``archive.catalogue.interviews``) as an OHMS record."""
+def _interview_record(archive: Archive, page: Any, viewer: Viewer, base_url: str, lang: str,
+                      alt: str | None) -> etree._Element:
+    """An ``InterviewPage`` (``archive.catalogue.interviews``) as an OHMS record, with what OHMS
+    has no field for in the record's extension (``_record_extension``)."""
     from archive.interchange.subtitles import segment_cues
 
     recording = page.recordings[0] if page.recordings else None
@@ -720,12 +752,19 @@ def _interview_record(page: Any, viewer: Viewer, base_url: str, lang: str, alt: 
     full_day = bool(page.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", page.date))
     title = page.title.get(lang) or next(iter(page.title.values()), None) or f"{page.person_name}: {page.local_id}"
 
+    interviewer = [page.interviewer] if page.interviewer else []
+    roles = _name_roles({"interviewee": [page.person_name], "interviewer": interviewer})
+
     def vtt(language: str) -> etree.CDATA | None:
         cues = segment_cues(page.segments, language)
         if not cues:
             return None
         for cue, segment in zip(cues, [s for s in page.segments if s.text.get(language)], strict=True):
             cue.identifier = _cue_identifier(segment.position, segment.original_language)
+            # OHMS names interviewers and interviewees only: a role the names cannot give back
+            # (an interpreter) is a class of the cue's voice, <v.interpreter Name>
+            if _role(segment.speaker_name, roles) != segment.speaker_role:
+                cue.voice_classes = (segment.speaker_role,)
         return etree.CDATA(cues_to_vtt(cues))
 
     duration = recording.duration if recording and recording.duration else page.duration
@@ -745,7 +784,7 @@ def _interview_record(page: Any, viewer: Viewer, base_url: str, lang: str, alt: 
         "funding": catalogue.get("funding"),
         "repository_url": base_url,
         "interviewee": [page.person_name],
-        "interviewer": [page.interviewer] if page.interviewer else [],
+        "interviewer": interviewer,
         "format": list(catalogue.get("format") or []),
         "file_name": catalogue.get("file_name"),
         "transcript_alt_lang": alt,
@@ -769,7 +808,116 @@ def _interview_record(page: Any, viewer: Viewer, base_url: str, lang: str, alt: 
         "userestrict": 0,
         "collection_link": base_url,
     }, RECORD_ORDER)
+    extension = _record_extension(archive, page, viewer, lang, title, recording, duration, record)
+    if extension is not None:
+        record.insert(0, extension)
     return record
+
+
+# --- what OHMS has no field for ----------------------------------------------------------------
+#
+# OHMS's XSD has no field for an interview's place or its reference to the media, for its title
+# in a second language, for an index point's start between whole seconds (``time`` is xs:int),
+# for a visibility other than public, or for a recording's MIME type beyond audio/video; its
+# sequences admit no element or attribute of another namespace. These travel in XML processing
+# instructions, ``<?red-soul-archive {JSON}?>`` (XML's place for data meant for one application):
+# the schema and OHMS pass over them, and the archive's import reads them back. One in the
+# record holds the interview's fields; one in a point holds its exact start. Where OHMS has a
+# coarser field for the same thing, the extension is taken only when it agrees with it (a start
+# that rounds down to the point's ``time``, a title whose main language is the record's
+# ``title``): a file edited in OHMS keeps what OHMS says.
+
+EXTENSION = "red-soul-archive"
+
+
+def _extension(values: dict[str, Any]) -> etree._Element | None:
+    """A processing instruction holding ``values`` (keys whose value is None are left out; give a
+    key to carry, whatever its value, under ``_Carry``), or None when nothing is to be carried."""
+    carried = {k: (v.value if isinstance(v, _Carry) else v) for k, v in values.items() if v is not None}
+    if not carried:
+        return None
+    # ">" only ever stands inside JSON strings, where \u003e says the same: the text cannot hold "?>"
+    text = json.dumps(carried, ensure_ascii=False, sort_keys=True).replace(">", "\\u003e")
+    return etree.ProcessingInstruction(EXTENSION, text)
+
+
+@dataclass(frozen=True)
+class _Carry:
+    """A value to carry in the extension even when it is None or empty."""
+
+    value: Any
+
+
+def _read_extension(instruction: Any, path: Path) -> dict[str, Any]:
+    """The JSON of a ``red-soul-archive`` processing instruction; ``OhmsFileError`` with its line when it is not
+    a JSON object."""
+    try:
+        value = json.loads(instruction.text or "")
+    except json.JSONDecodeError as error:
+        raise OhmsFileError(path, f"the <?{EXTENSION}?> instruction is not JSON ({error.msg})",
+                            instruction.sourceline) from None
+    if not isinstance(value, dict):
+        raise OhmsFileError(path, f"the <?{EXTENSION}?> instruction is not a JSON object", instruction.sourceline)
+    return value
+
+
+def _written(record: etree._Element) -> dict[str, str]:
+    """The record's single text fields as written, and ``mediafile``'s as ``mediafile_…``."""
+    written: dict[str, str] = {}
+    for child in record:
+        name = _local(child)
+        if name == "mediafile":
+            written.update({f"mediafile_{_local(sub)}": _text(sub) for sub in child})
+        elif name:
+            written[name] = _text(child)
+    return written
+
+
+def _rights_pair(rights: str | None, usage: str | None) -> tuple[str | None, str | None]:
+    return rights or None, usage or None
+
+
+def _record_extension(archive: Archive, page: Any, viewer: Viewer, lang: str, title: str, recording: Any,
+                      duration: float | None, record: etree._Element) -> etree._Element | None:
+    """The record's extension: what the record's OHMS fields cannot give back of the interview."""
+    from archive.interchange.exports.collection_yaml import _visibility
+
+    R, S = models.Recording, models.TranscriptSegment  # noqa: N806 (table aliases)
+    with archive.engine.connect() as conn:
+        media = conn.scalar(select(col(models.Interview.media)).where(col(models.Interview.id) == page.id))
+        recording_row = conn.execute(select(R).where(col(R.id) == recording.id)).first() if recording else None
+        withheld = conn.execute(select(S).where(col(S.interview_id) == page.id, col(S.visibility) != "public")).all()
+    written = _written(record)
+    shown = {segment.position for segment in page.segments}
+    values: dict[str, Any] = {
+        "title": _Carry(page.title) if page.title != {lang: title} else None,
+        "place": page.place,
+        "media": media,
+        "duration": _Carry(page.duration) if page.duration != duration else None,
+        "segments": {str(row.position): {"visibility": _visibility(viewer, row)} for row in withheld
+                     if row.position in shown} or None,
+    }
+    if recording is not None:
+        own = {"uri": recording.rights_uri, "holder": recording.rights_holder}
+        catalogue = _rights_pair(page.catalogue.get("rights"), page.catalogue.get("usage"))
+        # the import reads rights and usage as the recording's statement when they are a URI and a
+        # holder and the catalogue has none, else as the catalogue's; anything else is carried
+        plain = ((catalogue == (None, None) and own["uri"] is not None and own["holder"] is not None)
+                 or (own["uri"] is None and own["holder"] is None
+                     and not (catalogue[0] and re.fullmatch(collection_format.RIGHTS_PATTERN, catalogue[0])
+                              and catalogue[1])))
+        inferred = _media_type(written.get("mediafile_clip_format"), written.get("media_url"),
+                               written.get("file_name"))
+        values["recording"] = {k: v for k, v in {
+            "mime_type": recording.mime_type if recording.mime_type != inferred else None,
+            "duration": _Carry(recording.duration) if recording.duration != duration else None,
+            "rights": None if plain else {"recording": {k: v for k, v in own.items() if v},
+                                          "catalogue": {"rights": catalogue[0], "usage": catalogue[1]}},
+            "visibility": _visibility(viewer, recording_row) if recording_row is not None else None,
+        }.items() if v is not None} or None
+        if values["recording"]:
+            values["recording"] = {k: (v.value if isinstance(v, _Carry) else v) for k, v in values["recording"].items()}
+    return _extension(values)
 
 
 def _cue_identifier(position: int, original_language: str) -> str:
@@ -778,7 +926,7 @@ def _cue_identifier(position: int, original_language: str) -> str:
     return f"s{position}.{original_language}"
 
 
-_CUE_IDENTIFIER = re.compile(r"^s\d+\.(?P<lang>[a-z]{2,3})$")
+_CUE_IDENTIFIER = re.compile(r"^s(?P<position>\d+)\.(?P<lang>[a-z]{2,3})$")
 
 
 def _split(text: str | None) -> list[str]:
@@ -859,11 +1007,15 @@ def _media_type(clip_format: str | None, *names: str | None) -> str:
 
 
 def _speaker_roles(record: OhmsRecord) -> dict[str, str]:
-    """Each name the record gives (and its last word, in capitals, as transcripts label speakers)
+    return _name_roles(record.lists)
+
+
+def _name_roles(lists: dict[str, list[str]]) -> dict[str, str]:
+    """Each name a record gives (and its last word, in capitals, as transcripts label speakers)
     with its role; OHMS knows interviewers and interviewees only."""
     roles: dict[str, str] = {}
     for role in ("interviewee", "interviewer"):
-        for name in record.lists.get(role, []):
+        for name in lists.get(role, []):
             for part in [p.strip() for p in name.split(";") if p.strip()]:
                 roles[part.casefold()] = role
                 roles.setdefault(_surname(part), role)
@@ -882,7 +1034,11 @@ def _role(name: str, roles: dict[str, str]) -> str:
 
 def _vtt_segments(record: OhmsRecord, lang: str, alt: str | None, roles: dict[str, str]) -> list[dict[str, Any]]:
     """The WebVTT transcripts as segments: a cue of the main transcript with the cue of the ``_alt``
-    one that has its timings; the cue's identifier (``s4.ru``) says which language was spoken."""
+    one that has its timings; the cue's identifier (``s4.ru``) says which language was spoken, a
+    role class of its voice (``<v.interpreter Name>``) the speaker's role, and the record's
+    extension the visibility of a withheld segment (by the position in the identifier)."""
+    carried_segments = record.extension.get("segments")
+    withheld: dict[str, Any] = carried_segments if isinstance(carried_segments, dict) else {}
     tracks: dict[str, list[Any]] = {}
     for field_name, language in (("vtt_transcript", lang), ("vtt_transcript_alt", alt)):
         if record.fields.get(field_name) and language:
@@ -893,11 +1049,15 @@ def _vtt_segments(record: OhmsRecord, lang: str, alt: str | None, roles: dict[st
         for cue in cues:
             end = cue.end if cue.end is not None else cue.start
             key = (round(cue.start, 3), round(end, 3))
-            entry = by_time.setdefault(key, {"texts": {}, "speaker": None, "original": None})
+            entry = by_time.setdefault(key, {"texts": {}, "speaker": None, "original": None, "role": None,
+                                             "position": None})
             entry["texts"][language] = cue.text
             entry["speaker"] = entry["speaker"] or cue.speaker
+            entry["role"] = entry["role"] or next((c for c in cue.voice_classes
+                                                   if c in collection_format.SPEAKER_ROLES), None)
             found = _CUE_IDENTIFIER.match(cue.identifier or "")
             entry["original"] = entry["original"] or (found["lang"] if found else None)
+            entry["position"] = entry["position"] or (found["position"] if found else None)
     segments = []
     for (start, end), entry in sorted(by_time.items()):
         texts = {k: v for k, v in entry["texts"].items() if v}
@@ -905,9 +1065,13 @@ def _vtt_segments(record: OhmsRecord, lang: str, alt: str | None, roles: dict[st
             continue
         original = entry["original"] if entry["original"] in texts else (lang if lang in texts else next(iter(texts)))
         name = entry["speaker"] or UNNAMED_SPEAKER
-        segments.append({"start": format_timecode(start, millis=True), "end": format_timecode(end, millis=True),
-                         "speaker": {"name": name, "role": _role(name, roles) if entry["speaker"] else "other"},
-                         "original_language": original, "text": texts})
+        role = entry["role"] or (_role(name, roles) if entry["speaker"] else "other")
+        segment = {"start": format_timecode(start, millis=True), "end": format_timecode(end, millis=True),
+                   "speaker": {"name": name, "role": role}, "original_language": original, "text": texts}
+        carried = withheld.get(entry["position"]) if entry["position"] else None
+        if isinstance(carried, dict) and carried.get("visibility"):
+            segment["visibility"] = carried["visibility"]
+        segments.append(segment)
     return segments
 
 
@@ -1032,6 +1196,9 @@ def interview_import(record: OhmsRecord, *, person_id: str | None = None, interv
                                                              f.get("file_name")),
                                     "duration": duration})
     catalogue = _catalogue(record, recording)
+    carried = record.extension
+    if recording is not None:
+        _carried_recording(recording, carried.get("recording"), f.get("mediafile_clip_format"), catalogue)
     segments = _vtt_segments(record, lang, alt, roles)
     if not segments:  # the older form: a plain transcript and its sync map, per language
         segments = _sync_segments(record, "transcript", "sync", lang, roles)
@@ -1045,13 +1212,20 @@ def interview_import(record: OhmsRecord, *, person_id: str | None = None, interv
     except ValueError as error:
         raise OhmsFileError(record.file, str(error).split(": ", 1)[-1] + "; the collection format needs one") from None
     title = f.get("title")
+    titles = carried.get("title")
+    if isinstance(titles, dict) and (not titles or title in titles.values()):
+        title_texts: dict[str, str] | None = titles or None  # every language, where the record's title is one
+    else:
+        title_texts = {lang: title} if title else None
     interview = {
         "id": _interview_id(record, interview_id),
-        "title": {lang: title} if title else None,
+        "title": title_texts,
         "date": _date(f.get("date")) or _date(f.get("date_nonpreferred_format")),
         "interviewer": base.interview.get("interviewer"),
         "language": _language(f.get("language"), language) if f.get("language") else None,
-        "duration": duration,
+        "place": carried.get("place"),
+        "media": carried.get("media"),
+        "duration": _timecode_or_none(carried["duration"]) if "duration" in carried else duration,
         "source": base.interview["source"],
         "locator": base.interview["locator"],
         "recordings": [recording] if recording else None,
@@ -1062,6 +1236,36 @@ def interview_import(record: OhmsRecord, *, person_id: str | None = None, interv
     base.interview = _without_empty(interview)
     base.segments = []
     return base
+
+
+def _timecode_or_none(seconds: Any) -> str | None:
+    return format_timecode(seconds) if isinstance(seconds, (int, float)) else None
+
+
+def _carried_recording(recording: dict[str, Any], carried: Any, clip_format: str | None,
+                       catalogue: dict[str, Any]) -> None:
+    """The recording's fields from the record's extension: a MIME type of the kind ``mediafile``
+    names, its own duration, its rights statement beside the catalogue's, its visibility."""
+    if not isinstance(carried, dict):
+        return
+    mime_type = carried.get("mime_type")
+    if isinstance(mime_type, str) and (not clip_format or mime_type.startswith(f"{clip_format}/")):
+        recording["mime_type"] = mime_type
+    if "duration" in carried:
+        recording["duration"] = _timecode_or_none(carried["duration"])
+        if recording["duration"] is None:
+            del recording["duration"]
+    rights = carried.get("rights")
+    if isinstance(rights, dict):
+        recording.pop("rights", None)
+        if rights.get("recording"):
+            recording["rights"] = rights["recording"]
+        for key in ("rights", "usage"):
+            catalogue.pop(key, None)
+            if (rights.get("catalogue") or {}).get(key):
+                catalogue[key] = rights["catalogue"][key]
+    if carried.get("visibility"):
+        recording["visibility"] = carried["visibility"]
 
 
 @dataclass

@@ -86,6 +86,9 @@ class Cue:
     identifier: str | None = None
     speaker: str | None = None
     line: int | None = None  # the line of the cue's timings in the file
+    # the classes of the cue's voice span (``<v.interpreter Name>``: ("interpreter",)); WebVTT lets a
+    # voice carry classes, and the OHMS export uses one for a speaker's role its record cannot give
+    voice_classes: tuple[str, ...] = ()
 
 
 # --- export --------------------------------------------------------------------------------
@@ -185,7 +188,8 @@ def cues_to_vtt(cues: list[Cue]) -> str:
         lines = [html.escape(line, quote=False) for line in _lines(cue.text)]
         if cue.speaker:
             voice = re.sub(r"[<>&\n]", " ", cue.speaker).strip()
-            lines[0] = f"<v {voice}>{lines[0]}"
+            classes = "".join(f".{name}" for name in cue.voice_classes)
+            lines[0] = f"<v{classes} {voice}>{lines[0]}"
         captions.append(webvtt.Caption(_vtt_time(cue.start), _vtt_time(cue.end or cue.start), lines,
                                        identifier=cue.identifier))
     return webvtt.WebVTT(captions=captions).content
@@ -334,8 +338,14 @@ def parse_vtt(text: str, name: str = "<vtt>", *, zero_end_is_unknown: bool = Fal
         body = "\n".join(part.strip() for part in body.splitlines() if part.strip())
         if "-->" in body:
             raise SubtitleError(name, "the cue text contains '-->'", n, line)
-        cues.append(Cue(n, start, end, body, caption.identifier, caption.voice, line))
+        found = _VOICE_CLASSES.match(caption.lines[0]) if caption.lines else None
+        classes = tuple(name for name in found[1].split(".") if name) if found else ()
+        cues.append(Cue(n, start, end, body, caption.identifier, caption.voice, line, classes))
     return cues
+
+
+# a voice span's classes, as webvtt-py's own voice pattern allows them (``<v.loud.fast Name>``)
+_VOICE_CLASSES = re.compile(r"<v((?:\.\w+)*)\s")
 
 
 def _srt_line_numbers(lines: list[str], subtitles: list[srt.Subtitle]) -> list[int | None]:

@@ -118,7 +118,7 @@ def ohms_export(person_id: str, interview_id: str) -> Response:
 
     try:
         data = interview_to_ohms(current_archive(), person_id, interview_id, current_viewer(),
-                                 url_for("home.index", _external=True), lang="ru", alt="en")
+                                 url_for("home.index", _external=True))
     except common.NotFound:
         abort(404)
     response = Response(data, mimetype="application/xml")
