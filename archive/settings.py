@@ -20,11 +20,17 @@ never from a request's ``Host`` header; ``public_base_url`` checks and normalise
 ``ARCHIVE_SYNC_SECONDS`` is how often a web node (``archive serve``) looks whether the database's
 data changed under its search index, which matters when several nodes share one database
 (``archive/search/node_sync.py``): by default every 5 seconds; ``0`` turns the looking off.
+
+``ARCHIVE_MEDIA_SOURCES`` lists the origins, besides the site's own, that the web site's players
+may load recordings from (the Content-Security-Policy's ``media-src``, ``webapp/security.py``);
+an interview page adds the origins of the external recordings it shows. ``media_sources``
+checks the list.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +73,47 @@ def sync_seconds_from_environment() -> float:
     if not seconds >= 0 or seconds == float("inf"):
         raise ValueError(f"{SYNC_SECONDS_VARIABLE} must be 0 or more seconds, got {raw!r}")
     return seconds
+
+
+MEDIA_SOURCES_VARIABLE = "ARCHIVE_MEDIA_SOURCES"
+
+
+_HOST = re.compile(r"(\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+
+
+def media_origin(url: str) -> str | None:
+    """The origin of an http(s) address as a Content-Security-Policy source (``https://host[:port]``,
+    in lower case); None for anything else."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.fullmatch(host) or host.startswith("*."):
+        return None
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
+def media_sources(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``ARCHIVE_MEDIA_SOURCES`` checked: origins (``https://media.example.org``, a port allowed, a
+    host may start with ``*.`` for its subdomains) separated by spaces or commas, or a list of
+    them (in ``config.py``); ``ValueError`` naming the first that is not one."""
+    items = raw.replace(",", " ").split() if isinstance(raw, str) else [str(item) for item in raw or []]
+    found: list[str] = []
+    for item in items:
+        parts = urlsplit(item.strip())
+        host = (parts.netloc.rsplit(":", 1)[0] if parts.netloc.count(":") == 1 else parts.netloc).lower()
+        wildcard = host.startswith("*.") and _HOST.fullmatch(host)
+        plain = parts.path in ("", "/") and not (parts.query or parts.fragment or "@" in parts.netloc)
+        origin = media_origin(item.replace("*.", "", 1) if wildcard else item) if plain else None
+        if origin is None:
+            raise ValueError(f"{MEDIA_SOURCES_VARIABLE} must list origins such as https://media.example.org "
+                             f"(http or https, a host, an optional port; no path), got {item!r}")
+        origin = origin.replace("://", "://*.", 1) if wildcard else origin
+        if origin not in found:
+            found.append(origin)
+    return tuple(found)
 
 
 def default_import_workers() -> int:

@@ -15,7 +15,7 @@ from flask import Flask, g
 
 from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
-from archive.settings import ADMIN_EMAIL_VARIABLE, BASE_URL_VARIABLE, resolve
+from archive.settings import ADMIN_EMAIL_VARIABLE, BASE_URL_VARIABLE, MEDIA_SOURCES_VARIABLE, media_sources, resolve
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -43,6 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["ARCHIVE_BASE_URL"] = os.environ[BASE_URL_VARIABLE]
     if os.environ.get(ADMIN_EMAIL_VARIABLE):
         app.config["ARCHIVE_ADMIN_EMAIL"] = os.environ[ADMIN_EMAIL_VARIABLE]
+    if os.environ.get(MEDIA_SOURCES_VARIABLE):  # origins recordings may be played from, checked below
+        app.config[MEDIA_SOURCES_VARIABLE] = os.environ[MEDIA_SOURCES_VARIABLE]
     if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
         app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)
@@ -51,6 +53,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webapp import public_address
 
     public_address.init_app(app)  # ARCHIVE_BASE_URL and TRUSTED_HOSTS; a bad address stops the start
+    # origins recordings may be played from (webapp/security.py); a bad one stops the start
+    app.config[MEDIA_SOURCES_VARIABLE] = media_sources(app.config.get(MEDIA_SOURCES_VARIABLE))
 
     # the site never migrates the schema: an older database is refused, naming `archive db upgrade`
     app.extensions["archive"] = Archive.open(settings.home, settings.database_url, upgrade_schema=False)

@@ -42,7 +42,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_BYTES = 256 * 1024 * 1024  # per server process
 DEFAULT_MAX_PAGE = 2 * 1024 * 1024
 HEADER = "X-Archive-Cache"
-_KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition", "Link")
+# a page's own Content-Security-Policy too (an interview page names its recordings' origins)
+_KEPT_HEADERS = ("Content-Type", "Content-Language", "Content-Disposition", "Link", "Content-Security-Policy")
 _SHARED_ATTRIBUTE = "_shared_page"
 # (database, data version, role, day, interface language, Accept header, URL)
 PageKey = tuple[str, read_cache.Version, str, str, str, str, str]

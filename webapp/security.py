@@ -4,7 +4,12 @@ Every response (pages, the API, OAI-PMH, downloads, static files, error pages) c
 
 * ``Content-Security-Policy``: scripts, styles and everything else only from this site, and
   no inline script or style at all (the templates have none: the stance chart's bar widths are
-  classes of ``site.css``); no plugins, no ``<base>``, forms only to this site, no framing;
+  classes of ``site.css``); no plugins, no ``<base>``, forms only to this site, no framing.
+  Recordings (``media-src``) may come from the origins ``ARCHIVE_MEDIA_SOURCES`` lists too, and
+  on an interview page from those of the external recordings it shows (``allow_media_from``): a
+  recording's ``url`` is the collection's statement that it is played from there, and the page
+  names only the recordings its viewer may see, so no other page and no withheld recording
+  widens the policy;
 * ``X-Frame-Options: DENY`` (``frame-ancestors`` for browsers without CSP 2);
 * ``X-Content-Type-Options: nosniff``: a CSV or a JSON quote is never sniffed into a page;
 * ``Referrer-Policy: same-origin``: a search (its query is in the URL) is not sent to other sites;
@@ -35,26 +40,37 @@ only files served are Flask's static files (``safe_join``), and a source's text 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+from archive.settings import MEDIA_SOURCES_VARIABLE, media_origin
+
+
+def content_security_policy(media_sources: Iterable[str] = ()) -> str:
+    """The site's policy; ``media_sources`` (origins) may serve recordings besides the site itself."""
+    media = list(dict.fromkeys(media_sources))
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        *([f"media-src 'self' {' '.join(media)}"] if media else []),  # else default-src's 'self'
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "camera", "microphone", "geolocation", "payment", "usb", "serial", "midi",
     "accelerometer", "gyroscope", "magnetometer", "display-capture", "publickey-credentials-get",
 ))
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the archive may share a domain with other sites
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,  # a response may name more media origins
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -76,6 +92,7 @@ def init_app(app: Flask) -> None:
     # the site takes no uploads: a login form or an OAI-PMH request is a few hundred bytes
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    configured: tuple[str, ...] = tuple(app.config.get(MEDIA_SOURCES_VARIABLE) or ())  # checked by create_app
 
     @app.before_request
     def _ids_are_slugs() -> None:
@@ -85,6 +102,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        # the configured media origins first: HEADERS' policy then stands only where none is set
+        response.headers.setdefault("Content-Security-Policy",
+                                    content_security_policy(configured))
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if request.is_secure or app.config.get("ARCHIVE_HTTPS") is True:
@@ -95,6 +115,15 @@ def init_app(app: Flask) -> None:
         if is_public_api_read():
             response.headers["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+def allow_media_from(response: Response, urls: Iterable[str | None]) -> Response:
+    """``response`` with the site's policy widened to the origins of ``urls`` (the external
+    recordings a page plays) for ``media-src``; the configured origins stay."""
+    found = [origin for origin in (media_origin(url) for url in urls if url) if origin]
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        [*(current_app.config.get(MEDIA_SOURCES_VARIABLE) or ()), *found])
+    return response
 
 
 def is_public_api_read() -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Blueprint, Response, abort, g, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, make_response, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from archive.catalogue import collection as collection_pages
@@ -14,7 +14,7 @@ from archive.catalogue import common
 from archive.catalogue import interviews as interview_pages
 from archive.interchange.iiif import interview_manifest
 from archive.interchange.subtitles import cues_to_srt, cues_to_vtt, segment_cues
-from webapp import current_archive, current_viewer
+from webapp import current_archive, current_viewer, security
 from webapp.page_cache import shared
 
 bp = Blueprint("interviews", __name__)
@@ -49,13 +49,15 @@ def _start_seconds() -> float | None:
 
 @bp.get("/interviews/<person_id>/<interview_id>")
 @shared
-def interview(person_id: str, interview_id: str) -> str:
+def interview(person_id: str, interview_id: str) -> Response:
     page = _page(person_id, interview_id)
     info = collection_pages.collection_info(current_archive().engine)
     permalink = url_for("interviews.interview", person_id=person_id, interview_id=interview_id, _external=True)
     theme_ids = set(common.vocabulary(current_archive().engine).themes)
-    return render_template("interview.html", page=page, collection=info, start=_start_seconds(), permalink=permalink,
+    body = render_template("interview.html", page=page, collection=info, start=_start_seconds(), permalink=permalink,
                            theme_ids=theme_ids)
+    # the player loads an external recording from its own origin (webapp/security.py)
+    return security.allow_media_from(make_response(body), [r.url for r in page.recordings])
 
 
 @bp.get("/interviews/<person_id>/<interview_id>/captions/<recording_id>/<lang>.<fmt>")
