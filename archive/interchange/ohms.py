@@ -5,7 +5,9 @@ Export (``person_to_ohms``) writes OHMS XML 6.0, one ``record`` per recording: e
 of the person, and the film when their quotes are timecoded in it (a person with neither gets
 one record for their appearance in the collection). The record's elements follow the order of
 the OHMS XSD's sequence. An interview with index points or a transcript of its own is exported
-from them (``interview_to_ohms``, further down). Otherwise the index points are the person's
+from them (``interview_to_ohms``, further down), with what OHMS has no field for in the
+archive's extension, XML processing instructions the schema passes over (``_extension``), so
+that archive → OHMS → archive gives the same rows. Otherwise the index points are the person's
 visible timecoded quotes of that recording, read through the one export path (``iter_quotes``):
 Russian in the main fields and English in the ``_alt`` fields where both exist, a
 single-language text in the main field; theme labels as keywords; the quote's permalink as a
