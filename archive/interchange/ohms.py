@@ -685,6 +685,13 @@ def _terms_of(words: list[str]) -> str | None:
     return "; ".join(words) if words else None
 
 
+def _coordinate(degrees: float) -> str:
+    """A latitude or longitude with every digit it has (the shortest text that reads back as the
+    same number), a whole number without ``.0``."""
+    text = repr(float(degrees))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
     """An ``IndexPointView`` (``archive.catalogue.interviews``) as an OHMS ``point``: its ``time`` in
     whole seconds (``xs:int``), rounded down so that a player lands at or before it; a start between
@@ -698,7 +705,7 @@ def _structured_point(point: Any, lang: str, alt: str | None) -> etree._Element:
     place, place_alt = pair(point.place)
     gps = None
     if point.latitude is not None:
-        gps = _element("gpspoints", {"gps": f"{point.latitude:g}, {point.longitude:g}",
+        gps = _element("gpspoints", {"gps": f"{_coordinate(point.latitude)}, {_coordinate(point.longitude)}",
                                      "gps_zoom": str(point.zoom if point.zoom is not None else ""),
                                      "gps_text": place, "gps_text_alt": place_alt},
                        ("gps", "gps_zoom", "gps_text", "gps_text_alt"))

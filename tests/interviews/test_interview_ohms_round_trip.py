@@ -72,7 +72,7 @@ def _person() -> dict[str, Any]:
                  "synopsis": {"en": "A synthetic opening.", "ru": "Синтетическое начало."},
                  "partial_transcript": {"en": "A synthetic question.", "ru": "Синтетический вопрос."},
                  "keywords": {"en": ["question"], "ru": ["вопрос"]}, "subjects": ["childhood"],
-                 "gps": {"latitude": 1.25, "longitude": -2.5, "zoom": 9,
+                 "gps": {"latitude": 55.7558261, "longitude": -37.6173004, "zoom": 9,
                          "place": {"en": "Invented Town (synthetic)", "ru": "Выдуманный город (синтетический)"}},
                  "hyperlinks": [{"url": "https://example.org/synthetic",
                                  "text": {"en": "A synthetic link", "ru": "Синтетическая ссылка"}}]},
