@@ -682,7 +682,8 @@ def ohms_to_collection(xml_path: str | Path, out_dir: str | Path, *, person_id: 
 
 
 def _terms_of(words: list[str]) -> str | None:
-    return "; ".join(words) if words else None
+    """Keywords or subjects as OHMS writes them: separated by ";" alone."""
+    return ";".join(words) if words else None
 
 
 def _coordinate(degrees: float) -> str:
