@@ -113,9 +113,12 @@ def _rows(home: Path) -> dict[str, list[dict[str, Any]]]:
     archive = Archive.open(home)
     try:
         with archive.engine.connect() as conn:
-            return {table.__name__: [dict(row._mapping) for row in conn.execute(
-                select(table.__table__).where(table.__table__.c.person_id == PERSON).order_by(table.__table__.c.id))]
-                for table in TABLES}
+            rows: dict[str, list[dict[str, Any]]] = {}
+            for model in TABLES:
+                table = models.table_of(model)
+                rows[model.__name__] = [dict(row._mapping) for row in conn.execute(
+                    select(table).where(table.c.person_id == PERSON).order_by(table.c.id))]
+            return rows
     finally:
         archive.close()
 
