@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, may_read_field, visible_clause
+from archive.access.visibility import Viewer, may_read_field, visible_clause, visible_items
 from archive.catalogue.pages import NotFound
 from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.catalogue.source_visibility import withheld_sources
@@ -80,13 +80,28 @@ def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
 
 
-def _cited(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Cited facts as stored, with ``source`` and ``locator`` last, as archivists write them."""
+def _cited(items: Iterable[dict[str, Any]] | None, viewer: Viewer | None = None) -> list[dict[str, Any]]:
+    """Cited facts as stored, with ``source`` and ``locator`` last, as archivists write them. Facts
+    with a visibility of their own (a person's places) are given with ``viewer``: those the viewer
+    may see, each with the parts of its ``visibility`` the viewer may read."""
     result = []
-    for item in items or []:
-        head = {k: v for k, v in item.items() if k not in ("source", "locator")}
+    for item in (items or []) if viewer is None else visible_items(viewer, items):
+        head = {k: v for k, v in item.items() if k not in ("source", "locator", "visibility")}
+        if viewer is not None and isinstance(item.get("visibility"), dict):
+            head["visibility"] = _fact_visibility(viewer, item["visibility"])
         result.append(_clean({**head, "source": item.get("source"), "locator": item.get("locator")}))
     return result
+
+
+def _fact_visibility(viewer: Viewer, given: dict[str, Any]) -> dict[str, Any] | None:
+    """A fact's ``visibility`` mapping as the viewer may read it (``_visibility`` for one kept in JSON)."""
+    block = _clean({
+        "status": given.get("status"),
+        "until": given.get("until"),
+        "reason": given.get("reason") if may_read_field(viewer, "visibility_reason") else None,
+        "review": given.get("review") if may_read_field(viewer, "visibility_review") else None,
+    })
+    return None if block in ({"status": "public"}, {}) else block
 
 
 def _day(value: Any) -> str | None:
@@ -117,7 +132,8 @@ def _header(ctx: ExportContext, what: str) -> str:
     scope = ("the whole collection" if ctx.viewer.role == "archivist" else
              "restricted and embargoed records included; internal review dates and private notes left out"
              if ctx.viewer.sees_withheld else
-             "public records only: restricted and embargoed people, quotes, recordings and passages are left out")
+             "public records only: restricted and embargoed people, quotes, places, sources, recordings and passages "
+             "are left out")
     return f"# {what}, exported from the archive on {ctx.generated_at_text} (viewer: {ctx.viewer.role}; {scope})\n"
 
 
@@ -166,6 +182,7 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
             "id": s.id, "title": s.title, "author": s.author, "publisher": s.publisher, "date": s.date,
             "kind": s.kind, "url": s.url, "locator": s.locator, "language": s.language,
             "text_file": s.text_file if s.id in texts else None, "notes": s.notes,
+            "visibility": _visibility(ctx.viewer, s),
         }))
     return _header(ctx, "The collection and its sources") + dump({"collection": info, "sources": sources})
 
@@ -351,7 +368,7 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dic
         "real_name": _only_for(viewer, "real_name", p.real_name),
         "real_name_native": _only_for(viewer, "real_name_native", p.real_name_native),
         "group": p.is_group or None, "role": p.role, "ages": _cited(p.ages),
-        "occupations": _cited(p.occupations), "places": _cited(p.places), "stance": stance,
+        "occupations": _cited(p.occupations), "places": _cited(p.places, viewer), "stance": stance,
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
         "rights": _rights(p), "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
     })
