@@ -161,7 +161,8 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path], hidden: frozenset[str]) -> str:
+def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path], hidden: frozenset[str],
+                     unseen: frozenset[str] = frozenset()) -> str:
     c = conn.execute(select(models.CollectionRecord)).first()
     if c is None:
         raise NotFound("the archive is empty: there is no collection to export")
@@ -184,7 +185,8 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
             "text_file": s.text_file if s.id in texts else None, "notes": s.notes,
             "visibility": _visibility(ctx.viewer, s),
         }))
-    return _header(ctx, "The collection and its sources") + dump({"collection": info, "sources": sources})
+    return _header(ctx, "The collection and its sources") + dump({"collection": _uncited(info, unseen),
+                                                                  "sources": sources})
 
 
 def _vocabulary_file(conn: Connection, ctx: ExportContext) -> str:
@@ -352,8 +354,24 @@ def _interviews(conn: Connection, person_id: str, viewer: Viewer,
     }) for i in conn.execute(select(I).where(col(I.person_id) == person_id).order_by(col(I.position)))]
 
 
-def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dict[str, Any]) -> Iterator[str]:
-    """One person's file, streamed: the portrait and family at once, then quote by quote."""
+def _uncited(data: Any, unseen: frozenset[str]) -> Any:
+    """``data`` without the citations of sources the viewer may not see (their id and locator left
+    out), at any depth: a withheld source is not named, not even by its id."""
+    if not unseen:
+        return data
+    if isinstance(data, list):
+        return [_uncited(item, unseen) for item in data]
+    if isinstance(data, dict):
+        if data.get("source") in unseen:
+            data = {k: v for k, v in data.items() if k not in ("source", "locator")}
+        return {k: _uncited(v, unseen) for k, v in data.items()}
+    return data
+
+
+def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dict[str, Any],
+                   unseen: frozenset[str] = frozenset()) -> Iterator[str]:
+    """One person's file, streamed: the portrait and family at once, then quote by quote; without
+    the citations of the sources in ``unseen``."""
     viewer = ctx.viewer
     visible_quotes = _visible_quote_ids(conn, p.id, viewer)
     stance = _clean({
@@ -372,17 +390,17 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dic
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
         "rights": _rights(p), "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
     })
-    yield _header(ctx, f"Person {p.id}") + dump(head)
+    yield _header(ctx, f"Person {p.id}") + dump(_uncited(head, unseen))
     first = True
     for quote in _quote_documents(conn, p.id, viewer, recordings):
         if first:
             yield "quotes:\n"
             first = False
-        yield dump([quote])
+        yield dump([_uncited(quote, unseen)])
     for key, items in (("events", _timeline(conn, p.id, viewer)),
                        ("interviews", _interviews(conn, p.id, viewer, recordings))):
         if items:
-            yield dump({key: items})
+            yield dump({key: _uncited(items, unseen)})
     private = _only_for(viewer, "private_notes", p.private_notes)
     if private:
         yield dump({"private_notes": private})
@@ -410,7 +428,9 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         raise ValueError("the YAML export reads the archive: build the context with build_context()")
     with ctx.archive.engine.connect() as conn:
         texts: dict[str, Path] = {}
-        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)  # cited only by records left out
+        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)  # cited only by records left out, or withheld
+        S = models.Source
+        unseen = frozenset(conn.execute(select(col(S.id)).where(~visible_clause(ctx.viewer, S))).scalars())
         for source_id, text_file in conn.execute(select(col(models.Source.id), col(models.Source.text_file))):
             if not text_file or source_id in hidden:
                 continue
@@ -422,7 +442,7 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
             else:
                 texts[source_id] = found
         people = list(_people(conn, ctx))  # ids and fields of people only; their quotes stream
-        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts, hidden).encode("utf-8")]
+        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts, hidden, unseen).encode("utf-8")]
         yield VOCABULARY_FILE, [_vocabulary_file(conn, ctx).encode("utf-8")]
         for source_id, path in texts.items():
             text_file = conn.scalar(select(col(models.Source.text_file)).where(col(models.Source.id) == source_id))
@@ -432,7 +452,7 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         for person in people:
             ctx.count += 1
             recordings = _visible_recordings(conn, person.id, ctx.viewer)
-            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx, recordings))
+            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx, recordings, unseen))
             for recording in recordings.values():
                 if recording.file is None or recording.file in written:
                     continue
