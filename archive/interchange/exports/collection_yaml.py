@@ -356,11 +356,13 @@ def _interviews(conn: Connection, person_id: str, viewer: Viewer,
 
 def _uncited(data: Any, unseen: frozenset[str]) -> Any:
     """``data`` without the citations of sources the viewer may not see (their id and locator left
-    out), at any depth: a withheld source is not named, not even by its id."""
+    out; an entry of a list of citations, whole), at any depth: a withheld source is not named, not
+    even by its id."""
     if not unseen:
         return data
     if isinstance(data, list):
-        return [_uncited(item, unseen) for item in data]
+        return [_uncited(item, unseen) for item in data
+                if not (isinstance(item, dict) and item.get("source") in unseen and set(item) <= {"source", "locator"})]
     if isinstance(data, dict):
         if data.get("source") in unseen:
             data = {k: v for k, v in data.items() if k not in ("source", "locator")}
