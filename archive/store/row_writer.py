@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from archive.store import models
+from archive.store.dependents import people_citing, people_using
 from archive.store.rows import Values, column_names, primary_key, values_of
 
 # How each table is reported: (record kind, the columns of the owning record's id).
@@ -338,15 +339,33 @@ class RowWriter:
         for kind in RECORD_KINDS:
             report.changed[kind] -= report.added[kind] | report.removed[kind]
         removed_people = [LAYOUTS[models.Person].row(values) for values in removed[models.Person].values()]
-        stamped = set(report.touched_people)
-        if any(report.added[k] or report.changed[k] or report.removed[k]
-               for k in ("collection", "sources", "vocabulary terms")):
-            stamped |= set(self.people)  # labels and titles shown in every record
-        _log_changes(self.conn, stamped - {row["id"] for row in removed_people},
+        _log_changes(self.conn, self._stamped(report) - {row["id"] for row in removed_people},
                      [row["id"] for row in removed_people if row["visibility"] == "public"],
                      [row["id"] for row in removed_people if row["visibility"] != "public"])
         self.current = {table: {} for table in models.TABLES_IN_ORDER}
         return report
+
+    def _stamped(self, report: ImportReport) -> set[str]:
+        """The people whose records this import changed: those whose own rows changed; everyone when
+        the collection's record changed (its title and rights are in every record); those who cite a
+        source that changed, or use a vocabulary term that changed (its title or label is in their
+        record), read from the rows just written."""
+        stamped = set(report.touched_people)
+        if report.added["collection"] or report.changed["collection"] or report.removed["collection"]:
+            return stamped | set(self.people)
+        sources = report.added["sources"] | report.changed["sources"] | report.removed["sources"]
+        terms = report.added["vocabulary terms"] | report.changed["vocabulary terms"] | \
+            report.removed["vocabulary terms"]
+        stamped |= people_citing(self.conn, sources)
+        stamped |= people_using(self.conn, (_term_key(term) for term in terms))
+        return stamped
+
+
+def _term_key(owner: str) -> tuple[str, str]:
+    """(kind, id) of a vocabulary term from its record id in the report (``kind:id``)."""
+    kind, _, term = owner.partition(":")
+    return kind, term
+
 
 
 _MISSING: Any = object()
