@@ -255,6 +255,9 @@ class RowWriter:
         self.pending = 0
         self.report = ImportReport()
         self.people: list[str] = []  # every person given, for the change log
+        # sources whose fields that search documents read changed (archive/search/documents.py): their
+        # citers are re-indexed
+        self.indexed_sources: set[str] = set()
         self.quote_people: dict[str, str] = {}  # a quote's texts and themes name only the quote
 
     def add(self, table: type[SQLModel], values: Values, key: tuple[Any, ...]) -> None:
@@ -269,6 +272,8 @@ class RowWriter:
             self.changed[table].append(values)
             self.pending += 1
             _record(self.report.changed, self.report, LAYOUTS[table], values)
+            if table is models.Source and any(existing[i] != values[i] for i in _SOURCE_INDEXED):
+                self.indexed_sources.add(values[_SOURCE_ID])
         if table is models.Quote:
             self.quote_people[values[_QUOTE_ID]] = values[_QUOTE_PERSON]
         elif table is models.Person:
@@ -335,6 +340,8 @@ class RowWriter:
         report.touched_people |= {self.quote_people[q] for q in report.touched_quotes if q in self.quote_people}
         for table in reversed(models.TABLES_IN_ORDER):
             _delete(self.conn, table, removed[table].keys())
+        # whether a document may name a source, and a passage's date, come from the source's row
+        report.touched_people |= people_citing(self.conn, self.indexed_sources)
         # A child row that changed inside a record that was itself added or removed is not a change of its own.
         for kind in RECORD_KINDS:
             report.changed[kind] -= report.added[kind] | report.removed[kind]
@@ -372,6 +379,9 @@ _MISSING: Any = object()
 _QUOTE_ID = LAYOUTS[models.Quote].names.index("id")
 _QUOTE_PERSON = LAYOUTS[models.Quote].names.index("person_id")
 _PERSON_ID = LAYOUTS[models.Person].names.index("id")
+_SOURCE_ID = LAYOUTS[models.Source].names.index("id")
+# the source's columns that search documents read: its visibility, and its date (a passage's date)
+_SOURCE_INDEXED = tuple(LAYOUTS[models.Source].names.index(name) for name in ("date", "visibility", "embargo_until"))
 _quote_id, _quote_person = operator.itemgetter(_QUOTE_ID), operator.itemgetter(_QUOTE_PERSON)
 _person_id = operator.itemgetter(_PERSON_ID)
 

@@ -12,7 +12,9 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
+from archive.access.visibility import Viewer
 from archive.facade import Archive
+from archive.search.request import SearchRequest
 from archive.store import models
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -98,3 +100,20 @@ def test_an_unused_term_restamps_nobody_and_the_collection_record_everybody(impo
 
     _edit_yaml(collection / "collection.yaml", retitle)
     assert _restamped_by_reimport(archive, collection) == set(_people(collection))
+
+
+def test_a_source_made_restricted_leaves_the_search_of_the_people_who_cite_it(imported: tuple[Archive, Path]) -> None:
+    """A source's visibility is read into its citers' search documents (the source facet): a
+    re-import that restricts it re-indexes them, though none of their own rows changed."""
+    archive, collection = imported
+    source = "synthetic-transcript"
+    by_source = SearchRequest(filters={"source": (source,)})
+    assert archive.search(by_source, Viewer()).total > 0
+
+    def restrict(data):  # type: ignore[no-untyped-def]
+        next(s for s in data["sources"] if s["id"] == source)["visibility"] = {"status": "restricted"}
+
+    _edit_yaml(collection / "collection.yaml", restrict)
+    report = archive.import_collection(collection)
+    assert report.changed["sources"] == {source} and not report.changed["people"]
+    assert archive.search(by_source, Viewer()).total == 0
