@@ -22,11 +22,16 @@ from archive.store import models
 def _cited(items: list[Any]) -> list[dict[str, Any]]:
     """Cited facts as JSON items; a fact's own ``visibility`` (a place's) is kept only when it is
     not public, as the collection format gives it (``archive.access.visibility.item_rule`` reads it)."""
-    return [item.model_dump(exclude_none=True, exclude=_PUBLIC_FACT if getattr(item, "visibility", fmt.PUBLIC)
-                            == fmt.PUBLIC else None) for item in items]
+    return [item.model_dump(exclude_none=True, exclude=_PUBLIC_FACT if _is_public(item) else None) for item in items]
 
 
 _PUBLIC_FACT = {"visibility"}
+
+
+def _is_public(item: Any) -> bool:
+    """A fact without a visibility of its own, or with a public one (written out or not)."""
+    visibility = getattr(item, "visibility", fmt.PUBLIC)
+    return visibility is fmt.PUBLIC or visibility == fmt.PUBLIC
 
 
 def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
