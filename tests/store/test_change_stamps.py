@@ -42,9 +42,9 @@ def _restamped_by_reimport(archive: Archive, collection: Path) -> set[str]:
 
 
 @pytest.fixture
-def imported(archive: Archive, access_collection: Path) -> tuple[Archive, Path]:
-    archive.import_collection(access_collection)
-    return archive, access_collection
+def imported(archive: Archive, fixture_collection: Path) -> tuple[Archive, Path]:
+    archive.import_collection(fixture_collection)
+    return archive, fixture_collection
 
 
 def test_a_source_title_restamps_only_the_people_who_cite_it(imported: tuple[Archive, Path]) -> None:
