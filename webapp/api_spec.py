@@ -155,7 +155,8 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
         "FateEvent": _object({
             "id": STRING, "kind": {"type": "string", "description": "a fate id of the vocabulary"},
             "repression": {"type": "boolean", "description": "the fate is a form of political repression"},
-            "date": DATE_TEXT, "place": NULLABLE_STRING, "details": NULLABLE_STRING, "source": _ref("SourceRef"),
+            "date": DATE_TEXT, "place": NULLABLE_STRING, "details": NULLABLE_STRING,
+            "source": {**_nullable(_ref("SourceRef")), "description": "null: a source the viewer may not see"},
         }, "What happened to a relative."),
         "ExternalRecord": _object({"label": STRING, "identifier": NULLABLE_STRING, "url": NULLABLE_STRING}),
         "Relative": _object({
@@ -170,7 +171,7 @@ def _person_schemas(stance: dict[str, Any]) -> dict[str, Any]:
         }, "A relative and their fate events (the family history).", optional=("real_name", "real_name_native")),
         "TimelineEvent": _object({
             "id": STRING, "date": DATE_TEXT, "description": TRANSLATIONS, "place": NULLABLE_STRING,
-            "source": _ref("SourceRef"),
+            "source": {**_nullable(_ref("SourceRef")), "description": "null: a source the viewer may not see"},
         }),
         "Interview": _object({
             "id": {"type": "string", "description": "the id quotes name as their recording"},
@@ -220,10 +221,10 @@ def _quote_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "recording": {**NULLABLE_STRING, "description": "the interview id"},
             "timecode_in": TIMECODE, "timecode_out": TIMECODE,
             "context": NULLABLE_STRING,
-            "source": _object({
+            "source": {**_nullable(_object({
                 "id": STRING, "title": STRING, "author": NULLABLE_STRING, "publisher": NULLABLE_STRING,
                 "date": DATE_TEXT, "url": NULLABLE_STRING, "locator": NULLABLE_STRING,
-            }),
+            })), "description": "null: a source the viewer may not see"},
             "access": {"type": "string", "enum": ["public", "restricted", "embargoed"],
                        "description": "whether the quote may be published; only researchers see others"},
             "embargo_until": {"type": ["string", "null"], "format": "date"},

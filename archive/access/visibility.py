@@ -3,14 +3,17 @@
 Every path that shows data (pages, search, exports, OAI-PMH, the API, the index) asks
 this module. Restricted and embargoed records are stored, and shown only to researchers
 and archivists; an embargo whose day has come is public. A quote is visible only when
-both the quote and its person are.
+both the quote and its person are. Records kept in table rows carry the rule in their
+``visibility`` and ``embargo_until`` columns; facts kept inside a person's JSON lists (a place)
+carry it as the collection format gives it, a ``visibility`` mapping (``item_rule``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,6 +70,24 @@ def is_withheld(viewer: Viewer, *rules: tuple[str, date | None]) -> bool:
     an embargo whose day has come is public, so its record is not withheld."""
     public = Viewer("anonymous", viewer.today)
     return not all(is_visible(public, status, until) for status, until in rules)
+
+
+def item_rule(item: Mapping[str, Any]) -> tuple[str, date | None]:
+    """The rule of a fact kept inside a JSON list (a person's place): its ``visibility`` mapping
+    (``status``, ``until`` as ``YYYY-MM-DD``), public when it has none."""
+    given = item.get("visibility")
+    if not isinstance(given, Mapping):
+        return "public", None
+    until = given.get("until")
+    return str(given.get("status") or "public"), date.fromisoformat(until) if isinstance(until, str) else None
+
+
+Item = TypeVar("Item", bound=Mapping[str, Any])
+
+
+def visible_items(viewer: Viewer, items: Iterable[Item] | None) -> list[Item]:
+    """The facts of a JSON list (``item_rule``) this viewer may see, in their order."""
+    return [item for item in items or [] if isinstance(item, Mapping) and is_visible(viewer, *item_rule(item))]
 
 
 def visible_clause(viewer: Viewer, table: Any) -> ColumnElement[bool]:

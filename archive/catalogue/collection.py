@@ -52,13 +52,16 @@ class CollectionInfo:
         return applying((self.rights, self.rights_holder))
 
 
-def collection_info(engine: Engine) -> CollectionInfo | None:
-    """The collection's record (once per data version; read-only)."""
+def collection_info(engine: Engine, viewer: Viewer | None = None) -> CollectionInfo | None:
+    """The collection's record, citing only the sources this viewer (by default the public) may see
+    (once per data version, role and day; read-only)."""
+    viewer = viewer or Viewer()
+
     def compute() -> CollectionInfo | None:
         with Session(engine) as conn:
-            return _collection_info(conn, sources_by_id(engine))
+            return _collection_info(conn, sources_by_id(engine, viewer))
 
-    return read_cache.cached(engine, "collection_info", None, compute)
+    return read_cache.cached(engine, "collection_info", visibility_key(viewer), compute)
 
 
 def _collection_info(conn: Session, sources: dict[str, SourceInfo]) -> CollectionInfo | None:
@@ -93,7 +96,7 @@ def home(engine: Engine, viewer: Viewer) -> HomePage:
         stats = collect_stats(engine, viewer)
         terms = vocabulary(engine)
         return HomePage(
-            collection=collection_info(engine),
+            collection=collection_info(engine, viewer),
             sources=listed_sources(engine, viewer),
             stats=stats,
             people_by_stance=[(s, stats.people_by_stance.get(s, 0)) for s in terms.stance_order()],

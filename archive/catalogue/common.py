@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, visible_clause
+from archive.access.visibility import Viewer, is_withheld, visible_clause
 from archive.catalogue import read_cache
 from archive.catalogue.read_cache import visibility_key
 from archive.collection.vocabulary import Vocabulary
@@ -84,28 +84,33 @@ class SourceInfo:
     locator: str | None
     language: str | None
     notes: str | None
+    withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
 
 
-def sources_by_id(engine: Engine) -> dict[str, SourceInfo]:
-    """Every source by id, in the collection's order (once per data version; read-only)."""
+def sources_by_id(engine: Engine, viewer: Viewer) -> dict[str, SourceInfo]:
+    """Every source this viewer may see (its own visibility), by id, in the collection's order
+    (once per data version, role and day; read-only). A source left out is left out of every
+    citation too (``cite``)."""
     def compute() -> dict[str, SourceInfo]:
+        S = models.Source
         with Session(engine) as conn:
-            rows = conn.execute(select(models.Source).order_by(col(models.Source.position))).scalars().all()
+            rows = conn.execute(select(S).where(visible_clause(viewer, S)).order_by(col(S.position))).scalars().all()
             return {
                 s.id: SourceInfo(s.id, s.title, s.author, s.publisher, s.date, s.kind, s.url, s.locator,
-                                 s.language, s.notes)
+                                 s.language, s.notes, is_withheld(viewer, (s.visibility, s.embargo_until)))
                 for s in rows
             }
 
-    return read_cache.cached(engine, "sources", None, compute)
+    return read_cache.cached(engine, "sources", visibility_key(viewer), compute)
 
 
 def cite(sources: dict[str, SourceInfo], source: str | None, locator: str | None = None) -> Cite | None:
-    """A citation of ``source`` with its title; None when nothing is cited."""
-    if not source:
+    """A citation of ``source`` with its title; None when nothing is cited, or when ``sources`` (a
+    viewer's, ``sources_by_id``) does not hold it: a source the viewer may not see is not cited."""
+    info = sources.get(source) if source else None
+    if info is None:
         return None
-    info = sources.get(source)
-    return Cite(source, locator, info.title if info else source)
+    return Cite(info.id, locator, info.title)
 
 
 def cites(sources: dict[str, SourceInfo], items: Iterable[dict[str, Any]] | None) -> list[Cite]:
@@ -122,7 +127,7 @@ def display_names(engine: Engine, viewer: Viewer) -> dict[str, dict[str, str]]:
             people = {pid: name for pid, name in conn.execute(
                 select(col(P.id), col(P.name)).where(visible_clause(viewer, P)))}
             sources = {sid: title for sid, title in conn.execute(
-                select(col(models.Source.id), col(models.Source.title)))}
+                select(col(models.Source.id), col(models.Source.title)).where(visible_clause(viewer, models.Source)))}
         return {"person": people, "source": sources}
 
     return read_cache.cached(engine, "display_names", visibility_key(viewer), compute)

@@ -137,7 +137,7 @@ def interview_page(engine: Engine, viewer: Viewer, person_id: str, interview_id:
     """Everything the interview page shows; ``NotFound`` when the interview or its person is
     absent or not visible. Segments and index points of a withheld recording are left out too."""
     key = f"{person_id}/{interview_id}"
-    sources: dict[str, SourceInfo] = sources_by_id(engine)
+    sources: dict[str, SourceInfo] = sources_by_id(engine, viewer)
     with engine.connect() as conn:
         person = _visible_person(conn, viewer, person_id)
         interview = conn.execute(select(*I).where(I.id == key)).first()

@@ -59,7 +59,7 @@ ADMIRING_STANCES = ("admirer", "ambivalent")
 
 def paradoxes(engine: Engine, viewer: Viewer) -> Paradoxes:
     repression = vocabulary(engine).repression_fates()
-    sources = sources_by_id(engine)
+    sources = sources_by_id(engine, viewer)
     with Session(engine) as conn:
         F, R = models.FateEvent, models.Relative
         rows = conn.execute(

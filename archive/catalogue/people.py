@@ -16,10 +16,12 @@ from sqlmodel import col
 from archive.access.visibility import (
     Viewer,
     is_withheld,
+    item_rule,
     may_read_field,
     quote_clause,
     readable,
     visible_clause,
+    visible_items,
 )
 from archive.catalogue import read_cache
 from archive.catalogue.collection import collection_info
@@ -121,7 +123,7 @@ class FateView:
     date: str | None
     place: str | None
     details: str | None
-    cite: Cite
+    cite: Cite | None  # None: its source is one the viewer may not see
     sort_key: tuple[Any, ...] = ()
 
 
@@ -148,7 +150,7 @@ class TimelineView:
     date: str | None
     description: dict[str, str]
     place: str | None
-    cite: Cite
+    cite: Cite | None  # None: its source is one the viewer may not see
 
 
 @dataclass
@@ -159,6 +161,9 @@ class FactView:
     detail: str | None
     cite: Cite | None
     as_of: str | None = None  # for an age: the date it was true (an EDTF-like value)
+    withheld: bool = False  # a place restricted or embargoed, shown only because the viewer may see it
+    visibility_reason: str | None = None  # researchers and archivists only (the visibility rule)
+    visibility_review: str | None = None  # archivists only
 
 
 @dataclass
@@ -212,7 +217,7 @@ class PersonDetail:
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
     """Everything the person page shows; ``NotFound`` when absent or not visible."""
     terms = vocabulary(engine)
-    sources = sources_by_id(engine)
+    sources = sources_by_id(engine, viewer)
     with Session(engine) as conn:
         record = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).scalar_one_or_none()
         if record is None:
@@ -233,7 +238,7 @@ def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
         portrait_cites=cites(sources, record.portrait_sources),
         ages=_facts(sources, record.ages, "years", "note"),
         occupations=_facts(sources, record.occupations, "value", "note"),
-        places=_facts(sources, record.places, "name", "relation"),
+        places=_facts(sources, visible_items(viewer, record.places), "name", "relation", viewer),
         relatives=relatives,
         fate_timeline=fates,
         events=events,
@@ -287,7 +292,7 @@ def fate_view(event: Any, relative: Any, sources: dict[str, SourceInfo], repress
         id=event.id, anchor=f"fate-{anchor(event.id)}", relative_id=relative.id,
         relative_anchor=f"relative-{anchor(relative.id)}", relation=relative.relation, relative_name=relative.name,
         kind=event.kind, repression=repression, date=event.date, place=event.place, details=event.details,
-        cite=cite(sources, event.source, event.locator) or Cite(event.source), sort_key=sort_key,
+        cite=cite(sources, event.source, event.locator), sort_key=sort_key,
     )
 
 
@@ -325,7 +330,7 @@ def _timeline(conn: Session, viewer: Viewer, person_id: str, sources: dict[str, 
                                                          visible_clause(viewer, T))).all()
     return [
         TimelineView(e.id, f"event-{anchor(e.id)}", e.date, e.description or {}, e.place,
-                     cite(sources, e.source, e.locator) or Cite(e.source))
+                     cite(sources, e.source, e.locator))
         for e in sorted(rows, key=lambda e: _date_key(e.date_start, e.position))
     ]
 
@@ -390,12 +395,19 @@ def _by_source(quotes: list[QuoteView],
 
 
 def _facts(sources: dict[str, SourceInfo], items: list[dict[str, Any]] | None, text_key: str,
-           detail_key: str) -> list[FactView]:
+           detail_key: str, viewer: Viewer | None = None) -> list[FactView]:
+    """Facts as shown; a fact with a visibility of its own (a place, already filtered by
+    ``visible_items``) is marked withheld for a viewer who sees it only as a researcher."""
     out = []
     for item in items or []:
+        own = item.get("visibility") or {}
         out.append(FactView(str(item.get(text_key, "")), item.get(detail_key),
                             cite(sources, item.get("source"), item.get("locator")),
                             as_of=item.get("as_of") if text_key == "years" else None))
+        if viewer is not None:
+            out[-1].withheld = is_withheld(viewer, item_rule(item))
+            out[-1].visibility_reason = readable(viewer, "visibility_reason", own.get("reason"))
+            out[-1].visibility_review = readable(viewer, "visibility_review", own.get("review"))
     return out
 
 
@@ -405,7 +417,7 @@ def _all_cites(detail: PersonDetail) -> Iterable[Cite]:
     for fact in (*detail.ages, *detail.occupations, *detail.places):
         if fact.cite:
             yield fact.cite
-    yield from (f.cite for f in detail.fate_timeline)
-    yield from (e.cite for e in detail.events)
-    yield from (q.cite for q in detail.quotes)
+    yield from (f.cite for f in detail.fate_timeline if f.cite)
+    yield from (e.cite for e in detail.events if e.cite)
+    yield from (q.cite for q in detail.quotes if q.cite)
     yield from (i.cite for i in detail.interviews if i.cite)

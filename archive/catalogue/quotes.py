@@ -43,7 +43,7 @@ class QuoteView:
     timecode_out: str | None
     recording: str | None
     context: str | None
-    cite: Cite
+    cite: Cite | None  # None: its source is one the viewer may not see
     withheld: bool = False  # restricted or embargoed, shown only because the viewer may see it
     visibility_reason: str | None = None  # researchers and archivists only (the visibility rule)
     visibility_review: str | None = None  # archivists only
@@ -90,7 +90,7 @@ def visible_quotes(conn: Session, viewer: Viewer, sources: dict[str, SourceInfo]
             timecode_in=format_timecode(quote.timecode_in) if quote.timecode_in is not None else None,
             timecode_out=format_timecode(quote.timecode_out) if quote.timecode_out is not None else None,
             recording=quote.recording, context=quote.context,
-            cite=cite(sources, quote.source, quote.locator) or Cite(quote.source),
+            cite=cite(sources, quote.source, quote.locator),
             withheld=is_withheld(viewer, (quote.visibility, quote.embargo_until),
                                  (quote.person_visibility, quote.person_embargo_until)),
             visibility_reason=readable(viewer, "visibility_reason", quote.visibility_reason),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -82,8 +82,8 @@ class QuoteRecord:
     timecode_in: float | None
     timecode_out: float | None
     context: str | None
-    source_id: str
-    source_title: str
+    source_id: str | None  # None (and no source field): a source the viewer may not see
+    source_title: str | None
     source_author: str | None
     source_publisher: str | None
     source_date: str | None
@@ -138,7 +138,8 @@ def _load(archive: Archive, ids: list[str], viewer: Viewer) -> list[QuoteRecord]
             select(Q, col(P.name), col(P.is_group), col(P.pseudonym), col(P.stance).label("person_stance"),
                    col(P.visibility).label("person_visibility"),
                    col(P.embargo_until).label("person_embargo_until"),
-                   col(S.title), col(S.author), col(S.publisher), col(S.date).label("source_date"), col(S.url))
+                   col(S.title), col(S.author), col(S.publisher), col(S.date).label("source_date"), col(S.url),
+                   col(S.visibility).label("source_visibility"), col(S.embargo_until).label("source_embargo_until"))
             .join(P, col(Q.person_id) == P.id).join(S, col(Q.source) == S.id)
             .where(col(Q.id).in_(ids))
         ).mappings() if is_visible(viewer, row["visibility"], row["embargo_until"])
@@ -150,6 +151,8 @@ def _load(archive: Archive, ids: list[str], viewer: Viewer) -> list[QuoteRecord]
         for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids))
                                       .order_by(col(QTh.position))):
             themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+    # a source the viewer may not see is not cited: the quote is exported without its source
+    cited = {row["id"]: is_visible(viewer, row["source_visibility"], row["source_embargo_until"]) for row in rows}
     by_id = {
         row["id"]: QuoteRecord(
             id=row["id"], person_id=row["person_id"], person_name=row["name"], person_is_group=row["is_group"],
@@ -158,13 +161,20 @@ def _load(archive: Archive, ids: list[str], viewer: Viewer) -> list[QuoteRecord]
             original_language=row["original_language"],
             published_translations=list(row["published_translations"] or []), recording=row["recording"],
             timecode_in=row["timecode_in"], timecode_out=row["timecode_out"], context=row["context"],
-            source_id=row["source"], source_title=row["title"], source_author=row["author"],
-            source_publisher=row["publisher"], source_date=row["source_date"], source_url=row["url"],
-            locator=row["locator"], position=row["position"],
+            **_source_fields(row, cited[row["id"]]), position=row["position"],
         )
         for row in rows
     }
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _source_fields(row: Any, cited: bool) -> dict[str, Any]:
+    if not cited:
+        return {"source_id": None, "source_title": None, "source_author": None, "source_publisher": None,
+                "source_date": None, "source_url": None, "locator": None}
+    return {"source_id": row["source"], "source_title": row["title"], "source_author": row["author"],
+            "source_publisher": row["publisher"], "source_date": row["source_date"], "source_url": row["url"],
+            "locator": row["locator"]}
 
 
 # The visible quotes among ``ids``, in the order given (the API shapes one page of search hits).

@@ -1,9 +1,12 @@
 """Which sources a viewer may be shown.
 
-A source is a record of the collection like any other, but listing it can tell what it is cited
-for: a source that only restricted or embargoed records cite would show that they exist. So a
-source cited only by records the viewer may not see is withheld from that viewer; a source that
-nothing cites is listed, as the collection lists it. This is the one rule for every list and
+A source is a record of the collection like any other, with a visibility of its own: a
+restricted or embargoed source is withheld from a viewer who may not see it (``visible_clause``),
+and so is every citation of it (``common.sources_by_id`` leaves it out, ``common.cite`` cites
+nothing then). Listing a source can also tell what it is cited for: a source that only restricted
+or embargoed records (or places) cite would show that they exist. So a source cited only by
+records the viewer may not see is withheld from that viewer too; a source that nothing cites is
+listed, as the collection lists it. This is the one rule for every list and
 count of sources (the sources page, the home page, the statistics, the Data Package and the
 YAML export); each record's own visibility comes from ``archive.access.visibility``.
 """
@@ -17,7 +20,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, quote_clause, visible_clause
+from archive.access.visibility import Viewer, is_visible, item_rule, quote_clause, visible_clause
 from archive.catalogue import read_cache
 from archive.catalogue.common import SourceInfo, sources_by_id
 from archive.catalogue.read_cache import visibility_key
@@ -43,7 +46,7 @@ def withheld_sources(engine: Engine, viewer: Viewer) -> frozenset[str]:
 def listed_sources(engine: Engine, viewer: Viewer) -> list[SourceInfo]:
     """The sources this viewer may be shown, in the collection's order."""
     hidden = withheld_sources(engine, viewer)
-    return [source for source in sources_by_id(engine).values() if source.id not in hidden]
+    return [source for source in sources_by_id(engine, viewer).values() if source.id not in hidden]
 
 
 def cited_sources(engine: Engine) -> set[str]:
@@ -55,19 +58,22 @@ def cited_sources(engine: Engine) -> set[str]:
 def _withheld(engine: Engine, viewer: Viewer) -> frozenset[str]:
     cited: set[str] = set()
     shown: set[str] = set()
+    S = models.Source
     with engine.connect() as conn:
+        own = set(conn.execute(select(col(S.id)).where(~visible_clause(viewer, S))).scalars())
         for source, visible in _citations(conn, viewer):
             if source:
                 cited.add(source)
                 if visible:
                     shown.add(source)
-    return frozenset(cited - shown)
+    return frozenset((cited - shown) | own)
 
 
-def _listed(items: Any) -> Iterator[str | None]:
+def _listed(items: Any, viewer: Viewer) -> Iterator[tuple[str | None, bool]]:
+    """(source, whether the viewer sees the fact) of a JSON list's facts (a place has a rule of its own)."""
     for item in items or []:
         if isinstance(item, dict):
-            yield item.get("source")
+            yield item.get("source"), is_visible(viewer, *item_rule(item))
 
 
 def _citations(conn: Connection, viewer: Viewer) -> Iterator[tuple[str | None, bool]]:
@@ -75,7 +81,7 @@ def _citations(conn: Connection, viewer: Viewer) -> Iterator[tuple[str | None, b
     C = models.CollectionRecord
     for row in conn.execute(select(*(col(getattr(C, name)) for name in _COLLECTION_CITED_LISTS), col(C.premiere))):
         for items in row[:-1]:
-            yield from ((source, True) for source in _listed(items))
+            yield from _listed(items, viewer)
         if isinstance(row.premiere, dict):
             yield row.premiere.get("source"), True
     person_shown = visible_clause(viewer, P)
@@ -84,7 +90,7 @@ def _citations(conn: Connection, viewer: Viewer) -> Iterator[tuple[str | None, b
         visible = bool(row.shown)
         yield row.stance_source, visible
         for items in row[1:-1]:
-            yield from ((source, visible) for source in _listed(items))
+            yield from ((source, visible and fact_shown) for source, fact_shown in _listed(items, viewer))
     joined_to_person = (
         (select(col(Q.source), quote_clause(viewer, Q, P).label("shown")).join(P, col(Q.person_id) == P.id)),
         (select(col(F.source), and_(person_shown, visible_clause(viewer, R), visible_clause(viewer, F)).label("shown"))

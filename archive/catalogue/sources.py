@@ -63,8 +63,8 @@ class _Citations:
 
 
 def _sources_page(engine: Engine, viewer: Viewer, lang: str) -> list[SourceWithCitations]:
-    found = _Citations(sources_by_id(engine))
-    info = collection_info(engine)
+    found = _Citations(sources_by_id(engine, viewer))
+    info = collection_info(engine, viewer)
     if info is not None:
         _collection_citations(found, info)
     with Session(engine) as conn:

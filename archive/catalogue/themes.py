@@ -64,7 +64,7 @@ def theme(engine: Engine, viewer: Viewer, theme_id: str) -> ThemePage:
     term = vocabulary(engine).themes.get(theme_id)
     if term is None:
         raise NotFound(theme_id)
-    sources = sources_by_id(engine)
+    sources = sources_by_id(engine, viewer)
     counts = quote_counts(engine, viewer)
     with Session(engine) as conn:
         quotes = visible_quotes(conn, viewer, sources,

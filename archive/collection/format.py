@@ -88,6 +88,32 @@ CollectionRights = Annotated[
 ]
 
 
+class Visibility(Strict):
+    """Who may see a record. Restricted and embargoed records are stored, never shown to the public.
+
+    Frozen, so that the records that give none share one public default (``PUBLIC``) rather
+    than each building its own: a large import validates one per quote.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    status: Literal["public", "restricted", "embargoed"] = "public"
+    until: DayText | None = Field(default=None, description="for embargoed: the day it becomes public")
+    reason: str | None = None
+    review: DayText | None = Field(default=None, description="the day the restriction is to be reviewed")
+
+    @model_validator(mode="after")
+    def _embargo_needs_until(self) -> Visibility:
+        if self.status == "embargoed" and not self.until:
+            raise ValueError("an embargoed record needs `until` (the day it becomes public)")
+        if self.status != "embargoed" and self.until:
+            raise ValueError("`until` only applies to status embargoed")
+        return self
+
+
+PUBLIC = Visibility()
+
+
 # --- collection.yaml -----------------------------------------------------------------
 
 
@@ -105,6 +131,8 @@ class Source(Strict):
         None, description="path (relative to the collection) of the source's full text; quotes are checked against it"
     )
     notes: str | None = None
+    visibility: Visibility = Field(PUBLIC, description="who may see the source: title, author, every field "
+                                                       "and every citation of it")
 
 
 class Organisation(Strict):
@@ -181,30 +209,6 @@ class VocabularyFile(Strict):
 # --- people/*.yaml ---------------------------------------------------------------------
 
 
-class Visibility(Strict):
-    """Who may see a record. Restricted and embargoed records are stored, never shown to the public.
-
-    Frozen, so that the records that give none share one public default (``PUBLIC``) rather
-    than each building its own: a large import validates one per quote.
-    """
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    status: Literal["public", "restricted", "embargoed"] = "public"
-    until: DayText | None = Field(default=None, description="for embargoed: the day it becomes public")
-    reason: str | None = None
-    review: DayText | None = Field(default=None, description="the day the restriction is to be reviewed")
-
-    @model_validator(mode="after")
-    def _embargo_needs_until(self) -> Visibility:
-        if self.status == "embargoed" and not self.until:
-            raise ValueError("an embargoed record needs `until` (the day it becomes public)")
-        if self.status != "embargoed" and self.until:
-            raise ValueError("`until` only applies to status embargoed")
-        return self
-
-
-PUBLIC = Visibility()
 
 
 class Age(Cited):
@@ -221,6 +225,7 @@ class Place(Cited):
     name: NonEmpty
     name_native: str | None = None
     relation: str | None = Field(None, description="how the place relates to the person: lives, works, filmed, …")
+    visibility: Visibility = PUBLIC
 
 
 class Portrait(Strict):

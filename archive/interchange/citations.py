@@ -250,7 +250,7 @@ def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewe
         collection = conn.execute(select(models.CollectionRecord)).first()
         if collection is None:
             raise NotFound("the archive is empty")
-        common = _Common(accessed or viewer.today, collection, base_url)
+        common = _Common(accessed or viewer.today, collection, base_url, viewer)
         if target.kind == "collection":
             return CitationData(
                 key=collection.id, kind="collection", form="archive", title=collection.title,
@@ -272,6 +272,14 @@ class _Common:
     accessed: dt.date
     collection: Any  # the CollectionRecord row
     base_url: str
+    viewer: Viewer  # who asks: a source they may not see is not cited
+
+    def source(self, conn: Connection, source_id: str | None) -> Any:
+        """The source row of ``source_id`` if the viewer may see it, else None."""
+        if source_id is None:
+            return None
+        S = models.Source
+        return conn.execute(select(S).where(col(S.id) == source_id, visible_clause(self.viewer, S))).first()
 
     def fields(self) -> dict[str, Any]:
         return {"accessed": self.accessed, "collection_title": self.collection.title,
@@ -288,18 +296,18 @@ class _Common:
                     None)
 
 
-def _interview_title(conn: Connection, interview: Any) -> str | None:
-    """The interview's real title: its own (English first), else that of the source that documents it."""
+def _interview_title(conn: Connection, interview: Any, common: _Common) -> str | None:
+    """The interview's real title: its own (English first), else that of the source that documents it
+    (when the viewer may see that source)."""
     titles = getattr(interview, "title", None) or {}
     if titles:
         return titles.get("en") or next(iter(titles.values()))
-    if interview.source is None:
-        return None
-    return conn.scalar(select(col(models.Source.title)).where(col(models.Source.id) == interview.source))
+    source = common.source(conn, interview.source)
+    return source.title if source is not None else None
 
 
 def _interview_fields(conn: Connection, interview: Any, common: _Common) -> dict[str, Any]:
-    return {"form": "interview", "title": _interview_title(conn, interview),
+    return {"form": "interview", "title": _interview_title(conn, interview, common),
             "interviewers": [interview.interviewer] if interview.interviewer else [],
             "issued": interview.date, "place": interview.place, "archive": common.collection.title,
             "archive_location": interview.local_id, "language": interview.language}
@@ -361,9 +369,13 @@ def _quote_citation(conn: Connection, quote_id: str, viewer: Viewer, common: _Co
                                 issued=str(c.year) if c.year else None, publisher=common.production,
                                 url=None, locator=timestamp, speaker=speaker, language=quote.original_language,
                                 **base)
-    source = conn.execute(select(S).where(col(S.id) == quote.source)).first()
-    if source is None:  # the loader refuses a quote without its source: a database written otherwise
+    if conn.execute(select(col(S.id)).where(col(S.id) == quote.source)).first() is None:
+        # the loader refuses a quote without its source: a database written otherwise
         raise NotFound(f"quote {quote_id!r} names no source in the archive")
+    source = common.source(conn, quote.source)
+    if source is None:  # a source the viewer may not see: what the archive offers is its page on the quote
+        return CitationData(form="webpage", title=quote.name, container_title=common.collection.title,
+                            url=base["permalink"], pseudonym=quote.pseudonym, **base)
     csl_type, genre = _SOURCE_TYPES.get(source.kind, ("document", None))
     if source.author:
         authors = [personal_name(source.author)]

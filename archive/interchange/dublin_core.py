@@ -143,7 +143,7 @@ class DublinCore:
 def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str) -> DublinCore:
     """A person's testimony in Dublin Core; ``catalogue.NotFound`` when the viewer may not see it."""
     detail = catalogue.person(engine, viewer, person_id)
-    collection = catalogue.collection_info(engine)
+    collection = catalogue.collection_info(engine, viewer)
     vocabulary = catalogue.vocabulary(engine)
     card = detail.card
     dc = DublinCore()
@@ -209,9 +209,9 @@ def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str)
     return dc
 
 
-def collection_record(engine: Engine, base_url: str) -> DublinCore | None:
+def collection_record(engine: Engine, base_url: str, viewer: Viewer | None = None) -> DublinCore | None:
     """The collection itself in Dublin Core (OAI-PMH's Identify and set descriptions use it)."""
-    collection = catalogue.collection_info(engine)
+    collection = catalogue.collection_info(engine, viewer)
     if collection is None:
         return None
     dc = DublinCore()

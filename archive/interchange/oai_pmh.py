@@ -478,7 +478,7 @@ def _sets(repo: Repository) -> list[SetInfo]:
     result: list[SetInfo] = []
     if collections:
         result.append(SetInfo("collection", "Collections"))
-        collection_dc = dublin_core.collection_record(repo.engine, repo.base_url)
+        collection_dc = dublin_core.collection_record(repo.engine, repo.base_url, repo.viewer)
         result += [SetInfo(f"collection:{cid}", title, collection_dc) for cid, title in collections]
     if vocabulary.themes:
         result.append(SetInfo("theme", "Themes"))
@@ -564,7 +564,7 @@ def _page(repo: Repository, verb: str, args: dict[str, str], offset: int, total:
 
 
 def _identify(repo: Repository, args: dict[str, str]) -> etree._Element:
-    info = catalogue.collection_info(repo.engine)
+    info = catalogue.collection_info(repo.engine, repo.viewer)
     body = etree.Element(f"{{{OAI_NS}}}Identify")
     for name, value in [
         ("repositoryName", info.title if info else "Oral-history archive"),
@@ -576,7 +576,7 @@ def _identify(repo: Repository, args: dict[str, str]) -> etree._Element:
         ("granularity", GRANULARITY),
     ]:
         etree.SubElement(body, f"{{{OAI_NS}}}{name}").text = value
-    collection_dc = dublin_core.collection_record(repo.engine, repo.base_url)
+    collection_dc = dublin_core.collection_record(repo.engine, repo.base_url, repo.viewer)
     if collection_dc is not None:
         etree.SubElement(body, f"{{{OAI_NS}}}description").append(collection_dc.to_oai_dc())
     return body

@@ -298,7 +298,7 @@ def person_to_ohms(archive: Archive, person_id: str, viewer: Viewer, base_url: s
     from archive.catalogue.interviews import interview_page
 
     detail = catalogue.person(archive.engine, viewer, person_id)
-    collection = catalogue.collection_info(archive.engine)
+    collection = catalogue.collection_info(archive.engine, viewer)
     vocabulary = catalogue.vocabulary(archive.engine)
     records = []
     for recording in _recordings(archive, person_id, viewer, detail, collection):

@@ -52,7 +52,7 @@ def page_metadata(archive: Archive, kind: PageKind, record_id: str | None, base_
     ``theme``, or ``page`` (any other page of the site: a web page that is part of the collection).
     ``NotFound`` for a record the viewer may not see."""
     engine = archive.engine
-    info = collection_pages.collection_info(engine)
+    info = collection_pages.collection_info(engine, viewer)
     if info is None:
         raise NotFound("the archive is empty")
     collection = _collection(info, base_url)
@@ -180,7 +180,7 @@ def _quotation_from_citation(data: citations.CitationData, reference: dict[str, 
 def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer, accessed: dt.date | None,
                  reference: dict[str, Any]) -> PageMetadata:
     detail = people_pages.person(archive.engine, viewer, person_id)
-    sources = common.sources_by_id(archive.engine)
+    sources = common.sources_by_id(archive.engine, viewer)
     card = detail.card
     url = person_permalink(base_url, card.id)
     person: dict[str, Any] = {"@type": "Person", "@id": url, "url": url, "name": card.name}
@@ -217,7 +217,7 @@ def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer
         elif quote.recording and quote.recording == reference["@id"].rstrip("/").rsplit("/", 1)[-1]:
             item["isPartOf"] = {"@id": reference["@id"] + "#film"}
         else:
-            source = sources.get(quote.cite.source)
+            source = sources.get(quote.cite.source) if quote.cite else None
             if source is not None:
                 work = {"@type": "CreativeWork", "name": source.title}
                 if source.author:
@@ -229,7 +229,7 @@ def _person_page(archive: Archive, person_id: str, base_url: str, viewer: Viewer
                 item["isPartOf"] = work
         if quote.timecode_in:
             item["position"] = quote.timecode_in
-        elif quote.cite.locator:
+        elif quote.cite and quote.cite.locator:
             item["position"] = quote.cite.locator
         _rights(item, quote.rights)
         graph.append(item)

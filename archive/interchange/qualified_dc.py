@@ -48,7 +48,7 @@ def person_record(engine: Engine, person_id: str, viewer: Viewer, base_url: str)
     viewer may not see it."""
     simple = dublin_core.person_record(engine, person_id, viewer, base_url)
     detail = catalogue.person(engine, viewer, person_id)
-    collection = catalogue.collection_info(engine)
+    collection = catalogue.collection_info(engine, viewer)
     root = etree.Element(f"{{{OAI_QDC_NS}}}qualifieddc",
                          nsmap={"oai_qdc": OAI_QDC_NS, "dcterms": DCTERMS_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_QDC_NS} {OAI_QDC_SCHEMA}")

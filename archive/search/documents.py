@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel, col
 
-from archive.access.visibility import always_public, combined
+from archive.access.visibility import always_public, combined, item_rule
 from archive.collection import dates
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.search.index_schema import WORD
@@ -150,7 +150,9 @@ def documents_for(conn: Connection, person_ids: list[str] | None = None, vocabul
                   batch: int = 500) -> Iterator[dict[str, Any]]:
     """Every document of the given people (all people when None), in batches of people."""
     vocabulary = vocabulary or load_vocabulary(conn)
-    sources = {s["id"]: s for s in _fetch(conn, models.Source, None, None)}
+    # a source with a visibility of its own is named by no document (its id in a facet, its date in a
+    # passage's decade): documents are shared by every viewer, so only sources public on every day
+    sources = {s["id"]: s for s in _fetch(conn, models.Source, None, None) if always_public(_rule(s))}
     if person_ids is None:
         person_ids = [r[0] for r in conn.execute(select(col(models.Person.id)).order_by(col(models.Person.position)))]
     for start in range(0, len(person_ids), batch):
@@ -212,8 +214,11 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
     """The person's portrait document, then one per relative, then one per quote."""
     relatives = batch.relatives.get(person["id"], [])
     quotes = batch.quotes.get(person["id"], [])
-    places = [p["name"] for p in person.get("places") or []]
-    place_names = places + [p.get("name_native") or "" for p in person.get("places") or []]
+    # only places public on every day: the portrait is shown to everyone who may see the person
+    # (a withheld place is on the person's page and in exports for those who may see it, not in search)
+    shown_places = [p for p in person.get("places") or [] if always_public(item_rule(p))]
+    places = [p["name"] for p in shown_places]
+    place_names = places + [p.get("name_native") or "" for p in shown_places]
     shared = _Person(
         row=person,
         visibility=(person["visibility"], person["embargo_until"]),
@@ -226,10 +231,15 @@ def _person_documents(person: Row, batch: _Batch, vocabulary: Vocabulary) -> Ite
     )
     yield _portrait_document(shared, relatives, quotes, batch, vocabulary)
     for relative in relatives:
-        yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary)
+        yield _relative_document(shared, relative, batch.events.get(relative["id"], []), vocabulary, batch.sources)
     for quote in quotes:
         yield _quote_document(shared, quote, batch, vocabulary)
     yield from _interview_documents(shared, batch, vocabulary)
+
+
+def _named(ids: list[str | None], sources: dict[str, Row]) -> list[str]:
+    """The source ids a document may name: those of ``sources`` (the sources public on every day)."""
+    return [i for i in ids if i and i in sources]
 
 
 def _rule(row: Row) -> tuple[str, date | None]:
@@ -254,12 +264,14 @@ def _portrait_document(shared: _Person, relatives: list[Row], quotes: list[Row],
         names=shared.names + proper_names(portrait.values()),
         # "stance" is the stance of a passage: a portrait has the person's only (person_stance)
         facets={**shared.facets, "kind": ["person"], "fate": shared.fates,
-                "lang": list(portrait), "source": [s["source"] for s in person.get("portrait_sources") or []]},
+                "lang": list(portrait),
+                "source": _named([s["source"] for s in person.get("portrait_sources") or []], batch.sources)},
         sort_date=None,
     )
 
 
-def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabulary: Vocabulary) -> dict[str, Any]:
+def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabulary: Vocabulary,
+                       sources: dict[str, Row]) -> dict[str, Any]:
     person = shared.row
     kinds = [e["kind"] for e in events]
 
@@ -280,7 +292,8 @@ def _relative_document(shared: _Person, relative: Row, events: list[Row], vocabu
         facets={**shared.facets, "kind": ["relative"], "fate": kinds,
                 "place": [e["place"] for e in events if e.get("place")],
                 "decade": [f"{dates.parse_period(e['date']).decade}s" for e in events if e.get("date")],
-                "source": [e["source"] for e in events], "lang": [lang for lang, found in texts.items() if found]},
+                "source": _named([e["source"] for e in events], sources),
+                "lang": [lang for lang, found in texts.items() if found]},
         sort_date=min((e["date_start"] for e in events if e.get("date_start")), default=None),
     )
 
@@ -306,7 +319,7 @@ def _quote_document(shared: _Person, quote: Row, batch: _Batch, vocabulary: Voca
         # and places are the portrait's (else a place the person lives in would find every passage).
         names=proper_names(by_lang.values()),
         facets={**shared.facets, "kind": ["quote"], "stance": [quote["stance"]], "theme": theme_ids,
-                "fate": shared.fates, "lang": list(by_lang), "source": [quote["source"]],
+                "fate": shared.fates, "lang": list(by_lang), "source": _named([quote["source"]], batch.sources),
                 "decade": [f"{when.year // 10 * 10}s"] if when else [],
                 "interview": [interview_id] if interview_id in batch.interviews else [],
                 "recording": [quote.get("span_recording") or ""]},
@@ -335,7 +348,7 @@ def _interview_documents(shared: _Person, batch: _Batch, vocabulary: Vocabulary)
 
     def interview_facets(row: Row) -> dict[str, list[str]]:
         interview = batch.interviews.get(row["interview_id"]) or {}
-        return {**shared.facets, "source": [interview["source"]] if interview.get("source") else [],
+        return {**shared.facets, "source": _named([interview.get("source")], batch.sources),
                 "decade": [f"{dates.parse_period(interview['date']).decade}s"] if interview.get("date") else [],
                 "interview": [row["interview_id"]], "recording": [row["recording_id"] or ""]}
 

@@ -62,6 +62,11 @@ class Source(SQLModel, table=True):
     language: str | None = None
     text_file: str | None = None
     notes: str | None = None
+    # who may see it (archive/access/visibility.py); the default fills older databases' rows
+    visibility: str = Field(default="public", sa_column_kwargs={"server_default": "public"})
+    embargo_until: dt.date | None = None
+    visibility_reason: str | None = None
+    visibility_review: dt.date | None = None
 
 
 class VocabularyTerm(SQLModel, table=True):

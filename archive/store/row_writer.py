@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from archive.store import models
+from archive.store.dependents import people_citing, people_using
 from archive.store.rows import Values, column_names, primary_key, values_of
 
 # How each table is reported: (record kind, the columns of the owning record's id).
@@ -254,6 +255,9 @@ class RowWriter:
         self.pending = 0
         self.report = ImportReport()
         self.people: list[str] = []  # every person given, for the change log
+        # sources whose fields that search documents read changed (archive/search/documents.py): their
+        # citers are re-indexed
+        self.indexed_sources: set[str] = set()
         self.quote_people: dict[str, str] = {}  # a quote's texts and themes name only the quote
 
     def add(self, table: type[SQLModel], values: Values, key: tuple[Any, ...]) -> None:
@@ -268,6 +272,8 @@ class RowWriter:
             self.changed[table].append(values)
             self.pending += 1
             _record(self.report.changed, self.report, LAYOUTS[table], values)
+            if table is models.Source and any(existing[i] != values[i] for i in _SOURCE_INDEXED):
+                self.indexed_sources.add(values[_SOURCE_ID])
         if table is models.Quote:
             self.quote_people[values[_QUOTE_ID]] = values[_QUOTE_PERSON]
         elif table is models.Person:
@@ -334,25 +340,48 @@ class RowWriter:
         report.touched_people |= {self.quote_people[q] for q in report.touched_quotes if q in self.quote_people}
         for table in reversed(models.TABLES_IN_ORDER):
             _delete(self.conn, table, removed[table].keys())
+        # whether a document may name a source, and a passage's date, come from the source's row
+        report.touched_people |= people_citing(self.conn, self.indexed_sources)
         # A child row that changed inside a record that was itself added or removed is not a change of its own.
         for kind in RECORD_KINDS:
             report.changed[kind] -= report.added[kind] | report.removed[kind]
         removed_people = [LAYOUTS[models.Person].row(values) for values in removed[models.Person].values()]
-        stamped = set(report.touched_people)
-        if any(report.added[k] or report.changed[k] or report.removed[k]
-               for k in ("collection", "sources", "vocabulary terms")):
-            stamped |= set(self.people)  # labels and titles shown in every record
-        _log_changes(self.conn, stamped - {row["id"] for row in removed_people},
+        _log_changes(self.conn, self._stamped(report) - {row["id"] for row in removed_people},
                      [row["id"] for row in removed_people if row["visibility"] == "public"],
                      [row["id"] for row in removed_people if row["visibility"] != "public"])
         self.current = {table: {} for table in models.TABLES_IN_ORDER}
         return report
+
+    def _stamped(self, report: ImportReport) -> set[str]:
+        """The people whose records this import changed: those whose own rows changed; everyone when
+        the collection's record changed (its title and rights are in every record); those who cite a
+        source that changed, or use a vocabulary term that changed (its title or label is in their
+        record), read from the rows just written."""
+        stamped = set(report.touched_people)
+        if report.added["collection"] or report.changed["collection"] or report.removed["collection"]:
+            return stamped | set(self.people)
+        sources = report.added["sources"] | report.changed["sources"] | report.removed["sources"]
+        terms = report.added["vocabulary terms"] | report.changed["vocabulary terms"] | \
+            report.removed["vocabulary terms"]
+        stamped |= people_citing(self.conn, sources)
+        stamped |= people_using(self.conn, (_term_key(term) for term in terms))
+        return stamped
+
+
+def _term_key(owner: str) -> tuple[str, str]:
+    """(kind, id) of a vocabulary term from its record id in the report (``kind:id``)."""
+    kind, _, term = owner.partition(":")
+    return kind, term
+
 
 
 _MISSING: Any = object()
 _QUOTE_ID = LAYOUTS[models.Quote].names.index("id")
 _QUOTE_PERSON = LAYOUTS[models.Quote].names.index("person_id")
 _PERSON_ID = LAYOUTS[models.Person].names.index("id")
+_SOURCE_ID = LAYOUTS[models.Source].names.index("id")
+# the source's columns that search documents read: its visibility, and its date (a passage's date)
+_SOURCE_INDEXED = tuple(LAYOUTS[models.Source].names.index(name) for name in ("date", "visibility", "embargo_until"))
 _quote_id, _quote_person = operator.itemgetter(_QUOTE_ID), operator.itemgetter(_QUOTE_PERSON)
 _person_id = operator.itemgetter(_PERSON_ID)
 

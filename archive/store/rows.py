@@ -20,7 +20,18 @@ from archive.store import models
 
 
 def _cited(items: list[Any]) -> list[dict[str, Any]]:
-    return [item.model_dump(exclude_none=True) for item in items]
+    """Cited facts as JSON items; a fact's own ``visibility`` (a place's) is kept only when it is
+    not public, as the collection format gives it (``archive.access.visibility.item_rule`` reads it)."""
+    return [item.model_dump(exclude_none=True, exclude=_PUBLIC_FACT if _is_public(item) else None) for item in items]
+
+
+_PUBLIC_FACT = {"visibility"}
+
+
+def _is_public(item: Any) -> bool:
+    """A fact without a visibility of its own, or with a public one (written out or not)."""
+    visibility = getattr(item, "visibility", fmt.PUBLIC)
+    return visibility is fmt.PUBLIC or visibility == fmt.PUBLIC
 
 
 def _visibility(vis: fmt.Visibility) -> dict[str, Any]:
@@ -328,7 +339,8 @@ def head_rows(info: fmt.CollectionInfo, sources: list[fmt.Source],
         "rights_holder": info.rights.holder if isinstance(info.rights, fmt.Rights) else None,
     }
     for s, source in enumerate(sources, start=1):
-        yield models.Source, {"position": s, **source.model_dump()}
+        yield models.Source, {"position": s, **source.model_dump(exclude={"visibility"}),
+                              **_visibility(source.visibility)}
     for kind in KINDS:
         for t, term in enumerate(getattr(vocabulary, kind), start=1):
             yield models.VocabularyTerm, {

@@ -8,6 +8,11 @@ download form, requests every rule of ``app.url_map`` with every id (withheld on
 every export format, every OAI-PMH verb and page, every path of the OpenAPI description, and
 searches for the marker words and misspellings of them (for "did you mean").
 
+Places and sources have a visibility of their own: a public person's embargoed place and a
+restricted source that the same person's portrait cites carry marker words too
+(``synthetic_withheld.WITHHELD_PLACE``, ``WITHHELD_SOURCE``); the public collection of the count
+comparison is the same without them.
+
 Export columns are crawled too: a restricted quote in a language no other quote is in
 (``synthetic_withheld.WITHHELD_UKRAINIAN_QUOTE``) must not give an anonymous export a column;
 the source only that quote cites must not be listed or counted (home page, sources, statistics,
@@ -35,6 +40,7 @@ from archive.interchange.exports import FORMATS
 from tests.access.synthetic_withheld import (
     WITHHELD_ONLY_SOURCE,
     WITHHELD_UKRAINIAN_QUOTE,
+    add_withheld_place_and_source,
     add_withheld_ukrainian_quote,
 )
 from tests.support import make_access_collection
@@ -56,6 +62,9 @@ MARKERS = {
     "Okapinsk": "researcher",  # the title of the source only that quote cites
     "Ibexandrova": "researcher",  # the real name behind a relative's pseudonym
     "Ибександрова": "researcher",
+    "Pangolinsk": "researcher",  # the name of a public person's embargoed place
+    "Панголинск": "researcher",
+    "Narwhalograd": "researcher",  # the title of a restricted source that a public portrait cites
 }
 WITHHELD_PEOPLE = ["boris-synthetic", "quentin-synthetic", "tamara-synthetic"]
 WITHHELD_QUOTES = ["boris-secret", "quentin-quokkaville", "tamara-tardigradeski", "anna-embargoed", "vera-embargoed",
@@ -287,6 +296,7 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     public = make_access_collection(root / "public")
     for collection in (full, public):
         add_withheld_ukrainian_quote(collection)
+    add_withheld_place_and_source(full)
     for person in WITHHELD_PEOPLE:
         (public / "people" / f"{person}.yaml").unlink()
     for person_file in (public / "people").glob("*.yaml"):

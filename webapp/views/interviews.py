@@ -51,7 +51,7 @@ def _start_seconds() -> float | None:
 @shared
 def interview(person_id: str, interview_id: str) -> Response:
     page = _page(person_id, interview_id)
-    info = collection_pages.collection_info(current_archive().engine)
+    info = collection_pages.collection_info(current_archive().engine, current_viewer())
     permalink = url_for("interviews.interview", person_id=person_id, interview_id=interview_id, _external=True)
     theme_ids = set(common.vocabulary(current_archive().engine).themes)
     body = render_template("interview.html", page=page, collection=info, start=_start_seconds(), permalink=permalink,

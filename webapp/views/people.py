@@ -34,7 +34,7 @@ def person(person_id: str) -> str:
         detail = people_pages.person(current_archive().engine, current_viewer(), person_id)
     except common.NotFound:
         abort(404)
-    info = collection_pages.collection_info(current_archive().engine)
+    info = collection_pages.collection_info(current_archive().engine, current_viewer())
     permalink = url_for("people.person", person_id=person_id, _external=True)
     # the testimony by theme (the default), in the order of its sources, or of its interviews (when it has any)
     asked = request.args.get("order")

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
-from archive.access.visibility import Viewer, may_read_field, visible_clause
+from archive.access.visibility import Viewer, may_read_field, visible_clause, visible_items
 from archive.catalogue.pages import NotFound
 from archive.catalogue.result_sets import BATCH, QuoteRecord
 from archive.catalogue.source_visibility import withheld_sources
@@ -80,13 +80,28 @@ def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
 
 
-def _cited(items: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Cited facts as stored, with ``source`` and ``locator`` last, as archivists write them."""
+def _cited(items: Iterable[dict[str, Any]] | None, viewer: Viewer | None = None) -> list[dict[str, Any]]:
+    """Cited facts as stored, with ``source`` and ``locator`` last, as archivists write them. Facts
+    with a visibility of their own (a person's places) are given with ``viewer``: those the viewer
+    may see, each with the parts of its ``visibility`` the viewer may read."""
     result = []
-    for item in items or []:
-        head = {k: v for k, v in item.items() if k not in ("source", "locator")}
+    for item in (items or []) if viewer is None else visible_items(viewer, items):
+        head = {k: v for k, v in item.items() if k not in ("source", "locator", "visibility")}
+        if viewer is not None and isinstance(item.get("visibility"), dict):
+            head["visibility"] = _fact_visibility(viewer, item["visibility"])
         result.append(_clean({**head, "source": item.get("source"), "locator": item.get("locator")}))
     return result
+
+
+def _fact_visibility(viewer: Viewer, given: dict[str, Any]) -> dict[str, Any] | None:
+    """A fact's ``visibility`` mapping as the viewer may read it (``_visibility`` for one kept in JSON)."""
+    block = _clean({
+        "status": given.get("status"),
+        "until": given.get("until"),
+        "reason": given.get("reason") if may_read_field(viewer, "visibility_reason") else None,
+        "review": given.get("review") if may_read_field(viewer, "visibility_review") else None,
+    })
+    return None if block in ({"status": "public"}, {}) else block
 
 
 def _day(value: Any) -> str | None:
@@ -117,7 +132,8 @@ def _header(ctx: ExportContext, what: str) -> str:
     scope = ("the whole collection" if ctx.viewer.role == "archivist" else
              "restricted and embargoed records included; internal review dates and private notes left out"
              if ctx.viewer.sees_withheld else
-             "public records only: restricted and embargoed people, quotes, recordings and passages are left out")
+             "public records only: restricted and embargoed people, quotes, places, sources, recordings and passages "
+             "are left out")
     return f"# {what}, exported from the archive on {ctx.generated_at_text} (viewer: {ctx.viewer.role}; {scope})\n"
 
 
@@ -145,7 +161,8 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path], hidden: frozenset[str]) -> str:
+def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path], hidden: frozenset[str],
+                     unseen: frozenset[str] = frozenset()) -> str:
     c = conn.execute(select(models.CollectionRecord)).first()
     if c is None:
         raise NotFound("the archive is empty: there is no collection to export")
@@ -166,8 +183,10 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
             "id": s.id, "title": s.title, "author": s.author, "publisher": s.publisher, "date": s.date,
             "kind": s.kind, "url": s.url, "locator": s.locator, "language": s.language,
             "text_file": s.text_file if s.id in texts else None, "notes": s.notes,
+            "visibility": _visibility(ctx.viewer, s),
         }))
-    return _header(ctx, "The collection and its sources") + dump({"collection": info, "sources": sources})
+    return _header(ctx, "The collection and its sources") + dump({"collection": _uncited(info, unseen),
+                                                                  "sources": sources})
 
 
 def _vocabulary_file(conn: Connection, ctx: ExportContext) -> str:
@@ -335,8 +354,26 @@ def _interviews(conn: Connection, person_id: str, viewer: Viewer,
     }) for i in conn.execute(select(I).where(col(I.person_id) == person_id).order_by(col(I.position)))]
 
 
-def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dict[str, Any]) -> Iterator[str]:
-    """One person's file, streamed: the portrait and family at once, then quote by quote."""
+def _uncited(data: Any, unseen: frozenset[str]) -> Any:
+    """``data`` without the citations of sources the viewer may not see (their id and locator left
+    out; an entry of a list of citations, whole), at any depth: a withheld source is not named, not
+    even by its id."""
+    if not unseen:
+        return data
+    if isinstance(data, list):
+        return [_uncited(item, unseen) for item in data
+                if not (isinstance(item, dict) and item.get("source") in unseen and set(item) <= {"source", "locator"})]
+    if isinstance(data, dict):
+        if data.get("source") in unseen:
+            data = {k: v for k, v in data.items() if k not in ("source", "locator")}
+        return {k: _uncited(v, unseen) for k, v in data.items()}
+    return data
+
+
+def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dict[str, Any],
+                   unseen: frozenset[str] = frozenset()) -> Iterator[str]:
+    """One person's file, streamed: the portrait and family at once, then quote by quote; without
+    the citations of the sources in ``unseen``."""
     viewer = ctx.viewer
     visible_quotes = _visible_quote_ids(conn, p.id, viewer)
     stance = _clean({
@@ -351,21 +388,21 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dic
         "real_name": _only_for(viewer, "real_name", p.real_name),
         "real_name_native": _only_for(viewer, "real_name_native", p.real_name_native),
         "group": p.is_group or None, "role": p.role, "ages": _cited(p.ages),
-        "occupations": _cited(p.occupations), "places": _cited(p.places), "stance": stance,
+        "occupations": _cited(p.occupations), "places": _cited(p.places, viewer), "stance": stance,
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
         "rights": _rights(p), "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
     })
-    yield _header(ctx, f"Person {p.id}") + dump(head)
+    yield _header(ctx, f"Person {p.id}") + dump(_uncited(head, unseen))
     first = True
     for quote in _quote_documents(conn, p.id, viewer, recordings):
         if first:
             yield "quotes:\n"
             first = False
-        yield dump([quote])
+        yield dump([_uncited(quote, unseen)])
     for key, items in (("events", _timeline(conn, p.id, viewer)),
                        ("interviews", _interviews(conn, p.id, viewer, recordings))):
         if items:
-            yield dump({key: items})
+            yield dump({key: _uncited(items, unseen)})
     private = _only_for(viewer, "private_notes", p.private_notes)
     if private:
         yield dump({"private_notes": private})
@@ -393,7 +430,9 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         raise ValueError("the YAML export reads the archive: build the context with build_context()")
     with ctx.archive.engine.connect() as conn:
         texts: dict[str, Path] = {}
-        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)  # cited only by records left out
+        hidden = withheld_sources(ctx.archive.engine, ctx.viewer)  # cited only by records left out, or withheld
+        S = models.Source
+        unseen = frozenset(conn.execute(select(col(S.id)).where(~visible_clause(ctx.viewer, S))).scalars())
         for source_id, text_file in conn.execute(select(col(models.Source.id), col(models.Source.text_file))):
             if not text_file or source_id in hidden:
                 continue
@@ -405,7 +444,7 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
             else:
                 texts[source_id] = found
         people = list(_people(conn, ctx))  # ids and fields of people only; their quotes stream
-        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts, hidden).encode("utf-8")]
+        yield COLLECTION_FILE, [_collection_file(conn, ctx, texts, hidden, unseen).encode("utf-8")]
         yield VOCABULARY_FILE, [_vocabulary_file(conn, ctx).encode("utf-8")]
         for source_id, path in texts.items():
             text_file = conn.scalar(select(col(models.Source.text_file)).where(col(models.Source.id) == source_id))
@@ -415,7 +454,7 @@ def render_collection_yaml(records: Iterable[QuoteRecord], ctx: ExportContext) -
         for person in people:
             ctx.count += 1
             recordings = _visible_recordings(conn, person.id, ctx.viewer)
-            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx, recordings))
+            yield f"{PEOPLE_DIR}/{person.id}.yaml", chunked(_person_pieces(conn, person, ctx, recordings, unseen))
             for recording in recordings.values():
                 if recording.file is None or recording.file in written:
                     continue

@@ -200,7 +200,7 @@ def tables(vocabulary: dict[str, list[str]]) -> dict[str, Table]:
             Column("position", "integer"), Column("kind", enum=vocabulary.get("fates", []), required=True),
             Column("date", description="EDTF subset as written"), Column("date_start", "date"),
             Column("date_end", "date"), Column("place"), Column("details"),
-            Column("source", required=True), Column("locator"),
+            Column("source", description=_UNSEEN_SOURCE), Column("locator"),
         ], ["id"], [(["relative_id"], "relatives", ["id"]), (["person_id"], "people", ["id"]),
                     (["kind"], "fates", ["id"]), (["source"], "sources", ["id"])]),
         Table("quotes", "Quotes (the result set, in its order)", [
@@ -212,7 +212,7 @@ def tables(vocabulary: dict[str, list[str]]) -> dict[str, Table]:
             Column("recording", description="the interview id, or the collection id for the film"),
             Column("timecode_in", "number", "seconds from the start of the recording"),
             Column("timecode_out", "number", "seconds from the start of the recording"),
-            Column("context"), Column("source", required=True), Column("locator"),
+            Column("context"), Column("source", description=_UNSEEN_SOURCE), Column("locator"),
             Column("access", enum=ACCESS, description="public, or why this quote must not be published"),
             Column("embargo_until", "date"), Column("permalink", format="uri"),
         ], ["id"], [(["person_id"], "people", ["id"]), (["stance"], "stances", ["id"]),
@@ -245,21 +245,36 @@ def _term_row(t: Any) -> dict[str, Any]:
             "repression": t.repression}
 
 
+_UNSEEN_SOURCE = "empty (with its locator) for a source the exporting viewer may not see"
+
+
+def _unseen_sources(ctx: ExportContext) -> frozenset[str]:
+    """The sources withheld from the exporting viewer by their own visibility: never named, not even by id."""
+    if ctx.archive is None:
+        return frozenset()
+    with ctx.archive.engine.connect() as conn:
+        S = models.Source
+        return frozenset(conn.execute(select(col(S.id)).where(~visible_clause(ctx.viewer, S))).scalars())
+
+
 def _people_rows(conn: Connection, ctx: ExportContext, person_ids: set[str] | None) -> Iterator[dict[str, Any]]:
     P = models.Person
     statement = select(P).where(visible_clause(ctx.viewer, P)).order_by(col(P.position))
     # ``position`` is the rank among the people this viewer may see: a stored position would
     # show gaps where withheld people stand
+    unseen = _unseen_sources(ctx)
     for rank, p in enumerate(conn.execute(statement), start=1):
         if person_ids is not None and p.id not in person_ids:
             continue
+        stance_cited = p.stance_source not in unseen
         access, until = public_status(ctx.viewer, ((p.visibility, p.embargo_until),))
         portrait = p.portrait or {}
         yield {
             "id": p.id, "position": rank, "name": p.name, "name_native": p.name_native,
             "pseudonym": p.pseudonym, "is_group": p.is_group, "role": p.role, "stance": p.stance,
             "stance_basis": p.stance_basis, "stance_rationale": p.stance_rationale,
-            "stance_coded_by": p.stance_coded_by, "stance_source": p.stance_source, "stance_locator": p.stance_locator,
+            "stance_coded_by": p.stance_coded_by, "stance_source": p.stance_source if stance_cited else None,
+            "stance_locator": p.stance_locator if stance_cited else None,
             "portrait_en": portrait.get("en"), "portrait_ru": portrait.get("ru"),
             "access": access, "embargo_until": until, "permalink": person_permalink(ctx.base_url, p.id),
         }
@@ -276,8 +291,12 @@ def _rows_of(conn: Connection, ctx: ExportContext, table: Any, scope: set[str] |
         statement = statement.join(R, col(models.FateEvent.relative_id) == R.id).where(visible_clause(ctx.viewer, R))
     if scope is not None:
         statement = statement.where(table.person_id.in_(scope))
+    unseen = _unseen_sources(ctx)
     for row in conn.execute(statement.order_by(*order)):
-        yield dict(row._mapping)
+        values = dict(row._mapping)
+        if values.get("source") in unseen:
+            values["source"] = values["locator"] = None
+        yield values
 
 
 def _quote_row(record: QuoteRecord, ctx: ExportContext) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def quote_document(record: QuoteRecord, ctx: ExportContext) -> dict[str, Any]:
         "timecode_in": timecode(record.timecode_in),
         "timecode_out": timecode(record.timecode_out),
         "context": record.context,
-        "source": {
+        "source": None if record.source_id is None else {  # None: a source the viewer may not see
             "id": record.source_id,
             "title": record.source_title,
             "author": record.source_author,
