@@ -890,7 +890,7 @@ def _rights_pair(rights: str | None, usage: str | None) -> tuple[str | None, str
 def _record_extension(archive: Archive, page: Any, viewer: Viewer, lang: str, title: str, recording: Any,
                       duration: float | None, record: etree._Element) -> etree._Element | None:
     """The record's extension: what the record's OHMS fields cannot give back of the interview."""
-    from archive.interchange.exports.collection_yaml import _visibility
+    from archive.interchange.exports.collection_yaml import visibility_block
 
     R, S = models.Recording, models.TranscriptSegment  # noqa: N806 (table aliases)
     with archive.engine.connect() as conn:
@@ -904,7 +904,7 @@ def _record_extension(archive: Archive, page: Any, viewer: Viewer, lang: str, ti
         "place": page.place,
         "media": media,
         "duration": _Carry(page.duration) if page.duration != duration else None,
-        "segments": {str(row.position): {"visibility": _visibility(viewer, row)} for row in withheld
+        "segments": {str(row.position): {"visibility": visibility_block(viewer, row)} for row in withheld
                      if row.position in shown} or None,
     }
     if recording is not None:
@@ -923,7 +923,7 @@ def _record_extension(archive: Archive, page: Any, viewer: Viewer, lang: str, ti
             "duration": _Carry(recording.duration) if recording.duration != duration else None,
             "rights": None if plain else {"recording": {k: v for k, v in own.items() if v},
                                           "catalogue": {"rights": catalogue[0], "usage": catalogue[1]}},
-            "visibility": _visibility(viewer, recording_row) if recording_row is not None else None,
+            "visibility": visibility_block(viewer, recording_row) if recording_row is not None else None,
         }.items() if v is not None} or None
         if values["recording"]:
             values["recording"] = {k: (v.value if isinstance(v, _Carry) else v) for k, v in values["recording"].items()}

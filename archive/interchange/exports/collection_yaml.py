@@ -108,7 +108,8 @@ def _day(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _visibility(viewer: Viewer, row: Any) -> dict[str, Any] | None:
+def visibility_block(viewer: Viewer, row: Any) -> dict[str, Any] | None:
+    """A record's ``visibility`` mapping as the collection format writes it, for what ``viewer`` may see."""
     block = _clean({
         "status": row.visibility,
         "until": _day(row.embargo_until),
@@ -183,7 +184,7 @@ def _collection_file(conn: Connection, ctx: ExportContext, texts: dict[str, Path
             "id": s.id, "title": s.title, "author": s.author, "publisher": s.publisher, "date": s.date,
             "kind": s.kind, "url": s.url, "locator": s.locator, "language": s.language,
             "text_file": s.text_file if s.id in texts else None, "notes": s.notes,
-            "visibility": _visibility(ctx.viewer, s),
+            "visibility": visibility_block(ctx.viewer, s),
         }))
     return _header(ctx, "The collection and its sources") + dump({"collection": _uncited(info, unseen),
                                                                   "sources": sources})
@@ -250,7 +251,7 @@ def _quote_batch(conn: Connection, quotes: list[Any], viewer: Viewer,
             "rights": _rights(q),
             "source": q.source,
             "locator": q.locator,
-            "visibility": _visibility(viewer, q),
+            "visibility": visibility_block(viewer, q),
             "private_notes": _only_for(viewer, "private_notes", q.private_notes),
         })
 
@@ -266,7 +267,7 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
                           .order_by(col(FE.relative_id), col(FE.position))):
         events.setdefault(e.relative_id, []).append(_clean({
             "kind": e.kind, "date": e.date, "place": e.place, "details": e.details,
-            "source": e.source, "locator": e.locator, "visibility": _visibility(viewer, e),
+            "source": e.source, "locator": e.locator, "visibility": visibility_block(viewer, e),
             "private_notes": _only_for(viewer, "private_notes", e.private_notes),
         }))
     R = models.Relative
@@ -278,7 +279,8 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
             "pseudonym": r.pseudonym or None, "real_name": _only_for(viewer, "real_name", r.real_name),
             "real_name_native": _only_for(viewer, "real_name_native", r.real_name_native),
             "events": events.get(r.id), "external_records": r.external_records, "notes": r.notes,
-            "visibility": _visibility(viewer, r), "private_notes": _only_for(viewer, "private_notes", r.private_notes),
+            "visibility": visibility_block(viewer, r),
+            "private_notes": _only_for(viewer, "private_notes", r.private_notes),
         }))
     return family
 
@@ -286,7 +288,7 @@ def _family(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, 
 def _timeline(conn: Connection, person_id: str, viewer: Viewer) -> list[dict[str, Any]]:
     T = models.TimelineEvent
     return [_clean({"date": e.date, "description": e.description, "place": e.place,
-                    "source": e.source, "locator": e.locator, "visibility": _visibility(viewer, e),
+                    "source": e.source, "locator": e.locator, "visibility": visibility_block(viewer, e),
                     "private_notes": _only_for(viewer, "private_notes", e.private_notes)})
             for e in conn.execute(select(T).where(col(T.person_id) == person_id, visible_clause(viewer, T))
                                   .order_by(col(T.position)))]
@@ -313,7 +315,7 @@ def _recording(viewer: Viewer, r: Any) -> dict[str, Any]:
         "id": r.local_id, "file": r.file, "url": r.url, "mime_type": r.mime_type,
         "duration": _timecode(r.duration_seconds), "sha256": r.sha256,
         "rights": _clean({"uri": r.rights_uri, "holder": r.rights_holder}) or None,
-        "visibility": _visibility(viewer, r),
+        "visibility": visibility_block(viewer, r),
     })
 
 
@@ -331,7 +333,7 @@ def _interviews(conn: Connection, person_id: str, viewer: Viewer,
                 "end": format_timecode(s.end_seconds),
                 "speaker": {"name": s.speaker_name, "role": s.speaker_role},
                 "text": dict(sorted((s.text or {}).items(), key=lambda kv: (kv[0] != s.original_language, kv[0]))),
-                "original_language": s.original_language, "visibility": _visibility(viewer, s),
+                "original_language": s.original_language, "visibility": visibility_block(viewer, s),
             }))
     points: dict[str, list[dict[str, Any]]] = {}
     for p in conn.execute(select(IP).where(col(IP.person_id) == person_id)
@@ -390,7 +392,7 @@ def _person_pieces(conn: Connection, p: Any, ctx: ExportContext, recordings: dic
         "group": p.is_group or None, "role": p.role, "ages": _cited(p.ages),
         "occupations": _cited(p.occupations), "places": _cited(p.places, viewer), "stance": stance,
         "portrait": {"text": p.portrait, "sources": _cited(p.portrait_sources)},
-        "rights": _rights(p), "visibility": _visibility(viewer, p), "family": _family(conn, p.id, viewer),
+        "rights": _rights(p), "visibility": visibility_block(viewer, p), "family": _family(conn, p.id, viewer),
     })
     yield _header(ctx, f"Person {p.id}") + dump(_uncited(head, unseen))
     first = True
