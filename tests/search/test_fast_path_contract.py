@@ -248,6 +248,7 @@ FIXTURE_REQUESTS = [
     ("camp NOT grey", {}, "relevance", None, ORDER),
     ('"sent to a camp"', {}, "relevance", None, EXACT),
     ('"был расстрелян"', {}, "relevance", None, EXACT),
+    ('"sent camp"~3', {}, "relevance", None, EXACT),  # words apart: Whoosh matches it, scored as a phrase
     ("grand*", {}, "relevance", None, SET),
     ("лаг*", {}, "relevance", None, SET),
     ("stalen~", {}, "relevance", None, SET),
