@@ -853,9 +853,11 @@ def main(argv: list[str] | None = None) -> int:
             print(TANTIVY_MISSING, file=sys.stderr, flush=True)
             tantivy_built = {"missing": TANTIVY_MISSING}
         else:
-            print("building tantivy's index of the same quotes …", file=sys.stderr, flush=True)
-            tantivy_built = _saved(results, "tantivy", lambda: run_phase(
-                "tantivy", {**base, "tantivy_dir": tantivy_dir}), reuse and Path(tantivy_dir).exists())
+            def tantivy_now() -> dict[str, Any]:
+                print("building tantivy's index of the same quotes …", file=sys.stderr, flush=True)
+                return run_phase("tantivy", {**base, "tantivy_dir": tantivy_dir})
+
+            tantivy_built = _saved(results, "tantivy", tantivy_now, reuse and Path(tantivy_dir).exists())
         print("searching (ours, tantivy and SQLite FTS5, interleaved) …", file=sys.stderr, flush=True)
         searched = _saved(results, "search", lambda: run_phase(
             "search", {**base, "meta": meta, "queries": args.queries, "keep_fts": args.keep_fts,
