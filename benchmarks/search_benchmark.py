@@ -558,6 +558,7 @@ def phase_search(config: dict[str, Any]) -> dict[str, Any]:
             conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     result["rss_mb"] = _rss_mb()
     result["sample_queries"] = {k: v[:5] for k, v in queries.items()}
+    result["code"] = code_version()
     return result
 
 
@@ -767,7 +768,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
           + ", ".join(f"{name} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for name, r in loads if r.get("load"))
           + f" (on {os.cpu_count()} CPUs; a load above the phase's own processes means other work shared the CPUs)")
     if getattr(args, "only", "all") == "search":
-        print("import and reindex figures were reused from a previous run (--only search)")
+        print("import and reindex figures were reused from a previous run (--only search); "
+              f"the searches measured {searched.get('code') or code_version()}")
     print(f"Archive.open: {_num(searched['open_ms'])} ms; the OS file cache is warm (the indexes were just built).")
     print(TARGETS, flush=True)
 
