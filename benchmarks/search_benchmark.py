@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Import, index and search benchmark on a SYNTHETIC collection, with SQLite FTS5 as the yardstick.
+"""Import, index and search benchmark on a SYNTHETIC collection, side by side with tantivy and SQLite FTS5.
 
 Generates (or reuses) a synthetic bilingual collection with ``generate_synthetic.py``, then,
 each heavy step in its own process so that its peak memory is its own:
@@ -8,13 +8,17 @@ each heavy step in its own process so that its peak memory is its own:
    (YAML to database: the files read, checked and written in one pass; then the index
    that the first import builds);
 2. reindex: ``Archive.reindex(procs=P)`` for each ``--reindex-procs`` value;
-3. search: one opened ``Archive`` (one searcher); the cold first query, then 200
-   deterministic queries per set: (a) single terms, (b) phrases, (c) a term with the
-   stance filter ``critic`` (every search also counts all facets and highlights snippets),
+3. tantivy: its index of the same quotes, built from the archive's database (English and Russian
+   Snowball stems, the facets, whether a record is public), when the ``tantivy`` package is
+   installed (``pip install tantivy``; the report says when it is not);
+4. search: 200 deterministic queries per set: (a) single terms, (b) phrases, (c) a term with the
+   stance filter ``critic`` (every search of ours also counts all facets and highlights snippets),
    (d) typos of the single terms (two neighbouring letters swapped: "did you mean"); top 10.
-   Then the same queries through an SQLite FTS5 table built over ``quote_text`` in
-   the same database: a plain ``bm25()`` ORDER BY ... LIMIT 10, and for (c) the stance
-   filter, ``snippet()`` and GROUP BY counts for stance, person stance, theme and person.
+   One process opens the three engines: one ``Archive`` (one searcher), tantivy's index, and an
+   SQLite FTS5 table built over ``quote_text`` in the same database, each cold first query timed
+   on its own. Then each query runs through the three in turn (interleaved). tantivy and FTS5
+   give a plain top 10, and for (c) the stance filter and public records only, snippets and the
+   counts of stance, person stance, theme and person. Each search's wall-clock and CPU time.
 
 Times are wall-clock (``time.perf_counter``); nothing is asserted about them. The import's
 YAML → DB rate is printed on a line of its own (``IMPORT YAML → DB: … segments per second``) with the
@@ -330,7 +334,145 @@ def _fts_search(conn: sqlite3.Connection, key: str, query: str) -> int:
     return sum(count for name, _, count in facets if name == "stance")
 
 
+def _tantivy() -> Any | None:
+    """The tantivy package (``pip install tantivy``), or None when it is not installed."""
+    try:
+        import tantivy
+    except ImportError:
+        return None
+    return tantivy
+
+
+TANTIVY_MISSING = "tantivy is not installed (pip install tantivy, or the bench extra): its figures are left out"
+TANTIVY_FACETS = ("stance", "person_stance", "theme", "person")  # the facets FTS5 (c) counts too
+
+
+def _tantivy_analyzers(tantivy: Any, index: Any) -> None:
+    """Words → lower case → Snowball stem (Russian, English), and unstemmed words for typos."""
+    for name, language in (("ru_words", "russian"), ("en_words", "english"), ("plain_words", None)):
+        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+        if language:
+            builder = builder.filter(tantivy.Filter.stemmer(language))
+        index.register_tokenizer(name, builder.build())
+
+
+def _tantivy_schema(tantivy: Any) -> Any:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("quote_id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("text_en", stored=True, tokenizer_name="en_words")
+    builder.add_text_field("text_ru", stored=True, tokenizer_name="ru_words")
+    builder.add_text_field("words", stored=False, tokenizer_name="plain_words")  # what a typo is matched against
+    for name in (*TANTIVY_FACETS, "visible"):
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+    return builder.build()
+
+
+def _tantivy_open(tantivy: Any, folder: Path) -> Any:
+    index = tantivy.Index.open(str(folder))
+    _tantivy_analyzers(tantivy, index)
+    index.reload()
+    return index
+
+
+def phase_tantivy(config: dict[str, Any]) -> dict[str, Any]:
+    """tantivy's index over the same quotes (each quote one document: its English and Russian texts,
+    stemmed, its facets and whether it is public), built from the archive's database."""
+    tantivy = _tantivy()
+    if tantivy is None:
+        return {"missing": TANTIVY_MISSING}
+    db, folder = _db_path(Path(config["home"])), Path(config["tantivy_dir"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    index = tantivy.Index(_tantivy_schema(tantivy), path=str(folder))
+    _tantivy_analyzers(tantivy, index)
+    writer = index.writer(256_000_000, 1)
+    documents = 0
+    with sqlite3.connect(db) as conn:
+        themes: dict[str, list[str]] = {}
+        for quote_id, theme in conn.execute("SELECT quote_id, theme FROM quote_theme"):
+            themes.setdefault(quote_id, []).append(theme)
+        rows = conn.execute(
+            "SELECT q.id, q.stance, p.stance, q.person_id, q.visibility = 'public' AND p.visibility = 'public', "
+            "qt.lang, qt.text FROM quote q JOIN person p ON p.id = q.person_id "
+            "JOIN quote_text qt ON qt.quote_id = q.id ORDER BY q.id, qt.lang")
+        current: tuple[Any, ...] | None = None
+        texts: dict[str, str] = {}
+
+        def add(row: tuple[Any, ...], texts: dict[str, str]) -> None:
+            doc = tantivy.Document()
+            doc.add_text("quote_id", row[0])
+            for lang, text in texts.items():
+                if lang in ("en", "ru"):
+                    doc.add_text(f"text_{lang}", text)
+            doc.add_text("words", " ".join(texts.values()))
+            for name, value in zip(("stance", "person_stance", "person"), row[1:4], strict=True):
+                doc.add_text(name, value or "")
+            for theme in themes.get(row[0], ()):
+                doc.add_text("theme", theme)
+            doc.add_text("visible", "yes" if row[4] else "no")
+            writer.add_document(doc)
+
+        for row in rows:
+            if current is not None and row[0] != current[0]:
+                add(current, texts)
+                documents += 1
+                texts = {}
+            current = row
+            texts[row[5]] = row[6] or ""
+        if current is not None:
+            add(current, texts)
+            documents += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    return {"build_seconds": time.perf_counter() - started, "documents": documents, "mb": _folder_mb(folder),
+            "rss_mb": _rss_mb()}
+
+
+class _TantivySearch:
+    """The same query sets through tantivy: (a), (b) and (d) a plain top 10 (a typo that finds nothing is
+    searched again as a fuzzy term, one edit away, a swap counting as one); (c) the stance filter and
+    the public records only, snippets of the top 10 in both languages, and counts of the FTS5 facets."""
+
+    def __init__(self, tantivy: Any, folder: Path):
+        self.tantivy = tantivy
+        self.index = _tantivy_open(tantivy, folder)
+        self.schema = self.index.schema
+        self.searcher = self.index.searcher()
+
+    def __call__(self, key: str, query: str) -> int:
+        t, schema, searcher = self.tantivy, self.schema, self.searcher
+        parsed = self.index.parse_query_lenient(query, ["text_en", "text_ru"])[0]
+        if key != "c":
+            found = searcher.search(parsed, 10)
+            if key == "d" and not found.count:
+                words = _WORD.findall(query.lower())
+                fuzzy = t.Query.boolean_query([(t.Occur.Should, t.Query.fuzzy_term_query(schema, "words", word))
+                                               for word in words])
+                found = searcher.search(fuzzy, 10)
+            return len(found.hits)
+        filtered = t.Query.boolean_query([(t.Occur.Must, parsed),
+                                          (t.Occur.Must, t.Query.term_query(schema, "stance", "critic")),
+                                          (t.Occur.Must, t.Query.term_query(schema, "visible", "yes"))])
+        found = searcher.search(filtered, 10)
+        snippets = [t.SnippetGenerator.create(searcher, filtered, schema, name) for name in ("text_en", "text_ru")]
+        for _, address in found.hits:
+            doc = searcher.doc(address)
+            for generator in snippets:
+                generator.snippet_from_doc(doc).to_html()
+        facets = searcher.aggregate(filtered, {name: {"terms": {"field": name, "size": 100}}
+                                               for name in TANTIVY_FACETS})
+        return sum(bucket["doc_count"] for bucket in facets["stance"]["buckets"])
+
+
+ENGINES = ("ours", "tantivy", "fts")
+
+
 def phase_search(config: dict[str, Any]) -> dict[str, Any]:
+    """The query sets through the three engines in one process, interleaved: each query runs through
+    ours, tantivy and FTS5 one after the other (their order turning from query to query), so that a
+    change in the machine's speed falls on all three alike. Each search's wall-clock and CPU time
+    (this process's user + system, all its threads) are recorded."""
     from archive.facade import Archive
     from archive.search.request import SearchRequest
 
@@ -338,34 +480,8 @@ def phase_search(config: dict[str, Any]) -> dict[str, Any]:
     home = Path(config["home"])
     db = _db_path(home)
     queries = build_queries(db, config["meta"], config["queries"])
-    result: dict[str, Any] = {"queries": {k: len(v) for k, v in queries.items()}, "ours": {}, "fts": {}}
-
-    started = time.perf_counter()
-    archive = Archive.open(home)
-    result["open_ms"] = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    first = archive.search(SearchRequest(query=COLD_QUERY, per_page=10))
-    result["cold_ms"] = (time.perf_counter() - started) * 1000
-    result["cold_total"] = first.total
-    errors = 0
-    for key, (_, filters) in SETS.items():
-        times, totals = [], []
-        for text in queries[key]:
-            request = SearchRequest(query=text, filters=filters, per_page=10)
-            started = time.perf_counter()
-            try:
-                answer = archive.search(request)
-            except Exception as exc:  # record, go on: a benchmark reports, it does not stop
-                errors += 1
-                print(f"search error for {text!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
-                continue
-            times.append((time.perf_counter() - started) * 1000)
-            totals.append(answer.total)
-        result["ours"][key] = {"ms": times, "totals": totals}
-    result["errors"] = errors
-    result["rss_after_ours_mb"] = _rss_mb()
-    result["tracemalloc_mb"] = _tracemalloc_mb(config["tracemalloc"])
-    archive.close()
+    result: dict[str, Any] = {"queries": {k: len(v) for k, v in queries.items()},
+                              **{engine: {} for engine in ENGINES}}
 
     # SQLite FTS5 over the same database: an external-content table over quote_text.
     _checkpoint(db)
@@ -380,30 +496,73 @@ def phase_search(config: dict[str, Any]) -> dict[str, Any]:
         result["fts_build_seconds"] = time.perf_counter() - started
     _checkpoint(db)
     result["fts_mb"] = _db_mb(db) - before
-    conn = sqlite3.connect(db)
-    try:
+
+    def cold(run: Callable[[], int]) -> tuple[float, int]:
         started = time.perf_counter()
-        cold_total = _fts_search(conn, "c", COLD_QUERY)
-        result["fts_cold_ms"] = (time.perf_counter() - started) * 1000
-        result["fts_cold_total"] = cold_total
+        total = run()
+        return (time.perf_counter() - started) * 1000, total
+
+    started = time.perf_counter()
+    archive = Archive.open(home)
+    result["open_ms"] = (time.perf_counter() - started) * 1000
+    result["cold_ms"], result["cold_total"] = cold(
+        lambda: archive.search(SearchRequest(query=COLD_QUERY, per_page=10)).total)
+    conn = sqlite3.connect(db)
+    result["fts_cold_ms"], result["fts_cold_total"] = cold(lambda: _fts_search(conn, "c", COLD_QUERY))
+    tantivy = _tantivy()
+    tantivy_dir = Path(config["tantivy_dir"])
+    tantivy_search = _TantivySearch(tantivy, tantivy_dir) if tantivy and tantivy_dir.exists() else None
+    if tantivy_search is None:
+        result["tantivy_missing"] = TANTIVY_MISSING if tantivy is None else "tantivy's index was not built"
+    else:
+        result["tantivy_cold_ms"], result["tantivy_cold_total"] = cold(lambda: tantivy_search("c", COLD_QUERY))
+
+    def ours(key: str, text: str) -> int:
+        return archive.search(SearchRequest(query=text, filters=SETS[key][1], per_page=10)).total
+
+    def fts(key: str, text: str) -> int:
+        return _fts_search(conn, key, text)
+
+    engines: dict[str, Callable[[str, str], int]] = {"ours": ours, "fts": fts}
+    if tantivy_search is not None:
+        engines["tantivy"] = tantivy_search
+    errors = 0
+    try:
         for key in SETS:
-            times, totals = [], []
-            for text in queries[key]:
-                started = time.perf_counter()
-                totals.append(_fts_search(conn, key, text))
-                times.append((time.perf_counter() - started) * 1000)
-            result["fts"][key] = {"ms": times, "totals": totals}
+            figures: dict[str, dict[str, list[float]]] = {engine: {"ms": [], "cpu_ms": [], "totals": []}
+                                                          for engine in engines}
+            for number, text in enumerate(queries[key]):
+                names = list(engines)
+                turn = number % len(names)
+                for engine in names[turn:] + names[:turn]:
+                    started, cpu = time.perf_counter(), time.process_time()
+                    try:
+                        total = engines[engine](key, text)
+                    except Exception as exc:  # record, go on: a benchmark reports, it does not stop
+                        errors += 1
+                        print(f"{engine} search error for {text!r}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                        continue
+                    figures[engine]["cpu_ms"].append((time.process_time() - cpu) * 1000)
+                    figures[engine]["ms"].append((time.perf_counter() - started) * 1000)
+                    figures[engine]["totals"].append(total)
+            for engine, found in figures.items():
+                result[engine][key] = found
     finally:
         conn.close()
+        archive.close()
+    result["errors"] = errors
+    result["rss_after_ours_mb"] = _rss_mb()
+    result["tracemalloc_mb"] = _tracemalloc_mb(config["tracemalloc"])
     if not config.get("keep_fts"):
         with sqlite3.connect(db) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     result["rss_mb"] = _rss_mb()
     result["sample_queries"] = {k: v[:5] for k, v in queries.items()}
+    result["code"] = code_version()
     return result
 
 
-PHASES = {"import": phase_import, "reindex": phase_reindex, "search": phase_search}
+PHASES = {"import": phase_import, "reindex": phase_reindex, "tantivy": phase_tantivy, "search": phase_search}
 
 
 def run_phase(name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -452,7 +611,8 @@ def _ratio(ours: float, theirs: float) -> str:
 
 
 def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, imported: dict[str, Any],
-                  reindexed: list[dict[str, Any]], searched: dict[str, Any] | None) -> None:
+                  reindexed: list[dict[str, Any]], searched: dict[str, Any] | None,
+                  tantivy_built: dict[str, Any] | None = None) -> None:
     """The run's header, the import and index table, and the import's YAML → DB rate on a line of its own."""
     segments = imported["segments"]
     docs = imported["documents"]
@@ -488,6 +648,11 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
     if searched is not None:
         rows.append(["SQLite FTS5 build (quote_text, for comparison)", _num(searched["fts_build_seconds"], 2),
                      _rate(segments, searched["fts_build_seconds"]), "—", "—"])
+    if tantivy_built and "build_seconds" in tantivy_built:
+        rows.append(["tantivy build (quotes, one writer thread, for comparison)",
+                     _num(tantivy_built["build_seconds"], 2), _rate(segments, tantivy_built["build_seconds"]),
+                     _rate(tantivy_built["documents"], tantivy_built["build_seconds"]),
+                     _num(tantivy_built["rss_mb"]["self"], 0)])
     print(table(["step", "seconds", "segments/s", "docs/s", "peak RSS MB"], rows))
     seconds = imported.get("to_db_seconds")
     if seconds:
@@ -507,9 +672,36 @@ def report_import(meta: dict[str, Any], generated: dict[str, Any] | None, import
               f"reach {segments * cores / used:,.0f} segments per second")
 
 
+LATENCY_HEADERS = ["query set", "engine", "p50", "p95", "p99", "CPU p50", "CPU p95", "CPU p99",
+                   "ratio p50", "ratio p95", "mean hits"]
+ENGINE_NAMES = {"ours": "this archive", "tantivy": "tantivy", "fts": "SQLite FTS5"}
+
+
+def _latency_rows(label: str, figures: dict[str, dict[str, list[float]]], key: str,
+                  chosen: list[int] | None = None) -> list[list[str]]:
+    """One row per engine: wall-clock and CPU percentiles, ours over the engine's (the ratio), mean hits."""
+    def pick(values: list[float]) -> list[float]:
+        return values if chosen is None else [values[i] for i in chosen if i < len(values)]
+
+    ours_ms = pick(figures["ours"]["ms"])
+    rows = []
+    for engine in ENGINES:
+        if engine not in figures:
+            continue
+        ms, cpu, totals = pick(figures[engine]["ms"]), pick(figures[engine]["cpu_ms"]), pick(figures[engine]["totals"])
+        ratio = ["—", "—"] if engine == "ours" else [_ratio(percentile(ours_ms, pct), percentile(ms, pct))
+                                                      for pct in (50, 95)]
+        counted = engine == "ours" or key == "c"  # the others' plain searches return their top 10 only
+        hits = _num(sum(totals) / len(totals), 0) if totals and counted else "—"
+        rows.append([label, ENGINE_NAMES[engine], *(_num(percentile(ms, pct), 2) for pct in (50, 95, 99)),
+                     *(_num(percentile(cpu, pct), 2) for pct in (50, 95, 99)), *ratio, hits])
+    return rows
+
+
 def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, Any] | None,
-           imported: dict[str, Any], reindexed: list[dict[str, Any]], searched: dict[str, Any]) -> None:
-    report_import(meta, generated, imported, reindexed, searched)
+           imported: dict[str, Any], reindexed: list[dict[str, Any]], searched: dict[str, Any],
+           tantivy_built: dict[str, Any] | None = None) -> None:
+    report_import(meta, generated, imported, reindexed, searched, tantivy_built)
     print()
     print("## Sizes and memory")
     rows = [
@@ -518,10 +710,13 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     ]
     for r in reindexed:
         rows.append([f"search index after reindex procs={r['procs']}", _num(r["index_mb"]) + " MB"])
+    rows += [["SQLite FTS5 index (growth of the database)", _num(searched["fts_mb"]) + " MB"]]
+    if tantivy_built and "mb" in tantivy_built:
+        rows.append(["tantivy index on disk", _num(tantivy_built["mb"]) + " MB"])
     rows += [
-        ["SQLite FTS5 index (growth of the database)", _num(searched["fts_mb"]) + " MB"],
         ["peak RSS, import process", _num(imported["rss_mb"]["self"], 0) + " MB"],
-        ["peak RSS, search process (ours, before FTS5)", _num(searched["rss_after_ours_mb"]["self"], 0) + " MB"],
+        ["peak RSS, search process (ours, tantivy and FTS5 open)",
+         _num(searched["rss_after_ours_mb"]["self"], 0) + " MB"],
     ]
     for name, value in (("import", imported.get("tracemalloc_mb")), ("search", searched.get("tracemalloc_mb"))):
         if value is not None:
@@ -529,37 +724,43 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
     print(table(["what", "size"], rows))
     print()
     n = searched["queries"]
-    print(f"## Search latency (top 10, one opened searcher; {'/'.join(str(n.get(k, 0)) for k in SETS)} queries; ms)")
-    rows = [["cold first query (first search after Archive.open)", _num(searched["cold_ms"]), "—",
-             _num(searched["fts_cold_ms"]), "—", _ratio(searched["cold_ms"], searched["fts_cold_ms"]), "—",
-             f"{searched['cold_total']:,}", "—"]]
+    print(f"## Search latency (top 10, one opened searcher each, queries interleaved; "
+          f"{'/'.join(str(n.get(k, 0)) for k in SETS)} queries; ms)")
+    if searched.get("tantivy_missing"):
+        print(f"tantivy: {searched['tantivy_missing']}")
+    cold = [["cold first query (first search after opening)", ENGINE_NAMES["ours"], _num(searched["cold_ms"], 2)]
+            + ["—"] * 7 + [f"{searched['cold_total']:,}"]]
+    for engine in ("tantivy", "fts"):
+        if f"{engine}_cold_ms" in searched:
+            cold.append(["cold first query (first search after opening)", ENGINE_NAMES[engine],
+                         _num(searched[f"{engine}_cold_ms"], 2), "—", "—", "—", "—", "—",
+                         _ratio(searched["cold_ms"], searched[f"{engine}_cold_ms"]), "—",
+                         f"{searched[f'{engine}_cold_total']:,}"])
+    rows = cold
+    figures_by_set = {key: {engine: searched[engine][key] for engine in ENGINES if key in searched.get(engine, {})}
+                      for key in SETS}
     for key, (label, _) in SETS.items():
-        ours, fts = searched["ours"][key], searched["fts"][key]
-        o50, o95 = percentile(ours["ms"], 50), percentile(ours["ms"], 95)
-        f50, f95 = percentile(fts["ms"], 50), percentile(fts["ms"], 95)
-        hits = _num(sum(ours["totals"]) / len(ours["totals"]), 0) if ours["totals"] else "—"
-        fts_hits = _num(sum(fts["totals"]) / len(fts["totals"]), 0) if key == "c" and fts["totals"] else "—"
-        rows.append([label, _num(o50), _num(o95), _num(f50), _num(f95), _ratio(o50, f50), _ratio(o95, f95),
-                     hits, fts_hits])
-        if key == "c" and ours["totals"] and len(ours["totals"]) == len(fts["ms"]):
+        figures = figures_by_set[key]
+        rows += _latency_rows(label, figures, key)
+        ours = figures["ours"]
+        if key == "c" and ours["totals"] and len(ours["totals"]) == len(ours["ms"]):
             # the fifth of the queries with the most hits: the expensive case for facets and scoring
             order = sorted(range(len(ours["totals"])), key=lambda i: (-ours["totals"][i], i))
             order = order[:max(1, len(order) // 5)]
-            o = [ours["ms"][i] for i in order]
-            f = [fts["ms"][i] for i in order]
-            rows.append([f"(c) frequent fifth ({len(order)} queries)", _num(percentile(o, 50)),
-                         _num(percentile(o, 95)), _num(percentile(f, 50)), _num(percentile(f, 95)),
-                         _ratio(percentile(o, 50), percentile(f, 50)), _ratio(percentile(o, 95), percentile(f, 95)),
-                         _num(sum(ours["totals"][i] for i in order) / len(order), 0),
-                         _num(sum(fts["totals"][i] for i in order) / len(order), 0)])
-    print(table(["query set", "ours p50", "ours p95", "FTS5 p50", "FTS5 p95", "ratio p50", "ratio p95",
-                  "ours mean hits", "FTS5 mean hits"], rows))
+            rows += _latency_rows(f"(c) frequent fifth ({len(order)} queries)", figures, key, order)
+    print(table(LATENCY_HEADERS, rows))
     print()
-    print("ratio = ours / FTS5 (below 1× means faster than FTS5). Ours: Archive.search as an anonymous viewer, "
-          "which always counts all 10 facets over every kind of record (quotes, portraits, relatives), stems, "
-          "and highlights HTML-safe snippets. FTS5 (a)/(b): plain bm25() ORDER BY LIMIT 10 over quote texts, no "
-          "stemming, no visibility; FTS5 (c): stance + visibility join, snippet(), and GROUP BY counts for stance, "
-          "person stance, theme and person. Hits differ because FTS5 does not stem.")
+    print("ratio p50 / ratio p95 = this archive's wall-clock percentile over the engine's (2× means twice as "
+          "slow). CPU = this process's user + system time per search (every thread). Each query runs through the "
+          "three engines in turn, in an order that turns from query to query. This archive: Archive.search as an "
+          "anonymous viewer, which always counts all 10 facets over every kind of record (quotes, portraits, "
+          "relatives), stems (word families too), corrects typos (did you mean) and highlights HTML-safe snippets. "
+          "tantivy (a)/(b)/(d): a top 10 over the quotes' English and Russian texts (Snowball stems), a typo that "
+          "finds nothing searched again as a fuzzy word (one edit); tantivy (c): stance + public records, snippets "
+          "of the top 10 in both languages and counts of stance, person stance, theme and person. FTS5 (a)/(b)/(d): "
+          "plain bm25() ORDER BY LIMIT 10 over quote texts, no stemming, no visibility, no typo handling; FTS5 (c): "
+          "stance + visibility join, snippet(), and GROUP BY counts for the same four facets. Hits differ because "
+          "FTS5 does not stem and neither of the others searches portraits and relatives.")
     if searched.get("errors"):
         print(f"search errors: {searched['errors']} (see stderr)")
     loads = [("import", imported)] + [(f"reindex procs={r['procs']}", r) for r in reindexed] + [("search", searched)]
@@ -567,8 +768,9 @@ def report(args: argparse.Namespace, meta: dict[str, Any], generated: dict[str, 
           + ", ".join(f"{name} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for name, r in loads if r.get("load"))
           + f" (on {os.cpu_count()} CPUs; a load above the phase's own processes means other work shared the CPUs)")
     if getattr(args, "only", "all") == "search":
-        print("import and reindex figures were reused from a previous run (--only search)")
-    print(f"Archive.open: {_num(searched['open_ms'])} ms; the OS file cache is warm (the index was just built).")
+        print("import and reindex figures were reused from a previous run (--only search); "
+              f"the searches measured {searched.get('code') or code_version()}")
+    print(f"Archive.open: {_num(searched['open_ms'])} ms; the OS file cache is warm (the indexes were just built).")
     print(TARGETS, flush=True)
 
 
@@ -648,10 +850,21 @@ def main(argv: list[str] | None = None) -> int:
                 return run_phase("reindex", {**base, "procs": p})
 
             reindexed.append(_saved(results, f"reindex-{p}", reindexed_now, reuse))
-        print("searching (ours, then SQLite FTS5) …", file=sys.stderr, flush=True)
+        tantivy_dir = str(workdir / "tantivy")
+        if _tantivy() is None:
+            print(TANTIVY_MISSING, file=sys.stderr, flush=True)
+            tantivy_built = {"missing": TANTIVY_MISSING}
+        else:
+            def tantivy_now() -> dict[str, Any]:
+                print("building tantivy's index of the same quotes …", file=sys.stderr, flush=True)
+                return run_phase("tantivy", {**base, "tantivy_dir": tantivy_dir})
+
+            tantivy_built = _saved(results, "tantivy", tantivy_now, reuse and Path(tantivy_dir).exists())
+        print("searching (ours, tantivy and SQLite FTS5, interleaved) …", file=sys.stderr, flush=True)
         searched = _saved(results, "search", lambda: run_phase(
-            "search", {**base, "meta": meta, "queries": args.queries, "keep_fts": args.keep_fts}), False)
-        report(args, meta, generated, imported, reindexed, searched)
+            "search", {**base, "meta": meta, "queries": args.queries, "keep_fts": args.keep_fts,
+                       "tantivy_dir": tantivy_dir}), False)
+        report(args, meta, generated, imported, reindexed, searched, tantivy_built)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

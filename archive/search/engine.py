@@ -425,7 +425,8 @@ class _page_details:
         for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
                                       .order_by(col(F.position))):
             self.events.setdefault(event_row.relative_id, []).append(event_row)
-        self.labels = Labels.load(conn)
+        # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
+        self.labels = Labels.load(conn) if ids["relative"] else None
         TS, IP = models.TranscriptSegment, models.IndexPoint
         self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))}
         self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))}
@@ -486,7 +487,8 @@ class _page_details:
             relative = self.relatives[record_id]
             events = self.events.get(record_id, [])
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
-            relation = self.labels.terms.get(("relations", relative.relation), {}).get("label", {}).get("en")
+            labels = self.labels.terms if self.labels is not None else {}
+            relation = labels.get(("relations", relative.relation), {}).get("label", {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))

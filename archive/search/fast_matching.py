@@ -9,8 +9,13 @@ positions document by document, in Python): the documents holding all the words 
 posting lists, and only their positions are compared, all at once, from positions decoded once
 per term with numpy. The slowest part left is the first reading of a very frequent word's
 posting list (each block unpickled by Whoosh). Prefixes and fuzzy terms expand to their index
-words; anything else asks Whoosh for its documents. Phrases and Whoosh's leaves score with the
-idf of their words.
+words; anything else asks Whoosh for its documents, and scores with the idf of its words.
+
+A phrase scores as Whoosh scores it: its ``Phrase`` matcher is the intersection of its words'
+term matchers (a ``SpanNear2`` keeping the documents where they stand in order), so a matching
+document's score is the sum of its words' BM25F scores, a repeated word counted each time, times
+the phrase's boost. A document that says the phrase three times holds each of its words at least
+three times, and ranks above one that says it once (of the same length).
 
 Scoring is BM25F per field: ``idf · boost · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))``, with
 ``idf = log(1 + (N − df + 0.5) / (df + 0.5))``; ``len`` is the document's length in the field as
@@ -334,7 +339,7 @@ def _phrase(segments: LeafSegments, searcher: Any, leaf: q.Phrase) -> tuple[np.n
     frequency = {word: searcher.doc_frequency(leaf.fieldname, word) for word in set(words)}
     if not all(frequency.values()):
         return empty
-    found: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # word -> (ids, begin, positions)
+    found: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}  # word -> (ids, tf, begin, positions)
     docs: np.ndarray | None = None
     for word in sorted(frequency, key=lambda w: (frequency[w], w)):
         part = _partial_positions(segments, leaf.fieldname, word, docs) if docs is not None else None
@@ -342,7 +347,7 @@ def _phrase(segments: LeafSegments, searcher: Any, leaf: q.Phrase) -> tuple[np.n
             whole = _posting_list(segments, leaf.fieldname, word, positions=True)
             if whole.positions is None and whole.blob is None:
                 return None  # no positions could be read for this term: let Whoosh decide
-            part = (whole.ids, *_positions(segments, whole))
+            part = (whole.ids, whole.tf, *_positions(segments, whole))
         found[word] = part
         ids = part[0]
         docs = np.flatnonzero(_mask(segments, ids)) if docs is None else docs[_contains(ids, docs)]
@@ -351,7 +356,7 @@ def _phrase(segments: LeafSegments, searcher: Any, leaf: q.Phrase) -> tuple[np.n
     assert docs is not None
     keys = None
     for i, word in enumerate(words):
-        ids, begin, positions = found[word]
+        ids, _, begin, positions = found[word]
         chosen = np.searchsorted(ids, docs)  # every candidate is in every word's list
         counts = np.diff(np.append(begin, len(positions)))[chosen]
         at = positions[_ranges(begin[chosen], counts)].astype(np.int64) - i
@@ -361,13 +366,29 @@ def _phrase(segments: LeafSegments, searcher: Any, leaf: q.Phrase) -> tuple[np.n
         if not len(keys):
             return empty
     assert keys is not None  # words is not empty (checked above)
-    matched[docs[np.unique(keys >> 32)]] = True
-    weight = 0.0
-    for field_name, text in leaf.iter_all_terms():
-        if field_name in segments.lengths:
-            weight += _idf(segments, searcher.doc_frequency(field_name, text))
-    scores = matched.astype(np.float32) * np.float32(max(weight, 1.0) * getattr(leaf, "boost", 1.0))
-    return matched, scores
+    hits = docs[np.unique(keys >> 32)]
+    matched[hits] = True
+    words_found = [(found[word][0], found[word][1], frequency[word]) for word in words]
+    return matched, _phrase_scores(segments, leaf, hits, words_found)
+
+
+def _phrase_scores(segments: LeafSegments, leaf: q.Phrase, hits: np.ndarray,
+                   words: list[tuple[np.ndarray, np.ndarray, int]]) -> np.ndarray:
+    """The scores of a phrase's matching documents ``hits`` (sorted), as Whoosh's ``Phrase`` gives
+    them: the sum of its words' BM25F scores in each document, times the phrase's boost. ``words``
+    holds, for each word of the phrase in order (a repeated one each time), its postings (document
+    numbers, term frequencies) covering ``hits``, and its document frequency."""
+    scores = np.zeros(segments.doc_count, dtype=np.float32)
+    lengths = segments.lengths.get(leaf.fieldname)
+    if lengths is None or not len(hits):  # a field without lengths is matched, not scored
+        return scores
+    norm = K1 * (1 - B + B * lengths[hits] / segments.average[leaf.fieldname])
+    total = np.zeros(len(hits), dtype=np.float32)
+    for ids, tf, doc_frequency in words:
+        word_tf = tf[np.searchsorted(ids, hits)]
+        total += _idf(segments, doc_frequency) * word_tf * (K1 + 1) / (word_tf + norm)
+    scores[hits] = total * np.float32(getattr(leaf, "boost", 1.0))
+    return scores
 
 
 def _mask(segments: LeafSegments, ids: np.ndarray) -> np.ndarray:
@@ -386,8 +407,8 @@ def _contains(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
 
 
 def _partial_positions(segments: LeafSegments, field: str, text: Any,
-                       docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(ids, position starts, positions) of a term in ``docs`` only, reading only the posting
+                       docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(ids, term frequencies, position starts, positions) of a term in ``docs`` only, reading only the posting
     blocks whose range of documents holds one of them (a block's header gives its last
     document, without decompressing it); None when the term is cached with its positions, or
     when too many blocks would be read (then the whole list is read, and cached)."""
@@ -429,20 +450,24 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
     if touched * PARTIAL_BLOCKS > blocks:
         return None
     ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     values: list[bytes] = []
     for matcher, offset, local, wanted_starts in plans:
         for position in wanted_starts:
             matcher._goto(position)  # noqa: SLF001
             block_ids = _block_ids(matcher)
+            matcher._read_weights()  # noqa: SLF001
             matcher._read_values()  # noqa: SLF001
             keep = np.flatnonzero(_contains(local, block_ids))
             ids.append(block_ids[keep] + offset)
+            weights.append(np.asarray(matcher._weights, dtype=np.float32)[keep])  # noqa: SLF001
             block_values = matcher._values  # noqa: SLF001
             values.extend(block_values[k] for k in keep.tolist())
     ids_all = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+    tf = np.concatenate(weights) if weights else np.empty(0, dtype=np.float32)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     begin, positions = _decode_positions(b"".join(values), lengths, fmt)
-    return ids_all, begin, positions
+    return ids_all, tf, begin, positions
 
 
 def _idf(segments: LeafSegments, doc_frequency: int) -> float:
@@ -465,7 +490,8 @@ def _term(segments: LeafSegments, leaf: q.Term) -> tuple[np.ndarray, np.ndarray]
 
 
 def _by_whoosh(segments: LeafSegments, searcher: Any, leaf: q.Query) -> tuple[np.ndarray, np.ndarray]:
-    """Phrases and anything else: Whoosh finds the documents (positions are its business)."""
+    """Phrases and anything else: Whoosh finds the documents (positions are its business). A phrase
+    scores as in ``_phrase``; anything else with the idf of its words."""
     matched = np.zeros(segments.doc_count, dtype=bool)
     if isinstance(leaf, q.Phrase):
         # a phrase is searched in each field; only where all its words occur can it match, and
@@ -482,6 +508,11 @@ def _by_whoosh(segments: LeafSegments, searcher: Any, leaf: q.Query) -> tuple[np
             return matched, np.zeros(segments.doc_count, dtype=np.float32)
     found = np.fromiter(searcher.docs_for_query(leaf), dtype=np.int64)
     matched[found] = True
+    if isinstance(leaf, q.Phrase) and all(isinstance(w, str) for w in leaf.words):  # scored as _phrase does
+        hits = np.flatnonzero(matched)
+        words = [(*_postings(segments, leaf.fieldname, word), searcher.doc_frequency(leaf.fieldname, word))
+                 for word in leaf.words]
+        return matched, _phrase_scores(segments, leaf, hits, words)
     weight = 0.0
     for field, text in leaf.iter_all_terms():
         if field in segments.lengths:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # The romanisation of each Cyrillic letter (lower case): a simplified BGN/PCGN scheme.
 CYRILLIC_TO_LATIN: dict[str, str] = {
@@ -51,8 +52,15 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+KEYS_REMEMBERED = 100_000  # distinct words whose key is kept (a collection's words repeat, Zipf-like)
+
+
+@lru_cache(maxsize=KEYS_REMEMBERED)
 def matching_key(word: str) -> str:
-    """The key under which a name or place word in either script is matched."""
+    """The key under which a name or place word in either script is matched.
+
+    Remembered per word: the key of every word of each hit's text is asked for when its snippet
+    marks names matched in the other script, and the folds are a score of regular expressions."""
     lowered = word.lower().replace("ё", "е")
     romanised = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in lowered)
     key = _strip_accents(romanised)

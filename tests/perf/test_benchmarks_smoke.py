@@ -32,7 +32,7 @@ def test_search_benchmark_smoke(tmp_path: Path) -> None:
                     "import: YAML → DB (read, check and write the files, one pass)",
                     "reindex (Archive.reindex, procs=1)",
                     "SQLite FTS5 build", "µs per segment", "cold first query", "(a) single terms", "(b) phrases",
-                    "(c) term + stance=critic", "ratio p95"):
+                    "(c) term + stance=critic", "ratio p95", "p99", "tantivy"):
         assert heading in done.stdout, heading
     speed = re.search(r"machine speed: 3,000,000 additions in a Python loop took (\d+) ms before the run "
                       r"and (\d+) ms after it", done.stdout)

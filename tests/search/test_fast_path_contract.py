@@ -12,9 +12,11 @@ Compared: the hit ids, the count, the facet counts, and the order. Relevance is 
 BM25F (``fast_matching``), given to Whoosh as a ``FunctionWeighting`` over its public
 statistics: each hit's score must agree, and the order must agree with ties compared as sets of
 equal score. A ``NOT`` scores nothing in ours, 1.0 in Whoosh (its inverse matcher's weight): the
-same order, scores shifted, so only the order is compared. Phrases, prefixes and fuzzy terms
-score differently by design (Whoosh gives a phrase its span score and a prefix a constant): for
-them the ids and counts are compared.
+same order, scores shifted, so only the order is compared. A phrase scores as Whoosh's own
+``Phrase`` matcher does (the sum of its words' scores in each matching document, so a document
+that says the phrase more often ranks higher): its scores are compared too, with phrases said
+once and several times in a document. Prefixes and fuzzy terms score differently by design
+(Whoosh gives a prefix a constant): for them the ids and counts are compared.
 Person and date sorting compare the exact order: by name, or by date (undated last) then name,
 the document number being the documented last key.
 
@@ -29,6 +31,7 @@ import importlib.util
 import json
 import math
 import random
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -243,8 +246,9 @@ FIXTURE_REQUESTS = [
     ("Stalin OR camp", {}, "relevance", None, EXACT),
     ("camp -grey", {}, "relevance", None, EXACT),
     ("camp NOT grey", {}, "relevance", None, ORDER),
-    ('"sent to a camp"', {}, "relevance", None, SET),
-    ('"был расстрелян"', {}, "relevance", None, SET),
+    ('"sent to a camp"', {}, "relevance", None, EXACT),
+    ('"был расстрелян"', {}, "relevance", None, EXACT),
+    ('"sent camp"~3', {}, "relevance", None, EXACT),  # words apart: Whoosh matches it, scored as a phrase
     ("grand*", {}, "relevance", None, SET),
     ("лаг*", {}, "relevance", None, SET),
     ("stalen~", {}, "relevance", None, SET),
@@ -335,7 +339,9 @@ def _synthetic_requests(archive: Archive) -> list[tuple[SearchRequest, str]]:
                      (SearchRequest(query=pick[7][:3] + "*"), SET),
                      (SearchRequest(query=pick[0][:-1] + "~"), SET)]
         text = next(t for text_lang, t in texts if text_lang == lang and len(t.split()) > 4)
-        requests.append((SearchRequest(query='"' + " ".join(text.split()[1:3]) + '"'), SET))
+        requests.append((SearchRequest(query='"' + " ".join(text.split()[1:3]) + '"'), EXACT))
+        requests += [(SearchRequest(query=f'"{phrase}"'), EXACT)
+                     for phrase in _repeated_phrases([str(t) for text_lang, t in texts if text_lang == lang])]
         requests.append((SearchRequest(query=pick[0], filters={"kind": ("quote",)}, sort="date"), EXACT))
     requests += [(SearchRequest(query="", sort="person"), EXACT),
                  (SearchRequest(query=words["en"][0], within_person=people[3]), EXACT),
@@ -343,9 +349,31 @@ def _synthetic_requests(archive: Archive) -> list[tuple[SearchRequest, str]]:
     return requests
 
 
+def _repeated_phrases(texts: list[str], count: int = 3) -> list[str]:
+    """Phrases of two and three words that some passage says several times and another says once
+    (the most repeated first): their hits score by how often they say them."""
+    said: dict[str, list[int]] = {}  # phrase -> how often each passage saying it says it
+    for text in texts:
+        words = [w.lower() for w in re.findall(r"\w+", text)]
+        here: dict[str, int] = {}
+        for length in (2, 3):
+            for start in range(len(words) - length + 1):
+                phrase = " ".join(words[start:start + length])
+                here[phrase] = here.get(phrase, 0) + 1
+        for phrase, times in here.items():
+            said.setdefault(phrase, []).append(times)
+    repeated = [phrase for phrase, times in said.items() if max(times) > 1 and 1 in times and len(times) > 2]
+    return sorted(repeated, key=lambda phrase: (-max(said[phrase]), phrase))[:count]
+
+
 def test_a_synthetic_collection_answers_as_whoosh(synthetic_archive: Archive) -> None:
     found_some = 0
+    phrases_ranked = 0  # phrase searches whose hits score differently (said more or less often)
     for request, scored in _synthetic_requests(synthetic_archive):
         for viewer in (ANONYMOUS, RESEARCHER):
-            found_some += bool(assert_same(synthetic_archive, request, viewer, scored).ids)
+            answer = assert_same(synthetic_archive, request, viewer, scored)
+            found_some += bool(answer.ids)
+            if request.query.startswith('"'):
+                phrases_ranked += len({_rounded(score) for score in answer.scores.values()}) > 1
     assert found_some >= 20  # the queries find things, so the comparison compares something
+    assert phrases_ranked >= 6
