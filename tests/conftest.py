@@ -17,8 +17,10 @@ from tests.support import DATA, FIXTURES, import_into, make_access_collection
 
 PERF = Path(__file__).resolve().parent / "perf"
 
-# the throw-away PostgreSQL server: the fixtures ``postgres_server`` and ``postgresql_url``
-pytest_plugins = ("tests.postgres_server",)
+# the throw-away PostgreSQL server (the fixtures ``postgres_server`` and ``postgresql_url``), and
+# the browser and the served sites of the browser tests (``browser``, ``page``, ``fixture_site``,
+# ``red_soul_site``), once per session
+pytest_plugins = ("tests.postgres_server", "tests.browser")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

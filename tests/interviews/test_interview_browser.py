@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import SCREENSHOTS, axe_violations, watch_csp, watch_failures
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_ID
-from tests.web.test_web_browser import SCREENSHOTS, _axe_violations, _watch_csp, _watch_failures
-from tests.web.test_web_browser import browser as browser  # noqa: F401  (the shared chromium fixture)
 from webapp import create_app
 from webapp.i18n import compile_catalogues
 
@@ -42,7 +41,7 @@ def site(example_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]  # noqa: F811
+def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     opened = context.new_page()
     yield opened
@@ -62,7 +61,7 @@ def _wait_metadata(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_it_plays_and_the_current_line_follows(site: str, page) -> None:  # type: ignore[no-untyped-def]
-    refused, failed = _watch_csp(page), _watch_failures(page)
+    refused, failed = watch_csp(page), watch_failures(page)
     page.goto(site + PAGE)
     _wait_metadata(page)
     assert page.evaluate("document.querySelector('audio.player').duration") == pytest.approx(36, abs=0.1)
@@ -123,7 +122,7 @@ def test_the_keyboard_moves_the_player(site: str, page) -> None:  # type: ignore
     page.wait_for_function("() => document.querySelector('audio.player').paused")
 
 
-def test_without_javascript_a_timecode_opens_the_media_at_that_moment(browser, site: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_without_javascript_a_timecode_opens_the_media_at_that_moment(browser, site: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -140,7 +139,7 @@ def test_without_javascript_a_timecode_opens_the_media_at_that_moment(browser, s
 def test_no_serious_accessibility_violations(site: str, page, lang: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{site}{PAGE}?lang={lang}")
     _wait_metadata(page)
-    violations = _axe_violations(page)
+    violations = axe_violations(page)
     assert not violations, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     page.screenshot(path=str(SCREENSHOTS / f"interview-{lang}.png"), full_page=True)
 

@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 
 from archive.settings import media_sources
+from tests.browser import watch_csp, watch_failures
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_FILE, PERSON_ID
 from tests.support import import_into
-from tests.web.test_web_browser import _watch_csp, _watch_failures
-from tests.web.test_web_browser import browser as browser  # noqa: F401  (the shared chromium fixture)
 from webapp import create_app
 
 PAGE = f"/interviews/{PERSON_ID}/{INTERVIEW_ID}"
@@ -107,11 +106,11 @@ def site(app: Any) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_an_external_recording_loads_in_the_player(site: str, media_origin: str, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_external_recording_loads_in_the_player(site: str, media_origin: str, browser) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     try:
         page = context.new_page()
-        refused, failed = _watch_csp(page), _watch_failures(page)
+        refused, failed = watch_csp(page), watch_failures(page)
         page.goto(site + PAGE)
         assert page.evaluate("document.querySelector('audio.player').currentSrc").startswith(media_origin)
         page.wait_for_function("() => document.querySelector('audio.player').readyState >= 1", timeout=15_000)

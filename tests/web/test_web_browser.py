@@ -9,22 +9,11 @@ Screenshots of each main page go to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from archive.facade import Archive
-from webapp import create_app
-from webapp.i18n import compile_catalogues
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+from tests.browser import SCREENSHOTS, axe_violations, describe, watch_csp, watch_failures
 
 MAIN_PAGES = {
     "home": "/",
@@ -40,108 +29,19 @@ RED_SOUL_PAGES = {"home": "/", "people": "/people", "person": "/people/jessica-g
                   "theme": "/themes/the-terror", "perspectives": "/themes/the-terror/perspectives"}
 
 
-def _serve(home: Path, collection: Path) -> Iterator[str]:
-    from waitress.server import create_server
-
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(collection)
-    finally:
-        archive.close()
-    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "browser-test-key-0123456789"})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        app.extensions["archive"].close()
-
-
-@pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    compile_catalogues()
-    yield from _serve(tmp_path_factory.mktemp("browser-fixture"), ROOT / "tests" / "fixtures" / "collection")
-
-
-@pytest.fixture(scope="module")
-def red_soul_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    compile_catalogues()
-    yield from _serve(tmp_path_factory.mktemp("browser-data"), ROOT / "data")
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tests/setup-debian.sh` (installs Debian's chromium)")
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `bash tests/setup-debian.sh` (installs axe-core with npm)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    # evaluated by the driver, not added as a <script>: the site's Content-Security-Policy refuses
-    # inline scripts (webapp/security.py), and rightly so
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-
-
-def _watch_csp(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """What Chromium refuses under the site's Content-Security-Policy, as it reports it on the console."""
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return refused
-
-
-def _watch_failures(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every request of the page (styles, images, the favicon the browser asks for by itself)
-    that the site answered with an error."""
-    failed: list[str] = []
-    page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
-            if response.status >= 400 else None)
-    # the favicon is fetched by the browser itself: no response event, only this console error
-    page.on("console", lambda message: failed.append(message.text)
-            if message.type == "error" and "Failed to load resource" in message.text else None)
-    return failed
-
-
-def _describe(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in violations)
-
-
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("name", list(MAIN_PAGES))
 def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture_site, page):  # type: ignore[no-untyped-def]
     path = MAIN_PAGES[name]
-    refused, failed = _watch_csp(page), _watch_failures(page)
+    refused, failed = watch_csp(page), watch_failures(page)
     response = page.goto(f"{fixture_site}{path}{'&' if '?' in path else '?'}lang={lang}")
     assert response is not None and response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.locator("html").get_attribute("lang") == lang
     assert page.locator("h1").count() == 1
     page.screenshot(path=str(SCREENSHOTS / f"fixture-{name}-{lang}.png"), full_page=True)
-    violations = _axe_violations(page)
-    assert not violations, _describe(violations)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
     assert not refused, refused  # no inline style or script anywhere on the page
     page.wait_for_load_state("networkidle")
     assert not failed, failed
@@ -152,7 +52,7 @@ def test_red_soul_pages_on_desktop_and_phone(name, red_soul_site, browser):  # t
     for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
-        refused = _watch_csp(page)
+        refused = watch_csp(page)
         try:
             response = page.goto(red_soul_site + RED_SOUL_PAGES[name])
             assert response is not None and response.status == 200
@@ -160,8 +60,8 @@ def test_red_soul_pages_on_desktop_and_phone(name, red_soul_site, browser):  # t
             # readable on a phone: nothing wider than the screen
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} is {overflow}px wider than a {label} screen"
-            violations = _axe_violations(page)
-            assert not violations, _describe(violations)
+            violations = axe_violations(page)
+            assert not violations, describe(violations)
             assert not refused, refused
         finally:
             context.close()
@@ -244,7 +144,7 @@ def test_search_toggle_two_facets_open_a_hit_switch_language_and_page_through(re
     assert 0 < narrowed <= total
     assert page.locator("a.chip").count() == 2
     page.screenshot(path=str(SCREENSHOTS / "red-soul-search-two-facets.png"), full_page=True)
-    assert not _axe_violations(page)
+    assert not axe_violations(page)
     # page through with two per page, the facets kept in the URL
     page.goto(page.url.split("#", 1)[0] + "&per_page=2")  # a facet's link ends at that facet (#facet-…)
     first = page.locator(".hit .hit-head a").first.inner_text()
@@ -324,5 +224,5 @@ def test_open_download_menus_and_cite_pages_have_no_serious_accessibility_violat
         summary.click()
     name = path.strip("/").replace("/", "-").replace("?", "-").replace(":", "-").replace("=", "-")
     page.screenshot(path=str(SCREENSHOTS / f"fixture-downloads-{name}.png"), full_page=True)
-    violations = _axe_violations(page)
-    assert not violations, _describe(violations)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)

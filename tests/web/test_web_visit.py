@@ -12,8 +12,8 @@ import re
 
 import yaml
 
+from tests.browser import SCREENSHOTS, axe_violations, describe
 from tests.support import DATA
-from tests.web.test_web_browser import SCREENSHOTS, _axe_violations, _describe
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -44,8 +44,8 @@ def test_the_home_page_shows_every_portrait_with_role_stance_and_one_line(red_so
         assert line and portrait.startswith(line.rstrip("…").strip()) and len(line) < len(portrait), person["name"]
     assert people.get_by_text("Interviewee", exact=True).count() == 3
     assert people.get_by_text("Filmmaker", exact=True).count() == 1
-    violations = _axe_violations(page)
-    assert not violations, _describe(violations)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
 
 
 def test_the_home_page_promotes_the_paradoxes_only_where_there_are_some(red_soul_site, fixture_site, page):  # type: ignore[no-untyped-def]
@@ -70,8 +70,8 @@ def test_an_empty_paradoxes_page_says_what_it_shows_why_it_is_empty_and_what_wou
     assert why.get_by_role("link", name="Igor").count() == 1
     assert why.get_by_role("link", name="The sisters").count() == 1
     assert "Not stated: 16" in page.locator("#opposing-empty dd").nth(1).inner_text()
-    violations = _axe_violations(page)
-    assert not violations, _describe(violations)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
 
 
 def test_perspectives_draw_only_stances_that_hold_a_passage(red_soul_site, fixture_site, page):  # type: ignore[no-untyped-def]
@@ -355,8 +355,8 @@ def test_a_table_wider_than_the_phone_says_it_scrolls_and_scrolls_from_the_keybo
             page.wait_for_timeout(100)
         assert scroller.evaluate("e => e.scrollLeft") > 0, "the arrow keys scroll the table"
         page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-family-table-phone.png"), full_page=False)
-        violations = _axe_violations(page)
-        assert not violations, _describe(violations)
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
     finally:
         context.close()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
