@@ -104,8 +104,7 @@ def test_a_window_ends_for_every_node_and_a_clear_clears_it_everywhere(nodes: li
 
 def test_the_login_rule_over_the_shared_table(nodes: list[Storage]) -> None:
     """Five failed attempts at one node lock the address out of that account name at the other."""
-    rule = {"per_address": parse("5 per minute"), "lockout_failures": 5}
-    at_a, at_b = (rate_limits.LoginThrottle(store, **rule) for store in nodes)
+    at_a, at_b = (rate_limits.LoginThrottle(store, parse("5 per minute"), lockout_failures=5) for store in nodes)
     for _ in range(5):
         assert at_a.before_attempt("198.51.100.9", "vera") is None
         at_a.failed("198.51.100.9", "vera")
