@@ -239,8 +239,9 @@ def test_pages_answer_503_while_the_database_server_is_stopped_and_recover(
                     assert answer.status_code == 503, (path, answer.status_code)
                     assert answer.headers["Retry-After"].isdigit() and answer.headers["Cache-Control"] == "no-store"
                     if path.startswith("/api/"):
-                        assert answer.mimetype == "application/problem+json" and answer.json["status"] == 503
-                        assert "database" in answer.json["detail"]
+                        document = answer.get_json(force=True)
+                        assert answer.mimetype == "application/problem+json" and document["status"] == 503
+                        assert "database" in document["detail"]
                     else:
                         assert b"database cannot be reached at the moment" in answer.data, path
                     assert b"Traceback" not in answer.data and b"psycopg" not in answer.data
