@@ -86,26 +86,26 @@ def test_page_costs_smoke(tmp_path: Path) -> None:
         assert heading in done.stdout, heading
 
 
-@pytest.mark.slow  # a PostgreSQL cluster of its own, eight imports and two served nodes
+@pytest.mark.slow  # a PostgreSQL cluster of its own, four imports and a served node
 def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
-    """PostgreSQL beside SQLite: every figure of the table is printed for both, and the JSON holds them."""
+    """The PostgreSQL side of the benchmark (the SQLite side runs the same code on another URL):
+    every figure of the table is printed, and the JSON holds them."""
     import json
 
     result_file = tmp_path / "postgres.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "postgres_benchmark.py"), "--smoke",
-                           "--keep", str(tmp_path / "work"), "--json", str(result_file)],
+                           "--databases", "postgresql", "--keep", str(tmp_path / "work"), "--json", str(result_file)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SYNTHETIC PostgreSQL benchmark: 150 segments" in done.stdout
     header = next(line for line in done.stdout.splitlines() if line.startswith("| measure"))
-    assert "SQLite" in header and "PostgreSQL" in header
+    assert "PostgreSQL" in header
     for measure in ("import rate", "node: update for 1 changed people", "node: update for 5 changed people",
                     "lag: import commit → node serves it (median)"):
         [row] = [line for line in done.stdout.splitlines() if line.startswith(f"| {measure} ")]
-        assert len(re.findall(r"\d", row)) >= 2, row  # a figure in each database's column
+        assert re.search(r"\d", row.split("|")[2]), row  # the figure in PostgreSQL's column
     result = json.loads(result_file.read_text(encoding="utf-8"))
     assert result["synthetic"] is True
-    for database in ("sqlite", "postgresql"):
-        figures = result["results"][database]
-        assert figures["import_rate"] > 0 and figures["update_one_action"] == "updated"
-        assert all(round_["lag_from_commit"] > -0.5 for round_ in figures["lag_rounds"])  # (polled: a few ms early)
+    figures = result["results"]["postgresql"]
+    assert figures["import_rate"] > 0 and figures["update_one_action"] == "updated"
+    assert all(round_["lag_from_commit"] > -0.5 for round_ in figures["lag_rounds"])  # (polled: a few ms early)
