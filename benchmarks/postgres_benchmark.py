@@ -324,8 +324,9 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: argpa
     row("import rate", lambda r: f"{r['import_rate']:,.0f} segments/s")
     row("node: first build from the database", lambda r: f"{_s(r['node_build_seconds'])} ({r['node_build_action']})")
     for label, people in (("one", 1), ("many", args.changed)):
-        row(f"import with {people:,} changed people", lambda r, label=label: _s(r[f"reimport_{label}_seconds"]))
-        row(f"node: update for {people:,} changed people",
+        changed = "1 changed person" if people == 1 else f"{people:,} changed people"
+        row(f"import with {changed}", lambda r, label=label: _s(r[f"reimport_{label}_seconds"]))
+        row(f"node: update for {changed}",
             lambda r, label=label: f"{_s(r[f'update_{label}_seconds'])} ({r[f'update_{label}_action']}, "
                                    f"{r[f'update_{label}_people']:,} people)")
     row("lag: import commit → node serves it (median)",

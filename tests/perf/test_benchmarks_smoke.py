@@ -100,7 +100,7 @@ def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
     assert "SYNTHETIC PostgreSQL benchmark: 150 segments" in done.stdout
     header = next(line for line in done.stdout.splitlines() if line.startswith("| measure"))
     assert "PostgreSQL" in header
-    for measure in ("import rate", "node: update for 1 changed people", "node: update for 5 changed people",
+    for measure in ("import rate", "node: update for 1 changed person", "node: update for 5 changed people",
                     "lag: import commit → node serves it (median)"):
         [row] = [line for line in done.stdout.splitlines() if line.startswith(f"| {measure} ")]
         assert re.search(r"\d", row.split("|")[2]), row  # the figure in PostgreSQL's column
