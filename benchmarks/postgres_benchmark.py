@@ -234,9 +234,10 @@ def start_node(home: Path, url: str, sync_seconds: float, log: Path) -> tuple[su
 
 
 def _word(database: str, number: int) -> str:
-    """A word no record holds: letters only, so that every analyser keeps it whole."""
-    letters = "".join(chr(ord("a") + int(digit)) for digit in str(number))
-    return f"synthlag{database}{letters}"
+    """A word no record holds: letters only, so that every analyser keeps it whole, and ten drawn
+    for each round, so that no round's word is within a fuzzy search's reach of another's."""
+    letters = "".join(random.Random(f"lag-{database}-{number}").choices("abcdefghijklmnopqrstuvwxyz", k=10))
+    return f"synthlag{letters}"
 
 
 def measure_lag(home: Path, node_home: Path, url: str, database: str, editor: Editor, rounds: int,
