@@ -15,6 +15,11 @@ as the sign that the archive is damaged.
 * the index: the current build opened and a searcher made on it, as a search would.
 
 ``database_description`` says which database a check looks at, without its password.
+
+A database server that cannot be reached (stopped, restarting, its connections closed) is not
+damage: nothing is wrong with the archive's files, and the next connection may succeed.
+``is_database_away`` names the errors that mean it, so that the site answers 503 for the
+requests that meet them and goes on answering as usual once the server is back.
 """
 
 from __future__ import annotations
@@ -168,6 +173,35 @@ def index_damage(index_dir: Path) -> list[Damage]:
 def archive_damage(database_url: str, index_dir: Path) -> list[Damage]:
     """Every damaged part: the database first, then the index."""
     return database_damage(database_url) + index_damage(index_dir)
+
+
+def is_database_away(error: BaseException) -> bool:
+    """An error that says a database server did not answer (here or in what caused it): an
+    operational or interface error of a driver other than SQLite's (refused or lost connections, a
+    server shutting down or starting up), through SQLAlchemy or straight from psycopg (a raw
+    connection of the pool), or an error on a connection SQLAlchemy found dead. SQLite's own
+    operational errors (a locked file) are not this: they stay as they are."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    away: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+    try:
+        import psycopg
+    except ImportError:  # no PostgreSQL driver installed: only SQLAlchemy's wrapped errors can say it
+        pass
+    else:
+        away += (psycopg.OperationalError, psycopg.InterfaceError)
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError):
+            if not isinstance(current.orig, sqlite3.Error) and (current.connection_invalidated
+                                                                 or isinstance(current, away)):
+                return True
+        elif isinstance(current, away):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def is_damage_error(error: BaseException) -> bool:

@@ -39,6 +39,9 @@ DEFAULT_COLLECTION = Path("data")
 IMPORT_WORKERS_VARIABLE = "ARCHIVE_IMPORT_WORKERS"
 BASE_URL_VARIABLE = "ARCHIVE_BASE_URL"
 ADMIN_EMAIL_VARIABLE = "ARCHIVE_ADMIN_EMAIL"  # the contact address OAI-PMH's Identify gives harvesters
+# where the web site keeps its failed-login counts (a ``limits`` storage URI, webapp/rate_limits.py); unset:
+# the archive's PostgreSQL database when it has one, else a file in the home
+RATE_LIMIT_STORAGE_VARIABLE = "RATELIMIT_STORAGE_URI"
 
 
 def public_base_url(raw: str) -> str:

@@ -15,7 +15,14 @@ from flask import Flask, g
 
 from archive.access.visibility import Viewer, viewer_for
 from archive.facade import Archive
-from archive.settings import ADMIN_EMAIL_VARIABLE, BASE_URL_VARIABLE, MEDIA_SOURCES_VARIABLE, media_sources, resolve
+from archive.settings import (
+    ADMIN_EMAIL_VARIABLE,
+    BASE_URL_VARIABLE,
+    MEDIA_SOURCES_VARIABLE,
+    RATE_LIMIT_STORAGE_VARIABLE,
+    media_sources,
+    resolve,
+)
 
 DEFAULTS: dict[str, Any] = {
     # Who the site shows records to. A researcher's own deployment may set "researcher" to
@@ -45,6 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["ARCHIVE_ADMIN_EMAIL"] = os.environ[ADMIN_EMAIL_VARIABLE]
     if os.environ.get(MEDIA_SOURCES_VARIABLE):  # origins recordings may be played from, checked below
         app.config[MEDIA_SOURCES_VARIABLE] = os.environ[MEDIA_SOURCES_VARIABLE]
+    if os.environ.get(RATE_LIMIT_STORAGE_VARIABLE):  # where the login counts live (webapp/rate_limits.py)
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ[RATE_LIMIT_STORAGE_VARIABLE]
     if os.environ.get("ARCHIVE_PAGE_CACHE_MB"):  # webapp/page_cache.py; 0 turns it off
         app.config["PAGE_CACHE_BYTES"] = int(os.environ["ARCHIVE_PAGE_CACHE_MB"]) * 1024 * 1024
     app.config.from_mapping(overrides)

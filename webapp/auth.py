@@ -25,6 +25,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits.errors import ConfigurationError
 from werkzeug.exceptions import Unauthorized
 
 from archive.access import accounts
@@ -50,8 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 60,
     "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
-    # RATELIMIT_STORAGE_URI: unset, the counts are kept in the archive home's
-    # rate-limits.sqlite3 (webapp/rate_limits.py), shared by every server process and kept
+    # RATELIMIT_STORAGE_URI (config.py or the environment): unset, the counts are kept in the
+    # archive's PostgreSQL database when it has one (every node shares them), else in the archive
+    # home's rate-limits.sqlite3 (webapp/rate_limits.py), shared by every server process and kept
     # across restarts; "memory://" keeps them per process, "redis://…" in a Redis server.
 }
 
@@ -87,11 +89,16 @@ def init_app(app: Flask) -> None:
     csrf = CSRFProtect(app)
     for view in CSRF_EXEMPT:
         csrf.exempt(view)
-    from webapp import rate_limits  # registers the archive-sqlite:// store with ``limits``
+    from webapp import rate_limits  # registers the archive-sqlite:// and archive-postgresql:// stores with ``limits``
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limits.storage_uri(Path(app.instance_path)))
-    app.extensions["archive_limiter"] = Limiter(
-        get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
+    database_url = app.extensions["archive"].settings.database_url
+    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limits.storage_uri(Path(app.instance_path), database_url))
+    try:
+        app.extensions["archive_limiter"] = Limiter(
+            get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
+    except (ConfigurationError, ValueError) as error:  # an unknown scheme, a URI without its place
+        raise RuntimeError(f"RATELIMIT_STORAGE_URI is not a storage of the login counts ({error}); "
+                           "see docs/configuration.md") from None
 
     @app.before_request
     def _identify() -> Response | None:

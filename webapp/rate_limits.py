@@ -1,20 +1,35 @@
-"""Failed-login counts shared by every server process of one archive home, in an SQLite file.
+"""Failed-login counts shared by every server process of one archive, in the database they share
+or in an SQLite file beside it.
 
 Flask-Limiter keeps its counts in a ``limits`` storage. Its in-memory one is per process: a
-site served by two ``archive serve`` processes (one per core) would let a password guesser
-make twice the attempts, and a restart would forget them. The other stores need a server
-(Redis, Memcached); the archive runs with none. So this module registers an SQLite storage
-with ``limits``, under the scheme ``archive-sqlite``:
+site served by two ``archive serve`` processes (one per core, or one per machine) would let a
+password guesser make twice the attempts, and a restart would forget them. So this module
+registers two storages with ``limits`` (its way of adding one: a ``Storage`` subclass naming its
+URI scheme), and ``storage_uri`` chooses the default from the archive's database:
 
-    RATELIMIT_STORAGE_URI = "archive-sqlite:////srv/archive/instance/rate-limits.sqlite3"
+* **PostgreSQL** (``DATABASE_URL=postgresql+psycopg://…``), scheme ``archive-postgresql``: the
+  counts live in the ``rate_limit`` table of the archive's own database, so every web node of a
+  deployment counts in one place, and a lockout earned at one node holds at all of them::
 
-The counts live in a file of their own beside the archive, not in the archive's database:
-an import holds the database's write lock for its whole transaction, and a login must not
-wait for it. Each count is a fixed window (Flask-Limiter's default strategy): a row with the
-count and the moment the window ends; a counter is bumped in one ``BEGIN IMMEDIATE``
-transaction, so two processes never lose an attempt between them.
+      RATELIMIT_STORAGE_URI = "archive-postgresql://archive:secret@db.internal:5432/archive"
 
-``LoginThrottle`` below is the login rule, over whichever storage the limiter uses.
+  The table is part of the archive's schema (``archive/store/rate_limit_table.py``, made by
+  ``archive db upgrade``): web nodes never change the schema. A counter is bumped in one
+  statement (``INSERT … ON CONFLICT … DO UPDATE … RETURNING``), which PostgreSQL carries out
+  atomically whatever the number of nodes; its window is timed by the database server's clock,
+  the one clock every node shares. An import does not hold these rows, so a login never waits for it.
+* **SQLite** (the default archive), scheme ``archive-sqlite``: a file of its own beside the
+  archive, not the archive's database, because an import holds that database's write lock for its
+  whole transaction and a login must not wait for it::
+
+      RATELIMIT_STORAGE_URI = "archive-sqlite:////srv/archive/instance/rate-limits.sqlite3"
+
+  A counter is bumped in one ``BEGIN IMMEDIATE`` transaction, so two processes never lose an
+  attempt between them.
+
+Each count is a fixed window (Flask-Limiter's default strategy): a row with the count and the
+moment the window ends. ``LoginThrottle`` below is the login rule, over whichever storage the
+limiter uses.
 """
 
 from __future__ import annotations
@@ -28,12 +43,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import sqlalchemy
 from limits import RateLimitItem
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import text
+
+from archive.store.database import dialect_of, make_engine
+from archive.store.rate_limit_table import TABLE_NAME
 
 SCHEME = "archive-sqlite"
+POSTGRESQL_SCHEME = "archive-postgresql"
+POSTGRESQL_DRIVER = "postgresql+psycopg"
 FILE_NAME = "rate-limits.sqlite3"
+SWEEP_SECONDS = 60.0  # how often, at most, a process deletes the windows that have ended
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS rate_limit (
     key TEXT PRIMARY KEY,
@@ -42,8 +65,12 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS rate_limit (
 )"""
 
 
-def storage_uri(home: Path) -> str:
-    """The URI of the archive home's shared store (an absolute path: four slashes)."""
+def storage_uri(home: Path, database_url: str | None = None) -> str:
+    """The default store of the counts: the ``rate_limit`` table of a PostgreSQL ``database_url``,
+    else the archive home's SQLite file (an absolute path: four slashes)."""
+    if database_url and dialect_of(database_url) == "postgresql":
+        address = sqlalchemy.make_url(database_url).render_as_string(hide_password=False).split("://", 1)[1]
+        return f"{POSTGRESQL_SCHEME}://{address}"
     return f"{SCHEME}://{(Path(home).resolve() / FILE_NAME).as_posix()}"
 
 
@@ -129,6 +156,87 @@ class _Transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+# the database server's clock, in seconds since the epoch, as of the start of the statement
+_NOW = "extract(epoch FROM statement_timestamp())::double precision"
+_INCREMENT = text(
+    f"INSERT INTO {TABLE_NAME} AS counted (key, count, expires_at) VALUES (:key, :amount, {_NOW} + :expiry) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    f"count = CASE WHEN counted.expires_at <= {_NOW} THEN excluded.count ELSE counted.count + excluded.count END, "
+    f"expires_at = CASE WHEN counted.expires_at <= {_NOW} THEN excluded.expires_at ELSE counted.expires_at END "
+    "RETURNING count")
+_COUNT = text(f"SELECT count FROM {TABLE_NAME} WHERE key = :key AND expires_at > {_NOW}")
+_EXPIRY = text(f"SELECT coalesce((SELECT expires_at FROM {TABLE_NAME} WHERE key = :key AND expires_at > {_NOW}), "
+               f"{_NOW})")
+_SWEEP = text(f"DELETE FROM {TABLE_NAME} WHERE expires_at <= {_NOW}")
+
+
+class PostgreSQLStorage(Storage):
+    """A ``limits`` storage in the ``rate_limit`` table of a PostgreSQL database (the archive's):
+    every process on every machine that names the database counts together.
+
+    The URI is the database's SQLAlchemy URL with the scheme ``archive-postgresql`` in place of
+    ``postgresql+psycopg``. Each operation is one statement in a transaction of its own; the
+    connection pool is this storage's own (``archive.store.database.make_engine``), beside the archive's."""
+
+    STORAGE_SCHEME = [POSTGRESQL_SCHEME]
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        address = uri.split("://", 1)[1] if "://" in uri else ""
+        if not address.strip("/"):
+            raise ValueError(f"{uri!r}: give the database, e.g. {POSTGRESQL_SCHEME}://USER:PASSWORD@HOST:5432/NAME")
+        self.engine = make_engine(f"{POSTGRESQL_DRIVER}://{address}")
+        self._swept_at = 0.0
+        self._sweep_lock = threading.Lock()
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return sqlalchemy.exc.SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        with self.engine.begin() as conn:
+            count = int(conn.execute(_INCREMENT, {"key": key, "amount": amount, "expiry": float(expiry)}).scalar_one())
+        self._sweep()
+        return count
+
+    def _sweep(self) -> None:
+        """Delete the windows that have ended (their keys are not asked again), once a ``SWEEP_SECONDS``."""
+        now = time.monotonic()
+        if now - self._swept_at < SWEEP_SECONDS or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._swept_at = now
+            with self.engine.begin() as conn:
+                conn.execute(_SWEEP)
+        finally:
+            self._sweep_lock.release()
+
+    def get(self, key: str) -> int:
+        with self.engine.connect() as conn:
+            count = conn.execute(_COUNT, {"key": key}).scalar()
+        return int(count) if count is not None else 0
+
+    def get_expiry(self, key: str) -> float:
+        with self.engine.connect() as conn:
+            return float(conn.execute(_EXPIRY, {"key": key}).scalar_one())
+
+    def check(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text(f"SELECT 1 FROM {TABLE_NAME} LIMIT 1")).fetchall()
+        except sqlalchemy.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as conn:
+            return conn.execute(text(f"DELETE FROM {TABLE_NAME}")).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {TABLE_NAME} WHERE key = :key"), {"key": key})
 
 
 @dataclass(frozen=True)

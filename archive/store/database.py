@@ -34,6 +34,7 @@ from archive.settings import Settings
 from archive.store import (
     models,  # noqa: F401  (registers the tables)
     published,  # noqa: F401  (registers the tables)
+    rate_limit_table,  # noqa: F401  (registers the table)
 )
 from archive.store.migrations.schema import prepare_schema
 

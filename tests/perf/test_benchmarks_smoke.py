@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
@@ -82,3 +84,28 @@ def test_page_costs_smoke(tmp_path: Path) -> None:
     for heading in ("CPU ms per request", "| home", "| person", "| search", "| export search csv",
                     "| export person csv", "cold p50", "warm p95"):
         assert heading in done.stdout, heading
+
+
+@pytest.mark.slow  # a PostgreSQL cluster of its own, four imports and a served node
+def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
+    """The PostgreSQL side of the benchmark (the SQLite side runs the same code on another URL):
+    every figure of the table is printed, and the JSON holds them."""
+    import json
+
+    result_file = tmp_path / "postgres.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "postgres_benchmark.py"), "--smoke",
+                           "--databases", "postgresql", "--keep", str(tmp_path / "work"), "--json", str(result_file)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SYNTHETIC PostgreSQL benchmark: 150 segments" in done.stdout
+    header = next(line for line in done.stdout.splitlines() if line.startswith("| measure"))
+    assert "PostgreSQL" in header
+    for measure in ("import rate", "node: update for 1 changed person", "node: update for 5 changed people",
+                    "lag: import commit → node serves it (median)"):
+        [row] = [line for line in done.stdout.splitlines() if line.startswith(f"| {measure} ")]
+        assert re.search(r"\d", row.split("|")[2]), row  # the figure in PostgreSQL's column
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert result["synthetic"] is True
+    figures = result["results"]["postgresql"]
+    assert figures["import_rate"] > 0 and figures["update_one_action"] == "updated"
+    assert all(round_["lag_from_commit"] > -0.5 for round_ in figures["lag_rounds"])  # (polled: a few ms early)

@@ -30,6 +30,7 @@ from archive.store.crashpoints import ENVIRONMENT_VARIABLE
 from tests.postgres_server import PostgresServer
 from tests.support import FIXTURES, ROOT, copy_home
 from webapp import create_app
+from webapp.i18n import compile_catalogues
 
 pytestmark = pytest.mark.slow  # several archives on a PostgreSQL server, a killed process
 MARKER = "Xylophonovka"  # the synthetic added person's own word, in no other record
@@ -204,6 +205,53 @@ def test_healthz_says_unavailable_while_the_database_is_away_and_recovers(
             postgres_server.admin(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
         answer = client.get("/healthz")
         assert answer.status_code == 200 and answer.json["status"] == "ok"
+    finally:
+        app.extensions["archive"].close()
+
+
+# what a visitor asks a node for: a person's page, the search page, an API route
+VISITED = ("/people/anna-synthetic", "/search?q=synthetic", "/api/people/anna-synthetic")
+
+
+def test_pages_answer_503_while_the_database_server_is_stopped_and_recover(
+        tmp_path: Path, postgresql_url: str, postgres_server: PostgresServer) -> None:
+    """The database server stopped under a serving node (``pg_ctl stop``, every connection closed):
+    its pages and API answer 503 with the clear page or problem document, never a 500 or a page
+    served from before; started again, they answer 200 with no restart of the node."""
+    compile_catalogues()
+    importer = Archive.open(tmp_path / "importer", postgresql_url)
+    try:
+        importer.import_collection(write_collection(tmp_path / "collection"))
+    finally:
+        importer.close()
+    app = create_app({"ARCHIVE_HOME": str(tmp_path / "node"), "DATABASE_URL": postgresql_url, "TESTING": True,
+                      "SECRET_KEY": "synthetic-node-test-key-0123456789", "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    try:
+        node_sync.sync_once(app.extensions["archive"].index)
+        for path in VISITED:  # served, and kept by the page cache
+            assert client.get(path).status_code == 200, path
+        postgres_server.stop()
+        try:
+            for _ in range(2):  # the connections that were open, then new ones refused
+                for path in VISITED:
+                    answer = client.get(path)
+                    assert answer.status_code == 503, (path, answer.status_code)
+                    assert answer.headers["Retry-After"].isdigit() and answer.headers["Cache-Control"] == "no-store"
+                    if path.startswith("/api/"):
+                        document = answer.get_json(force=True)
+                        assert answer.mimetype == "application/problem+json" and document["status"] == 503
+                        assert "database" in document["detail"]
+                    else:
+                        assert b"database cannot be reached at the moment" in answer.data, path
+                    assert b"Traceback" not in answer.data and b"psycopg" not in answer.data
+            in_russian = client.get(VISITED[0], headers={"Accept-Language": "ru"})
+            assert in_russian.status_code == 503 and "База данных архива сейчас недоступна" in in_russian.text
+        finally:
+            started = postgres_server.start()
+            assert started.returncode == 0, started.stderr
+        for path in VISITED:
+            assert client.get(path).status_code == 200, path
     finally:
         app.extensions["archive"].close()
 

@@ -9,13 +9,16 @@ asserted about speed. One module-wide set of servers keeps the added time small.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +27,9 @@ from typing import Any
 
 import pytest
 
+from archive.access import accounts
 from archive.search.index_store import IndexStore
+from archive.store.database import make_engine
 from tests.postgres_server import PostgresServer
 from tests.store.test_nodes import MARKER, synthetic_person, write_collection
 
@@ -81,9 +86,33 @@ class Node:
         code, body = self.health()
         return code == 200 and body["status"] == status
 
+    def log_in(self, name: str, password: str) -> int:
+        """A visitor's login through the form (its CSRF token and cookie first): the answer's status,
+        303 when it succeeded, 200 when the form came back with "wrong", 429 when refused."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+        address = f"http://127.0.0.1:{self.port}/login"
+        with opener.open(address, timeout=30) as form:
+            token = re.search(rb'name="csrf_token" value="([^"]+)"', form.read())
+        assert token is not None, "the login form carries no CSRF token"
+        data = urllib.parse.urlencode({"csrf_token": token.group(1).decode(), "name": name,
+                                       "password": password}).encode()
+        try:
+            with opener.open(address, data=data, timeout=30) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers to look at here (a login's 303), not to follow."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def start_node(home: Path, database_url: str) -> Node:
@@ -179,3 +208,22 @@ def test_two_nodes_follow_imports_through_a_third_process(deployment: dict[str, 
         code, body = node.get(f"/api/search?q={MARKER}")
         assert code == 200 and json.loads(body)["total"] == 0
 
+
+
+def test_failed_logins_at_one_node_lock_out_at_the_other(deployment: dict[str, Any]) -> None:
+    """The login counts live in the shared database (``webapp/rate_limits.py``): five wrong passwords
+    at node A lock that address out of the account at node B too, with the right password."""
+    root, url, nodes = (deployment[k] for k in ("root", "url", "nodes"))
+    if "b" not in nodes:  # started by the test above when it ran first
+        nodes["b"] = start_node(root / "node-b", url)
+    node_a, node_b = nodes["a"], nodes["b"]
+    engine = make_engine(url)
+    try:
+        accounts.add_user(engine, "nadia-synthetic", "researcher", "synthetic password for nodes")
+    finally:
+        engine.dispose()
+    assert node_b.log_in("nadia-synthetic", "synthetic password for nodes") == 303  # (gives its place back)
+    for _ in range(5):
+        assert node_a.log_in("nadia-synthetic", "not the password") == 200  # the form again: wrong
+    assert node_b.log_in("nadia-synthetic", "synthetic password for nodes") == 429
+    assert node_a.log_in("nadia-synthetic", "synthetic password for nodes") == 429

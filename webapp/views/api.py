@@ -82,10 +82,13 @@ def _http_problem(error: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _unexpected_problem(error: Exception) -> Response:
-    from webapp.views.errors import damage_watch, no_search_index, unavailable
+    from webapp.views.errors import damage_watch, database_away, no_search_index, unavailable
 
     if no_search_index(error):
         return unavailable(no_index=True)
+    away = database_away(error)  # a database server that does not answer: 503 until it does
+    if away is not None:
+        return away
     if damage_watch().note(error):  # a damaged database or index: the site's 503, as on the pages
         return unavailable()
     current_app.logger.exception("unhandled error in the API")

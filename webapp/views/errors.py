@@ -14,6 +14,11 @@ site's frame reads the archive), with the security headers of every answer, and 
 logged one line per part. Every ``RECHECK_SECONDS`` (the setting ``ARCHIVE_DAMAGE_RECHECK_SECONDS``)
 a request checks the files again, so the site answers as before once the database is restored
 or the index rebuilt.
+
+A database server that does not answer (stopped, restarting) is not damage: each request that meets
+it is answered 503 with a page (or problem document) that says so and a short ``Retry-After``, and
+nothing is remembered, so the first request after the server is back is answered as usual. The
+connection pool drops the connections the server closed when it meets them.
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ from flask import Blueprint, Flask, Response, current_app, make_response, render
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from archive.health import Damage, archive_damage, index_damage, is_damage_error
+from archive.health import Damage, archive_damage, index_damage, is_damage_error, is_database_away
 
 bp = Blueprint("errors", __name__)
 RECHECK_SECONDS = 30.0
 RETRY_AFTER_SECONDS = 300
+DATABASE_AWAY_RETRY_SECONDS = 30  # a database server's restart takes seconds, not the repair of a file
 
 
 class DamageWatch:
@@ -89,18 +95,21 @@ def _watch_the_archive(state: BlueprintSetupState) -> None:
     watch.check_index()
 
 
-def unavailable(no_index: bool = False) -> Response:
-    """The answer while the archive is damaged, or (``no_index``) while it has no search index
-    yet: an archive served before anything was imported into it."""
+def unavailable(no_index: bool = False, database_away: bool = False) -> Response:
+    """The answer while the archive is damaged, (``no_index``) while it has no search index
+    yet: an archive served before anything was imported into it, or (``database_away``) while its
+    database server does not answer."""
     if request.path == "/api" or request.path.startswith("/api/"):
         from webapp.views.api import problem
 
         detail = ("The archive has no search index yet; please try again later." if no_index
-                  else "The archive's files cannot be read at the moment; please try again later.")
+                  else "The archive's database cannot be reached at the moment; please try again shortly."
+                  if database_away else "The archive's files cannot be read at the moment; please try again later.")
         response = problem(503, detail)
     else:
-        response = make_response(render_template("unavailable.html", no_index=no_index), 503)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response = make_response(render_template("unavailable.html", no_index=no_index, database_away=database_away),
+                                 503)
+    response.headers["Retry-After"] = str(DATABASE_AWAY_RETRY_SECONDS if database_away else RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -156,10 +165,22 @@ def no_search_index(error: Exception) -> bool:
     return True
 
 
+def database_away(error: BaseException) -> Response | None:
+    """The 503 for an error that says the database server does not answer (logged in one line for
+    the administrators; nothing is remembered: the next request tries the server again), else None."""
+    if not is_database_away(error):
+        return None
+    current_app.logger.warning("the database cannot be reached: %s", " ".join(str(error).split())[:300])
+    return unavailable(database_away=True)
+
+
 @bp.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> Response | tuple[str, int]:
     if no_search_index(error):
         return unavailable(no_index=True)
+    away = database_away(error)
+    if away is not None:
+        return away
     current_app.logger.exception("unhandled error")
     try:
         if damage_watch().note(error):

@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""PostgreSQL beside SQLite on a SYNTHETIC collection: imports, a node's updates, and the lag to a node.
+
+The same run on each database, side by side:
+
+1. the collection: ``generate_synthetic.py`` writes ``--segments`` SYNTHETIC segments for
+   ``--people`` people (kept in ``--keep DIR`` and reused when its parameters match);
+2. the import: ``archive import`` in its own process, into an importer's home on the database (an
+   SQLite file, or a new database on a PostgreSQL cluster this script starts for itself, with the
+   tests' code ``tests/postgres_cluster.py``, durable: ``fsync`` and synchronous commits on);
+3. a node: a second home on the same database, whose index is derived from it as a web node's is
+   (``archive/search/node_sync.py``): its first build from the database, then, after an import
+   that changed one person and one that changed ``--changed`` people (one quote each), the time
+   the node takes to bring its index up to date (``sync_once``: the changed people only);
+4. the lag: that node served by ``archive serve`` (looking at the database every
+   ``--sync-seconds``; on PostgreSQL an import's commit also wakes it at once), an import that adds
+   a new word to one person, and the time from the import's commit (the moment a reader of the
+   database first sees the new data version) to the node's API first finding the word.
+   ``--lag-rounds`` rounds; the median and the largest are printed.
+
+Every figure is wall-clock time on this machine, with nothing else measured at once; the import
+runs as a separate process, the node's update in this one. The report is a Markdown table
+(``--json PATH`` writes it all).
+
+    python benchmarks/postgres_benchmark.py --segments 100000 --keep /tmp/pg100k
+    python benchmarks/postgres_benchmark.py --segments 20000 --people 1200
+    python benchmarks/postgres_benchmark.py --smoke   # the CI smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import generate_synthetic as synthetic  # noqa: E402
+from load_benchmark import _archive_command, _free_ports, _tail  # noqa: E402
+from run_info import code_version, table  # noqa: E402
+
+from tests.postgres_cluster import ClusterUnavailable, PostgresServer, start_server, stop_server  # noqa: E402
+
+DATABASES = ("sqlite", "postgresql")
+TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+# the benchmark's server is durable, as a deployment's is (the tests' cluster turns durability off)
+DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the collection and its edits ---------------------------------------------------------------
+
+
+def prepare_collection(folder: Path, segments: int, people: int, seed: int) -> dict[str, Any]:
+    wanted = {"segments": segments, "people": people, "seed": seed}
+    meta_file = folder / synthetic.META_FILE
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+    if any(meta.get(k) != v for k, v in wanted.items()):
+        _log(f"generating {segments:,} SYNTHETIC segments for {people:,} people in {folder} …")
+        meta = synthetic.generate(folder, segments, people, seed)
+    else:
+        _log(f"reusing the SYNTHETIC collection in {folder}")
+    return meta
+
+
+class Editor:
+    """A copy of the collection whose people are edited round by round: each round appends its own
+    text to one quote of each person it picks, so each import changes exactly those people."""
+
+    def __init__(self, original: Path, copy: Path) -> None:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(original, copy)
+        self.copy = copy
+        self.files = sorted(p.name for p in (copy / "people").glob("*.yaml"))
+        self.round = 0
+        self.last: list[str] = []
+
+    def edit(self, people: int, addition: str | None = None, include_last: bool = False) -> list[str]:
+        """Change ``people`` people (chosen by the round; with ``include_last``, the people the round
+        before changed among them); ``addition`` (a word) is appended, else a SYNTHETIC sentence naming the round."""
+        self.round += 1
+        kept = self.last[:people] if include_last else []
+        others = [name for name in self.files if name not in kept]
+        chosen = kept + random.Random(f"postgres-benchmark-{self.round}").sample(
+            others, min(people - len(kept), len(others)))
+        self.last = chosen
+        for name in chosen:
+            path = self.copy / "people" / name
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
+            quotes = data.get("quotes") or []
+            if quotes:
+                text = quotes[0].setdefault("text", {})
+                added = f" {addition}." if addition else f" SYNTHETIC edit {self.round}."
+                text["en"] = (text.get("en") or "") + added
+            path.write_text("# SYNTHETIC benchmark data, edited by benchmarks/postgres_benchmark.py\n"
+                            + yaml.dump(data, Dumper=DUMPER, allow_unicode=True, sort_keys=False, width=120),
+                            encoding="utf-8")
+        return chosen
+
+
+# --- the archive ----------------------------------------------------------------------------------
+
+
+def run_import(home: Path, url: str, collection: Path, log: Path) -> float:
+    """``archive import`` in its own process; its wall-clock seconds."""
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        command = [*_archive_command(), "--home", str(home), "--database-url", url, "import", str(collection)]
+        rc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=_environment()).returncode
+    if rc != 0:
+        raise SystemExit(f"archive import failed ({rc}):\n{_tail(log)}")
+    return time.perf_counter() - started
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_HOME", "DATABASE_URL", "ARCHIVE_VIEWER")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env.update(extra)
+    return env
+
+
+def node_update(home: Path, url: str) -> tuple[float, str, int]:
+    """The node's look at the database (``sync_once``): seconds, what it did, people re-indexed."""
+    from archive.facade import Archive
+    from archive.search import node_sync
+
+    archive = Archive.open(home, url, upgrade_schema=False)
+    try:
+        started = time.perf_counter()
+        outcome = node_sync.sync_once(archive.index)
+        return time.perf_counter() - started, outcome.action, outcome.people
+    finally:
+        archive.close()
+
+
+class VersionWatch(threading.Thread):
+    """Reads the database's data version every few milliseconds and notes when it first changes:
+    the moment an import's commit becomes visible to a reader."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        from archive.store.database import make_engine
+
+        self.engine = make_engine(url)
+        self.first = self._version()
+        self.changed_at: float | None = None
+        self.stop_requested = threading.Event()
+
+    def _version(self) -> int | None:
+        from archive.search import index_state
+
+        with self.engine.connect() as conn:
+            return index_state.data_version(conn)[1]
+
+    def run(self) -> None:
+        while not self.stop_requested.is_set() and self.changed_at is None:
+            if self._version() != self.first:
+                self.changed_at = time.time()
+            time.sleep(0.01)
+
+    def finish(self) -> None:
+        self.stop_requested.set()
+        self.join(timeout=30)
+        self.engine.dispose()
+
+
+def served_at(port: int, word: str, deadline: float) -> float | None:
+    """When the node's API first finds ``word`` (polled every few milliseconds), or None by ``deadline``."""
+    address = f"http://127.0.0.1:{port}/api/search?{urlencode({'q': word})}"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(address, timeout=30) as answer:
+                if json.loads(answer.read()).get("total", 0) > 0:
+                    return time.time()
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    return None
+
+
+def _served_into(found: list[float | None], port: int, word: str, deadline: float) -> None:
+    found.append(served_at(port, word, deadline))
+
+
+def start_node(home: Path, url: str, sync_seconds: float, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_ports(1)[0]
+    env = _environment(ARCHIVE_SECRET_KEY=secrets.token_hex(32), ARCHIVE_SYNC_SECONDS=str(sync_seconds))
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen([*_archive_command(), "--home", str(home), "--database-url", url, "serve",
+                                    "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"archive serve stopped ({process.returncode}):\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+                if json.loads(answer.read()).get("status") == "ok":
+                    return process, port
+        except urllib.error.HTTPError:
+            pass
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise SystemExit(f"archive serve did not report ok in 180 s:\n{_tail(log)}")
+        time.sleep(0.25)
+
+
+def _word(database: str, number: int) -> str:
+    """A word no record holds: letters only, so that every analyser keeps it whole, and ten drawn
+    for each round, so that no round's word is within a fuzzy search's reach of another's."""
+    letters = "".join(random.Random(f"lag-{database}-{number}").choices("abcdefghijklmnopqrstuvwxyz", k=10))
+    return f"synthlag{letters}"
+
+
+def measure_lag(home: Path, node_home: Path, url: str, database: str, editor: Editor, rounds: int,
+                sync_seconds: float, logs: Path) -> list[dict[str, float]]:
+    process, port = start_node(node_home, url, sync_seconds, logs / f"{database}-node.log")
+    results = []
+    try:
+        for number in range(1, rounds + 1):
+            word = _word(database, number)
+            editor.edit(1, addition=word)
+            watch = VersionWatch(url)
+            watch.start()
+            found: list[float | None] = []
+            poller = threading.Thread(target=_served_into, args=(found, port, word, time.monotonic() + 900))
+            poller.start()
+            seconds = run_import(home, url, editor.copy, logs / f"{database}-lag-{number}.log")
+            returned = time.time()
+            poller.join()
+            watch.finish()
+            if not found or found[0] is None or watch.changed_at is None:
+                raise SystemExit(f"the node never served the import of round {number}:\n"
+                                 f"{_tail(logs / f'{database}-node.log')}")
+            results.append({"import_seconds": seconds, "lag_from_commit": found[0] - watch.changed_at,
+                            "lag_from_return": found[0] - returned})
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return results
+
+
+# --- one database ---------------------------------------------------------------------------------
+
+
+def run_database(database: str, url: str, workdir: Path, collection: Path, args: argparse.Namespace,
+                 segments: int) -> dict[str, Any]:
+    folder = workdir / database
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "logs").mkdir(parents=True)
+    importer, node, logs = folder / "importer", folder / "node", folder / "logs"
+    result: dict[str, Any] = {"database": database}
+    _log(f"{TITLES[database]}: importing {segments:,} segments …")
+    result["import_seconds"] = run_import(importer, url, collection, logs / "import.log")
+    result["import_rate"] = segments / result["import_seconds"]
+    _log(f"{TITLES[database]}: the node's first build …")
+    result["node_build_seconds"], result["node_build_action"], _ = node_update(node, url)
+    editor = Editor(collection, folder / "edited")
+    # a first small import, not measured: the node's next update re-reads the initial import's people
+    editor.edit(1)
+    run_import(importer, url, editor.copy, logs / "import-warm-up.log")
+    node_update(node, url)
+    editor.edit(1)
+    _log(f"{TITLES[database]}: an import that changed 1 person, and the node's update …")
+    result["reimport_one_seconds"] = run_import(importer, url, editor.copy, logs / "import-one.log")
+    result["update_one_seconds"], result["update_one_action"], result["update_one_people"] = node_update(node, url)
+    _log(f"{TITLES[database]}: the lag from an import's commit to the node serving it …")
+    result["lag_rounds"] = measure_lag(importer, node, url, database, editor, args.lag_rounds, args.sync_seconds,
+                                       logs)
+    # the larger change includes the person the last import changed, so the node re-indexes exactly --changed
+    editor.edit(args.changed, include_last=True)
+    _log(f"{TITLES[database]}: an import that changed {args.changed:,} people, and the node's update …")
+    result["reimport_many_seconds"] = run_import(importer, url, editor.copy, logs / "import-many.log")
+    result["update_many_seconds"], result["update_many_action"], result["update_many_people"] = node_update(node, url)
+    return result
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def _s(value: float) -> str:
+    return f"{value:,.2f} s" if value < 100 else f"{value:,.0f} s"
+
+
+def report(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: argparse.Namespace) -> str:
+    databases = [d for d in DATABASES if d in results]
+    rows: list[list[str]] = []
+
+    def row(label: str, make: Any) -> None:
+        rows.append([label, *(make(results[d]) for d in databases)])
+
+    row(f"import of {meta['segments']:,} segments", lambda r: _s(r["import_seconds"]))
+    row("import rate", lambda r: f"{r['import_rate']:,.0f} segments/s")
+    row("node: first build from the database", lambda r: f"{_s(r['node_build_seconds'])} ({r['node_build_action']})")
+    for label, people in (("one", 1), ("many", args.changed)):
+        changed = "1 changed person" if people == 1 else f"{people:,} changed people"
+        row(f"import with {changed}", lambda r, label=label: _s(r[f"reimport_{label}_seconds"]))
+        row(f"node: update for {changed}",
+            lambda r, label=label: f"{_s(r[f'update_{label}_seconds'])} ({r[f'update_{label}_action']}, "
+                                   f"{r[f'update_{label}_people']:,} people)")
+    row("lag: import commit → node serves it (median)",
+        lambda r: _s(statistics.median(x["lag_from_commit"] for x in r["lag_rounds"])))
+    row("lag: import commit → node serves it (largest)",
+        lambda r: _s(max(x["lag_from_commit"] for x in r["lag_rounds"])))
+    row("lag: import command returned → node serves it (median)",
+        lambda r: _s(statistics.median(x["lag_from_return"] for x in r["lag_rounds"])))
+    row("import of one changed person, while the node serves (median)",
+        lambda r: _s(statistics.median(x["import_seconds"] for x in r["lag_rounds"])))
+    return table(["measure", *(TITLES[d] for d in databases)], rows)
+
+
+def _loads(averages: tuple[float, float, float]) -> str:
+    return " ".join(f"{value:.1f}" for value in averages)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--segments", type=int, default=100_000, help="SYNTHETIC segments to import")
+    parser.add_argument("--people", type=int,
+                        help="interviewees (default: segments / 30, at least one more than --changed)")
+    parser.add_argument("--changed", type=int, default=1_000, help="people changed by the larger update")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lag-rounds", type=int, default=3, help="imports whose lag to the node is measured")
+    parser.add_argument("--sync-seconds", type=float, default=5.0,
+                        help="how often the node looks at the database (ARCHIVE_SYNC_SECONDS)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which, comma-separated")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (and reuse the collection from)")
+    parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI (150 segments, 5 changed people)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.segments, args.people, args.changed, args.lag_rounds = 150, args.people or 8, 5, 1
+        args.sync_seconds = 0.5
+    people = args.people or max(synthetic.default_people(args.segments), args.changed + 1)
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if any(d not in DATABASES for d in databases) or not databases:
+        parser.error(f"--databases names {', '.join(DATABASES)}")
+    if args.segments < 1 or people < 1 or args.changed < 1 or args.lag_rounds < 1:
+        parser.error("--segments, --people, --changed and --lag-rounds must be 1 or more")
+    args.changed = min(args.changed, people)
+
+    load_before = os.getloadavg()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="postgres-benchmark-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    meta = prepare_collection(workdir / "collection", args.segments, people, args.seed)
+    server: PostgresServer | None = None
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        for database in databases:
+            if database == "postgresql":
+                try:
+                    server = start_server(DURABLE)
+                except ClusterUnavailable as error:
+                    raise SystemExit(f"PostgreSQL: {error}") from None
+                url = server.new_database("benchmark")
+            else:
+                url = f"sqlite:///{workdir / 'sqlite' / 'archive.sqlite3'}"
+            results[database] = run_database(database, url, workdir, workdir / "collection", args, args.segments)
+    finally:
+        if server is not None:
+            stop_server(server)
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"# SYNTHETIC PostgreSQL benchmark: {meta['segments']:,} segments, {meta['people']:,} people")
+    print()
+    print(f"code: {code_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"load average before {_loads(load_before)}, after {_loads(os.getloadavg())} (other work on the machine "
+          "slows every figure)")
+    print("a node's update re-indexes the people of the import before it too (node_sync's clock margin): "
+          "the people column says how many it re-indexed")
+    print(f"node: a second home on the same database, looking every {args.sync_seconds:g} s "
+          "(PostgreSQL: also woken by each import's commit); PostgreSQL durable (fsync, synchronous commit)")
+    print()
+    print(report(results, meta, args))
+    if args.json:
+        args.json.write_text(json.dumps({"synthetic": True, "collection": meta, "config": vars(args) | {
+            "keep": str(args.keep) if args.keep else None, "json": str(args.json)}, "results": results},
+            indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
