@@ -9,17 +9,14 @@ BIN := $(VENV)/bin
 FAST := not slow and not browser and not perf
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test suite check lint lock install-run install-test clean
+.PHONY: run test check lint lock install-run install-test clean
 
 run: install-run $(CATALOGUES)
 	exec $(BIN)/archive run data
 
 test: install-test $(CATALOGUES)
 	bash tests/setup-debian.sh
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=line lint suite
-
-# the whole suite; `make test` runs it beside the linters (the type check is long and needs one core)
-suite:
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -n auto --durations=15
 
 check: install-test $(CATALOGUES) lint
