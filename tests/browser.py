@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from archive.facade import Archive
 from webapp import create_app
@@ -28,16 +29,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-sync", "--no-first-run"]
 
 
-def serve(home: Path, collection: Path) -> Iterator[str]:
-    """``collection`` imported into ``home`` and served on a free port of 127.0.0.1; yields its address."""
+def serve_app(app: Flask) -> Iterator[str]:
+    """``app`` served by waitress on a free port of 127.0.0.1, in a thread; yields its address."""
     from waitress.server import create_server
 
-    archive = Archive.open(home)
-    try:
-        archive.import_collection(collection)
-    finally:
-        archive.close()
-    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "browser-test-key-0123456789"})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -46,7 +41,25 @@ def serve(home: Path, collection: Path) -> Iterator[str]:
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+def serve_home(home: Path, secret_key: str = "browser-test-key-0123456789") -> Iterator[str]:
+    """The site of the archive in ``home``, served; its archive is closed afterwards."""
+    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": secret_key})
+    try:
+        yield from serve_app(app)
+    finally:
         app.extensions["archive"].close()
+
+
+def serve(home: Path, collection: Path) -> Iterator[str]:
+    """``collection`` imported into ``home`` and served on a free port of 127.0.0.1; yields its address."""
+    archive = Archive.open(home)
+    try:
+        archive.import_collection(collection)
+    finally:
+        archive.close()
+    yield from serve_home(home)
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,13 @@ critical violation. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import SCREENSHOTS, axe_violations, watch_csp, watch_failures
+from tests.browser import SCREENSHOTS, axe_violations, serve_home, watch_csp, watch_failures
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_ID
-from webapp import create_app
 from webapp.i18n import compile_catalogues
 
 PAGE = f"/interviews/{PERSON_ID}/{INTERVIEW_ID}"
@@ -23,21 +21,10 @@ PAGE = f"/interviews/{PERSON_ID}/{INTERVIEW_ID}"
 def site(example_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import shutil
 
-    from waitress.server import create_server
-
     compile_catalogues()
     home = tmp_path_factory.mktemp("interview-site") / "home"
     shutil.copytree(example_home, home)
-    app = create_app({"ARCHIVE_HOME": str(home), "SECRET_KEY": "interview-browser-test-key-0123456789"})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        app.extensions["archive"].close()
+    yield from serve_home(home, secret_key="interview-browser-test-key-0123456789")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from archive.settings import media_sources
-from tests.browser import watch_csp, watch_failures
+from tests.browser import serve_app, watch_csp, watch_failures
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_FILE, PERSON_ID
 from tests.support import import_into
 from webapp import create_app
@@ -94,16 +94,7 @@ def test_the_setting_takes_origins_only() -> None:
 
 @pytest.fixture(scope="module")
 def site(app: Any) -> Iterator[str]:
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    yield from serve_app(app)
 
 
 def test_an_external_recording_loads_in_the_player(site: str, media_origin: str, browser) -> None:  # type: ignore[no-untyped-def]
