@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -61,3 +64,12 @@ def viewer_client(home: Path, viewer: str):  # type: ignore[no-untyped-def]
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "viewer-client-test-key-0123456789",
                       "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})
     return app.test_client()
+
+
+def response_text(response: Any) -> str:
+    """A response's body as text; a zip (a Data Package) as the text of every file in it."""
+    body = response.get_data()
+    if body[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(body)) as zipped:
+            return "\n".join(zipped.read(name).decode("utf-8", "replace") for name in zipped.namelist())
+    return body.decode("utf-8", "replace")

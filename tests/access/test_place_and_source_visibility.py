@@ -24,7 +24,7 @@ from archive.collection.problems import InvalidCollection
 from archive.facade import Archive
 from archive.store import models
 from tests.access.synthetic_withheld import WITHHELD_PLACE, WITHHELD_SOURCE, add_withheld_place_and_source
-from tests.support import import_into, make_access_collection, viewer_client
+from tests.support import import_into, make_access_collection, response_text, viewer_client
 
 PLACE_MARKER, SOURCE_MARKER = "Pangolinsk", "Narwhalograd"
 PERSON = "/people/vera-synthetic"
@@ -47,14 +47,6 @@ def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def home(collection: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return import_into(tmp_path_factory.mktemp("places-sources-home") / "home", collection)
-
-
-def _text(response: Any) -> str:
-    body = response.get_data()
-    if body[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(body)) as zipped:
-            return "\n".join(zipped.read(name).decode("utf-8", "replace") for name in zipped.namelist())
-    return body.decode("utf-8", "replace")
 
 
 # --- the format -----------------------------------------------------------------------------------
@@ -128,7 +120,7 @@ def test_the_public_meets_neither_the_place_nor_the_source(home: Path) -> None:
     for url in URLS:
         response = client.get(url)
         assert response.status_code == 200, url
-        text = _text(response)
+        text = response_text(response)
         for marker in (PLACE_MARKER, "Панголинск", SOURCE_MARKER, WITHHELD_SOURCE["id"]):
             assert marker not in text, (url, marker)
     assert "Open Town (synthetic)" in client.get(PERSON).get_data(as_text=True)
@@ -155,8 +147,8 @@ def test_researchers_see_the_place_and_the_source_marked_as_withheld(home: Path)
     [quote] = [q for q in client.get(f"/api/quotes?{urlencode({'person': 'vera-synthetic'})}").get_json()["items"]
                if q["id"] == "vera-public"]
     assert quote["source"]["title"] == WITHHELD_SOURCE["title"] and quote["source"]["locator"] == "letter 7"
-    assert SOURCE_MARKER in _text(client.get("/cite/quote:vera-public.apa"))
-    assert SOURCE_MARKER in _text(client.get(f"{PERSON}/export.csv"))
+    assert SOURCE_MARKER in response_text(client.get("/cite/quote:vera-public.apa"))
+    assert SOURCE_MARKER in response_text(client.get(f"{PERSON}/export.csv"))
     members = _members(client.get(f"{PERSON}/export.yaml"))
     person = yaml.safe_load(members["people/vera-synthetic.yaml"])
     assert person["places"][1]["visibility"] == WITHHELD_PLACE["visibility"]  # as the collection gives it

@@ -5,8 +5,6 @@ search. The records are synthetic, each with a marker word found nowhere else.""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +13,7 @@ import pytest
 import yaml
 
 from archive.facade import Archive
-from tests.support import import_into, make_access_collection, viewer_client
+from tests.support import import_into, make_access_collection, response_text, viewer_client
 
 RELATIVE_MARKER = "Ocelotovich"  # the name of a restricted relative
 FATE_MARKER = "Capybaraton"  # the details of a restricted fate of a public relative
@@ -50,14 +48,6 @@ def _client(home: Path, viewer: str) -> Any:
     return viewer_client(home, viewer)
 
 
-def _text(response: Any) -> str:
-    body = response.get_data()
-    if body[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(body)) as zipped:
-            return "\n".join(zipped.read(name).decode("utf-8", "replace") for name in zipped.namelist())
-    return body.decode("utf-8", "replace")
-
-
 URLS = ["/people/anna-synthetic", "/api/people/anna-synthetic", "/people/anna-synthetic/export.yaml",
         "/people/anna-synthetic/export.datapackage", "/export.datapackage", "/export.yaml", "/paradoxes", "/sources",
         "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:person/anna-synthetic",
@@ -69,7 +59,7 @@ def test_the_public_meets_no_withheld_relative_fate_or_event(home: Path) -> None
     for url in URLS:
         response = client.get(url)
         assert response.status_code == 200, url
-        text = _text(response)
+        text = response_text(response)
         for marker in MARKERS:
             assert marker not in text, (url, marker)
     for marker in MARKERS:
@@ -84,8 +74,8 @@ def test_the_public_meets_no_withheld_relative_fate_or_event(home: Path) -> None
 def test_researchers_see_them(home: Path) -> None:
     client = _client(home, "researcher")
     page = client.get("/people/anna-synthetic").get_data(as_text=True)
-    api = _text(client.get("/api/people/anna-synthetic"))
-    exported = _text(client.get("/people/anna-synthetic/export.yaml"))
+    api = response_text(client.get("/api/people/anna-synthetic"))
+    exported = response_text(client.get("/people/anna-synthetic/export.yaml"))
     for marker in MARKERS:
         assert marker in page and marker in api and marker in exported, marker
     assert client.get(f"/api/search?{urlencode({'q': RELATIVE_MARKER})}").get_json()["total"] >= 1

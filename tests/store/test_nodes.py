@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import make_url
 
 from archive.cli.main import main
@@ -174,17 +175,23 @@ def test_archive_check_says_when_a_nodes_index_is_behind(shared: dict[str, Archi
     assert in_step.exit_code == 0, in_step.output
 
 
-def test_healthz_says_unavailable_while_the_database_is_away_and_recovers(
-        tmp_path: Path, postgresql_url: str, postgres_server: PostgresServer) -> None:
-    """``/healthz`` of a node: 503 ``unavailable`` without an index of its own, 200 ``ok`` once it
-    has caught up, 503 while its database refuses connections, and ``ok`` again after, without a restart."""
+def _node_of_an_imported_database(tmp_path: Path, postgresql_url: str) -> Flask:
+    """The synthetic collection imported into ``postgresql_url`` by one home, and the site of a
+    second home (a node, with no index yet) on the same database."""
     importer = Archive.open(tmp_path / "importer", postgresql_url)
     try:
         importer.import_collection(write_collection(tmp_path / "collection"))
     finally:
         importer.close()
-    app = create_app({"ARCHIVE_HOME": str(tmp_path / "node"), "DATABASE_URL": postgresql_url, "TESTING": True,
-                      "SECRET_KEY": "synthetic-node-test-key-0123456789", "RATELIMIT_ENABLED": False})
+    return create_app({"ARCHIVE_HOME": str(tmp_path / "node"), "DATABASE_URL": postgresql_url, "TESTING": True,
+                       "SECRET_KEY": "synthetic-node-test-key-0123456789", "RATELIMIT_ENABLED": False})
+
+
+def test_healthz_says_unavailable_while_the_database_is_away_and_recovers(
+        tmp_path: Path, postgresql_url: str, postgres_server: PostgresServer) -> None:
+    """``/healthz`` of a node: 503 ``unavailable`` without an index of its own, 200 ``ok`` once it
+    has caught up, 503 while its database refuses connections, and ``ok`` again after, without a restart."""
+    app = _node_of_an_imported_database(tmp_path, postgresql_url)
     client = app.test_client()
     try:
         answer = client.get("/healthz")
@@ -219,13 +226,7 @@ def test_pages_answer_503_while_the_database_server_is_stopped_and_recover(
     its pages and API answer 503 with the clear page or problem document, never a 500 or a page
     served from before; started again, they answer 200 with no restart of the node."""
     compile_catalogues()
-    importer = Archive.open(tmp_path / "importer", postgresql_url)
-    try:
-        importer.import_collection(write_collection(tmp_path / "collection"))
-    finally:
-        importer.close()
-    app = create_app({"ARCHIVE_HOME": str(tmp_path / "node"), "DATABASE_URL": postgresql_url, "TESTING": True,
-                      "SECRET_KEY": "synthetic-node-test-key-0123456789", "RATELIMIT_ENABLED": False})
+    app = _node_of_an_imported_database(tmp_path, postgresql_url)
     client = app.test_client()
     try:
         node_sync.sync_once(app.extensions["archive"].index)
