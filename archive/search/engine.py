@@ -26,7 +26,7 @@ from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state, node_version
 from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
+from archive.search.fast_matching import MAX_EXPANSION, Evaluated, LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
@@ -67,6 +67,28 @@ class _Matches:
     facets: dict[str, Facet]
     suggestion: str | None
     corrected: str | None
+
+
+class _SearchWork:
+    """One search's parses and evaluations, each made once: the suggestions ask again about the
+    query's own words (does this word find anything by itself?), and a corrected query is often
+    the suggestion just checked."""
+
+    def __init__(self, state: _Open):
+        self.state = state
+        self.parsed: dict[str, ParsedQuery] = {}
+        self.evaluated: Evaluated = {}
+
+    def parse(self, text: str) -> ParsedQuery:
+        found = self.parsed.get(text)
+        if found is None:
+            found = self.parsed[text] = parse(text, self.state.searcher.schema)
+        return found
+
+    def select(self, text_query: q.Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the matches ``allowed`` lets through, the scores) of a query."""
+        matched, scores = evaluate(text_query, self.state.searcher, self.state.segments, self.evaluated)
+        return matched & allowed, scores
 
 
 class SearchIndex:
@@ -241,19 +263,19 @@ class SearchIndex:
 
     def _matches(self, state: _Open, request: SearchRequest, viewer: Viewer) -> _Matches:
         """What the searcher's build finds for the request: the page's documents, counts, facets."""
-        schema = state.searcher.schema
-        parsed = parse(request.query, schema)
+        work = _SearchWork(state)
+        parsed = work.parse(request.query)
         allowed = self._allowed(state, request, viewer)
-        matched, scores = self._select(state, parsed.query, allowed)
+        matched, scores = work.select(parsed.query, allowed)
         corrected = None
-        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggested = self._suggest(work, parsed, allowed) if parsed.words else None
         suggestion = suggested[0] if suggested else None
         if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggested[0], schema)
-            matched, scores = self._select(state, parsed.query, allowed)
+            parsed = work.parse(suggested[0])
+            matched, scores = work.select(parsed.query, allowed)
         docnums = np.flatnonzero(matched)
-        facets = self._facets(state.arrays, matched, request)
+        facets = self._facets(state.arrays, docnums, request)
         page = self._page(state, request, parsed, docnums, scores)
         return _Matches(parsed, page, int(len(docnums)), facets, suggestion, corrected)
 
@@ -273,7 +295,7 @@ class SearchIndex:
     def _allowed(self, state: _Open, request: SearchRequest, viewer: Viewer) -> np.ndarray:
         """The documents the request's filters and the viewer's visibility let through, as a mask."""
         arrays = state.arrays
-        allowed = state.segments.live & arrays.visible(viewer)
+        allowed = state.segments.live & arrays.visible(viewer)  # a new array: the masks it combines are shared
         excluded = self.excluded_people
         if excluded is not None and excluded[0] == state.name:  # a node behind its database
             allowed &= ~arrays.facets["person"].having(sorted(excluded[1]), arrays.doc_count)
@@ -290,10 +312,10 @@ class SearchIndex:
         matched, scores = evaluate(text_query, state.searcher, state.segments)
         return matched & allowed, scores
 
-    def _facets(self, arrays: SearcherArrays, matched: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
+    def _facets(self, arrays: SearcherArrays, docnums: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
         facets = {}
         for name in FACETS:
-            counts = arrays.facets[name].count(matched, limit=FACET_VALUES)
+            counts = arrays.facets[name].count(docnums, limit=FACET_VALUES)
             for value in request.filters.get(name, ()):
                 counts.setdefault(value, 0)
             values = [FacetValue(v, c, request.selected(name, v)) for v, c in counts.items()]
@@ -327,18 +349,19 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+    @staticmethod
+    def _suggest(work: _SearchWork, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
         """A spelling of the query from the words this viewer may see, that finds what they may see,
         and whether it is near enough to answer in the query's place."""
-        schema = state.searcher.schema
+        state = work.state
 
         def visible_count(word: str) -> int:
             return visible_documents(term_documents(state.segments, "spell", word), allowed)
 
         def finds_alone(word: str) -> bool:
-            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+            return bool(work.select(work.parse(word).query, allowed)[0].any())
 
-        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        found = suggest(state.spelling, parsed.words, visible_count, finds_alone)
         if found is None or not finds_alone(found[0]):
             return None
         return found
@@ -406,30 +429,37 @@ class _page_details:
         person_ids = sorted({f["person_id"] for f in stored})
         P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
                                models.Relative, models.FateEvent)
-        # every read through the caller's connection: one snapshot of the database
+        # every read through the caller's connection: one snapshot of the database; a kind of record
+        # the page does not show is not asked for
         self.people = {r.id: r for r in conn.execute(
             select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
             .where(col(P.id).in_(person_ids)))}
-        self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
+        self.quotes: dict[str, Any] = {}
         self.texts: dict[str, dict[str, str]] = {}
-        for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
-                                     .where(col(QT.quote_id).in_(ids["quote"]))
-                                     .order_by(col(QT.quote_id), col(QT.lang))):  # the same on every database
-            self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
         self.themes: dict[str, list[str]] = {}
-        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
-                                      .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
-            self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
-        self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
+        if ids["quote"]:
+            self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
+            for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
+                                         .where(col(QT.quote_id).in_(ids["quote"]))
+                                         .order_by(col(QT.quote_id), col(QT.lang))):  # the same on every database
+                self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
+            for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
+                                          .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+                self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+        self.relatives: dict[str, Any] = {}
         self.events: dict[str, list[Any]] = {}
-        for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
-                                      .order_by(col(F.position))):
-            self.events.setdefault(event_row.relative_id, []).append(event_row)
+        if ids["relative"]:
+            self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
+            for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
+                                          .order_by(col(F.position))):
+                self.events.setdefault(event_row.relative_id, []).append(event_row)
         # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
         self.labels = Labels.load(conn) if ids["relative"] else None
         TS, IP = models.TranscriptSegment, models.IndexPoint
-        self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))}
-        self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))}
+        self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))} \
+            if ids["segment"] else {}
+        self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))} \
+            if ids["index_point"] else {}
 
     def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
         """Whether the record behind a document is still there and visible in these rows."""

@@ -4,8 +4,11 @@ cached on disk per segment.
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
-(document number, value number). Counting the facets of a result is then a boolean mask
-and a ``bincount`` per facet, whatever the result's size. The same column carries each
+(document number, value number), in document order, with where each document's pairs start
+(and, for a facet of one value per document, each document's value). Counting the facets of a
+result is then a gather of the hits' value numbers and a ``bincount`` per facet: work in
+proportion to the hits, not to the index. A filter's mask is made once per searcher and set of
+values. The same column carries each
 document's access (status, embargo day), which ``SearcherArrays.visible`` turns into a mask
 with the rule of ``archive.access.visibility``.
 
@@ -45,30 +48,76 @@ CACHE_VERSION = 2
 CACHE_PREFIX = "arrays-"
 _CACHE_SUFFIX = ".bin"
 _STALE_TEMPORARY_SECONDS = 600  # a temporary cache file this old was left by a crash
+MASKS_KEPT = 64  # filter masks (and visibility masks) kept per open searcher
 
 
 @dataclass
 class FacetArray:
+    """One facet's (document, value) pairs, in document order, with what makes counting them cost in
+    proportion to the hits: where each document's pairs start, and for a facet of at most one value per
+    document, each document's value number (-1 when none)."""
+
     values: list[str]  # value number -> value
-    docs: np.ndarray  # int32, document number of each (document, value) pair
+    docs: np.ndarray  # int32, document number of each (document, value) pair, ascending
     codes: np.ndarray  # int32, value number of each pair
+    doc_count: int = 0  # documents of the index (at least one past the last document with a value)
+    starts: np.ndarray = field(init=False, repr=False, compare=False)  # int64, doc -> its first pair; doc_count + 1
+    single: np.ndarray | None = field(init=False, repr=False, compare=False)  # int32 value number per doc, or None
+    _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.docs) and np.any(self.docs[1:] < self.docs[:-1]):
+            order = np.argsort(self.docs, kind="stable")
+            self.docs, self.codes = self.docs[order], self.codes[order]
+        count = max(self.doc_count, int(self.docs[-1]) + 1 if len(self.docs) else 0)
+        self.doc_count = count
+        per_doc = np.bincount(self.docs, minlength=count) if len(self.docs) else np.zeros(count, dtype=np.int64)
+        self.starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(per_doc, out=self.starts[1:])
+        self.single = None
+        if not len(self.docs) or int(per_doc.max()) <= 1:
+            single = np.full(count, -1, dtype=np.int32)
+            single[self.docs] = self.codes
+            self.single = single
 
     def having(self, values: list[str], doc_count: int) -> np.ndarray:
-        """A mask of the documents with any of these values (one facet's values combine with OR)."""
-        index = {value: code for code, value in enumerate(self.values)}
-        codes = [index[v] for v in values if v in index]
-        mask = np.zeros(doc_count, dtype=bool)
-        if codes:
-            mask[self.docs[np.isin(self.codes, codes)]] = True
+        """A mask of the documents with any of these values (one facet's values combine with OR),
+        made once per set of values for this searcher's arrays; read-only."""
+        key = tuple(sorted(set(values)))
+        mask = self._masks.get(key)
+        if mask is None or len(mask) != doc_count:
+            index = {value: code for code, value in enumerate(self.values)}
+            codes = [index[v] for v in key if v in index]
+            mask = np.zeros(doc_count, dtype=bool)
+            if codes:
+                mask[self.docs[np.isin(self.codes, codes)]] = True
+            mask.flags.writeable = False
+            if len(self._masks) >= MASKS_KEPT:
+                self._masks.clear()
+            self._masks[key] = mask
         return mask
 
-    def count(self, matched: np.ndarray, limit: int | None = None) -> dict[str, int]:
-        """Counts of each value among the matched documents (a boolean mask over all documents),
-        the ``limit`` most frequent when given."""
-        if not len(self.docs):
+    def hit_codes(self, docnums: np.ndarray) -> np.ndarray:
+        """The value numbers of these documents' pairs (each document's values, one after another)."""
+        docnums = docnums[docnums < self.doc_count]
+        if self.single is not None:
+            codes = self.single[docnums]
+            return codes[codes >= 0]
+        begin = self.starts[docnums]
+        counts = self.starts[docnums + 1] - begin
+        total = int(counts.sum())
+        if not total:
+            return np.empty(0, dtype=np.int32)
+        # every pair index of each document: its first, then one more at a time
+        shift = np.repeat(begin - (np.cumsum(counts) - counts), counts)
+        return self.codes[np.arange(total, dtype=np.int64) + shift]
+
+    def count(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, int]:
+        """Counts of each value among the documents ``docnums`` (the hits, ascending), the ``limit``
+        most frequent when given; the work is in proportion to the hits' pairs."""
+        if not len(self.docs) or not len(docnums):
             return {}
-        selected = self.codes[matched[self.docs]]
-        counts = np.bincount(selected, minlength=len(self.values))
+        counts = np.bincount(self.hit_codes(docnums), minlength=len(self.values))
         present = np.flatnonzero(counts)
         if limit is not None and len(present) > limit:
             present = present[np.argsort(-counts[present], kind="stable")[:limit]]
@@ -85,6 +134,7 @@ class SearcherArrays:
     embargo_day: np.ndarray  # int32 day ordinal an embargo ends, 0 when none
     _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
+    _visible_masks: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def visible(self, viewer: Viewer) -> np.ndarray:
         """A mask of the documents ``viewer`` may see.
@@ -96,7 +146,16 @@ class SearcherArrays:
         allowed = np.fromiter((is_visible(viewer, _STATUSES.get(code, "restricted"),
                                           date.fromordinal(day) if day > 0 else None)
                                for code, day in pairs), dtype=bool, count=len(pairs))
-        return allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+        # the mask depends only on the rule's answers for the pairs: made once per set of answers (read-only)
+        key = allowed.tobytes()
+        mask = self._visible_masks.get(key)
+        if mask is None:
+            mask = allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+            mask.flags.writeable = False
+            if len(self._visible_masks) >= MASKS_KEPT:
+                self._visible_masks.clear()
+            self._visible_masks[key] = mask
+        return mask
 
     def _access_pairs(self) -> tuple[list[tuple[int, int]], np.ndarray]:
         """The distinct (visibility code, embargo day) pairs and each document's pair (once per searcher)."""
@@ -143,7 +202,7 @@ class SearcherArrays:
                                       count=len(values))
                 docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
                 codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
-            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32), count)
         names = _concat([p.names for p in parts], np.dtype("S1"))
         # rank by name, ties in document order (a stable sort), as Python's sorted() would give
         order = np.argsort(names, kind="stable")
