@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 from whoosh import query as q
@@ -101,6 +102,7 @@ class SearchIndex:
         # (build, people): while this node's index is behind a shared database, the people whose
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
+        self._kept_labels: tuple[tuple[str | None, int | None], Labels] | None = None  # (data version, labels)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -252,7 +254,7 @@ class SearchIndex:
                 in_step = node_version.build_in_step(conn, self.store, state.name)  # this home's or a node's
                 if not in_step and state.name and attempt + 1 < attempts:
                     continue  # the database is at another version than this searcher: search again
-                hits = self._hits(conn, state, found.page, found.parsed, viewer,
+                hits = self._hits(conn, state, found.page, found.parsed, viewer, self._labels,
                                   whole=request.within_person is not None)
             return SearchResult(
                 request=request, hits=hits, total=found.total, facets=found.facets, suggestion=found.suggestion,
@@ -366,15 +368,27 @@ class SearchIndex:
             return None
         return found
 
+    def _labels(self, conn: Connection) -> Labels:
+        """The vocabulary's labels as ``conn`` reads them, loaded once per version of the database's contents
+        (every import's commit moves the version: ``index_state.data_version``)."""
+        version = index_state.data_version(conn)
+        kept = self._kept_labels
+        if kept is not None and kept[0] == version and version[1] is not None:
+            return kept[1]
+        labels = Labels.load(conn)
+        self._kept_labels = (version, labels)
+        return labels
+
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
+              labels: Callable[[Connection], Labels],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
             return []
         stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
         terms = _highlight_terms(parsed.query, state.searcher)
-        details = _page_details(conn, stored)
+        details = _page_details(conn, stored, labels)
         hits = []
         for fields, (_, score) in zip(stored, page, strict=False):
             if details.shown(fields, viewer):
@@ -420,45 +434,62 @@ def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
     return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
 
 
+@cache
+def _page_statements() -> dict[str, Any]:
+    """The queries of a page's details, each built once (the ids are bound when run)."""
+    P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
+                           models.Relative, models.FateEvent)
+    TS, IP = models.TranscriptSegment, models.IndexPoint
+
+    def ids() -> Any:
+        return bindparam("ids", expanding=True)
+
+    return {
+        "people": select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility),
+                         col(P.embargo_until)).where(col(P.id).in_(ids())),
+        "quotes": select(Q).where(col(Q.id).in_(ids())),
+        "texts": select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids()))
+        .order_by(col(QT.quote_id), col(QT.lang)),  # the same on every database
+        "themes": select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids()))
+        .order_by(col(QTh.position)),
+        "relatives": select(R).where(col(R.id).in_(ids())),
+        "events": select(F).where(col(F.relative_id).in_(ids())).order_by(col(F.position)),
+        "segments": select(TS).where(col(TS.id).in_(ids())),
+        "index_points": select(IP).where(col(IP.id).in_(ids())),
+    }
+
+
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
-    def __init__(self, conn: Connection, stored: list[dict[str, Any]]):
+    def __init__(self, conn: Connection, stored: list[dict[str, Any]], labels: Callable[[Connection], Labels]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
-        P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
-                               models.Relative, models.FateEvent)
+        statements = _page_statements()
         # every read through the caller's connection: one snapshot of the database; a kind of record
         # the page does not show is not asked for
-        self.people = {r.id: r for r in conn.execute(
-            select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
-            .where(col(P.id).in_(person_ids)))}
+        self.people = {r.id: r for r in conn.execute(statements["people"], {"ids": person_ids})}
         self.quotes: dict[str, Any] = {}
         self.texts: dict[str, dict[str, str]] = {}
         self.themes: dict[str, list[str]] = {}
         if ids["quote"]:
-            self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
-            for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
-                                         .where(col(QT.quote_id).in_(ids["quote"]))
-                                         .order_by(col(QT.quote_id), col(QT.lang))):  # the same on every database
+            self.quotes = {r.id: r for r in conn.execute(statements["quotes"], {"ids": ids["quote"]})}
+            for text_row in conn.execute(statements["texts"], {"ids": ids["quote"]}):
                 self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
-            for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
-                                          .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
+            for theme_row in conn.execute(statements["themes"], {"ids": ids["quote"]}):
                 self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
         self.relatives: dict[str, Any] = {}
         self.events: dict[str, list[Any]] = {}
         if ids["relative"]:
-            self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
-            for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
-                                          .order_by(col(F.position))):
+            self.relatives = {r.id: r for r in conn.execute(statements["relatives"], {"ids": ids["relative"]})}
+            for event_row in conn.execute(statements["events"], {"ids": ids["relative"]}):
                 self.events.setdefault(event_row.relative_id, []).append(event_row)
         # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
-        self.labels = Labels.load(conn) if ids["relative"] else None
-        TS, IP = models.TranscriptSegment, models.IndexPoint
-        self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))} \
+        self.labels = labels(conn) if ids["relative"] else None
+        self.segments = {r.id: r for r in conn.execute(statements["segments"], {"ids": ids["segment"]})} \
             if ids["segment"] else {}
-        self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))} \
+        self.index_points = {r.id: r for r in conn.execute(statements["index_points"], {"ids": ids["index_point"]})} \
             if ids["index_point"] else {}
 
     def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:

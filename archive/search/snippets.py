@@ -53,7 +53,8 @@ def name_terms(text: str, lang: str, keys: Iterable[str], families: Iterable[str
     if not (keys or families) or not field or not text:
         return set()
     analyzer, family = _ANALYZERS[field], _FAMILY_ANALYZERS[lang]
-    return {token.text for word in _WORD.findall(text)
+    # each distinct word once (a text repeats its words); the keys and families are remembered per word
+    return {token.text for word in set(_WORD.findall(text))
             if (keys and matching_key(word) in keys) or (families and family.words(word)[0] in families)
             for token in analyzer(word)}
 

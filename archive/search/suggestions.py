@@ -58,11 +58,14 @@ class SpellingWords:
 
     @classmethod
     def read(cls, reader) -> SpellingWords:  # type: ignore[no-untyped-def]
+        """The words and document counts of every segment, each segment's terms read in order (a
+        combined reader would look every word up again in every segment)."""
         counted: dict[str, int] = {}
         if "spell" in reader.schema:
-            for text, info in reader.iter_field("spell"):
-                word = text.decode("utf-8") if isinstance(text, bytes) else text
-                counted[word] = counted.get(word, 0) + info.doc_frequency()
+            for leaf, _ in reader.leaf_readers():
+                for text, info in leaf.iter_field("spell"):
+                    word = text.decode("utf-8") if isinstance(text, bytes) else text
+                    counted[word] = counted.get(word, 0) + info.doc_frequency()
         return cls(counted)
 
     def candidates(self, word: str, limit: int = CANDIDATES) -> list[Candidate]:
