@@ -316,8 +316,9 @@ class SearchIndex:
 
     def _facets(self, arrays: SearcherArrays, docnums: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
         facets = {}
+        counted = arrays.facet_counts(docnums, limit=FACET_VALUES)
         for name in FACETS:
-            counts = arrays.facets[name].count(docnums, limit=FACET_VALUES)
+            counts = counted[name]
             for value in request.filters.get(name, ()):
                 counts.setdefault(value, 0)
             values = [FacetValue(v, c, request.selected(name, v)) for v, c in counts.items()]

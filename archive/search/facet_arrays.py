@@ -4,13 +4,12 @@ cached on disk per segment.
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
-(document number, value number), in document order, with where each document's pairs start
-(and, for a facet of one value per document, each document's value). Counting the facets of a
-result is then a gather of the hits' value numbers and a ``bincount`` per facet: work in
-proportion to the hits, not to the index. A filter's mask is made once per searcher and set of
-values. The same column carries each
-document's access (status, embargo day), which ``SearcherArrays.visible`` turns into a mask
-with the rule of ``archive.access.visibility``.
+(document number, value number), in document order. On the first search they are laid out for
+counting (``FacetCounter``): every facet's counts of a result are then a gather of the hits' value
+numbers and one ``bincount``, work in proportion to the hits rather than to the index. A filter's
+mask is made once per searcher and set of values. The same column carries each document's access
+(status, embargo day), which ``SearcherArrays.visible`` turns into a mask with the rule of
+``archive.access.visibility``.
 
 Deriving the arrays means parsing every document's facet JSON (most of a cold first query),
 so they are cached. A segment's files never change once written (``index_store.py`` says why
@@ -53,32 +52,12 @@ MASKS_KEPT = 64  # filter masks (and visibility masks) kept per open searcher
 
 @dataclass
 class FacetArray:
-    """One facet's (document, value) pairs, in document order, with what makes counting them cost in
-    proportion to the hits: where each document's pairs start, and for a facet of at most one value per
-    document, each document's value number (-1 when none)."""
+    """One facet's (document, value) pairs, in document order."""
 
     values: list[str]  # value number -> value
     docs: np.ndarray  # int32, document number of each (document, value) pair, ascending
     codes: np.ndarray  # int32, value number of each pair
-    doc_count: int = 0  # documents of the index (at least one past the last document with a value)
-    starts: np.ndarray = field(init=False, repr=False, compare=False)  # int64, doc -> its first pair; doc_count + 1
-    single: np.ndarray | None = field(init=False, repr=False, compare=False)  # int32 value number per doc, or None
     _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if len(self.docs) and np.any(self.docs[1:] < self.docs[:-1]):
-            order = np.argsort(self.docs, kind="stable")
-            self.docs, self.codes = self.docs[order], self.codes[order]
-        count = max(self.doc_count, int(self.docs[-1]) + 1 if len(self.docs) else 0)
-        self.doc_count = count
-        per_doc = np.bincount(self.docs, minlength=count) if len(self.docs) else np.zeros(count, dtype=np.int64)
-        self.starts = np.zeros(count + 1, dtype=np.int64)
-        np.cumsum(per_doc, out=self.starts[1:])
-        self.single = None
-        if not len(self.docs) or int(per_doc.max()) <= 1:
-            single = np.full(count, -1, dtype=np.int32)
-            single[self.docs] = self.codes
-            self.single = single
 
     def having(self, values: list[str], doc_count: int) -> np.ndarray:
         """A mask of the documents with any of these values (one facet's values combine with OR),
@@ -97,31 +76,72 @@ class FacetArray:
             self._masks[key] = mask
         return mask
 
-    def hit_codes(self, docnums: np.ndarray) -> np.ndarray:
-        """The value numbers of these documents' pairs (each document's values, one after another)."""
-        docnums = docnums[docnums < self.doc_count]
-        if self.single is not None:
-            codes = self.single[docnums]
-            return codes[codes >= 0]
-        begin = self.starts[docnums]
-        counts = self.starts[docnums + 1] - begin
-        total = int(counts.sum())
-        if not total:
-            return np.empty(0, dtype=np.int32)
-        # every pair index of each document: its first, then one more at a time
-        shift = np.repeat(begin - (np.cumsum(counts) - counts), counts)
-        return self.codes[np.arange(total, dtype=np.int64) + shift]
-
-    def count(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, int]:
-        """Counts of each value among the documents ``docnums`` (the hits, ascending), the ``limit``
-        most frequent when given; the work is in proportion to the hits' pairs."""
-        if not len(self.docs) or not len(docnums):
+    def count(self, matched: np.ndarray, limit: int | None = None) -> dict[str, int]:
+        """Counts of each value among the matched documents (a boolean mask over all documents),
+        the ``limit`` most frequent when given: the plain way, over every pair of the index
+        (``FacetCounter`` counts all facets at once in proportion to the hits)."""
+        if not len(self.docs):
             return {}
-        counts = np.bincount(self.hit_codes(docnums), minlength=len(self.values))
-        present = np.flatnonzero(counts)
-        if limit is not None and len(present) > limit:
-            present = present[np.argsort(-counts[present], kind="stable")[:limit]]
-        return {self.values[i]: int(counts[i]) for i in present}
+        counts = np.bincount(self.codes[matched[self.docs]], minlength=len(self.values))
+        return _most_frequent(self.values, counts, limit)
+
+
+def _most_frequent(values: list[str], counts: np.ndarray, limit: int | None) -> dict[str, int]:
+    """The values counted (not zero), the ``limit`` most frequent when given (ties by value number)."""
+    present = np.flatnonzero(counts)
+    if limit is not None and len(present) > limit:
+        present = present[np.argsort(-counts[present], kind="stable")[:limit]]
+    return {values[i]: int(counts[i]) for i in present}
+
+
+class FacetCounter:
+    """Every facet's counts for a set of hits at once, in work proportional to the hits' pairs.
+
+    The facets' value numbers are made one numbering (each facet's after the previous one's). Facets
+    of at most one value per document are a table of one row per document (a column per facet, an
+    empty slot where it has none); the others, each document's numbers one after another with where
+    each document's start. Counting is then a gather of the hits' rows and of their runs, and one
+    ``bincount`` over the numbering."""
+
+    def __init__(self, facets: dict[str, FacetArray], doc_count: int):
+        self.names = list(facets)
+        self.values = {name: facets[name].values for name in self.names}
+        self.offsets: dict[str, int] = {}
+        total = 0
+        for name in self.names:
+            self.offsets[name] = total
+            total += len(facets[name].values)
+        self.total = total  # also the empty slot's number
+        single, multiple = [], []
+        for name in self.names:
+            docs = facets[name].docs
+            (multiple if len(docs) and int(np.bincount(docs).max()) > 1 else single).append(name)
+        self.rows = np.full((doc_count, len(single)), total, dtype=np.int32)
+        for column, name in enumerate(single):
+            self.rows[facets[name].docs, column] = facets[name].codes + self.offsets[name]
+        docs = _concat([facets[name].docs for name in multiple], np.int32)
+        codes = _concat([facets[name].codes + self.offsets[name] for name in multiple], np.int32)
+        order = np.argsort(docs, kind="stable")
+        self.codes = codes[order].astype(np.int32)
+        index_type = np.int32 if len(docs) < np.iinfo(np.int32).max else np.int64
+        self.starts = np.zeros(doc_count + 1, dtype=index_type)
+        if len(docs):
+            np.cumsum(np.bincount(docs, minlength=doc_count), out=self.starts[1:])
+
+    def count(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
+        """Each facet's counts among the documents ``docnums`` (ascending), the ``limit`` most frequent."""
+        counts = np.bincount(self.rows[docnums].ravel(), minlength=self.total + 1)
+        if len(self.codes) and len(docnums):
+            begin = self.starts[docnums].astype(np.int64)
+            runs = self.starts[docnums + 1] - begin
+            total = int(runs.sum())
+            if total:  # every pair of each hit: its first, then one more at a time
+                shift = np.repeat(begin - (np.cumsum(runs) - runs), runs)
+                counts += np.bincount(self.codes[np.arange(total, dtype=np.int64) + shift],
+                                      minlength=self.total + 1)
+        return {name: _most_frequent(self.values[name],
+                                     counts[self.offsets[name]:self.offsets[name] + len(self.values[name])], limit)
+                for name in self.names}
 
 
 @dataclass
@@ -135,6 +155,13 @@ class SearcherArrays:
     _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
     _visible_masks: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _counter: FacetCounter | None = field(default=None, init=False, repr=False, compare=False)
+
+    def facet_counts(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
+        """Every facet's counts among the hits ``docnums`` (ascending), the ``limit`` most frequent of each."""
+        if self._counter is None:  # laid out on the first search (two searches may both do it: the same result)
+            self._counter = FacetCounter(self.facets, self.doc_count)
+        return self._counter.count(docnums, limit)
 
     def visible(self, viewer: Viewer) -> np.ndarray:
         """A mask of the documents ``viewer`` may see.
@@ -202,7 +229,7 @@ class SearcherArrays:
                                       count=len(values))
                 docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
                 codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
-            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32), count)
+            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
         names = _concat([p.names for p in parts], np.dtype("S1"))
         # rank by name, ties in document order (a stable sort), as Python's sorted() would give
         order = np.argsort(names, kind="stable")

@@ -13,42 +13,38 @@ import pytest
 
 from archive.access.visibility import ANONYMOUS, Viewer
 from archive.search.engine import _SearchWork
-from archive.search.facet_arrays import FacetArray
+from archive.search.facet_arrays import FacetArray, FacetCounter
 from archive.search.suggestions import SpellingWords, normal, suggest
 from tests.search.bilingual import RESEARCHER
 
 
-def plain_count(facet: FacetArray, matched: np.ndarray) -> dict[str, int]:
-    """Every pair of the index masked by the matches, then counted."""
-    selected = facet.codes[matched[facet.docs]]
-    counts = np.bincount(selected, minlength=len(facet.values))
-    return {facet.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
-
-
 @pytest.mark.parametrize("values_per_document", [(1, 1), (0, 1), (0, 4)])
 def test_facet_counts_over_the_hits_are_those_over_every_pair(values_per_document: tuple[int, int]) -> None:
+    """Three facets of SYNTHETIC values: the one under test, one of one value per document, one of many."""
     rng = np.random.default_rng(7)
     doc_count = 2_000
-    low, high = values_per_document
-    per_doc = rng.integers(low, high + 1, size=doc_count)
-    docs = np.repeat(np.arange(doc_count, dtype=np.int32), per_doc)
-    codes = rng.integers(0, 50, size=len(docs)).astype(np.int32)
-    facet = FacetArray([f"synthetic-value-{i}" for i in range(50)], docs, codes, doc_count)
-    assert (facet.single is not None) == (high <= 1)
+
+    def facet(low: int, high: int, values: int) -> FacetArray:
+        per_doc = rng.integers(low, high + 1, size=doc_count)
+        docs = np.repeat(np.arange(doc_count, dtype=np.int32), per_doc)
+        codes = rng.integers(0, values, size=len(docs)).astype(np.int32)
+        return FacetArray([f"synthetic-value-{i}" for i in range(values)], docs, codes)
+
+    facets = {"tested": facet(*values_per_document, 50), "one": facet(1, 1, 3), "many": facet(0, 3, 7)}
+    counter = FacetCounter(facets, doc_count)
     for share in (0.0, 0.001, 0.05, 0.5, 1.0):
         matched = rng.random(doc_count) < share
-        hits = np.flatnonzero(matched)
-        assert facet.count(hits) == plain_count(facet, matched), share
-    limited = facet.count(np.arange(doc_count), limit=5)
-    whole = plain_count(facet, np.ones(doc_count, dtype=bool))
-    assert len(limited) == 5 and all(whole[v] == c for v, c in limited.items())
-    assert min(limited.values()) >= sorted(whole.values(), reverse=True)[4]
+        counted = counter.count(np.flatnonzero(matched))
+        assert counted == {name: f.count(matched) for name, f in facets.items()}, share
+    limited = counter.count(np.arange(doc_count), limit=5)["tested"]
+    assert limited == facets["tested"].count(np.ones(doc_count, dtype=bool), limit=5)
+    assert len(limited) == 5
 
 
 def test_a_filter_mask_is_the_documents_with_the_values_and_stays_unchanged() -> None:
     docs = np.array([0, 1, 1, 3, 4], dtype=np.int32)
     codes = np.array([0, 0, 1, 2, 1], dtype=np.int32)
-    facet = FacetArray(["a", "b", "c"], docs, codes, 6)
+    facet = FacetArray(["a", "b", "c"], docs, codes)
     first = facet.having(["b", "a"], 6)
     assert first.tolist() == [True, True, False, False, True, False]
     assert facet.having(["a", "b"], 6) is first  # made once for that set of values
