@@ -67,7 +67,8 @@ def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, 
     """
     field = _FIELD_OF_LANG.get(lang)
     terms = frozenset(terms)
-    if field and terms and text:
+    # a text none of whose words is a term has nothing to mark (the highlighter would find no fragment)
+    if field and terms and text and not terms.isdisjoint(_ANALYZERS[field].words(text)):
         fragmenter = highlight.WholeFragmenter(charlimit=None) if whole else \
             highlight.ContextFragmenter(maxchars=chars, surround=60)
         marked = highlight.highlight(text, terms, _ANALYZERS[field], fragmenter, EscapingFormatter(), top=2)

@@ -109,3 +109,26 @@ def test_suggestions_that_stop_early_are_those_of_every_candidate(bilingual) -> 
             assert suggest(lambda: words, [word], visible_count, finds_alone) == expected, (word, viewer)
             asked += expected is not None
     assert asked >= 10  # the comparison compares suggestions, not only their absence
+
+
+def test_a_snippet_without_a_term_is_what_the_highlighter_gives() -> None:
+    """A text none of whose words is a term skips the highlighter: the excerpt is the one it leads to."""
+    from html import escape
+
+    from whoosh import highlight
+
+    from archive.search.snippets import _ANALYZERS, EscapingFormatter, snippet
+
+    filler = " ".join(f"Synthetic sentence {n} about the camp and the river." for n in range(12))
+    russian = " ".join(f"Синтетическое предложение {n} о лагере и реке." for n in range(12))
+    for text, lang in ((filler, "en"), (russian, "ru"), ("  short synthetic text  ", "en")):
+        for terms in ({"camp"}, {"лагер"}, {"nothing"}, {"river", "лагер"}):
+            for whole in (False, True):
+                fragmenter = highlight.WholeFragmenter(charlimit=None) if whole else \
+                    highlight.ContextFragmenter(maxchars=240, surround=60)
+                field = {"en": "text_en", "ru": "text_ru"}[lang]
+                marked = highlight.highlight(text, frozenset(terms), _ANALYZERS[field], fragmenter,
+                                             EscapingFormatter(), top=2)
+                plain = marked or (escape(text, quote=True) if whole or len(text) <= 240
+                                   else escape(text[:240].rsplit(" ", 1)[0], quote=True) + " …")
+                assert snippet(text, lang, terms, whole=whole) == plain, (lang, terms, whole)
