@@ -101,17 +101,12 @@ class Editor:
         self.copy = copy
         self.files = sorted(p.name for p in (copy / "people").glob("*.yaml"))
         self.round = 0
-        self.last: list[str] = []
 
-    def edit(self, people: int, addition: str | None = None, include_last: bool = False) -> list[str]:
-        """Change ``people`` people (chosen by the round; with ``include_last``, the people the round
-        before changed among them); ``addition`` (a word) is appended, else a SYNTHETIC sentence naming the round."""
+    def edit(self, people: int, addition: str | None = None) -> list[str]:
+        """Change ``people`` people (chosen by the round); ``addition`` (a word) is appended, else a
+        SYNTHETIC sentence naming the round."""
         self.round += 1
-        kept = self.last[:people] if include_last else []
-        others = [name for name in self.files if name not in kept]
-        chosen = kept + random.Random(f"postgres-benchmark-{self.round}").sample(
-            others, min(people - len(kept), len(others)))
-        self.last = chosen
+        chosen = random.Random(f"postgres-benchmark-{self.round}").sample(self.files, min(people, len(self.files)))
         for name in chosen:
             path = self.copy / "people" / name
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
@@ -138,6 +133,28 @@ def run_import(home: Path, url: str, collection: Path, log: Path) -> float:
     if rc != 0:
         raise SystemExit(f"archive import failed ({rc}):\n{_tail(log)}")
     return time.perf_counter() - started
+
+
+class Spacing:
+    """Keeps the measured imports apart by ``seconds``: a node re-reads the people stamped within
+    ``node_sync.CLOCK_MARGIN`` before the newest change it has seen (for importers whose clocks
+    differ), so an import closer than that to the one before makes the node's update re-index the
+    earlier import's people too, and its figure would not be the one it names."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last: float | None = None
+        self.waited = 0.0
+
+    def imported(self) -> None:
+        self.last = time.monotonic()
+
+    def wait(self) -> None:
+        if self.last is not None:
+            pause = self.last + self.seconds - time.monotonic()
+            if pause > 0:
+                self.waited += pause
+                time.sleep(pause)
 
 
 def run_step(step: str, home: Path, url: str, log: Path, collection: Path | None = None) -> dict[str, Any]:
@@ -342,13 +359,14 @@ def _word(database: str, number: int) -> str:
 
 
 def measure_lag(home: Path, node_home: Path, url: str, database: str, editor: Editor, rounds: int,
-                sync_seconds: float, logs: Path) -> tuple[list[dict[str, float]], dict[str, float]]:
+                sync_seconds: float, logs: Path, spacing: Spacing) -> tuple[list[dict[str, float]], dict[str, float]]:
     process, port = start_node(node_home, url, sync_seconds, logs / f"{database}-node.log")
     results = []
     try:
         for number in range(1, rounds + 1):
             word = _word(database, number)
             editor.edit(1, addition=word)
+            spacing.wait()
             watch = VersionWatch(url)
             watch.start()
             found: list[float | None] = []
@@ -356,6 +374,7 @@ def measure_lag(home: Path, node_home: Path, url: str, database: str, editor: Ed
             poller.start()
             seconds = run_import(home, url, editor.copy, logs / f"{database}-lag-{number}.log")
             returned = time.time()
+            spacing.imported()
             poller.join()
             watch.finish()
             if not found or found[0] is None or watch.changed_at is None:
@@ -405,6 +424,8 @@ def run_database(database: str, url: str, workdir: Path, collection: Path, args:
     _log(f"{TITLES[database]}: importing {segments:,} segments …")
     result["load_average"]["import"] = os.getloadavg()
     first = run_step("import", importer, url, logs / "import.log", collection)
+    spacing = Spacing(args.spacing)
+    spacing.imported()
     result["import"] = first
     result["import_seconds"] = first["process_seconds"]
     result["import_rate"] = segments / first["rows_seconds"]
@@ -415,23 +436,21 @@ def run_database(database: str, url: str, workdir: Path, collection: Path, args:
     result["node_build"] = built
     result["node_build_seconds"], result["node_build_action"] = built["seconds"], built["action"]
     editor = Editor(collection, folder / "edited")
-    # a first small import, not measured: the node's next update re-reads the initial import's people
-    editor.edit(1)
-    run_import(importer, url, editor.copy, logs / "import-warm-up.log")
-    node_update(node, url, logs / "node-warm-up.log")
     editor.edit(1)
     _log(f"{TITLES[database]}: an import that changed 1 person, and the node's update …")
+    spacing.wait()
     result["load_average"]["update_one"] = os.getloadavg()
     result["reimport_one_seconds"] = run_import(importer, url, editor.copy, logs / "import-one.log")
+    spacing.imported()
     result["update_one_seconds"], result["update_one_action"], result["update_one_people"] = node_update(
         node, url, logs / "node-update-one.log")
     _log(f"{TITLES[database]}: the lag from an import's commit to the node serving it …")
     result["load_average"]["lag"] = os.getloadavg()
     result["lag_rounds"], result["served_node_memory"] = measure_lag(
-        importer, node, url, database, editor, args.lag_rounds, args.sync_seconds, logs)
-    # the larger change includes the person the last import changed, so the node re-indexes exactly --changed
-    editor.edit(args.changed, include_last=True)
+        importer, node, url, database, editor, args.lag_rounds, args.sync_seconds, logs, spacing)
+    editor.edit(args.changed)
     _log(f"{TITLES[database]}: an import that changed {args.changed:,} people, and the node's update …")
+    spacing.wait()
     result["load_average"]["update_many"] = os.getloadavg()
     result["reimport_many_seconds"] = run_import(importer, url, editor.copy, logs / "import-many.log")
     result["update_many_seconds"], result["update_many_action"], result["update_many_people"] = node_update(
@@ -503,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lag-rounds", type=int, default=3, help="imports whose lag to the node is measured")
     parser.add_argument("--sync-seconds", type=float, default=5.0,
                         help="how often the node looks at the database (ARCHIVE_SYNC_SECONDS)")
+    parser.add_argument("--spacing", type=float,
+                        help="seconds between the measured imports (default: node_sync's clock margin and one "
+                             "second, so that a node's update re-indexes only the people of the import before it)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="which, comma-separated")
     parser.add_argument("--keep", type=Path, help="work folder to keep (and reuse the collection from)")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -523,6 +545,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.segments, args.people, args.changed, args.lag_rounds = 150, args.people or 8, 5, 1
         args.sync_seconds = 0.5
+        args.spacing = 0.0 if args.spacing is None else args.spacing
+    if args.spacing is None:
+        from archive.search.node_sync import CLOCK_MARGIN
+
+        args.spacing = CLOCK_MARGIN.total_seconds() + 1
     people = args.people or max(synthetic.default_people(args.segments), args.changed + 1)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if any(d not in DATABASES for d in databases) or not databases:
@@ -560,8 +587,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"load average before {_loads(load_before)}, after {_loads(os.getloadavg())} (other work on the machine "
           "slows every figure)")
-    print("a node's update re-indexes the people of the import before it too (node_sync's clock margin): "
-          "the people column says how many it re-indexed")
+    print(f"the measured imports are {args.spacing:g} s apart at least (a node's update also re-indexes the people of "
+          "imports within node_sync's clock margin before the last it saw): the people column says how many it "
+          "re-indexed")
     print(f"node: a second home on the same database, looking every {args.sync_seconds:g} s "
           "(PostgreSQL: also woken by each import's commit); PostgreSQL durable (fsync, synchronous commit)")
     print()
