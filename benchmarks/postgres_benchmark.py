@@ -16,13 +16,17 @@ The same run on each database, side by side:
    ``--sync-seconds``; on PostgreSQL an import's commit also wakes it at once), an import that adds
    a new word to one person, and the time from the import's commit (the moment a reader of the
    database first sees the new data version) to the node's API first finding the word.
-   ``--lag-rounds`` rounds; the median and the largest are printed.
+   ``--lag-rounds`` rounds; the median and the largest are printed;
+5. the load: ``benchmarks/load_benchmark.py`` (locust) with ``--load-users`` users for
+   ``--load-duration`` against the homes served as web nodes of the database: on PostgreSQL two
+   nodes (the importer's home and the node's, each ``archive serve`` with its own index, users
+   spread over both), on SQLite one; no import runs meanwhile. p50/p95 per kind of page.
 
 Every figure is wall-clock time on this machine, with nothing else measured at once; the import
 runs as a separate process, the node's update in this one. The report is a Markdown table
 (``--json PATH`` writes it all).
 
-    python benchmarks/postgres_benchmark.py --segments 100000 --keep /tmp/pg100k
+    nice -n 5 python benchmarks/postgres_benchmark.py --segments 100000 --keep /tmp/pg100k --json /tmp/pg100k.json
     python benchmarks/postgres_benchmark.py --segments 20000 --people 1200
     python benchmarks/postgres_benchmark.py --smoke   # the CI smoke run
 """
@@ -455,7 +459,29 @@ def run_database(database: str, url: str, workdir: Path, collection: Path, args:
     result["reimport_many_seconds"] = run_import(importer, url, editor.copy, logs / "import-many.log")
     result["update_many_seconds"], result["update_many_action"], result["update_many_people"] = node_update(
         node, url, logs / "node-update-many.log")
+    if args.load_users:
+        nodes = args.load_nodes or (2 if database == "postgresql" else 1)
+        _log(f"{TITLES[database]}: {args.load_users} users for {args.load_duration} s across {nodes} node(s) …")
+        result["load_average"]["load"] = os.getloadavg()
+        result["load"] = run_load([importer, node][:nodes], url, args, logs)
     return result
+
+
+def run_load(homes: list[Path], url: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
+    """``load_benchmark.py`` against ``homes`` served as web nodes of ``url``: its summary."""
+    figures = logs / "load.json"
+    command = [sys.executable, str(HERE / "load_benchmark.py"), "--database-url", url,
+               *[part for home in homes for part in ("--home", str(home))], "--processes", str(len(homes)),
+               "--users", str(args.load_users), "--duration", f"{args.load_duration}s", "--no-background-import",
+               "--ready-timeout", "3600", "--keep", str(logs / "load"), "--json", str(figures)]
+    log = logs / "load.log"
+    with log.open("w", encoding="utf-8") as out:
+        rc = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=_environment()).returncode
+    if rc != 0:
+        raise SystemExit(f"the load benchmark failed ({rc}):\n{_tail(log)}")
+    result = json.loads(figures.read_text(encoding="utf-8"))
+    return {"nodes": len(homes), "users": args.load_users, "duration_s": args.load_duration,
+            "summary": result["summary"], "load_average": result["load_average"], "cpu_seconds": result["cpu_seconds"]}
 
 
 # --- the report -----------------------------------------------------------------------------------
@@ -504,6 +530,15 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: argpa
         lambda r: _s(statistics.median(x["lag_from_return"] for x in r["lag_rounds"])))
     row("import of one changed person, while the node serves (median)",
         lambda r: _s(statistics.median(x["import_seconds"] for x in r["lag_rounds"])))
+    if all("load" in results[d] for d in databases):
+        row("load: users across nodes", lambda r: f"{r['load']['users']} users, {r['load']['nodes']} node(s), "
+                                                  f"{r['load']['duration_s']} s")
+        for kind in ("search", "person", "home", "export search csv", "export person csv"):
+            row(f"load: {kind} p50 / p95",
+                lambda r, kind=kind: f"{r['load']['summary']['kinds'][kind]['p50_ms']:,.0f} / "
+                                     f"{r['load']['summary']['kinds'][kind]['p95_ms']:,.0f} ms")
+        row("load: requests/s (errors)", lambda r: f"{r['load']['summary']['total']['rps']:,.1f} "
+                                                   f"({r['load']['summary']['total']['errors']:,})")
     return table(["measure", *(TITLES[d] for d in databases)], rows)
 
 
@@ -525,6 +560,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spacing", type=float,
                         help="seconds between the measured imports (default: node_sync's clock margin and one "
                              "second, so that a node's update re-indexes only the people of the import before it)")
+    parser.add_argument("--load-users", type=int, default=20, help="locust users of the load step (0: no load step)")
+    parser.add_argument("--load-duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--load-nodes", type=int, choices=(1, 2),
+                        help="web nodes under the load (default: 2 on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--databases", default="sqlite,postgresql", help="which, comma-separated")
     parser.add_argument("--keep", type=Path, help="work folder to keep (and reuse the collection from)")
     parser.add_argument("--json", type=Path, help="write every figure here")
@@ -544,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.smoke:
         args.segments, args.people, args.changed, args.lag_rounds = 150, args.people or 8, 5, 1
+        args.load_users, args.load_duration = 3, 3
         args.sync_seconds = 0.5
         args.spacing = 0.0 if args.spacing is None else args.spacing
     if args.spacing is None:
