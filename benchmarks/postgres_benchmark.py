@@ -228,11 +228,11 @@ def step_import(home: Path, url: str, collection: Path) -> dict[str, Any]:
     current = store.current_name()
     index_mb = _folder_mb(store.folder(current)) if current else 0.0
     archive.close()
-    full = clock.first is not None
+    index_started = clock.first  # None: no full build (the changed people were re-indexed in a clone)
     return {"load_seconds": loaded - started, "open_seconds": opened - loaded,
-            "rows_seconds": (clock.first if full else finished) - opened,
-            "index_seconds": finished - clock.first if full and clock.first is not None else None,
-            "index_documents": clock.documents if full else None,
+            "rows_seconds": (finished if index_started is None else index_started) - opened,
+            "index_seconds": None if index_started is None else finished - index_started,
+            "index_documents": None if index_started is None else clock.documents,
             "total_seconds": finished - started, "changed_people": len(report.touched_people),
             "index_mb": index_mb, **_usage()}
 
