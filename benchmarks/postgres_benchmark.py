@@ -182,10 +182,12 @@ def run_step(step: str, home: Path, url: str, log: Path, collection: Path | None
 
 class _IndexClock:
     """An import's ``index_progress``: notes when the index build pulls its first document (the
-    rows are written by then) and its last."""
+    rows are written by then, and the import's workers have finished: the CPU time used so far is
+    the rows') and its last."""
 
     def __init__(self) -> None:
         self.first: float | None = None
+        self.first_cpu: float | None = None
         self.last: float | None = None
         self.documents = 0
 
@@ -193,6 +195,7 @@ class _IndexClock:
         for document in documents:
             if self.first is None:
                 self.first = time.perf_counter()
+                self.first_cpu = _usage()["cpu_seconds"]
             self.documents += 1
             yield document
         self.last = time.perf_counter()
@@ -233,6 +236,7 @@ def step_import(home: Path, url: str, collection: Path) -> dict[str, Any]:
             "rows_seconds": (finished if index_started is None else index_started) - opened,
             "index_seconds": None if index_started is None else finished - index_started,
             "index_documents": None if index_started is None else clock.documents,
+            "rows_cpu_seconds": clock.first_cpu,
             "total_seconds": finished - started, "changed_people": len(report.touched_people),
             "index_mb": index_mb, **_usage()}
 
@@ -501,7 +505,9 @@ def report(results: dict[str, dict[str, Any]], meta: dict[str, Any], args: argpa
     segments = meta["segments"]
     row(f"import of {segments:,} segments: the whole process", lambda r: _s(r["import_seconds"]))
     row("… of which the rows (YAML → database)", lambda r: _s(r["import"]["rows_seconds"]))
-    row("import rate (YAML → database)", lambda r: f"{r['import_rate']:,.0f} segments/s")
+    row("import rate (YAML → database)", lambda r: f"{r['import_rate']:,.0f} segments/s"
+        + (f" ({segments / r['import']['rows_cpu_seconds']:,.0f} per CPU second)"
+           if r["import"].get("rows_cpu_seconds") else ""))
     row("… of which the importer's own first index build",
         lambda r: f"{_s(r['import']['index_seconds'])} ({r['import']['index_documents']:,} documents, "
                   f"{r['import']['index_documents'] / r['import']['index_seconds']:,.0f} documents/s)")
