@@ -19,9 +19,7 @@ from archive.search.engine import DocProgress, SearchIndex
 from archive.search.index_store import IndexCheck, IndexStore
 from archive.search.request import SearchRequest, SearchResult
 from archive.settings import Settings, resolve
-from archive.store import models
-from archive.store.crashpoints import crash_point
-from archive.store.database import open_database
+from archive.store.connection import open_database
 
 if TYPE_CHECKING:  # what only an import or the statistics need is loaded when they run
     from archive.catalogue.stats import Stats
@@ -58,6 +56,7 @@ class Archive:
         database and index, or the new ones."""
         with index_state.write_transaction(self.engine) as conn:
             # The files are read and written in one pass (``archive/store/folder_import.py``).
+            from archive.store.crashpoints import crash_point
             from archive.store.folder_import import import_folder
 
             report = import_folder(path, conn, progress, workers=self.settings.import_workers)
@@ -77,6 +76,8 @@ class Archive:
         return self.index.search(request, viewer)
 
     def is_empty(self) -> bool:
+        from archive.store import models
+
         with self.engine.connect() as conn:
             return not conn.scalar(select(func.count()).select_from(models.CollectionRecord))
 

@@ -5,8 +5,9 @@ Each command runs as a user runs it, a new process from the shell, ``--repeat`` 
 table gives the median wall time and the median CPU time (user + system of the child, which
 other jobs on a loaded machine do not inflate) beside the target of each.
 
-It also lists the heavy libraries (SQLAlchemy, Whoosh, Flask, numpy, lxml…) that the help
-loads: none, since every command imports what it needs when it runs.
+It also lists the heavy libraries (SQLAlchemy, Whoosh, Flask, numpy, lxml…) that each command
+loads: none for the help, since every command imports what it needs when it runs, and for the
+search the libraries searching needs.
 
 The search runs on an archive imported first into a temporary home, from the shipped
 collection (``data/``) or, with ``--smoke``, from the small synthetic test collection.
@@ -56,12 +57,13 @@ def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def heavy_modules_loaded_by_help(env: dict[str, str]) -> list[str]:
-    """The heavy top-level packages in ``sys.modules`` after the command line has printed its help."""
+def heavy_modules_loaded(arguments: list[str], env: dict[str, str]) -> list[str]:
+    """The heavy top-level packages in ``sys.modules`` after the command line has run ``arguments``."""
     probe = ("import sys\n"
              "from click.testing import CliRunner\n"
              "from archive.cli.main import main\n"
-             "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
+             f"done = CliRunner().invoke(main, {arguments!r})\n"
+             "assert done.exit_code == 0, done.output\n"
              f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=120, check=True)
@@ -105,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             wall = statistics.median(w for w, _ in runs)
             cpu = statistics.median(c for _, c in runs)
             print(f"| {name} | {wall:.2f} | {cpu:.2f} | {TARGETS[name]:.1f} |")
-        heavy = heavy_modules_loaded_by_help(env)
-        print(f"\nheavy libraries loaded by `archive --help`: {', '.join(heavy) if heavy else 'none'}")
+        print()
+        for name, command in commands.items():
+            heavy = heavy_modules_loaded(command[len(archive_command()):], env)
+            print(f"heavy libraries loaded by `{name}`: {', '.join(heavy) if heavy else 'none'}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -32,15 +32,18 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from archive.search import change_notice
-from archive.search.index_store import IndexStore
+from archive.store.connection import begin_snapshot, begin_writing
 from archive.store.crashpoints import crash_point
-from archive.store.database import begin_snapshot, begin_writing
 from archive.store.models import INDEX_STATE_ROW, IndexState, table_of
+
+if TYPE_CHECKING:
+    from archive.search.index_store import IndexStore
 
 _TABLE = table_of(IndexState)
 
@@ -73,7 +76,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     pysqlite would begin the transaction only at the first INSERT, so the rows an import
     compares against could change before it writes; the lock is taken first (SQLite's
-    ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock: ``archive.store.database.begin_writing``),
+    ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock: ``archive.store.connection.begin_writing``),
     waiting up to the busy timeout for another writer. The caller commits (``commit_build``);
     anything else rolls back.
     """
