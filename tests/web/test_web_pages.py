@@ -98,6 +98,13 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
     """Every internal page reachable from ``start``: {url: html}; asserts each answers 200
     and that every #fragment it links to exists on the target page."""
     pages: dict[str, str] = {}
+    parsed: dict[str, _Links] = {}  # each page parsed once, for its links and for the fragments linked into it
+
+    def parse(url: str) -> _Links:
+        if url not in parsed:
+            parsed[url] = _parse(pages[url])
+        return parsed[url]
+
     fragments: list[tuple[str, str, str]] = []
     queue = [start]
     while queue:
@@ -110,7 +117,7 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
         pages[url] = html
         if not response.mimetype == "text/html":
             continue
-        for href in _parse(html).links:
+        for href in parse(url).links:
             absolute = urljoin("http://localhost" + url, href)
             parts = urlsplit(absolute)
             if parts.netloc != "localhost":
@@ -121,7 +128,7 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
             if target not in pages:
                 queue.append(target)
     for source_page, target, fragment in fragments:
-        assert fragment in _parse(pages[target]).ids, f"{source_page} links to {target}#{fragment}, which is missing"
+        assert fragment in parse(target).ids, f"{source_page} links to {target}#{fragment}, which is missing"
     return pages
 
 
