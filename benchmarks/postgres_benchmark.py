@@ -142,8 +142,9 @@ def run_import(home: Path, url: str, collection: Path, log: Path) -> float:
 class Spacing:
     """Keeps the measured imports apart by ``seconds``: a node re-reads the people stamped within
     ``node_sync.CLOCK_MARGIN`` before the newest change it has seen (for importers whose clocks
-    differ), so an import closer than that to the one before makes the node's update re-index the
-    earlier import's people too, and its figure would not be the one it names."""
+    differ) and compares their documents with its build, so an import closer than that to the one
+    before adds that reading of the earlier import's people to the node's update, and its figure
+    would not be the one it names."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -565,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="how often the node looks at the database (ARCHIVE_SYNC_SECONDS)")
     parser.add_argument("--spacing", type=float,
                         help="seconds between the measured imports (default: node_sync's clock margin and one "
-                             "second, so that a node's update re-indexes only the people of the import before it)")
+                             "second, so that a node's update reads only the people of the import before it)")
     parser.add_argument("--load-users", type=int, default=20, help="locust users of the load step (0: no load step)")
     parser.add_argument("--load-duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--load-nodes", type=int, choices=(1, 2),
@@ -633,9 +634,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
           f"load average before {_loads(load_before)}, after {_loads(os.getloadavg())} (other work on the machine "
           "slows every figure)")
-    print(f"the measured imports are {args.spacing:g} s apart at least (a node's update also re-indexes the people of "
-          "imports within node_sync's clock margin before the last it saw): the people column says how many it "
-          "re-indexed")
+    print(f"the measured imports are {args.spacing:g} s apart at least (a node's update also reads the people of "
+          "imports within node_sync's clock margin before the last it saw, and re-indexes those whose documents "
+          "differ): the people column says how many it re-indexed")
     print(f"node: a second home on the same database, looking every {args.sync_seconds:g} s "
           "(PostgreSQL: also woken by each import's commit); PostgreSQL durable (fsync, synchronous commit)")
     print()
