@@ -47,7 +47,7 @@ CACHE_VERSION = 2
 CACHE_PREFIX = "arrays-"
 _CACHE_SUFFIX = ".bin"
 _STALE_TEMPORARY_SECONDS = 600  # a temporary cache file this old was left by a crash
-MASKS_KEPT = 64  # filter masks (and visibility masks) kept per open searcher
+MASKS_KEPT = 8  # filter masks kept per facet, and visibility masks, per open searcher (one byte per document each)
 
 
 @dataclass
@@ -112,7 +112,8 @@ class FacetCounter:
             self.offsets[name] = total
             total += len(facets[name].values)
         self.total = total  # also the empty slot's number
-        single, multiple = [], []
+        single: list[str] = []
+        multiple: list[str] = []
         for name in self.names:
             docs = facets[name].docs
             (multiple if len(docs) and int(np.bincount(docs).max()) > 1 else single).append(name)

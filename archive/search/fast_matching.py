@@ -171,8 +171,7 @@ def _read_postings(segments: LeafSegments, field: str, text: Any, positions: boo
             # has no public form, and reading it whole is what makes this path fast
             while matcher.is_active():
                 ids.append(_block_ids(matcher) + offset)
-                matcher._read_weights()  # noqa: SLF001
-                weights.append(np.asarray(matcher._weights, dtype=np.float32))  # noqa: SLF001
+                weights.append(_block_weights(matcher))
                 if fmt:
                     matcher._read_values()  # noqa: SLF001
                     values.append(matcher._values)  # noqa: SLF001
@@ -209,6 +208,21 @@ def _block_ids(matcher: Any) -> np.ndarray:
     if matcher._byteids:  # noqa: SLF001 - stored as they are
         return np.asarray(stored, dtype=np.int64)
     return np.cumsum(np.asarray(stored, dtype=np.int64))
+
+
+def _block_weights(matcher: Any) -> np.ndarray:
+    """The term frequencies of the matcher's current block: Whoosh's ``_read_weights`` with numpy (it
+    stores none when every one is 1 and one number when all are equal, and spreads them in Python)."""
+    # the block's stored weights (no public form: see _read_postings)
+    if matcher._data is None:  # noqa: SLF001
+        matcher._read_data()  # noqa: SLF001
+    stored = matcher._data[1]  # noqa: SLF001
+    count = matcher._blocklength  # noqa: SLF001
+    if stored is None:
+        return np.ones(count, dtype=np.float32)
+    if isinstance(stored, float):
+        return np.full(count, stored, dtype=np.float32)
+    return np.asarray(stored, dtype=np.float32)
 
 
 # --- positions, for phrases ---------------------------------------------------------------------
@@ -456,11 +470,10 @@ def _partial_positions(segments: LeafSegments, field: str, text: Any,
         for position in wanted_starts:
             matcher._goto(position)  # noqa: SLF001
             block_ids = _block_ids(matcher)
-            matcher._read_weights()  # noqa: SLF001
             matcher._read_values()  # noqa: SLF001
             keep = np.flatnonzero(_contains(local, block_ids))
             ids.append(block_ids[keep] + offset)
-            weights.append(np.asarray(matcher._weights, dtype=np.float32)[keep])  # noqa: SLF001
+            weights.append(_block_weights(matcher)[keep])
             block_values = matcher._values  # noqa: SLF001
             values.extend(block_values[k] for k in keep.tolist())
     ids_all = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)

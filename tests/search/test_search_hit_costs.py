@@ -1,10 +1,11 @@
 """The parts of a search that cost in proportion to its hits give what the plain computations give.
 
-Facet counts gather the hits' value numbers (``FacetArray.count``) instead of masking every
-(document, value) pair of the index; filter and visibility masks are made once per searcher and
-reused; a search evaluates each query (and each word of it) once, and the suggestions stop
-looking at candidates that cannot win. Each is compared here with the plain way on data made by
-code (SYNTHETIC), or on the shared bilingual archive."""
+Facet counts gather the hits' value numbers (``FacetCounter``) instead of masking every
+(document, value) pair of the index (``FacetArray.count``); filter and visibility masks are made
+once per searcher and reused; a search evaluates each query (and each word of it) once, the
+suggestions stop looking at candidates that cannot win, and a snippet of a text without a query
+term skips the highlighter. Each is compared here with the plain way on data made by code
+(SYNTHETIC), or on the shared bilingual archive."""
 
 from __future__ import annotations
 
