@@ -7,7 +7,11 @@ What it does, in order:
    and imports it into an archive home with ``archive import`` (or reuses a prepared home:
    ``--home DIR``, or the one kept in ``--keep DIR`` when its parameters match);
 2. the servers: ``--processes`` real ``archive serve`` processes (waitress, ``--threads`` each)
-   on 127.0.0.1, each on its own port, with ``ARCHIVE_SECRET_KEY`` set to a random value;
+   on 127.0.0.1, each on its own port, with ``ARCHIVE_SECRET_KEY`` set to a random value
+   (with ``--database-url URL``, e.g. a PostgreSQL database, the servers are web nodes of that
+   one database: ``--home`` given once per node, server i serving home i mod N, each keeping its
+   own search index in step with the database, ``archive/search/node_sync.py``; the load starts
+   when every node's ``/healthz`` says it is in step);
    every locust user sticks to one of them (user i talks to server i mod N), as behind a
    sticky load balancer. (Waitress can also serve pre-bound sockets, so N processes could
    share one port with SO_REUSEPORT, but that needs a launcher other than ``archive serve``,
@@ -41,6 +45,8 @@ locust on the client side: they include queueing in waitress. Nothing is asserte
     python benchmarks/load_benchmark.py --segments 100000 --users 20 --duration 60s --keep /tmp/load100k
     python benchmarks/load_benchmark.py --keep /tmp/load100k --segments 100000 --processes 2 --json out.json
     python benchmarks/load_benchmark.py --home instance --collection data --users 5 --duration 20s
+    python benchmarks/load_benchmark.py --database-url postgresql+psycopg://… --home node1 --home node2 \
+        --processes 2 --no-background-import   # two web nodes of one PostgreSQL database
     python benchmarks/load_benchmark.py --segments 300 --users 3 --duration 3s --processes 1   # the CI smoke
 """
 
@@ -58,7 +64,6 @@ import secrets
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -186,8 +191,8 @@ def _tail(path: Path, lines: int = 30) -> str:
 # --- the collection and the archive home -----------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path | None, dict[str, Any], dict[str, Any]]:
-    """(home, collection or None, the collection's generation parameters, what was done)."""
+def prepare(args: argparse.Namespace, workdir: Path) -> tuple[list[Path], Path | None, dict[str, Any], dict[str, Any]]:
+    """(the homes to serve, collection or None, the collection's generation parameters, what was done)."""
     done: dict[str, Any] = {}
     if args.home:
         collection = args.collection
@@ -223,32 +228,45 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path | None,
         marker.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
     else:
         _log(f"reusing the archive home {home}")
-    return home, collection, meta, done
+    return [home], collection, meta, done
 
 
-def visible_people(home: Path) -> list[str]:
+def database_url(home: Path, url: str | None) -> str:
+    """The database a home serves: ``url`` (``--database-url``), else the home's own SQLite file."""
+    return url or f"sqlite:///{home / 'archive.sqlite3'}"
+
+
+def _rows(url: str, statement: str, **params: Any) -> list[Any]:
+    """Rows of one read-only query on the served database (SQLite or PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(statement), params))
+    finally:
+        engine.dispose()
+
+
+def visible_people(url: str) -> list[str]:
     """Ids of the people an anonymous visitor may see (public; an embargo that has ended)."""
     today = time.strftime("%Y-%m-%d")
-    with sqlite3.connect(f"file:{home / 'archive.sqlite3'}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT id FROM person WHERE visibility = 'public' OR (visibility = 'embargoed' "
-                            "AND embargo_until IS NOT NULL AND embargo_until <= ?) ORDER BY position, id",
-                            (today,)).fetchall()
+    rows = _rows(url, "SELECT id FROM person WHERE visibility = 'public' OR (visibility = 'embargoed' "
+                      "AND embargo_until IS NOT NULL AND embargo_until <= :today) ORDER BY position, id", today=today)
     return [r[0] for r in rows]
 
 
-def collection_counts(home: Path) -> dict[str, Any]:
+def collection_counts(url: str) -> dict[str, Any]:
     """The served collection's id, and its segments (quotes) and people, from the database."""
-    with sqlite3.connect(f"file:{home / 'archive.sqlite3'}?mode=ro", uri=True) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM collection")]
-        return {"id": ", ".join(ids), "synthetic": bool(ids) and all(i == synthetic.COLLECTION_ID for i in ids),
-                "segments": conn.execute("SELECT count(*) FROM quote").fetchone()[0],
-                "people": conn.execute("SELECT count(*) FROM person").fetchone()[0]}
+    ids = [r[0] for r in _rows(url, "SELECT id FROM collection")]
+    return {"id": ", ".join(ids), "synthetic": bool(ids) and all(i == synthetic.COLLECTION_ID for i in ids),
+            "segments": _rows(url, "SELECT count(*) FROM quote")[0][0],
+            "people": _rows(url, "SELECT count(*) FROM person")[0][0]}
 
 
-def _vocabulary(home: Path) -> tuple[list[str], list[str]]:
+def _vocabulary(url: str) -> tuple[list[str], list[str]]:
     """(stance ids, theme ids) in the collection's order."""
-    with sqlite3.connect(f"file:{home / 'archive.sqlite3'}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT kind, id FROM vocabulary_term ORDER BY kind, position").fetchall()
+    rows = _rows(url, "SELECT kind, id FROM vocabulary_term ORDER BY kind, position")
     stances = [i for k, i in rows if k in ("stance", "stances")]
     themes = [i for k, i in rows if k in ("theme", "themes")]
     return stances or ["admirer", "ambivalent", "critic", "not-stated"], themes
@@ -296,8 +314,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start_servers(home: Path, collection: Path | None, count: int, threads: int, logs: Path,
-                  page_cache_mb: int | None = None) -> list[Server]:
+def start_servers(homes: list[Path], collection: Path | None, count: int, threads: int, logs: Path,
+                  page_cache_mb: int | None = None, url: str | None = None) -> list[Server]:
+    """``count`` servers; server i serves ``homes[i % len(homes)]`` (on ``url``'s database when given)."""
     env = dict(os.environ)
     env["ARCHIVE_SECRET_KEY"] = secrets.token_hex(32)  # a fresh random key each run (the site may require one)
     if page_cache_mb is not None:
@@ -306,8 +325,9 @@ def start_servers(home: Path, collection: Path | None, count: int, threads: int,
     servers = []
     for n, port in enumerate(_free_ports(count)):
         log = logs / f"server-{n + 1}.log"
-        command = [*_archive_command(), "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--threads", str(threads)]
+        home = homes[n % len(homes)]
+        command = [*_archive_command(), "--home", str(home), *(["--database-url", url] if url else []), "serve",
+                   "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
         if collection:
             command[command.index("serve") + 1:command.index("serve") + 1] = ["--collection", str(collection)]
         out = log.open("w", encoding="utf-8")
@@ -317,7 +337,18 @@ def start_servers(home: Path, collection: Path | None, count: int, threads: int,
     return servers
 
 
-def wait_ready(servers: list[Server], timeout: float = 180.0) -> None:
+def _in_step(server: Server) -> bool:
+    """Whether a web node of a shared database says its index is in step with it (``/healthz``)."""
+    try:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=10) as answer:
+            return bool(json.loads(answer.read()).get("status") == "ok")
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_ready(servers: list[Server], timeout: float = 180.0, nodes: bool = False) -> None:
+    """Until every server answers its home page (and, for ``nodes`` of a shared database, says it
+    is in step: a node without an index builds it from the database first)."""
     deadline = time.monotonic() + timeout
     for server in servers:
         while True:
@@ -326,7 +357,7 @@ def wait_ready(servers: list[Server], timeout: float = 180.0) -> None:
                                  f"{_tail(server.log)}")
             try:
                 with urllib.request.urlopen(server.url + "/", timeout=10) as answer:
-                    if answer.status == 200:
+                    if answer.status == 200 and (not nodes or _in_step(server)):
                         break
             except (urllib.error.URLError, OSError):
                 pass
@@ -438,9 +469,11 @@ class BackgroundImporter(threading.Thread):
     ``people`` people (chosen by r) and restores the people edited in round r-1, so each
     import changes the database and re-indexes about 2 × ``people`` people."""
 
-    def __init__(self, home: Path, original: Path, copy: Path, logs: Path, people: int, nice: int = 0):
+    def __init__(self, home: Path, original: Path, copy: Path, logs: Path, people: int, nice: int = 0,
+                 url: str | None = None):
         super().__init__(name="background-import", daemon=True)
         self.home, self.original, self.copy, self.logs, self.people = home, original, copy, logs, people
+        self.url = url  # the shared database (--database-url), else the home's own
         self.nice = nice  # the import's CPU priority (``nice -n``): a batch job below the site
         self.rounds: list[ImportRound] = []
         self.stop_requested = threading.Event()
@@ -473,7 +506,8 @@ class BackgroundImporter(threading.Thread):
 
     def run(self) -> None:
         previous: list[str] = []
-        command = [*_archive_command(), "--home", str(self.home), "import", str(self.copy)]
+        command = [*_archive_command(), "--home", str(self.home), *(["--database-url", self.url] if self.url else []),
+                   "import", str(self.copy)]
         number = 0
         try:
             while not self.stop_requested.is_set():
@@ -605,6 +639,7 @@ def report(result: dict[str, Any]) -> None:
     print(f"machine: {result['machine']['cpus']} CPUs, Python {result['machine']['python']}, "
           f"{result['machine']['platform']}")
     print(f"archive code measured: {result['machine']['code']}")
+    print(f"database: {result.get('database', 'sqlite')}; homes: {', '.join(result.get('homes') or [result['home']])}")
     print(f"servers: {config['processes']} × archive serve (waitress, {config['threads']} threads) on 127.0.0.1 "
           f"ports {', '.join(str(p) for p in config['ports'])}; locust {config['users']} users "
           f"(FastHttpUser, think time {config['wait'][0]:g}–{config['wait'][1]:g} s, started over "
@@ -687,7 +722,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it; the collection and the imported "
                                                    "home are reused when their parameters match")
-    parser.add_argument("--home", type=Path, help="serve this prepared archive home instead (nothing is generated)")
+    parser.add_argument("--home", type=Path, action="append",
+                        help="serve this prepared archive home instead (nothing is generated); with --database-url, "
+                             "once per web node of that database")
+    parser.add_argument("--database-url", help="with --home: the database the homes share (an SQLAlchemy URL, e.g. "
+                                               "PostgreSQL's), instead of each home's own SQLite file")
     parser.add_argument("--collection", type=Path, help="with --home: the collection it was imported from (for "
                                                          "the background import)")
     parser.add_argument("--users", type=int, default=20, help="concurrent locust users")
@@ -718,6 +757,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--searches", type=int, default=200, help="distinct searches in the deterministic list")
     parser.add_argument("--profile", action="store_true",
                         help="sample the servers with py-spy during the load and report where their time goes")
+    parser.add_argument("--ready-timeout", type=float, default=180.0,
+                        help="seconds the servers may take to answer (a web node of a shared database without an "
+                             "index builds it first)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
 
@@ -733,8 +775,11 @@ def main(argv: list[str] | None = None) -> int:
     if ramp < 0 or ramp >= args.duration:
         parser.error(f"--ramp ({ramp:g} s{', the longest think time' if args.ramp is None else ''}) must be "
                      f"at least 0 and shorter than --duration ({args.duration} s)")
-    if args.home and not (args.home / "archive.sqlite3").exists():
-        parser.error(f"--home {args.home}: no archive.sqlite3 there")
+    if args.database_url and not args.home:
+        parser.error("--database-url needs --home (once per web node)")
+    for home in args.home or []:
+        if not args.database_url and not (home / "archive.sqlite3").exists():
+            parser.error(f"--home {home}: no archive.sqlite3 there")
     if args.home and args.background_import and not args.collection:
         parser.error("--home needs --collection DIR for the background import (or --no-background-import)")
 
@@ -746,18 +791,20 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     importer: BackgroundImporter | None = None
     try:
-        home, collection, meta, prepared = prepare(args, workdir)
-        people = visible_people(home)
+        homes, collection, meta, prepared = prepare(args, workdir)
+        home, url = homes[0], database_url(homes[0], args.database_url)
+        people = visible_people(url)
         if not people:
             raise SystemExit(f"no person in {home} is visible to anonymous visitors")
-        stances, themes = _vocabulary(home)
+        stances, themes = _vocabulary(url)
         searches = build_searches(meta, stances, themes, args.searches, 0.6, "search")
         export_searches = build_searches(meta, stances, themes, args.searches, 1.0, "export")
         load_before = _loadavg()
 
         _log(f"starting {processes} × archive serve ({args.threads} threads) …")
-        servers = start_servers(home, collection, processes, args.threads, rundir / "logs", args.page_cache_mb)
-        wait_ready(servers)
+        servers = start_servers(homes, collection, processes, args.threads, rundir / "logs", args.page_cache_mb,
+                                args.database_url)
+        wait_ready(servers, args.ready_timeout, nodes=bool(args.database_url))
         warm = warm_up(servers, ["/", f"/people/{people[0]}", f"/search?{searches[0]}",
                                  f"/search/export.csv?{export_searches[0]}", f"/people/{people[0]}/export.csv"])
         labels = dict(zip(["/", f"/people/{people[0]}", f"/search?{searches[0]}",
@@ -769,7 +816,7 @@ def main(argv: list[str] | None = None) -> int:
             assert collection is not None
             _log("starting the background import loop …")
             importer = BackgroundImporter(home, collection, rundir / "import-copy", rundir / "logs",
-                                          args.import_people, args.import_nice)
+                                          args.import_people, args.import_nice, args.database_url)
             importer.start()
             if args.import_lead > 0:
                 _log(f"letting the import run {args.import_lead:.0f} s before the load …")
@@ -839,12 +886,14 @@ def main(argv: list[str] | None = None) -> int:
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip() if shutil.which("uptime") \
             else str(_loadavg())
         result = {
-            "synthetic": collection_counts(home)["synthetic"],
+            "synthetic": collection_counts(url)["synthetic"],
             "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                         "code": code_version()},
-            "collection": {**{k: meta.get(k) for k in ("seed", "relatives", "words")}, **collection_counts(home)},
-            "prepared": prepared, "home": str(home), "visible_people": len(people),
+            "collection": {**{k: meta.get(k) for k in ("seed", "relatives", "words")}, **collection_counts(url)},
+            "prepared": prepared, "home": str(home), "homes": [str(h) for h in homes],
+            "database": "sqlite" if url.startswith("sqlite") else url.split(":", 1)[0].split("+", 1)[0],
+            "visible_people": len(people),
             "config": {"processes": processes, "threads": args.threads, "ports": [s.port for s in servers],
                        "users": args.users, "duration_s": args.duration, "wait": list(args.wait), "ramp_s": ramp,
                        "weights": WEIGHTS, "searches": len(searches), "background_import": args.background_import,

@@ -29,6 +29,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
         if item.path.is_relative_to(PERF):
             item.add_marker(pytest.mark.perf)
+        if _needs_postgresql(item):
+            item.add_marker(pytest.mark.slow)  # the fast lane never starts a PostgreSQL cluster
+
+
+def _needs_postgresql(item: pytest.Item) -> bool:
+    """Whether a test runs on the session's PostgreSQL server: it asks for the server, or it is the
+    PostgreSQL instance of a test parametrized over the databases."""
+    if {"postgres_server", "postgresql_url"} & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
 
 
 @pytest.fixture

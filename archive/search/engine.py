@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 from whoosh import query as q
@@ -26,7 +27,7 @@ from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state, node_version
 from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
-from archive.search.fast_matching import MAX_EXPANSION, LeafSegments, evaluate, term_documents
+from archive.search.fast_matching import MAX_EXPANSION, Evaluated, LeafSegments, evaluate, term_documents
 from archive.search.index_schema import TEXT_FIELDS
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
@@ -69,6 +70,28 @@ class _Matches:
     corrected: str | None
 
 
+class _SearchWork:
+    """One search's parses and evaluations, each made once: the suggestions ask again about the
+    query's own words (does this word find anything by itself?), and a corrected query is often
+    the suggestion just checked."""
+
+    def __init__(self, state: _Open):
+        self.state = state
+        self.parsed: dict[str, ParsedQuery] = {}
+        self.evaluated: Evaluated = {}
+
+    def parse(self, text: str) -> ParsedQuery:
+        found = self.parsed.get(text)
+        if found is None:
+            found = self.parsed[text] = parse(text, self.state.searcher.schema)
+        return found
+
+    def select(self, text_query: q.Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the matches ``allowed`` lets through, the scores) of a query."""
+        matched, scores = evaluate(text_query, self.state.searcher, self.state.segments, self.evaluated)
+        return matched & allowed, scores
+
+
 class SearchIndex:
     def __init__(self, store: IndexStore, engine: Engine):
         self.store = store
@@ -79,6 +102,7 @@ class SearchIndex:
         # (build, people): while this node's index is behind a shared database, the people whose
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
+        self._kept_labels: tuple[tuple[str | None, int | None], Labels] | None = None  # (data version, labels)
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -230,7 +254,7 @@ class SearchIndex:
                 in_step = node_version.build_in_step(conn, self.store, state.name)  # this home's or a node's
                 if not in_step and state.name and attempt + 1 < attempts:
                     continue  # the database is at another version than this searcher: search again
-                hits = self._hits(conn, state, found.page, found.parsed, viewer,
+                hits = self._hits(conn, state, found.page, found.parsed, viewer, self._labels,
                                   whole=request.within_person is not None)
             return SearchResult(
                 request=request, hits=hits, total=found.total, facets=found.facets, suggestion=found.suggestion,
@@ -241,19 +265,19 @@ class SearchIndex:
 
     def _matches(self, state: _Open, request: SearchRequest, viewer: Viewer) -> _Matches:
         """What the searcher's build finds for the request: the page's documents, counts, facets."""
-        schema = state.searcher.schema
-        parsed = parse(request.query, schema)
+        work = _SearchWork(state)
+        parsed = work.parse(request.query)
         allowed = self._allowed(state, request, viewer)
-        matched, scores = self._select(state, parsed.query, allowed)
+        matched, scores = work.select(parsed.query, allowed)
         corrected = None
-        suggested = self._suggest(state, parsed, allowed) if parsed.words else None
+        suggested = self._suggest(work, parsed, allowed) if parsed.words else None
         suggestion = suggested[0] if suggested else None
         if not matched.any() and suggested and suggested[1]:
             corrected = suggestion
-            parsed = parse(suggested[0], schema)
-            matched, scores = self._select(state, parsed.query, allowed)
+            parsed = work.parse(suggested[0])
+            matched, scores = work.select(parsed.query, allowed)
         docnums = np.flatnonzero(matched)
-        facets = self._facets(state.arrays, matched, request)
+        facets = self._facets(state.arrays, docnums, request)
         page = self._page(state, request, parsed, docnums, scores)
         return _Matches(parsed, page, int(len(docnums)), facets, suggestion, corrected)
 
@@ -273,7 +297,7 @@ class SearchIndex:
     def _allowed(self, state: _Open, request: SearchRequest, viewer: Viewer) -> np.ndarray:
         """The documents the request's filters and the viewer's visibility let through, as a mask."""
         arrays = state.arrays
-        allowed = state.segments.live & arrays.visible(viewer)
+        allowed = state.segments.live & arrays.visible(viewer)  # a new array: the masks it combines are shared
         excluded = self.excluded_people
         if excluded is not None and excluded[0] == state.name:  # a node behind its database
             allowed &= ~arrays.facets["person"].having(sorted(excluded[1]), arrays.doc_count)
@@ -290,10 +314,11 @@ class SearchIndex:
         matched, scores = evaluate(text_query, state.searcher, state.segments)
         return matched & allowed, scores
 
-    def _facets(self, arrays: SearcherArrays, matched: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
+    def _facets(self, arrays: SearcherArrays, docnums: np.ndarray, request: SearchRequest) -> dict[str, Facet]:
         facets = {}
+        counted = arrays.facet_counts(docnums, limit=FACET_VALUES)
         for name in FACETS:
-            counts = arrays.facets[name].count(matched, limit=FACET_VALUES)
+            counts = counted[name]
             for value in request.filters.get(name, ()):
                 counts.setdefault(value, 0)
             values = [FacetValue(v, c, request.selected(name, v)) for v, c in counts.items()]
@@ -327,31 +352,44 @@ class SearchIndex:
             order = np.argsort(arrays.sort_person[docnums], kind="stable")
         return [(int(docnums[i]), 0.0) for i in order[start:end]]
 
-    def _suggest(self, state: _Open, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
+    @staticmethod
+    def _suggest(work: _SearchWork, parsed: ParsedQuery, allowed: np.ndarray) -> tuple[str, bool] | None:
         """A spelling of the query from the words this viewer may see, that finds what they may see,
         and whether it is near enough to answer in the query's place."""
-        schema = state.searcher.schema
+        state = work.state
 
         def visible_count(word: str) -> int:
             return visible_documents(term_documents(state.segments, "spell", word), allowed)
 
         def finds_alone(word: str) -> bool:
-            return bool(self._select(state, parse(word, schema).query, allowed)[0].any())
+            return bool(work.select(work.parse(word).query, allowed)[0].any())
 
-        found = suggest(state.spelling(), parsed.words, visible_count, finds_alone)
+        found = suggest(state.spelling, parsed.words, visible_count, finds_alone)
         if found is None or not finds_alone(found[0]):
             return None
         return found
 
+    def _labels(self, conn: Connection) -> Labels:
+        """The vocabulary's labels as ``conn`` reads them, loaded once per version of the database's contents
+        (every import's commit moves the version: ``index_state.data_version``)."""
+        version = index_state.data_version(conn)
+        kept = self._kept_labels
+        if kept is not None and kept[0] == version and version[1] is not None:
+            return kept[1]
+        labels = Labels.load(conn)
+        self._kept_labels = (version, labels)
+        return labels
+
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
+              labels: Callable[[Connection], Labels],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
             return []
         stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
         terms = _highlight_terms(parsed.query, state.searcher)
-        details = _page_details(conn, stored)
+        details = _page_details(conn, stored, labels)
         hits = []
         for fields, (_, score) in zip(stored, page, strict=False):
             if details.shown(fields, viewer):
@@ -397,39 +435,63 @@ def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
     return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
 
 
+@cache
+def _page_statements() -> dict[str, Any]:
+    """The queries of a page's details, each built once (the ids are bound when run)."""
+    P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
+                           models.Relative, models.FateEvent)
+    TS, IP = models.TranscriptSegment, models.IndexPoint
+
+    def ids() -> Any:
+        return bindparam("ids", expanding=True)
+
+    return {
+        "people": select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility),
+                         col(P.embargo_until)).where(col(P.id).in_(ids())),
+        "quotes": select(Q).where(col(Q.id).in_(ids())),
+        "texts": select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids()))
+        .order_by(col(QT.quote_id), col(QT.lang)),  # the same on every database
+        "themes": select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids()))
+        .order_by(col(QTh.position)),
+        "relatives": select(R).where(col(R.id).in_(ids())),
+        "events": select(F).where(col(F.relative_id).in_(ids())).order_by(col(F.position)),
+        "segments": select(TS).where(col(TS.id).in_(ids())),
+        "index_points": select(IP).where(col(IP.id).in_(ids())),
+    }
+
+
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
-    def __init__(self, conn: Connection, stored: list[dict[str, Any]]):
+    def __init__(self, conn: Connection, stored: list[dict[str, Any]], labels: Callable[[Connection], Labels]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
-        P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
-                               models.Relative, models.FateEvent)
-        # every read through the caller's connection: one snapshot of the database
-        self.people = {r.id: r for r in conn.execute(
-            select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility), col(P.embargo_until))
-            .where(col(P.id).in_(person_ids)))}
-        self.quotes = {r.id: r for r in conn.execute(select(Q).where(col(Q.id).in_(ids["quote"])))}
+        statements = _page_statements()
+        # every read through the caller's connection: one snapshot of the database; a kind of record
+        # the page does not show is not asked for
+        self.people = {r.id: r for r in conn.execute(statements["people"], {"ids": person_ids})}
+        self.quotes: dict[str, Any] = {}
         self.texts: dict[str, dict[str, str]] = {}
-        for text_row in conn.execute(select(col(QT.quote_id), col(QT.lang), col(QT.text))
-                                     .where(col(QT.quote_id).in_(ids["quote"]))
-                                     .order_by(col(QT.quote_id), col(QT.lang))):  # the same on every database
-            self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
         self.themes: dict[str, list[str]] = {}
-        for theme_row in conn.execute(select(col(QTh.quote_id), col(QTh.theme))
-                                      .where(col(QTh.quote_id).in_(ids["quote"])).order_by(col(QTh.position))):
-            self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
-        self.relatives = {r.id: r for r in conn.execute(select(R).where(col(R.id).in_(ids["relative"])))}
+        if ids["quote"]:
+            self.quotes = {r.id: r for r in conn.execute(statements["quotes"], {"ids": ids["quote"]})}
+            for text_row in conn.execute(statements["texts"], {"ids": ids["quote"]}):
+                self.texts.setdefault(text_row.quote_id, {})[text_row.lang] = text_row.text
+            for theme_row in conn.execute(statements["themes"], {"ids": ids["quote"]}):
+                self.themes.setdefault(theme_row.quote_id, []).append(theme_row.theme)
+        self.relatives: dict[str, Any] = {}
         self.events: dict[str, list[Any]] = {}
-        for event_row in conn.execute(select(F).where(col(F.relative_id).in_(ids["relative"]))
-                                      .order_by(col(F.position))):
-            self.events.setdefault(event_row.relative_id, []).append(event_row)
+        if ids["relative"]:
+            self.relatives = {r.id: r for r in conn.execute(statements["relatives"], {"ids": ids["relative"]})}
+            for event_row in conn.execute(statements["events"], {"ids": ids["relative"]}):
+                self.events.setdefault(event_row.relative_id, []).append(event_row)
         # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
-        self.labels = Labels.load(conn) if ids["relative"] else None
-        TS, IP = models.TranscriptSegment, models.IndexPoint
-        self.segments = {r.id: r for r in conn.execute(select(TS).where(col(TS.id).in_(ids["segment"])))}
-        self.index_points = {r.id: r for r in conn.execute(select(IP).where(col(IP.id).in_(ids["index_point"])))}
+        self.labels = labels(conn) if ids["relative"] else None
+        self.segments = {r.id: r for r in conn.execute(statements["segments"], {"ids": ids["segment"]})} \
+            if ids["segment"] else {}
+        self.index_points = {r.id: r for r in conn.execute(statements["index_points"], {"ids": ids["index_point"]})} \
+            if ids["index_point"] else {}
 
     def shown(self, fields: dict[str, Any], viewer: Viewer) -> bool:
         """Whether the record behind a document is still there and visible in these rows."""

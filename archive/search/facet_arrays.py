@@ -4,10 +4,12 @@ cached on disk per segment.
 Whoosh's own ``groupedby`` does Python work per matched document and per facet; with tens
 of thousands of matches that dominates a search. Instead, when a searcher opens, the
 ``facets`` column of every document is read once into, per facet, two parallel numpy arrays
-(document number, value number). Counting the facets of a result is then a boolean mask
-and a ``bincount`` per facet, whatever the result's size. The same column carries each
-document's access (status, embargo day), which ``SearcherArrays.visible`` turns into a mask
-with the rule of ``archive.access.visibility``.
+(document number, value number), in document order. On the first search they are laid out for
+counting (``FacetCounter``): every facet's counts of a result are then a gather of the hits' value
+numbers and one ``bincount``, work in proportion to the hits rather than to the index. A filter's
+mask is made once per searcher and set of values. The same column carries each document's access
+(status, embargo day), which ``SearcherArrays.visible`` turns into a mask with the rule of
+``archive.access.visibility``.
 
 Deriving the arrays means parsing every document's facet JSON (most of a cold first query),
 so they are cached. A segment's files never change once written (``index_store.py`` says why
@@ -45,34 +47,101 @@ CACHE_VERSION = 2
 CACHE_PREFIX = "arrays-"
 _CACHE_SUFFIX = ".bin"
 _STALE_TEMPORARY_SECONDS = 600  # a temporary cache file this old was left by a crash
+MASKS_KEPT = 64  # filter masks (and visibility masks) kept per open searcher
 
 
 @dataclass
 class FacetArray:
+    """One facet's (document, value) pairs, in document order."""
+
     values: list[str]  # value number -> value
-    docs: np.ndarray  # int32, document number of each (document, value) pair
+    docs: np.ndarray  # int32, document number of each (document, value) pair, ascending
     codes: np.ndarray  # int32, value number of each pair
+    _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def having(self, values: list[str], doc_count: int) -> np.ndarray:
-        """A mask of the documents with any of these values (one facet's values combine with OR)."""
-        index = {value: code for code, value in enumerate(self.values)}
-        codes = [index[v] for v in values if v in index]
-        mask = np.zeros(doc_count, dtype=bool)
-        if codes:
-            mask[self.docs[np.isin(self.codes, codes)]] = True
+        """A mask of the documents with any of these values (one facet's values combine with OR),
+        made once per set of values for this searcher's arrays; read-only."""
+        key = tuple(sorted(set(values)))
+        mask = self._masks.get(key)
+        if mask is None or len(mask) != doc_count:
+            index = {value: code for code, value in enumerate(self.values)}
+            codes = [index[v] for v in key if v in index]
+            mask = np.zeros(doc_count, dtype=bool)
+            if codes:
+                mask[self.docs[np.isin(self.codes, codes)]] = True
+            mask.flags.writeable = False
+            if len(self._masks) >= MASKS_KEPT:
+                self._masks.clear()
+            self._masks[key] = mask
         return mask
 
     def count(self, matched: np.ndarray, limit: int | None = None) -> dict[str, int]:
         """Counts of each value among the matched documents (a boolean mask over all documents),
-        the ``limit`` most frequent when given."""
+        the ``limit`` most frequent when given: the plain way, over every pair of the index
+        (``FacetCounter`` counts all facets at once in proportion to the hits)."""
         if not len(self.docs):
             return {}
-        selected = self.codes[matched[self.docs]]
-        counts = np.bincount(selected, minlength=len(self.values))
-        present = np.flatnonzero(counts)
-        if limit is not None and len(present) > limit:
-            present = present[np.argsort(-counts[present], kind="stable")[:limit]]
-        return {self.values[i]: int(counts[i]) for i in present}
+        counts = np.bincount(self.codes[matched[self.docs]], minlength=len(self.values))
+        return _most_frequent(self.values, counts, limit)
+
+
+def _most_frequent(values: list[str], counts: np.ndarray, limit: int | None) -> dict[str, int]:
+    """The values counted (not zero), the ``limit`` most frequent when given (ties by value number)."""
+    present = np.flatnonzero(counts)
+    if limit is not None and len(present) > limit:
+        present = present[np.argsort(-counts[present], kind="stable")[:limit]]
+    return {values[i]: int(counts[i]) for i in present}
+
+
+class FacetCounter:
+    """Every facet's counts for a set of hits at once, in work proportional to the hits' pairs.
+
+    The facets' value numbers are made one numbering (each facet's after the previous one's). Facets
+    of at most one value per document are a table of one row per document (a column per facet, an
+    empty slot where it has none); the others, each document's numbers one after another with where
+    each document's start. Counting is then a gather of the hits' rows and of their runs, and one
+    ``bincount`` over the numbering."""
+
+    def __init__(self, facets: dict[str, FacetArray], doc_count: int):
+        self.names = list(facets)
+        self.values = {name: facets[name].values for name in self.names}
+        self.offsets: dict[str, int] = {}
+        total = 0
+        for name in self.names:
+            self.offsets[name] = total
+            total += len(facets[name].values)
+        self.total = total  # also the empty slot's number
+        single, multiple = [], []
+        for name in self.names:
+            docs = facets[name].docs
+            (multiple if len(docs) and int(np.bincount(docs).max()) > 1 else single).append(name)
+        self.rows = np.full((doc_count, len(single)), total, dtype=np.int32)
+        for column, name in enumerate(single):
+            self.rows[facets[name].docs, column] = facets[name].codes + self.offsets[name]
+        docs = _concat([facets[name].docs for name in multiple], np.int32)
+        codes = _concat([facets[name].codes + self.offsets[name] for name in multiple], np.int32)
+        order = np.argsort(docs, kind="stable")
+        self.codes = codes[order].astype(np.int32)
+        index_type = np.int32 if len(docs) < np.iinfo(np.int32).max else np.int64
+        self.starts = np.zeros(doc_count + 1, dtype=index_type)
+        if len(docs):
+            np.cumsum(np.bincount(docs, minlength=doc_count), out=self.starts[1:])
+
+    def count(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
+        """Each facet's counts among the documents ``docnums`` (ascending), the ``limit`` most frequent."""
+        counts = np.bincount(self.rows[docnums].ravel(), minlength=self.total + 1)
+        if len(self.codes) and len(docnums):
+            begin = self.starts[docnums].astype(np.int64)
+            runs = self.starts[docnums + 1] - begin
+            total = int(runs.sum())
+            if total:  # every pair of each hit: its first, then one more at a time
+                shift = np.repeat(begin - (np.cumsum(runs) - runs), runs)
+                counts += np.bincount(self.codes[np.arange(total, dtype=np.int64) + shift],
+                                      minlength=self.total + 1)
+        return {name: _most_frequent(self.values[name],
+                                     counts[self.offsets[name]:self.offsets[name] + len(self.values[name])], limit)
+                for name in self.names}
 
 
 @dataclass
@@ -85,6 +154,14 @@ class SearcherArrays:
     embargo_day: np.ndarray  # int32 day ordinal an embargo ends, 0 when none
     _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
+    _visible_masks: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _counter: FacetCounter | None = field(default=None, init=False, repr=False, compare=False)
+
+    def facet_counts(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
+        """Every facet's counts among the hits ``docnums`` (ascending), the ``limit`` most frequent of each."""
+        if self._counter is None:  # laid out on the first search (two searches may both do it: the same result)
+            self._counter = FacetCounter(self.facets, self.doc_count)
+        return self._counter.count(docnums, limit)
 
     def visible(self, viewer: Viewer) -> np.ndarray:
         """A mask of the documents ``viewer`` may see.
@@ -96,7 +173,16 @@ class SearcherArrays:
         allowed = np.fromiter((is_visible(viewer, _STATUSES.get(code, "restricted"),
                                           date.fromordinal(day) if day > 0 else None)
                                for code, day in pairs), dtype=bool, count=len(pairs))
-        return allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+        # the mask depends only on the rule's answers for the pairs: made once per set of answers (read-only)
+        key = allowed.tobytes()
+        mask = self._visible_masks.get(key)
+        if mask is None:
+            mask = allowed[inverse] if len(inverse) else np.zeros(self.doc_count, dtype=bool)
+            mask.flags.writeable = False
+            if len(self._visible_masks) >= MASKS_KEPT:
+                self._visible_masks.clear()
+            self._visible_masks[key] = mask
+        return mask
 
     def _access_pairs(self) -> tuple[list[tuple[int, int]], np.ndarray]:
         """The distinct (visibility code, embargo day) pairs and each document's pair (once per searcher)."""

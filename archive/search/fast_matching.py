@@ -521,22 +521,45 @@ def _by_whoosh(segments: LeafSegments, searcher: Any, leaf: q.Query) -> tuple[np
     return matched, scores
 
 
-def evaluate(query: q.Query, searcher: Any, segments: LeafSegments) -> tuple[np.ndarray, np.ndarray]:
-    """(match mask, BM25F scores) of a query over every document of the searcher."""
+Evaluated = dict[q.Query, tuple[np.ndarray, np.ndarray]]
+
+
+def evaluate(query: q.Query, searcher: Any, segments: LeafSegments,
+             known: Evaluated | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(match mask, BM25F scores) of a query over every document of the searcher.
+
+    ``known``: the results of queries already evaluated in this search, filled with this query's and
+    its direct parts' (a word of several is one part), so that asking whether one word finds anything
+    by itself (as the suggestions do) costs nothing more. Results taken from it are shared: read-only."""
+    if known is None:
+        return _evaluate(query, searcher, segments, None)
+    try:
+        found = known.get(query)
+    except TypeError:  # a query Whoosh cannot hash: evaluated every time
+        return _evaluate(query, searcher, segments, None)
+    if found is None:
+        found = known[query] = _evaluate(query, searcher, segments, known)
+    return found
+
+
+def _evaluate(query: q.Query, searcher: Any, segments: LeafSegments,
+              known: Evaluated | None) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(query, q.Every):
         return np.ones(segments.doc_count, dtype=bool), np.zeros(segments.doc_count, dtype=np.float32)
     if isinstance(query, q.Term):
         return _term(segments, query)
     if isinstance(query, q.AndNot):
-        matched, scores = evaluate(query.a, searcher, segments)
-        excluded, _ = evaluate(query.b, searcher, segments)
-        matched &= ~excluded
+        matched, scores = evaluate(query.a, searcher, segments, known)
+        excluded, _ = evaluate(query.b, searcher, segments, known)
+        matched = matched & ~excluded
         return matched, np.where(matched, scores, 0).astype(np.float32)
     if isinstance(query, q.Not):
         excluded, _ = evaluate(query.query, searcher, segments)
         return ~excluded, np.zeros(segments.doc_count, dtype=np.float32)
     if isinstance(query, (q.And, q.Or)) and not isinstance(query, (q.DisjunctionMax,)):
-        parts = [evaluate(child, searcher, segments) for child in query.subqueries]
+        # the direct parts are kept in ``known`` (their own parts are not: one field's term each)
+        parts = [evaluate(child, searcher, segments, known) if known is not None and _is_group(child)
+                 else evaluate(child, searcher, segments) for child in query.subqueries]
         if not parts:
             return np.zeros(segments.doc_count, dtype=bool), np.zeros(segments.doc_count, dtype=np.float32)
         matched = parts[0][0].copy()
@@ -565,3 +588,9 @@ def evaluate(query: q.Query, searcher: Any, segments: LeafSegments) -> tuple[np.
     if query is q.NullQuery or isinstance(query, type(q.NullQuery)):
         return np.zeros(segments.doc_count, dtype=bool), np.zeros(segments.doc_count, dtype=np.float32)
     return _by_whoosh(segments, searcher, query)
+
+
+def _is_group(query: q.Query) -> bool:
+    """A query made of other queries (a word searched in every field, a phrase in every field): worth
+    keeping for the rest of a search; a single field's term is not."""
+    return isinstance(query, q.CompoundQuery)  # (And, Or, AndNot, …)

@@ -46,15 +46,18 @@ _FAMILY_ANALYZERS = {lang: analyzer_for(f"family_{lang}") for lang in _FIELD_OF_
 
 def name_terms(text: str, lang: str, keys: Iterable[str], families: Iterable[str] = ()) -> set[str]:
     """The analysed forms of the words of ``text`` that the query matched through their name key, in
-    either script (``Fyodor`` marks «Федор»), or through their family (``расстрел`` marks
+    either script (``Fyodor`` marks «Федор»; a name is capitalised), or through their family (``расстрел`` marks
     «расстреляли»), to be marked like the query's own terms."""
     keys, families = frozenset(keys), frozenset(families)
     field = _FIELD_OF_LANG.get(lang)
     if not (keys or families) or not field or not text:
         return set()
     analyzer, family = _ANALYZERS[field], _FAMILY_ANALYZERS[lang]
-    return {token.text for word in _WORD.findall(text)
-            if (keys and matching_key(word) in keys) or (families and family.words(word)[0] in families)
+    # each distinct word once (a text repeats its words). A text's words reach the names field only
+    # capitalised (``documents.proper_names``): only those are names the query can have matched by key.
+    return {token.text for word in set(_WORD.findall(text))
+            if (keys and word[:1].isupper() and matching_key(word) in keys)
+            or (families and family.words(word)[0] in families)
             for token in analyzer(word)}
 
 
@@ -66,7 +69,8 @@ def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, 
     """
     field = _FIELD_OF_LANG.get(lang)
     terms = frozenset(terms)
-    if field and terms and text:
+    # a text none of whose words is a term has nothing to mark (the highlighter would find no fragment)
+    if field and terms and text and not terms.isdisjoint(_ANALYZERS[field].words(text)):
         fragmenter = highlight.WholeFragmenter(charlimit=None) if whole else \
             highlight.ContextFragmenter(maxchars=chars, surround=60)
         marked = highlight.highlight(text, terms, _ANALYZERS[field], fragmenter, EscapingFormatter(), top=2)

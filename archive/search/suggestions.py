@@ -58,11 +58,14 @@ class SpellingWords:
 
     @classmethod
     def read(cls, reader) -> SpellingWords:  # type: ignore[no-untyped-def]
+        """The words and document counts of every segment, each segment's terms read in order (a
+        combined reader would look every word up again in every segment)."""
         counted: dict[str, int] = {}
         if "spell" in reader.schema:
-            for text, info in reader.iter_field("spell"):
-                word = text.decode("utf-8") if isinstance(text, bytes) else text
-                counted[word] = counted.get(word, 0) + info.doc_frequency()
+            for leaf, _ in reader.leaf_readers():
+                for text, info in leaf.iter_field("spell"):
+                    word = text.decode("utf-8") if isinstance(text, bytes) else text
+                    counted[word] = counted.get(word, 0) + info.doc_frequency()
         return cls(counted)
 
     def candidates(self, word: str, limit: int = CANDIDATES) -> list[Candidate]:
@@ -109,25 +112,29 @@ def normal(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
-def suggest(words: SpellingWords, typed: list[str], visible_count: Callable[[str], int],
+def suggest(words: Callable[[], SpellingWords], typed: list[str], visible_count: Callable[[str], int],
             finds_alone: Callable[[str], bool]) -> tuple[str, bool] | None:
     """A spelling of the typed words whose changed words are the nearest ones the viewer may see,
     and whether it is near enough to answer in the query's place; None when no word needs changing.
 
+    ``words()``: the index's spelling words (asked only when a word needs correcting).
     ``visible_count(word)``: the documents holding the spelling word that the viewer may see (and
     the filters let through). ``finds_alone(word)``: the typed word finds something by itself
-    (another form of an indexed word, found through its stem), so it is no typo."""
+    (another form of an indexed word, found through its stem), so it is no typo; asked first, as the
+    search has mostly answered it already."""
     out: list[str] = []
     changed = False
     near = True
     for word in typed:
         lowered = normal(word)
-        if not MIN_WORD <= len(lowered) <= MAX_WORD or visible_count(lowered) > 0 or finds_alone(word):
+        if not MIN_WORD <= len(lowered) <= MAX_WORD or finds_alone(word) or visible_count(lowered) > 0:
             out.append(word)
             continue
         best: tuple[int, int, str] | None = None
-        for candidate in words.candidates(lowered):
-            if best is not None and candidate.distance > best[0]:
+        for candidate in words().candidates(lowered):
+            # nearest first, then most documents: the viewer sees at most a candidate's documents, so
+            # once they are fewer than the best's visible ones no later candidate can win
+            if best is not None and (candidate.distance > best[0] or candidate.documents < -best[1]):
                 break
             seen = visible_count(candidate.word)
             if seen and (best is None or (candidate.distance, -seen, candidate.word) < best):

@@ -52,6 +52,7 @@ def test_a_real_name_without_a_pseudonym_is_refused_with_file_and_line(access_co
     assert problem.line >= 1
 
 
+@pytest.mark.slow
 def test_the_database_stores_both_and_the_index_holds_neither(loaded: Archive) -> None:
     with sqlite3.connect(loaded.settings.home / "archive.sqlite3") as db:
         real_name = db.execute("select real_name from person where id='vera-synthetic'").fetchone()[0]
@@ -87,6 +88,7 @@ def test_yaml_export_follows_the_rule(loaded: Archive, tmp_path: Path, role: str
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "datapackage"])
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])
+@pytest.mark.slow
 def test_other_exports_carry_no_real_name_and_no_private_note(loaded: Archive, tmp_path: Path, fmt: str,
                                                               role: str) -> None:
     target = tmp_path / f"export-{fmt}"
@@ -103,6 +105,7 @@ def web_home(loaded: Archive) -> Path:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])
+@pytest.mark.slow
 def test_person_page_and_api_show_the_real_name_to_researchers_only(web_home: Path, role: str) -> None:
     client = create_app({"ARCHIVE_HOME": str(web_home), "TESTING": True, "ARCHIVE_VIEWER": role}).test_client()
     page = client.get("/people/vera-synthetic")

@@ -37,6 +37,7 @@ def test_password_is_stored_as_an_argon2id_hash(engine):  # type: ignore[no-unty
     assert not hasattr(account, "password_hash")  # callers never see it
 
 
+@pytest.mark.slow
 def test_authenticate_right_wrong_unknown_and_disabled(engine):  # type: ignore[no-untyped-def]
     accounts.add_user(engine, "vera", "archivist", PASSWORD)
     viewer = accounts.authenticate(engine, "vera", PASSWORD)
@@ -50,6 +51,7 @@ def test_authenticate_right_wrong_unknown_and_disabled(engine):  # type: ignore[
     assert accounts.authenticate(engine, "vera", PASSWORD) is not None
 
 
+@pytest.mark.slow
 def test_an_outdated_hash_is_replaced_on_login(engine):  # type: ignore[no-untyped-def]
     from argon2 import PasswordHasher
 
@@ -83,6 +85,7 @@ def test_clear_errors(engine):  # type: ignore[no-untyped-def]
         accounts.add_user(engine, "a b", "researcher", PASSWORD)
 
 
+@pytest.mark.slow
 def test_set_password_changes_the_stamp(engine):  # type: ignore[no-untyped-def]
     before = accounts.add_user(engine, "vera", "researcher", PASSWORD)
     accounts.set_password(engine, "vera", "another long password")
@@ -136,6 +139,7 @@ def _run(home: Path, *args: str, stdin: str | None = None):  # type: ignore[no-u
     return CliRunner().invoke(main, ["--home", str(home), "user", *args], input=stdin)
 
 
+@pytest.mark.slow
 def test_cli_user_add_list_passwd_remove(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = _run(home, "add", "vera", "--role", "researcher", "--password-stdin", stdin=PASSWORD + "\n")

@@ -43,6 +43,7 @@ def _csv_access(client: Any, url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "researcher"])
+@pytest.mark.slow
 def test_an_ended_embargo_is_public_on_every_path(home: Path, viewer: str) -> None:
     client = _client(home, viewer)
     person_page = client.get("/people/tamara-synthetic")
@@ -61,6 +62,7 @@ def test_an_ended_embargo_is_public_on_every_path(home: Path, viewer: str) -> No
         assert RESTRICTED_TAG not in people_list
 
 
+@pytest.mark.slow
 def test_a_researcher_still_sees_restricted_records_marked(home: Path) -> None:
     client = _client(home, "researcher")
     people = {p["id"]: p for p in client.get("/api/people").get_json()["items"]}

@@ -107,6 +107,20 @@ class _Page(HTMLParser):
             self._form = None
 
 
+# what a browser never reads as markup (script and style text, comments), and the tags _Page reads
+_NOT_MARKUP = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.S | re.I)
+_LINK_TAGS = re.compile(r"""<(?:a|form|input|button)\b(?:[^>"']|"[^"]*"|'[^']*')*>|</form\s*>""", re.I)
+
+
+def _links(html: str) -> list[str]:
+    """The links and GET download forms of a page: ``_Page`` fed only the tags it reads (the
+    same links as feeding it the whole page, without parsing every other tag and text)."""
+    page = _Page()
+    page.feed("".join(_LINK_TAGS.findall(_NOT_MARKUP.sub("", html))))
+    page.close()
+    return page.links
+
+
 def _combinatorial(query: str) -> bool:
     """Facet links combine without end (every facet value toggles on every page): follow
     those with at most one filter besides the query, the language, the page and the sort
@@ -145,6 +159,7 @@ class Crawler:
         self.headers = headers or {}
         self.bodies: dict[str, bytes] = {}
         self.statuses: dict[str, int] = {}
+        self._searchable: tuple[Any, dict[str, str]] | None = None  # (what it was made from, texts)
 
     def get(self, url: str) -> Any:
         response = self.client.get(url, headers=self.headers)
@@ -153,6 +168,11 @@ class Crawler:
         self.bodies[url] = body
         self.statuses[url] = response.status_code
         return response
+
+    def visit(self, url: str) -> None:
+        """``get``, unless the crawl has the answer already (it followed a link there)."""
+        if url not in self.bodies:
+            self.get(url)
 
     def crawl(self, start: str) -> None:
         queue = [start]
@@ -163,9 +183,7 @@ class Crawler:
             response = self.get(url)
             if response.mimetype != "text/html":
                 continue
-            page = _Page()
-            page.feed(response.get_data(as_text=True))
-            for href in page.links:
+            for href in _links(response.get_data(as_text=True)):
                 parts = urlsplit(urljoin("http://localhost" + url, href))
                 if parts.netloc != "localhost" or parts.path.startswith("/static/"):
                     continue
@@ -194,17 +212,24 @@ class Crawler:
     def found(self, word: str, ignore_echo_of: dict[str, str] | None = None) -> list[str]:
         """The URLs whose answer contains ``word`` (case-insensitive), leaving out the query a
         search URL itself typed, which the page may echo back."""
-        hits = []
-        for url, body in self.bodies.items():
-            text = body.decode("utf-8", "replace")
-            echo = (ignore_echo_of or {}).get(url)
-            if echo:
-                text = text.replace(echo, "")
-            for part in _echoes(url):  # an id the URL itself asked for may be named in its 404
-                text = text.replace(part, "")
-            if word.lower() in text.lower():
-                hits.append(url)
-        return hits
+        return [url for url, text in self._texts(ignore_echo_of or {}).items() if word.lower() in text]
+
+    def _texts(self, ignore_echo_of: dict[str, str]) -> dict[str, str]:
+        """Each answer as lower-case text without the echoes ``found`` leaves out; made once for
+        all the marker words (again only when the crawl or the echoes changed)."""
+        made_from = (len(self.bodies), tuple(ignore_echo_of.items()))
+        if self._searchable is None or self._searchable[0] != made_from:
+            texts = {}
+            for url, body in self.bodies.items():
+                text = body.decode("utf-8", "replace")
+                echo = ignore_echo_of.get(url)
+                if echo:
+                    text = text.replace(echo, "")
+                for part in _echoes(url):  # an id the URL itself asked for may be named in its 404
+                    text = text.replace(part, "")
+                texts[url] = text.lower()
+            self._searchable = (made_from, texts)
+        return self._searchable[1]
 
 
 def _ids(app: Any) -> dict[str, list[str]]:
@@ -253,10 +278,10 @@ def _visit_everything(crawler: Crawler, app: Any, ids: dict[str, list[str]] | No
                 url = rule.build(values, append_unknown=False)[1]
             except Exception:  # a value the rule's converter refuses (e.g. fmt of subtitles)
                 continue
-            crawler.get(url)
+            crawler.visit(url)
     # OAI-PMH: every verb, every record, every page
     for verb in ("Identify", "ListMetadataFormats", "ListSets"):
-        crawler.get(f"/oai?verb={verb}")
+        crawler.visit(f"/oai?verb={verb}")
     for verb in ("ListRecords", "ListIdentifiers"):
         url = f"/oai?verb={verb}&metadataPrefix=oai_dc"
         while url:
@@ -265,17 +290,17 @@ def _visit_everything(crawler: Crawler, app: Any, ids: dict[str, list[str]] | No
             url = f"/oai?verb={verb}&resumptionToken={token.group(1)}" if token else ""
     for kind, key in (("person", "person_id"), ("quote", "quote_id")):
         for record in ids[key]:
-            crawler.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:{kind}/{record}")
+            crawler.visit(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:{kind}/{record}")
     # searches for every marker, misspelt too ("did you mean"), on every surface that searches
     for word in MARKERS:
         for typed_word in (word, word.lower(), word[:-1], word[:-1] + "x", word[:5] + "*"):
             for base in ("/search", "/api/search", "/search/export.csv", "/search/export.json"):
                 url = f"{base}?{urlencode({'q': typed_word})}"
                 typed[url] = typed_word
-                crawler.get(url)
+                crawler.visit(url)
             url = f"/search?{urlencode({'q': typed_word, 'within': 'anna-synthetic'})}"
             typed[url] = typed_word
-            crawler.get(url)
+            crawler.visit(url)
     return typed
 
 

@@ -34,6 +34,7 @@ def _urls(text: str) -> list[str]:
     return re.findall(r"https?://[^\s\"'<>,}\\]+", text)
 
 
+@pytest.mark.slow
 def test_every_link_is_made_from_the_configured_address(home: Path) -> None:
     app = _app(home, ARCHIVE_BASE_URL=BASE)
     client = app.test_client()  # asked over plain HTTP on the public host, as behind a proxy
@@ -74,6 +75,7 @@ def test_a_host_not_trusted_is_refused(home: Path, url: str) -> None:
     app.extensions["archive"].close()
 
 
+@pytest.mark.slow
 def test_the_public_host_itself_is_served(home: Path) -> None:
     app = _app(home, ARCHIVE_BASE_URL=BASE)
     response = app.test_client().get("/oai?verb=Identify", base_url=BASE)

@@ -101,6 +101,7 @@ def test_stats_are_cached_and_change_with_an_import(imported: Archive, collectio
     assert after.quotes_by_stance["admirer"] == before.quotes_by_stance.get("admirer", 0) + 1
 
 
+@pytest.mark.slow
 def test_an_import_from_another_process_is_seen_by_the_next_request(imported: Archive, collection: Path) -> None:
     home = imported.settings.home
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
@@ -148,6 +149,7 @@ def test_an_import_that_keeps_the_index_build_is_seen_too(imported: Archive, col
     assert collection_pages.home(imported.engine, ANONYMOUS).collection.title == "Synthetic test collection, retitled"
 
 
+@pytest.mark.slow
 def test_old_versions_are_dropped_when_the_data_moves(imported: Archive, collection: Path) -> None:
     imported.stats()
     common.vocabulary(imported.engine)
@@ -191,6 +193,7 @@ def test_the_day_is_in_the_key_of_what_an_embargo_hides(imported: Archive) -> No
         viewer_for("researcher", dt.date(1999, 1, 1)))
 
 
+@pytest.mark.slow
 def test_the_web_site_shows_the_role_its_request_has(tmp_path: Path, collection: Path) -> None:
     home = tmp_path / "home"
     archive = Archive.open(home)
@@ -247,6 +250,7 @@ def test_loading_quotes_by_id_applies_the_visibility_rule(imported: Archive) -> 
         assert [q.id for q in load_quotes(imported, every, viewer)] == [i for i in every if i in expected]
 
 
+@pytest.mark.slow
 def test_the_subtitle_menu_from_the_page_quotes_is_the_long_ways(imported: Archive) -> None:
     from webapp.views import exports
 
@@ -262,6 +266,7 @@ def test_the_subtitle_menu_from_the_page_quotes_is_the_long_ways(imported: Archi
                 assert exports._subtitle_groups(person_id, detail.quotes) == exports._subtitle_groups(person_id)
 
 
+@pytest.mark.slow
 def test_a_cached_citation_style_renders_as_a_fresh_one() -> None:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
 
@@ -289,6 +294,7 @@ def test_a_cached_citation_style_renders_as_a_fresh_one() -> None:
             assert citations.render_style(data, style) == fresh(data, style), (style, data)
 
 
+@pytest.mark.slow
 def test_a_request_reads_the_data_version_once(imported: Archive, collection: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     reads = []

@@ -54,6 +54,7 @@ URLS = ["/people/anna-synthetic", "/api/people/anna-synthetic", "/people/anna-sy
         "/cite/person:anna-synthetic"]
 
 
+@pytest.mark.slow
 def test_the_public_meets_no_withheld_relative_fate_or_event(home: Path) -> None:
     client = _client(home, "anonymous")
     for url in URLS:
@@ -71,6 +72,7 @@ def test_the_public_meets_no_withheld_relative_fate_or_event(home: Path) -> None
     assert len(aunt) == 1 and aunt[0]["events"] == []  # the public relative, without the withheld fate
 
 
+@pytest.mark.slow
 def test_researchers_see_them(home: Path) -> None:
     client = _client(home, "researcher")
     page = client.get("/people/anna-synthetic").get_data(as_text=True)
@@ -82,6 +84,7 @@ def test_researchers_see_them(home: Path) -> None:
     assert client.get(f"/api/search?{urlencode({'q': FATE_MARKER})}").get_json()["total"] >= 1
 
 
+@pytest.mark.slow
 def test_a_source_cited_only_by_withheld_records_is_not_listed(tmp_path: Path) -> None:
     collection = make_access_collection(tmp_path / "collection")
     collection_file = collection / "collection.yaml"

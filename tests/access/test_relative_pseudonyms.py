@@ -27,6 +27,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("viewer, sees_real_name", [("anonymous", False), ("researcher", True)])
+@pytest.mark.slow
 def test_the_real_name_is_shown_to_researchers_only(home: Path, viewer: str, sees_real_name: bool) -> None:
     client = viewer_client(home, viewer)
     page = client.get("/people/vera-synthetic").get_data(as_text=True)

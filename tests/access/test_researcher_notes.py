@@ -40,6 +40,7 @@ def _client(home: Path, viewer: str) -> Any:
 
 
 @pytest.mark.parametrize("viewer", ["researcher", "archivist"])
+@pytest.mark.slow
 def test_researchers_see_reasons_and_coding_days(home: Path, viewer: str) -> None:
     client = _client(home, viewer)
     page = client.get("/people/quentin-synthetic").get_data(as_text=True)

@@ -38,6 +38,7 @@ def _package_sources(client, path: str) -> list[str]:  # type: ignore[no-untyped
         return [row["title"] for row in rows]
 
 
+@pytest.mark.slow
 def test_a_source_only_a_withheld_quote_cites_is_not_listed_or_counted(home: Path) -> None:
     anonymous, researcher = viewer_client(home, "anonymous"), viewer_client(home, "researcher")
     assert TITLE not in anonymous.get("/").get_data(as_text=True)
@@ -56,6 +57,7 @@ def test_a_source_only_a_withheld_quote_cites_is_not_listed_or_counted(home: Pat
 
 
 @pytest.mark.parametrize("which", ["access", "shipped"])
+@pytest.mark.slow
 def test_the_rule_finds_every_citation_the_sources_page_finds(home: Path, tmp_path: Path, which: str) -> None:
     opened = home if which == "access" else import_into(tmp_path / "home", DATA)
     archive = Archive.open(opened)

@@ -73,6 +73,7 @@ def test_a_link_inside_the_collection_is_still_read(fixture_collection):
 
 
 @pytest.mark.parametrize("name", ["anna\nforged.yaml:1: id: all is well.yaml", "anna\x1b[31mred\x1b[0m.yaml"])
+@pytest.mark.slow
 def test_a_file_name_cannot_split_or_colour_a_message(tmp_path, fixture_collection, name):
     bad = fixture_collection / "people" / name
     (fixture_collection / "people" / ANNA).rename(bad)

@@ -26,6 +26,7 @@ def _space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@pytest.mark.slow
 def test_shipped_collection_validates_and_imports(archive):
     report = archive.import_collection(DATA)
     people = _raw_people()
@@ -85,6 +86,7 @@ def test_silence_stays_empty():
 
 @pytest.mark.parametrize("kind, model_file", [("person", "people/*.yaml"), ("collection", "collection.yaml"),
                                               ("vocabulary", "vocabulary.yaml")])
+@pytest.mark.slow
 def test_generated_json_schema_validates_the_files(kind, model_file):
     """The schema that `archive schema` prints is usable by a third-party validator."""
     result = CliRunner().invoke(main, ["schema", "--file", kind])

@@ -109,6 +109,7 @@ def test_subtitles_with_a_character_xml_cannot_carry_are_refused(tmp_path, fixtu
     assert {p: p.read_bytes() for p in fixture_collection.rglob("*") if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_the_import_subtitles_command_says_it_in_one_line(tmp_path, fixture_collection):
     path = tmp_path / "talk.srt"
     path.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\x00there\n", encoding="utf-8")

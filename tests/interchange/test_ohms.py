@@ -37,6 +37,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 # --- export ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_person_export_is_valid_ohms_6(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     doc = valid(ohms.person_to_ohms(archive, "anna-synthetic", ANONYMOUS, BASE))
@@ -197,6 +198,7 @@ def test_keywords_that_name_a_theme_become_themes(tmp_path):
     assert result.themes["hubert-n-alyea-oh0010-002"] == []
 
 
+@pytest.mark.slow
 def test_import_into_an_existing_collection_and_again(archive, fixture_collection):
     collection_yaml = (fixture_collection / "collection.yaml").read_text(encoding="utf-8")
     anna = (fixture_collection / "people" / "anna-synthetic.yaml").read_bytes()
@@ -304,6 +306,7 @@ def _comparable(point: ohms.IndexPoint) -> dict:
 
 
 @pytest.mark.parametrize("sample", ["alyea_OH0010.xml", "index_hyperlinks_example.xml"])
+@pytest.mark.slow
 def test_index_points_survive_ohms_archive_ohms(tmp_path, fixture_collection, sample):
     import yaml
 

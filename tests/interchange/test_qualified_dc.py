@@ -77,6 +77,7 @@ def test_a_record_in_dcmi_terms(synthetic: Archive) -> None:
     assert "Test Suite (interviewer)" in _terms(record, "contributor")
 
 
+@pytest.mark.slow
 def test_every_record_of_the_shipped_collection_is_valid_and_never_says_stance(shipped: Archive) -> None:
     doc = oai(shipped, ("verb", "ListRecords"), ("metadataPrefix", "oai_qdc"))
     records = list(doc.iterfind(".//q:qualifieddc", NS))
@@ -90,6 +91,7 @@ def test_every_record_of_the_shipped_collection_is_valid_and_never_says_stance(s
     assert _terms(igor, "created") == ["2017"]  # no interview: the collection's year
 
 
+@pytest.mark.slow
 def test_a_rights_uri_is_a_license_and_words_are_rights(tmp_path: Path) -> None:
     import shutil
 

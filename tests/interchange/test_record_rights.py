@@ -127,6 +127,7 @@ def test_rights_are_stored_per_record(home: Path) -> None:
 
 @pytest.mark.parametrize("lang, rights_word, holder_word", [("en", "Rights:", "rights holder:"),
                                                              ("ru", "Права:", "правообладатель:")])
+@pytest.mark.slow
 def test_person_pages_show_the_rights_each_record_stands_under(client, home: Path, lang: str,  # type: ignore[no-untyped-def]
                                                                rights_word: str, holder_word: str) -> None:
     researcher = viewer_client(home, "researcher")

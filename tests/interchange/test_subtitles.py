@@ -140,6 +140,7 @@ def test_several_recordings_need_a_choice(archive, fixture_collection):
 
 
 @pytest.mark.parametrize("suffix", ["vtt", "srt"])
+@pytest.mark.slow
 def test_round_trip_into_an_existing_person(archive, fixture_collection, tmp_path, suffix):
     archive.import_collection(fixture_collection)
     export = person_to_vtt if suffix == "vtt" else person_to_srt
@@ -312,6 +313,7 @@ def _transcript_from(collection: Path, tmp_path: Path, files: dict[str, str], su
 
 
 @pytest.mark.parametrize(("render", "suffix"), [(interview_to_vtt, "vtt"), (interview_to_srt, "srt")])
+@pytest.mark.slow
 def test_an_interview_transcript_round_trips_with_its_speakers(interview_archive, tmp_path: Path, render,
                                                                suffix: str) -> None:  # type: ignore[no-untyped-def]
     archive, collection = interview_archive

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.interviews.conftest import PERSON_FILE
@@ -30,6 +31,7 @@ def _labels(answer: dict[str, Any], facet: str) -> dict[str, tuple[Any, Any]]:
     return {v["value"]: (v["label"], v["labels"]) for v in answer["facets"][facet]["values"]}
 
 
+@pytest.mark.slow
 def test_a_moment_links_to_the_interview_at_its_moment(example_home: Path) -> None:
     client = _client(example_home)
     hits = client.get("/api/search?q=sledging").get_json()["hits"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from archive.cli.main import main
@@ -21,6 +22,7 @@ def _backup(home: Path, dest: Path) -> Result:
     return result
 
 
+@pytest.mark.slow
 def test_a_backup_says_how_many_recordings_it_copied(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", example_collection)
     result = _backup(home, tmp_path / "backup")

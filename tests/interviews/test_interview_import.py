@@ -52,6 +52,7 @@ def test_the_example_imports_into_rows(example_collection: Path, archive: Archiv
     assert archive.import_collection(example_collection).unchanged
 
 
+@pytest.mark.slow
 def test_a_changed_segment_is_an_interview_change_and_a_removed_point_goes(example_collection: Path,
                                                                            archive: Archive) -> None:
     archive.import_collection(example_collection)

@@ -69,6 +69,7 @@ def test_unknown_recordings_are_404(example_home: Path) -> None:
     assert client.get(f"/media/{PERSON_ID}/{INTERVIEW_ID}/..%2Fpart-1").status_code == 404
 
 
+@pytest.mark.slow
 def test_a_withheld_recording_is_404_for_the_public_and_private_for_researchers(restricted_home: Path) -> None:
     public = _app(restricted_home).test_client()
     assert public.get(MEDIA).status_code == 404

@@ -67,6 +67,7 @@ def app(external_home: Path) -> Iterator[Any]:
     site.extensions["archive"].close()
 
 
+@pytest.mark.slow
 def test_the_interview_page_lets_its_recordings_origin_play(app: Any, media_origin: str) -> None:
     client = app.test_client()
     first, again = client.get(PAGE), client.get(PAGE)

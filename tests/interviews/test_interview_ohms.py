@@ -71,6 +71,7 @@ def _interview(home: Path, person_id: str, interview_id: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_archive_ohms_archive_gives_the_same_interview(example_collection: Path, tmp_path: Path) -> None:
     person = example_collection / PERSON_FILE
     person.write_text(person.read_text(encoding="utf-8").replace("    transcript:\n", CATALOGUE + "    transcript:\n",
@@ -109,6 +110,7 @@ def _fields(xml: bytes) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.xml")))
+@pytest.mark.slow
 def test_the_record_fields_of_the_real_samples_survive_ohms_archive_ohms(tmp_path: Path, sample: str) -> None:
     collection = tmp_path / "collection"
     ohms.ohms_interviews_to_collection(SAMPLES / sample, collection)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_ID
 from webapp import create_app
 from webapp.i18n import compile_catalogues
@@ -48,6 +50,7 @@ def test_every_timecode_is_a_media_fragment_link(example_home: Path) -> None:
     assert f'href="{MEDIA}#t=17.5"' in html
 
 
+@pytest.mark.slow
 def test_t_opens_the_page_at_a_moment(example_home: Path) -> None:
     html = _get(example_home, f"{PAGE}?t=17.5")
     assert f'<source src="{MEDIA}#t=17.5"' in html
@@ -55,6 +58,7 @@ def test_t_opens_the_page_at_a_moment(example_home: Path) -> None:
     assert 'data-start-at' not in _get(example_home, f"{PAGE}?t=soon")
 
 
+@pytest.mark.slow
 def test_withheld_segments_reach_only_those_who_may_see_them(example_home: Path) -> None:
     public = _get(example_home, PAGE)
     for words in WITHHELD_WORDS:
@@ -98,6 +102,7 @@ def test_the_ohms_export_of_the_interview(example_home: Path) -> None:
     assert "<v Narrator (synthetic)>" in transcript and WITHHELD_WORDS[1] not in transcript
 
 
+@pytest.mark.slow
 def test_a_search_inside_the_interview_lists_its_moments_in_time_order(example_home: Path) -> None:
     html = _get(example_home, f"{PAGE}?q=garden")
     assert '<input id="interview-q" type="search" name="q" value="garden"' in html
@@ -117,6 +122,7 @@ def test_a_search_inside_the_interview_lists_its_moments_in_time_order(example_h
     assert re.findall(r'class="timecode hit-moment" href="[^"]+" data-start="([^"]+)"', sledging) == ["17.5"]
 
 
+@pytest.mark.slow
 def test_a_search_inside_the_interview_never_shows_a_withheld_passage(example_home: Path) -> None:
     public = _get(example_home, f"{PAGE}?q=withheld")
     assert "0 moments match" in public and "hit-moment" not in public
@@ -132,6 +138,7 @@ def test_a_search_inside_the_interview_in_russian(example_home: Path) -> None:
     assert f"{PAGE}?t=12.5&amp;q=garden&amp;lang=ru" in html
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_holding_archives_record(example_collection: Path, tmp_path: Path) -> None:
     from tests.interviews.conftest import PERSON_FILE
     from tests.support import import_into

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_FILE, PERSON_ID
 from tests.support import import_into
 from webapp import create_app
@@ -43,6 +45,7 @@ def _quote_ids(html: str) -> list[str]:
     return re.findall(r'<figure class="quote[^"]*" id="quote-([\w-]+)"', html)
 
 
+@pytest.mark.slow
 def test_the_testimony_in_the_order_of_the_interviews(example_collection: Path, tmp_path: Path) -> None:
     person = example_collection / PERSON_FILE
     person.write_text(person.read_text(encoding="utf-8").replace("interviews:\n", MORE_QUOTES, 1), encoding="utf-8")
@@ -62,6 +65,7 @@ def test_the_testimony_in_the_order_of_the_interviews(example_collection: Path, 
     assert sorted(_quote_ids(_page(home, f"/people/{PERSON_ID}?order=source"))) == sorted(_quote_ids(section))
 
 
+@pytest.mark.slow
 def test_the_order_is_offered_only_where_there_are_interviews(example_collection: Path, tmp_path: Path) -> None:
     person = example_collection / PERSON_FILE
     text = person.read_text(encoding="utf-8")

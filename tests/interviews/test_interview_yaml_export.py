@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -82,6 +83,7 @@ def _round_trip(home: Path, viewer: Viewer, tmp_path: Path) -> tuple[Path, Path]
     return folder, import_into(tmp_path / f"again-{viewer.role}", folder)
 
 
+@pytest.mark.slow
 def test_an_archivists_export_gives_the_same_interview(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", _with_catalogue(example_collection))
     folder, again = _round_trip(home, ARCHIVIST, tmp_path)
@@ -90,6 +92,7 @@ def test_an_archivists_export_gives_the_same_interview(example_collection: Path,
     assert (folder / MEDIA).read_bytes() == (example_collection / MEDIA).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_researchers_export_keeps_what_researchers_may_see(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", _with_catalogue(example_collection))
     folder, again = _round_trip(home, RESEARCHER, tmp_path)
@@ -99,6 +102,7 @@ def test_a_researchers_export_keeps_what_researchers_may_see(example_collection:
     assert "This passage is withheld" in person
 
 
+@pytest.mark.slow
 def test_an_anonymous_export_leaves_out_the_withheld_passage(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", _with_catalogue(example_collection))
     folder, again = _round_trip(home, ANONYMOUS, tmp_path)
@@ -115,6 +119,7 @@ def test_an_anonymous_export_leaves_out_the_withheld_passage(example_collection:
     assert passages(after["transcript_segment"]) == passages(before["transcript_segment"])
 
 
+@pytest.mark.slow
 def test_a_withheld_recording_leaves_the_anonymous_export_whole(example_collection: Path, tmp_path: Path) -> None:
     _edit(example_collection, RIGHTS_HOLDER,
           RIGHTS_HOLDER + "        visibility: {status: restricted, reason: synthetic}\n")

@@ -86,10 +86,10 @@ def test_page_costs_smoke(tmp_path: Path) -> None:
         assert heading in done.stdout, heading
 
 
-@pytest.mark.slow  # a PostgreSQL cluster of its own, four imports and a served node
+@pytest.mark.slow  # a PostgreSQL cluster of its own, four imports, a served node, then two under load
 def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
     """The PostgreSQL side of the benchmark (the SQLite side runs the same code on another URL):
-    every figure of the table is printed, and the JSON holds them."""
+    every figure of the table is printed, and the JSON holds them; the load reaches both nodes."""
     import json
 
     result_file = tmp_path / "postgres.json"
@@ -100,8 +100,9 @@ def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
     assert "SYNTHETIC PostgreSQL benchmark: 150 segments" in done.stdout
     header = next(line for line in done.stdout.splitlines() if line.startswith("| measure"))
     assert "PostgreSQL" in header
-    for measure in ("import rate", "node: update for 1 changed person", "node: update for 5 changed people",
-                    "lag: import commit → node serves it (median)"):
+    for measure in ("import rate (YAML → database)", "… of which the importer's own first index build",
+                    "node: update for 1 changed person", "node: update for 5 changed people",
+                    "lag: import commit → node serves it (median)", "load: search p50 / p95", "load: person p50 / p95"):
         [row] = [line for line in done.stdout.splitlines() if line.startswith(f"| {measure} ")]
         assert re.search(r"\d", row.split("|")[2]), row  # the figure in PostgreSQL's column
     result = json.loads(result_file.read_text(encoding="utf-8"))
@@ -109,3 +110,6 @@ def test_postgres_benchmark_smoke(tmp_path: Path) -> None:
     figures = result["results"]["postgresql"]
     assert figures["import_rate"] > 0 and figures["update_one_action"] == "updated"
     assert all(round_["lag_from_commit"] > -0.5 for round_ in figures["lag_rounds"])  # (polled: a few ms early)
+    load = figures["load"]
+    assert load["nodes"] == 2 and load["summary"]["total"]["errors"] == 0
+    assert all(load["summary"]["kinds"][kind]["requests"] > 0 for kind in ("search", "person"))

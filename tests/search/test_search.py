@@ -68,6 +68,7 @@ def test_yo_folding(fixture_archive):
     assert "anna-hero-and-executioner" in ids(search(fixture_archive, "нем"))  # the text says «нём»
 
 
+@pytest.mark.slow
 def test_transliteration_both_ways(shipped_archive, fixture_archive):
     assert "galina" in ids(search(shipped_archive, "Галина"))
     assert "galina" in ids(search(shipped_archive, "Galina"))
@@ -102,6 +103,7 @@ def test_or_and_exclusion(fixture_archive):
     assert "anna-victory" in ids(search(fixture_archive, "Stalin"))
 
 
+@pytest.mark.slow
 def test_prefix(fixture_archive):
     assert "anna-hero-and-executioner" in ids(search(fixture_archive, "execut*"))
     assert "anna-victory" in ids(search(fixture_archive, "Стал*"))
@@ -252,6 +254,7 @@ def test_search_inside_one_testimony(fixture_archive):
 # --- visibility -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restricted_records_invisible_everywhere(fixture_archive):
     for query in ("", "synthetic", "Zanzibar", "Boris", "embargo", "Vorkuta"):
         result = search(fixture_archive, query)
@@ -293,6 +296,7 @@ def test_import_updates_only_the_changed_people(fixture_archive, fixture_collect
     assert fixture_archive.check_index().ok
 
 
+@pytest.mark.slow
 def test_reindex_is_atomic_while_searching(fixture_archive):
     errors: list[BaseException] = []
     totals: list[int] = []
@@ -364,6 +368,7 @@ def test_request_round_trips_through_params():
         SearchRequest(filters={"colour": ("red",)})
 
 
+@pytest.mark.slow
 def test_cli_search_marks_the_matched_words_in_bold_on_a_terminal(tmp_path):
     """On a terminal the matched words are bold (an ANSI escape); the test gives the command one (a pty)."""
     import os
@@ -435,6 +440,7 @@ def _schema_before_the_lean_columns():
     return schema
 
 
+@pytest.mark.slow
 def test_an_index_built_by_an_earlier_version_is_searched_sorted_and_updated(tmp_path, fixture_collection,
                                                                               monkeypatch):
     """An archive upgraded in place keeps its index until the next reindex: its dates (a

@@ -27,6 +27,7 @@ def _hit_count(html: str) -> int:
     return len(re.findall(r'<li class="hit', html))
 
 
+@pytest.mark.slow
 def test_the_language_facet_filters_in_the_russian_interface(client):
     everything = client.get("/search?kind=quote&lang=ru").get_data(as_text=True)
     english = client.get("/search?kind=quote&lang=ru&language=en").get_data(as_text=True)

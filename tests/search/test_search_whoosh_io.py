@@ -62,6 +62,7 @@ def test_each_thread_has_its_own_position():
     assert file.tell() == 11 and file.read(6) == b"second"
 
 
+@pytest.mark.slow
 def test_an_opened_searcher_reads_its_segments_in_place(tmp_path, fixture_collection):
     archive = Archive.open(tmp_path / "home")
     try:

@@ -158,6 +158,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("filename, old, new, field, message, line_needle", BAD_INPUTS)
+@pytest.mark.slow
 def test_bad_input_is_reported_with_file_line_field(archive, fixture_collection, filename, old, new, field, message,
                                                     line_needle):
     archive.import_collection(fixture_collection)
@@ -256,6 +257,7 @@ def test_every_command_has_help_with_example(command):
 
 
 @pytest.mark.parametrize("which", ["shipped_collection", "fixture_collection", "access_collection"])
+@pytest.mark.slow
 def test_the_driver_insert_stores_what_the_core_insert_stores(tmp_path, which, request, monkeypatch):
     """A first import inserts through the driver's executemany with the columns' bind processors:
     every value and its storage class (JSON text, dates, booleans, NULLs) as SQLAlchemy's insert."""

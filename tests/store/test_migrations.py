@@ -144,6 +144,7 @@ def _revision(url: str) -> str | None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_the_revisions_build_exactly_the_tables_the_models_define(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
     by_revisions = _database_at(_home_database(home, database_url), FIRST)
@@ -185,6 +186,7 @@ def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> N
         ("add_column", "person", "private_notes")]
 
 
+@pytest.mark.slow
 def test_the_revisions_go_down_and_up_again(tmp_path: Path, database_url: str) -> None:
     engine = _database_at(_home_database(tmp_path / "home", database_url), newest_revision())
     assert downgrade_schema(engine, FIRST).after == FIRST
@@ -196,6 +198,7 @@ def test_the_revisions_go_down_and_up_again(tmp_path: Path, database_url: str) -
 
 
 @pytest.mark.parametrize("versioned", [True, False], ids=["versioned", "made-before-revisions"])
+@pytest.mark.slow
 def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(
         tmp_path: Path, database_url: str, versioned: bool) -> None:
     home = tmp_path / "home"
@@ -224,6 +227,7 @@ def test_an_archive_of_the_first_schema_keeps_every_row_through_the_upgrade(
     assert (stats.people, stats.quotes, stats.relatives, stats.sources) == (1, 1, 1, 1)
 
 
+@pytest.mark.slow
 def test_an_instance_made_before_access_levels_imports_after_the_upgrade(
         tmp_path: Path, database_url: str, fixture_collection: Path) -> None:
     """An archivist's ``instance/`` from before the real-name and private-notes columns keeps working."""
@@ -244,6 +248,7 @@ def _archive_command(home: Path, url: str, *arguments: str) -> list[str]:
     return [sys.executable, "-m", "archive.cli.main", "--home", str(home), "--database-url", url, *arguments]
 
 
+@pytest.mark.slow
 def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
     engine = _database_at(_home_database(home, database_url), FIRST)
@@ -265,6 +270,7 @@ def test_an_upgrade_killed_mid_way_leaves_the_old_revision(tmp_path: Path, datab
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_that_upgrade_at_once_upgrade_once(tmp_path: Path, database_url: str) -> None:
     home = tmp_path / "home"
     engine = _database_at(_home_database(home, database_url), FIRST)
@@ -362,6 +368,7 @@ def test_the_developers_check_passes_on_the_shipped_revisions() -> None:
     assert newest_revision() in result.output
 
 
+@pytest.mark.slow
 def test_every_command_refuses_a_newer_database_in_one_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
     database = _sqlite(home / "archive.sqlite3")
@@ -378,6 +385,7 @@ def test_every_command_refuses_a_newer_database_in_one_line(tmp_path: Path) -> N
         assert "f00d" in done.stderr, command
 
 
+@pytest.mark.slow
 def test_the_site_refuses_an_older_database_and_a_command_upgrades_it(tmp_path: Path) -> None:
     from webapp import create_app
 

@@ -21,6 +21,7 @@ def _dumped(vocabulary: Vocabulary) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("which", ["fixture_collection", "shipped_collection"])
+@pytest.mark.slow
 def test_the_stored_vocabulary_is_the_files(archive: Archive, which: str, request: pytest.FixtureRequest) -> None:
     collection: Path = request.getfixturevalue(which)
     archive.import_collection(collection)

@@ -6,14 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import hypothesis.configuration
 import pytest
-import schemathesis
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator import validate as validate_openapi
-from schemathesis import engine as st_engine
-from schemathesis.engine import Status, StopReason
-from schemathesis.engine import events as st_events
 
 from archive.facade import Archive
 from tests.support import copy_home
@@ -72,6 +67,7 @@ def query_of(url: str | None) -> dict[str, str]:
 # --- people ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_people_list_with_pagination_and_totals(shipped):
     everyone = get_json(shipped, "/api/people")
     assert everyone["total"] == 5 and everyone["pages"] == 1 and len(everyone["items"]) == 5
@@ -361,12 +357,17 @@ def test_withheld_records_are_present_for_a_researcher(researcher):
 
 
 # --- the OpenAPI document, and schemathesis against it -------------------------------------------
+# schemathesis (and the hypothesis it runs on) is imported by the two tests that use it: importing
+# it takes every test process seconds, and most runs (`make check`) never reach these tests.
 
 
+@pytest.mark.slow
 def test_openapi_document_is_valid_openapi_3_1(client, app):
     document = get_json(client, "/api/openapi.json")
     assert document["openapi"].startswith("3.1")
     validate_openapi(document, cls=OpenAPIV31SpecValidator)  # against the OpenAPI 3.1 schema itself
+    import schemathesis
+
     loaded = schemathesis.openapi.from_dict(document)
     operations = {(op.method.upper(), op.path) for op in (r.ok() for r in loaded.get_all_operations())}
     assert operations == {("GET", "/api/"), ("GET", "/api/openapi.json"), ("GET", "/api/people"),
@@ -389,6 +390,12 @@ def test_schemathesis_finds_no_failure_in_any_operation(app, tmp_path):
 
     (The engine rather than ``schemathesis.pytest.from_fixture``: that one fails under pytest 9.2.)
     """
+    import hypothesis.configuration
+    import schemathesis
+    from schemathesis import engine as st_engine
+    from schemathesis.engine import Status, StopReason
+    from schemathesis.engine import events as st_events
+
     hypothesis_home = hypothesis.configuration.storage_directory(intent_to_write=False).home_directory
     hypothesis.configuration.set_hypothesis_home_dir(tmp_path / "hypothesis")  # no .hypothesis/ in the repo
     try:

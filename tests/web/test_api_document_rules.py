@@ -27,6 +27,7 @@ def document(client) -> dict:
     return client.get("/api/openapi.json").get_json()
 
 
+@pytest.mark.slow
 def test_the_bearer_scheme_is_declared_and_optional(document):
     validate_openapi(document)
     schemes = document["components"]["securitySchemes"]

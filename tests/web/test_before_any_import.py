@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from webapp import create_app
 
 
+@pytest.mark.slow
 def test_a_search_in_a_new_home_says_how_to_make_the_index(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "archive.cli.main", "--home", str(tmp_path / "home"),
                            "search", "camp"], capture_output=True, text=True, timeout=120)
@@ -19,6 +22,7 @@ def test_a_search_in_a_new_home_says_how_to_make_the_index(tmp_path: Path) -> No
     assert "archive import" in done.stderr and "archive reindex" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_site_of_a_new_home_answers_search_with_503_and_says_why(tmp_path: Path) -> None:
     client = create_app({"ARCHIVE_HOME": str(tmp_path / "home"), "TESTING": True}).test_client()
     assert client.get("/").status_code == 200

@@ -30,6 +30,7 @@ def _titles(home: Path, lang: str, query: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("lang, relation", [("en", "Mother"), ("ru", "Мать")])
+@pytest.mark.slow
 def test_a_relatives_title_is_built_in_the_page_language(shipped: Path, lang: str, relation: str) -> None:
     titles = _titles(shipped, lang, "mother")
     assert titles["the-sisters/mother"] == f'{relation} (<span lang="en">The sisters</span>)'

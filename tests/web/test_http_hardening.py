@@ -92,6 +92,7 @@ def test_every_kind_of_response_carries_the_security_headers(client, method, url
     _assert_hardened(response)
 
 
+@pytest.mark.slow
 def test_strict_transport_security_only_where_the_site_is_served_over_https(app, client, tmp_path):
     assert "Strict-Transport-Security" not in client.get("/").headers  # plain HTTP: it would mean nothing
     over_tls = client.get("/", base_url="https://archive.example.org")

@@ -54,6 +54,7 @@ def _start_up_output(home: Path, host: str, **environment: str) -> str:
     return "".join(lines)
 
 
+@pytest.mark.slow
 def test_serving_every_address_unconfigured_warns_in_one_line(home: Path) -> None:
     output = _start_up_output(home, "0.0.0.0")
     warned = [line for line in output.splitlines() if WARNING in line]
@@ -65,6 +66,7 @@ def test_serving_every_address_unconfigured_warns_in_one_line(home: Path) -> Non
     ("127.0.0.1", {}),
     ("0.0.0.0", {"ARCHIVE_BASE_URL": "https://archive.example.org/"}),
 ])
+@pytest.mark.slow
 def test_a_configured_or_loopback_site_does_not_warn(home: Path, host: str, environment: dict[str, str]) -> None:
     assert WARNING not in _start_up_output(home, host, **environment)
 

@@ -64,6 +64,7 @@ def _rename(collection: Path, home: Path, name: str) -> None:
         other.close()
 
 
+@pytest.mark.slow
 def test_a_shared_page_is_made_once_then_answered_from_memory(app: Flask) -> None:
     client = app.test_client()
     first = client.get(PERSON)
@@ -78,6 +79,7 @@ def test_a_shared_page_is_made_once_then_answered_from_memory(app: Flask) -> Non
     assert app.extensions["page_cache"].bytes >= len(first.get_data())
 
 
+@pytest.mark.slow
 def test_a_matching_etag_is_a_bodiless_304_and_a_stale_one_the_page(app: Flask) -> None:
     client = app.test_client()
     etag = client.get(PERSON).headers["ETag"]
@@ -88,6 +90,7 @@ def test_a_matching_etag_is_a_bodiless_304_and_a_stale_one_the_page(app: Flask) 
     assert other.status_code == 200 and other.get_data()
 
 
+@pytest.mark.slow
 def test_an_import_is_seen_by_the_next_request(app: Flask, fixture_collection: Path, home: Path) -> None:
     client = app.test_client()
     before = client.get(PERSON)
@@ -104,6 +107,7 @@ def test_an_import_is_seen_by_the_next_request(app: Flask, fixture_collection: P
     assert len(versions) == 1
 
 
+@pytest.mark.slow
 def test_a_logged_in_researcher_neither_gets_nor_leaves_shared_pages(app: Flask) -> None:
     anonymous, researcher = app.test_client(), app.test_client()
     assert anonymous.get("/people").headers[HEADER] == "miss"
@@ -126,6 +130,7 @@ def test_a_logged_in_researcher_neither_gets_nor_leaves_shared_pages(app: Flask)
     assert HEADER not in by_token.headers and "boris-synthetic" in by_token.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_the_role_the_language_and_the_host_are_in_the_key(home: Path) -> None:
     public = create_app({"ARCHIVE_HOME": str(home), "TESTING": True})
     reading_room = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "ARCHIVE_VIEWER": "researcher"})
@@ -148,6 +153,7 @@ def test_the_role_the_language_and_the_host_are_in_the_key(home: Path) -> None:
         reading_room.extensions["archive"].close()
 
 
+@pytest.mark.slow
 def test_forms_with_tokens_errors_downloads_and_unmarked_views_are_never_kept(app: Flask) -> None:
     client = app.test_client()
     for path in ("/login", "/people/nobody-here", "/search?page=abc", "/api/people", "/oai?verb=Identify",
@@ -162,6 +168,7 @@ def test_forms_with_tokens_errors_downloads_and_unmarked_views_are_never_kept(ap
     assert len(login_tokens) == 2  # each visitor's own session, own token
 
 
+@pytest.mark.slow
 def test_the_byte_budget_bounds_the_cache_and_zero_turns_it_off(home: Path) -> None:
     small = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "PAGE_CACHE_BYTES": 30_000})
     off = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "PAGE_CACHE_BYTES": 0})

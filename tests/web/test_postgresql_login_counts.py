@@ -52,6 +52,7 @@ def nodes(counts_url: str, tmp_path: Path) -> Iterator[list[rate_limits.PostgreS
         store.engine.dispose()
 
 
+@pytest.mark.slow
 def test_the_default_on_a_postgresql_archive_is_its_database(counts_url: str, tmp_path: Path) -> None:
     """A site on a PostgreSQL database keeps its counts there without being told; on SQLite, in the home's file."""
     app = create_app({"ARCHIVE_HOME": str(tmp_path / "home"), "DATABASE_URL": counts_url, "TESTING": True})

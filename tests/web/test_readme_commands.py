@@ -47,6 +47,7 @@ def test_the_readme_has_a_tour_to_test() -> None:
     assert any(c.startswith("curl") for c in commands)
 
 
+@pytest.mark.slow
 def test_every_readme_command_ends_well_and_keeps_its_promise(imported_data_home: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     home = copy_home(imported_data_home, tmp_path / "home")

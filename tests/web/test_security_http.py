@@ -80,6 +80,7 @@ def test_the_public_api_may_be_read_from_any_origin_anonymously(client: FlaskCli
     assert client.get("/api/people").headers.get("Access-Control-Allow-Origin") == "*"  # with no Origin too
 
 
+@pytest.mark.slow
 def test_no_cors_on_pages_or_for_anything_authenticated(app: Flask, client: FlaskClient) -> None:
     token = accounts.issue_token(app.extensions["archive"].engine, "vera")
     try:

@@ -52,6 +52,7 @@ def _login(client: FlaskClient, name: str, password: str, address: str) -> Any:
                        environ_base={"REMOTE_ADDR": address})
 
 
+@pytest.mark.slow
 def test_concurrent_attempts_never_pass_the_per_address_limit(app: Flask) -> None:
     """Sixteen threads at once from one address: at most five attempts (the limit) are evaluated."""
     threads, statuses = 16, []
@@ -75,6 +76,7 @@ def test_concurrent_attempts_never_pass_the_per_address_limit(app: Flask) -> Non
     assert 1 <= evaluated <= 5, statuses
 
 
+@pytest.mark.slow
 def test_wrong_guesses_lock_out_the_guesser_not_the_owner(home: Path) -> None:
     """Guesses from several addresses (more than any one address may make) do not lock the owner out."""
     app = _app(home)
@@ -90,6 +92,7 @@ def test_wrong_guesses_lock_out_the_guesser_not_the_owner(home: Path) -> None:
         app.extensions["archive"].close()
 
 
+@pytest.mark.slow
 def test_a_guessers_lockout_grows_with_each_failure_and_is_per_account(home: Path) -> None:
     """With the per-address limit out of the way, the lockout of one address and one account name
     starts after the allowed failures and doubles with each further one."""
@@ -118,6 +121,7 @@ def test_a_guessers_lockout_grows_with_each_failure_and_is_per_account(home: Pat
         app.extensions["archive"].close()
 
 
+@pytest.mark.slow
 def test_a_successful_login_does_not_use_up_the_address_limit(app: Flask) -> None:
     """Researchers behind one address (a reading room) may log in more often than five times a minute."""
     for _ in range(7):

@@ -58,6 +58,7 @@ def _cookie(client: FlaskClient) -> str:
     return cookie.value
 
 
+@pytest.mark.slow
 def test_a_cookie_copied_before_logout_shows_nothing_restricted_after_it(app: Flask) -> None:
     client = _logged_in(app)
     copied = _cookie(client)
@@ -69,6 +70,7 @@ def test_a_cookie_copied_before_logout_shows_nothing_restricted_after_it(app: Fl
     assert "Log in" in thief.get("/").get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_logging_out_ends_this_session_only(app: Flask) -> None:
     laptop, office = _logged_in(app), _logged_in(app)
     assert laptop.post("/logout").status_code == 303
@@ -76,6 +78,7 @@ def test_logging_out_ends_this_session_only(app: Flask) -> None:
     assert office.get(RESTRICTED).status_code == 200
 
 
+@pytest.mark.slow
 def test_disable_then_enable_does_not_bring_an_old_cookie_back(app: Flask) -> None:
     engine = app.extensions["archive"].engine
     accounts.add_user(engine, "olga", "researcher", PASSWORD)
@@ -90,6 +93,7 @@ def test_disable_then_enable_does_not_bring_an_old_cookie_back(app: Flask) -> No
         accounts.remove_user(engine, "olga")
 
 
+@pytest.mark.slow
 def test_a_new_password_ends_every_session_of_the_account(app: Flask) -> None:
     engine = app.extensions["archive"].engine
     accounts.add_user(engine, "pavel", "researcher", PASSWORD)
@@ -104,6 +108,7 @@ def test_a_new_password_ends_every_session_of_the_account(app: Flask) -> None:
         accounts.remove_user(engine, "pavel")
 
 
+@pytest.mark.slow
 def test_a_removed_and_recreated_account_does_not_inherit_old_sessions(app: Flask) -> None:
     engine = app.extensions["archive"].engine
     accounts.add_user(engine, "sofia", "researcher", PASSWORD)
@@ -116,6 +121,7 @@ def test_a_removed_and_recreated_account_does_not_inherit_old_sessions(app: Flas
         accounts.remove_user(engine, "sofia")
 
 
+@pytest.mark.slow
 def test_a_session_row_is_the_only_proof_of_a_login(app: Flask) -> None:
     """A cookie signed with the right key but naming no session (a forged or pre-upgrade one) is anonymous."""
     client = _logged_in(app)

@@ -65,6 +65,7 @@ def _assert_secured(headers: dict[str, str]) -> None:
         assert headers.get(name.lower()) == value, name
 
 
+@pytest.mark.slow
 def test_the_site_itself_still_answers_with_its_headers(site_port):
     status, headers = _raw(site_port, b"GET /people HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert status == 200
@@ -92,6 +93,7 @@ def test_waitress_own_500_carries_the_security_headers():
         _assert_secured(headers)
 
 
+@pytest.mark.slow
 def test_serve_on_an_address_in_use_says_so_in_one_line(tmp_path, imported_fixture_home):
     """A second server on a port another process listens on: one line, exit status 1, and no
     "Serving on" (it never served)."""

@@ -81,6 +81,7 @@ def _engine(app: Flask):  # type: ignore[no-untyped-def]
 # --- the login page and the session ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_login_page_renders(client: FlaskClient) -> None:
     response = client.get("/login")
     html = response.get_data(as_text=True)
@@ -100,6 +101,7 @@ def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient) -> None:
     assert client.post("/logout").status_code == 400
 
 
+@pytest.mark.slow
 def test_a_wrong_password_shows_an_error_and_logs_nobody_in(client: FlaskClient) -> None:
     for name, password in (("vera", "not the password"), ("nobody", PASSWORD)):
         response = _login(client, name, password)
@@ -110,6 +112,7 @@ def test_a_wrong_password_shows_an_error_and_logs_nobody_in(client: FlaskClient)
     assert client.get(RESTRICTED).status_code == 404
 
 
+@pytest.mark.slow
 def test_logging_in_shows_restricted_records_and_logging_out_hides_them(client: FlaskClient) -> None:
     assert client.get(RESTRICTED).status_code == 404
     token = _csrf(client)
@@ -134,6 +137,7 @@ def test_logging_in_shows_restricted_records_and_logging_out_hides_them(client: 
     assert "Log in" in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_back_to_the_page_after_login_but_never_to_another_site(client: FlaskClient) -> None:
     data = {"name": "vera", "password": PASSWORD}
     response = client.post("/login", data={**data, "next": "/people?lang=ru", "csrf_token": _csrf(client)})
@@ -143,6 +147,7 @@ def test_back_to_the_page_after_login_but_never_to_another_site(client: FlaskCli
         assert response.headers["Location"] == "/"
 
 
+@pytest.mark.slow
 def test_a_disabled_removed_or_repassworded_user_is_logged_out_at_once(app: Flask, client: FlaskClient) -> None:
     engine = _engine(app)
     accounts.add_user(engine, "olga", "researcher", PASSWORD)
@@ -165,6 +170,7 @@ def test_a_disabled_removed_or_repassworded_user_is_logged_out_at_once(app: Flas
             accounts.remove_user(engine, "olga")
 
 
+@pytest.mark.slow
 def test_a_login_or_token_wins_over_archive_viewer(home: Path) -> None:
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "ARCHIVE_VIEWER": "archivist"})
     token = accounts.issue_token(_engine(app), "vera")
@@ -218,6 +224,7 @@ def test_https_deployments_always_mark_the_cookie_secure(home: Path) -> None:
 # --- rate limits ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_failed_logins_are_rate_limited_per_address(client: FlaskClient) -> None:
     for _ in range(5):
         assert _login(client, "vera", "not the password").status_code == 200
@@ -228,6 +235,7 @@ def test_failed_logins_are_rate_limited_per_address(client: FlaskClient) -> None
     assert response.status_code == 303  # another address is not slowed down
 
 
+@pytest.mark.slow
 def test_failed_logins_are_counted_across_server_processes_and_restarts(home: Path) -> None:
     """Two apps over one home stand for two `archive serve` processes: they share the counts
     of the home's rate-limits.sqlite3; a third, made later, stands for a restart."""
@@ -279,6 +287,7 @@ def test_the_sqlite_store_counts_in_fixed_windows(tmp_path: Path, monkeypatch: p
 # --- bearer tokens ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_bearer_token_gives_its_owners_view_everywhere(app: Flask, client: FlaskClient) -> None:
     token = accounts.issue_token(_engine(app), "vera")
     auth = {"Authorization": f"Bearer {token}"}
@@ -370,6 +379,7 @@ def _run_once(home: Path, collection: Path) -> None:
             process.stdout.close()
 
 
+@pytest.mark.slow
 def test_archive_run_writes_a_secret_key_once_and_serve_refuses_without_one(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -22,6 +22,7 @@ def data_client(tmp_path_factory: pytest.TempPathFactory, imported_data_home: Pa
 
 
 @pytest.mark.parametrize("person", ["galina", "the-sisters", "the-volunteers"])
+@pytest.mark.slow
 def test_people_without_quotes_offer_no_testimony(data_client, person: str) -> None:  # type: ignore[no-untyped-def]
     html = data_client.get(f"/people/{person}").get_data(as_text=True)
     assert "Export this testimony" not in html
@@ -52,6 +53,7 @@ def test_citation_files_have_their_media_type_and_a_file_name(data_client, fmt: 
     assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
+@pytest.mark.slow
 def test_the_collection_rights_statement_is_on_the_cite_page_and_in_every_format(tmp_path: Path) -> None:
     import json
     import shutil

@@ -345,6 +345,7 @@ def _every_anonymous_download(client, home: Path) -> list[str]:  # type: ignore[
     return urls
 
 
+@pytest.mark.slow
 def test_withheld_records_leave_no_trace_in_any_anonymous_download(client, fixture_home):  # type: ignore[no-untyped-def]
     for url in _every_anonymous_download(client, fixture_home):
         text = everything_in(fetch(client, url))
@@ -418,6 +419,7 @@ def test_the_menus_are_in_russian_too(client):  # type: ignore[no-untyped-def]
     assert "Субтитры WebVTT · Английский" in person and "Чикагский стиль (автор — дата)" in person
 
 
+@pytest.mark.slow
 def test_every_page_with_a_menu_in_the_shipped_collection(data_client, data_home):  # type: ignore[no-untyped-def]
     """Crawl the menus of every person and theme page of the Red Soul collection."""
     people = re.findall(r'href="/people/([a-z0-9-]+)"', page(data_client, "/people"))
@@ -450,6 +452,7 @@ def test_no_timecodes_no_subtitle_buttons_and_a_friendly_404(data_client):  # ty
     assert 'href="/people/igor"' in text
 
 
+@pytest.mark.slow
 def test_several_recordings_one_file_each(two_recordings_home):  # type: ignore[no-untyped-def]
     client = _client(two_recordings_home)
     html = page(client, "/people/anna-synthetic")
@@ -502,6 +505,7 @@ def test_the_cite_this_box_shows_apa_and_chicago(client):  # type: ignore[no-unt
     assert set(downloads(quote_page).urls) == {f"/cite/quote:anna-victory.{f}" for f in ("bibtex", "ris", "csl-json")}
 
 
+@pytest.mark.slow
 def test_html_in_a_quote_is_text_in_its_citations(tmp_path):  # type: ignore[no-untyped-def]
     collection = tmp_path / "collection"
     shutil.copytree(FIXTURE, collection)

@@ -75,6 +75,7 @@ def _citation_tags(client, url: str) -> dict[str, list[str]]:  # type: ignore[no
     ("/people", "WebPage"), ("/themes", "WebPage"), ("/paradoxes", "WebPage"), ("/sources", "WebPage"),
     ("/search?q=Stalin", "WebPage"),
 ])
+@pytest.mark.slow
 def test_every_public_page_type_carries_json_ld(data_home: Path, url: str, expected_type: str) -> None:
     items = _items(_extract(_client(data_home), url))
     assert any(expected_type in _types(item) for item in items), items
@@ -132,6 +133,7 @@ def test_dublin_core_tags_are_read_by_extruct(data_home: Path) -> None:
     ("/cite/quote:igor-shark-feed", "quote:igor-shark-feed"),
     ("/cite/quote:gorter-his-name-was-alexis", "quote:gorter-his-name-was-alexis"),
 ])
+@pytest.mark.slow
 def test_citation_tags_equal_archive_cite(data_home: Path, url: str, target: str) -> None:
     tags = _citation_tags(_client(data_home), url)
     archive = Archive.open(data_home)
@@ -152,6 +154,7 @@ def test_zotero_reads_the_press_kit_from_a_quote_page(data_home: Path) -> None:
     assert tags["citation_abstract_html_url"] == ["http://localhost/people/jessica-gorter#quote-gorter-his-name-was-alexis"]
 
 
+@pytest.mark.slow
 def test_an_interviewed_person_page_cites_the_interview(tmp_path: Path) -> None:
     from tests.support import FIXTURES
 
@@ -170,6 +173,7 @@ def test_an_interviewed_person_page_cites_the_interview(tmp_path: Path) -> None:
 # --- nothing withheld --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_withheld_field_in_the_metadata(access_home: Path) -> None:
     client = _client(access_home)
     urls = _sitemap(client)
@@ -190,6 +194,7 @@ def _sitemap(client) -> list[str]:  # type: ignore[no-untyped-def]
     return [urlsplit(loc).path for loc in document.xpath("//s:url/s:loc/text()", namespaces=SITEMAP_NS)]
 
 
+@pytest.mark.slow
 def test_the_sitemap_lists_every_public_page_and_no_withheld_one(access_home: Path) -> None:
     client = _client(access_home)
     urls = _sitemap(client)

@@ -98,6 +98,13 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
     """Every internal page reachable from ``start``: {url: html}; asserts each answers 200
     and that every #fragment it links to exists on the target page."""
     pages: dict[str, str] = {}
+    parsed: dict[str, _Links] = {}  # each page parsed once, for its links and for the fragments linked into it
+
+    def parse(url: str) -> _Links:
+        if url not in parsed:
+            parsed[url] = _parse(pages[url])
+        return parsed[url]
+
     fragments: list[tuple[str, str, str]] = []
     queue = [start]
     while queue:
@@ -110,7 +117,7 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
         pages[url] = html
         if not response.mimetype == "text/html":
             continue
-        for href in _parse(html).links:
+        for href in parse(url).links:
             absolute = urljoin("http://localhost" + url, href)
             parts = urlsplit(absolute)
             if parts.netloc != "localhost":
@@ -121,7 +128,7 @@ def crawl(client, start: str, headers: dict[str, str]) -> dict[str, str]:  # typ
             if target not in pages:
                 queue.append(target)
     for source_page, target, fragment in fragments:
-        assert fragment in _parse(pages[target]).ids, f"{source_page} links to {target}#{fragment}, which is missing"
+        assert fragment in parse(target).ids, f"{source_page} links to {target}#{fragment}, which is missing"
     return pages
 
 
@@ -129,6 +136,7 @@ CRAWLS = [("data", "en"), ("data", "ru"), ("fixture", "en"), ("fixture", "ru")]
 
 
 @pytest.mark.parametrize("which,lang", CRAWLS)
+@pytest.mark.slow
 def test_every_link_from_the_home_page_answers_200(which, lang, data_home, fixture_home):  # type: ignore[no-untyped-def]
     app = _app(data_home if which == "data" else fixture_home)
     client = app.test_client(use_cookies=False)
@@ -177,6 +185,7 @@ def test_an_error_is_a_500_page_without_a_traceback(fixture_home):  # type: igno
     assert "secret internals" not in html and "Traceback" not in html
 
 
+@pytest.mark.slow
 def test_withheld_records_are_absent_everywhere_for_anonymous(fixture_home):  # type: ignore[no-untyped-def]
     for lang in ("en", "ru"):
         pages = crawl(_app(fixture_home).test_client(use_cookies=False), f"/?lang={lang}", {})
@@ -211,6 +220,7 @@ def test_the_viewer_setting_is_checked(fixture_home):  # type: ignore[no-untyped
         _app(fixture_home, ARCHIVE_VIEWER="root")
 
 
+@pytest.mark.slow
 def test_html_in_a_quote_shows_as_text_on_every_page_that_shows_quotes(script_home):  # type: ignore[no-untyped-def]
     pages = crawl(_app(script_home).test_client(use_cookies=False), "/", {})
     shown = [url for url, html in pages.items() if "&lt;script&gt;alert(1)&lt;/script&gt;" in html]
@@ -280,6 +290,7 @@ def test_person_page_shows_stance_family_quotes_sources_and_citation(fixture_hom
     assert "http://localhost/people/anna-synthetic" in html
 
 
+@pytest.mark.slow
 def test_perspectives_are_not_linked_where_every_passage_is_not_stated(data_home, fixture_home):  # type: ignore[no-untyped-def]
     shipped = _app(data_home).test_client()
     themes = shipped.get("/themes").get_data(as_text=True)
@@ -351,6 +362,7 @@ def _stop(process):  # type: ignore[no-untyped-def]
     return process.returncode, rest
 
 
+@pytest.mark.slow
 def test_serve_imports_an_empty_archive_and_prints_the_address(tmp_path):  # type: ignore[no-untyped-def]
     from urllib.request import urlopen
 
