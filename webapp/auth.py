@@ -186,6 +186,7 @@ def _invalid_token() -> Response:
 
         return problem(401, detail, [("WWW-Authenticate", challenge)])
     g.viewer, g.account, g.by_token = viewer_for("anonymous"), None, False
+    g.error_page = True  # no page metadata (webapp/views/site_metadata.py)
     if request.url_rule is not None and request.url_rule.endpoint == "oai.endpoint":
         from webapp.views.oai import invalid_token
 

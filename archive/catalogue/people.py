@@ -215,13 +215,24 @@ class PersonDetail:
 
 
 def person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail:
-    """Everything the person page shows; ``NotFound`` when absent or not visible."""
+    """Everything the person page shows; ``NotFound`` when absent or not visible.
+
+    Read once per web request (``read_cache.for_this_request``): the page and its metadata
+    both ask, and so does the 404 page of an id that is not there. Read-only."""
+    found = read_cache.for_this_request(engine, "person", (visibility_key(viewer), person_id),
+                                        lambda: _person(engine, viewer, person_id))
+    if found is None:
+        raise NotFound(person_id)
+    return found
+
+
+def _person(engine: Engine, viewer: Viewer, person_id: str) -> PersonDetail | None:
     terms = vocabulary(engine)
     sources = sources_by_id(engine, viewer)
     with Session(engine) as conn:
         record = conn.execute(select(P).where(col(P.id) == person_id, visible_clause(viewer, P))).scalar_one_or_none()
         if record is None:
-            raise NotFound(person_id)
+            return None
         quotes = visible_quotes(conn, viewer, sources, col(Q.person_id) == person_id)
         relatives, fates = _relatives(conn, viewer, person_id, sources, terms.repression_fates())
         events = _timeline(conn, viewer, person_id, sources)

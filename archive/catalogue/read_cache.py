@@ -153,17 +153,38 @@ def data_version(engine: Engine) -> Version:
 
 
 _REQUEST_VERSIONS: ContextVar[dict[str, Version] | None] = ContextVar("read_cache_versions", default=None)
+_REQUEST_ANSWERS: ContextVar[dict[Hashable, Any] | None] = ContextVar("read_cache_request_answers", default=None)
+RequestToken = tuple[Token[dict[str, Version] | None], Token[dict[Hashable, Any] | None]]
 
 
-def begin_request() -> Token[dict[str, Version] | None]:
+def begin_request() -> RequestToken:
     """From now until ``end_request``, in this thread (context), read each database's data
     version once: one SELECT per request however many cached answers a page uses, and one
-    consistent version for all of them."""
-    return _REQUEST_VERSIONS.set({})
+    consistent version for all of them; ``for_this_request`` answers are kept until then."""
+    return _REQUEST_VERSIONS.set({}), _REQUEST_ANSWERS.set({})
 
 
-def end_request(token: Token[dict[str, Version] | None]) -> None:
-    _REQUEST_VERSIONS.reset(token)
+def end_request(token: RequestToken) -> None:
+    versions, answers = token
+    _REQUEST_ANSWERS.reset(answers)
+    _REQUEST_VERSIONS.reset(versions)
+
+
+def for_this_request(engine: Engine, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or its answer given earlier in the same request (inside ``begin_request``;
+    outside a request, ``compute()`` each time). For answers too large to keep between requests
+    that one page asks for more than once (a person page's detail, read again for its metadata);
+    an exception is not kept. Read-only, like ``cached`` answers."""
+    answers = _REQUEST_ANSWERS.get()
+    if answers is None:
+        return compute()
+    full_key = (engine.url.render_as_string(), name, key)
+    try:
+        return answers[full_key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    value = answers[full_key] = compute()
+    return value
 
 
 def visibility_key(viewer: Viewer) -> tuple[Hashable, ...]:

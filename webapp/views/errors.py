@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, make_response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -141,6 +141,7 @@ def _page(error: HTTPException) -> Response:
     code = error.code or 500
     if code >= 500:
         error = InternalServerError()  # its standard text only
+    g.error_page = True  # it describes no record: no page metadata (webapp/views/site_metadata.py)
     response = make_response(render_template("error.html", error=error), code)
     for name, value in error.get_headers():  # a 405's Allow, a 401's challenge, a 429's wait
         if name.lower() in ("allow", "www-authenticate", "retry-after"):

@@ -58,8 +58,8 @@ def _page() -> tuple[metadata.PageKind, str | None] | None:
 
 @bp.app_template_global("page_metadata")
 def page_metadata() -> RenderedMetadata | None:
-    if g.get("viewer") is None or request.routing_exception is not None:
-        return None  # a request refused before its page was read (an error page): nothing to describe
+    if g.get("viewer") is None or request.routing_exception is not None or g.get("error_page"):
+        return None  # an error page, or a request refused before its page was read: nothing to describe
     page = _page()
     if page is None:
         return None
