@@ -68,12 +68,13 @@ def clear_caches() -> None:
 def requests_to_time(home: Path, collection: Path | None, people: int, searches: int,
                      homes: int) -> dict[str, list[str]]:
     """Deterministic paths per kind: evenly spread visible people, the load benchmark's searches."""
-    visible = load.visible_people(home)
+    url = load.database_url(home, None)
+    visible = load.visible_people(url)
     step = max(1, len(visible) // max(people, 1))
     chosen = visible[::step][:people]
     meta_file = collection / load.synthetic.META_FILE if collection else None
     meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file and meta_file.exists() else {}
-    stances, themes = load._vocabulary(home)
+    stances, themes = load._vocabulary(url)
     found = load.build_searches(meta, stances, themes, searches, 0.6, "search")
     exported = load.build_searches(meta, stances, themes, searches, 1.0, "export")
     return {
