@@ -43,6 +43,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import col
 
 from archive.access.visibility import ANONYMOUS, Viewer, quote_clause, visible_clause
+from archive.catalogue import read_cache
 from archive.catalogue.pages import NotFound
 from archive.catalogue.rights import Level, RightsStatement, applying
 from archive.collection import dates, timecodes
@@ -245,7 +246,17 @@ class CitationData:
 def citation_data(archive: Archive, target: CitationTarget, base_url: str, viewer: Viewer = ANONYMOUS,
                   accessed: dt.date | None = None, lang: str = "en") -> CitationData:
     """The facts of the citation, read through the visibility rule. ``lang``: the language of a
-    quote's excerpt shown beside its citation; what is cited is the same in every language."""
+    quote's excerpt shown beside its citation; what is cited is the same in every language.
+
+    Read once per web request: a page shows its citation and gives the same facts again in its
+    metadata (``page_metadata``)."""
+    key = (target, base_url, read_cache.visibility_key(viewer), accessed or viewer.today, lang)
+    return read_cache.for_this_request(archive.engine, "citation", key,
+                                       lambda: _read_citation_data(archive, target, base_url, viewer, accessed, lang))
+
+
+def _read_citation_data(archive: Archive, target: CitationTarget, base_url: str, viewer: Viewer,
+                        accessed: dt.date | None, lang: str) -> CitationData:
     with archive.engine.connect() as conn:
         collection = conn.execute(select(models.CollectionRecord)).first()
         if collection is None:
