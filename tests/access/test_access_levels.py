@@ -75,6 +75,7 @@ def test_the_database_stores_both_and_the_index_holds_neither(loaded: Archive) -
 @pytest.mark.parametrize("role,sees_real_name,sees_private", [
     ("anonymous", False, False), ("researcher", True, False), ("archivist", True, True),
 ])
+@pytest.mark.slow
 def test_yaml_export_follows_the_rule(loaded: Archive, tmp_path: Path, role: str, sees_real_name: bool,
                                       sees_private: bool) -> None:
     folder = tmp_path / "export"

@@ -29,6 +29,7 @@ def _row(engine, name: str) -> User:  # type: ignore[no-untyped-def]
 # --- the library -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_password_is_stored_as_an_argon2id_hash(engine):  # type: ignore[no-untyped-def]
     account = accounts.add_user(engine, "vera", "researcher", PASSWORD)
     stored = _row(engine, "vera").password_hash
@@ -67,6 +68,7 @@ def test_an_outdated_hash_is_replaced_on_login(engine):  # type: ignore[no-untyp
     assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
 
 
+@pytest.mark.slow
 def test_clear_errors(engine):  # type: ignore[no-untyped-def]
     accounts.add_user(engine, "vera", "researcher", PASSWORD)
     with pytest.raises(accounts.DuplicateUser, match="already exists"):
@@ -94,6 +96,7 @@ def test_set_password_changes_the_stamp(engine):  # type: ignore[no-untyped-def]
     assert after is not None and after.stamp != before.stamp  # web sessions made before it end
 
 
+@pytest.mark.slow
 def test_tokens_issue_verify_revoke(engine):  # type: ignore[no-untyped-def]
     accounts.add_user(engine, "vera", "researcher", PASSWORD)
     token = accounts.issue_token(engine, "vera")
@@ -118,6 +121,7 @@ def test_tokens_issue_verify_revoke(engine):  # type: ignore[no-untyped-def]
         accounts.revoke_token(engine, "abc")
 
 
+@pytest.mark.slow
 def test_a_disabled_or_removed_users_tokens_stop_working(engine):  # type: ignore[no-untyped-def]
     accounts.add_user(engine, "vera", "researcher", PASSWORD)
     token = accounts.issue_token(engine, "vera")
@@ -182,6 +186,7 @@ def test_cli_user_add_list_passwd_remove(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "no user 'ivan'" in again.output
 
 
+@pytest.mark.slow
 def test_cli_tokens(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert _run(home, "add", "vera", "--role", "researcher", "--password-stdin", stdin=PASSWORD + "\n").exit_code == 0

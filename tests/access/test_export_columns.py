@@ -41,6 +41,7 @@ EXPORTS = ["/export.csv", "/people/vera-synthetic/export.csv", "/themes/the-gula
 
 
 @pytest.mark.parametrize("viewer,sees_ukrainian", [("anonymous", False), ("researcher", True)])
+@pytest.mark.slow
 def test_text_columns_are_the_languages_the_viewer_may_see(home: Path, viewer: str, sees_ukrainian: bool) -> None:
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "SECRET_KEY": "export-columns-test-key",
                       "RATELIMIT_ENABLED": False, "ARCHIVE_VIEWER": viewer})

@@ -45,6 +45,7 @@ def test_a_query_too_costly_is_refused_with_its_reason(client: Any, query: str, 
 
 @pytest.mark.parametrize("query", ["grandfathr~", "grandfathr~2", "grand*", "stal* camp~1", "gr?ndfather",
                                    '"shot in"~3', "the gulag " * 20])
+@pytest.mark.slow
 def test_ordinary_fuzzy_and_prefix_searches_answer(client: Any, query: str) -> None:
     for surface in SURFACES:
         response = client.get(f"{surface}?{urlencode({'q': query})}")

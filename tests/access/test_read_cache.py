@@ -89,6 +89,7 @@ def test_an_empty_archive_is_not_cached(archive: Archive) -> None:
 # --- after an import, the new data ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_stats_are_cached_and_change_with_an_import(imported: Archive, collection: Path) -> None:
     before = imported.stats()
     assert imported.stats() is before  # the second read is the cached answer
@@ -162,6 +163,7 @@ def test_old_versions_are_dropped_when_the_data_moves(imported: Archive, collect
 # --- who sees what ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_restricted_record_never_enters_an_anonymous_entry(imported: Archive) -> None:
     # the researcher first, so that a key without the role would hand their answer to the public
     for viewer in (RESEARCHER, ANONYMOUS, RESEARCHER, ANONYMOUS):
@@ -236,6 +238,7 @@ def test_the_cache_is_a_bounded_lru() -> None:
 # --- the person page's shortcuts give what the long way gives -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_loading_quotes_by_id_applies_the_visibility_rule(imported: Archive) -> None:
     from sqlalchemy import select
 

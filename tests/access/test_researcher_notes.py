@@ -65,6 +65,7 @@ def test_researchers_see_reasons_and_coding_days(home: Path, viewer: str) -> Non
         assert quotes["vera-embargoed"]["visibility_review"] == REVIEW
 
 
+@pytest.mark.slow
 def test_the_public_sees_no_reason_and_no_coding_day(home: Path) -> None:
     client = _client(home, "anonymous")
     vera_page = client.get("/people/vera-synthetic").get_data(as_text=True)

@@ -140,6 +140,7 @@ def test_csl_json_of_the_shipped_collection(archive: Archive) -> None:
     assert "Igor" in cite(archive, "person:igor", "chicago", BASE)
 
 
+@pytest.mark.slow
 def test_rendered_styles(loaded: Archive) -> None:
     apa = cite(loaded, "quote:anna-grandfather-shot", "apa", BASE)
     assert apa.startswith("Anna (synthetic). (2020, May 1).")
@@ -208,6 +209,7 @@ def test_bibtex_parses_and_special_characters_round_trip(special: Archive, targe
         assert entry.key == "synthetic-test:anna-victory"
 
 
+@pytest.mark.slow
 def test_bibtex_keeps_cyrillic_titles(archive: Archive, fixture_collection: Path) -> None:
     collection_file = fixture_collection / "collection.yaml"
     collection = yaml.safe_load(collection_file.read_text(encoding="utf-8"))
@@ -232,6 +234,7 @@ def test_latex_escape(raw: str, escaped: str) -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.slow
 def test_ris_parses_with_rispy(special: Archive, target: str) -> None:
     text = cite(special, target, "ris", BASE, accessed=ACCESSED)
     assert text.endswith("ER  - \r\n")
@@ -264,6 +267,7 @@ def test_withheld_records_cannot_be_cited_anonymously(loaded: Archive) -> None:
         assert name in render_in_text(data, "apa")  # "(Boris (synthetic), as cited in …)"
 
 
+@pytest.mark.slow
 def test_every_format_from_one_reading_and_targets(loaded: Archive) -> None:
     # the "cite this" box reads the record once and formats it in each format
     data = citation_data(loaded, CitationTarget.person("anna-synthetic"), BASE, ANONYMOUS, ACCESSED)

@@ -101,6 +101,7 @@ def test_a_quote_from_an_article_is_cited_as_the_article(shipped: Archive) -> No
     }
 
 
+@pytest.mark.slow
 def test_a_person_known_from_documents_is_cited_as_their_page_in_the_archive(shipped: Archive) -> None:
     url = BASE + "/people/igor"
     assert _forms(shipped, "person:igor") == {
@@ -113,6 +114,7 @@ def test_a_person_known_from_documents_is_cited_as_their_page_in_the_archive(shi
     }
 
 
+@pytest.mark.slow
 def test_the_collection_is_cited_as_the_archive_without_an_invented_author(shipped: Archive) -> None:
     url = BASE + "/"
     assert _forms(shipped, "collection") == {
@@ -192,6 +194,7 @@ def test_names_in_parts_so_styles_invert_them(written: str, parts: dict[str, str
     assert personal_name("The sisters", group=True).csl() == {"literal": "The sisters"}
 
 
+@pytest.mark.slow
 def test_dublin_core_of_the_collection_does_not_make_the_director_its_creator(shipped: Archive) -> None:
     from archive.interchange.dublin_core import collection_record
 

@@ -414,6 +414,7 @@ def test_yaml_export_of_one_person_is_a_valid_collection(loaded: Archive, tmp_pa
     assert [p.id for p in collection.people] == ["anna-synthetic"]
 
 
+@pytest.mark.slow
 def test_folder_exports_refuse_to_mix_with_old_files(loaded: Archive, tmp_path: Path) -> None:
     folder = tmp_path / "export"
     folder.mkdir()

@@ -156,6 +156,7 @@ def test_a_withdrawn_person_is_announced_as_deleted_and_stays_so(live, withdrawa
     assert identify.findtext(".//o:deletedRecord", namespaces=NS) == "persistent"
 
 
+@pytest.mark.slow
 def test_a_person_never_published_leaves_no_trace(tmp_path, fixture_collection):
     """Boris is restricted from the start: removing him announces nothing."""
     archive = Archive.open(tmp_path / "home")

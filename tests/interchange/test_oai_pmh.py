@@ -84,6 +84,7 @@ def shipped(tmp_path_factory):
 # --- the six verbs ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identify(synthetic):
     doc = oai(synthetic, ("verb", "Identify"))
     identify = doc.find("o:Identify", NS)
@@ -160,6 +161,7 @@ def test_get_record_dublin_core(synthetic):
         assert element.text.lower() not in STANCE_WORDS
 
 
+@pytest.mark.slow
 def test_stance_is_never_published_in_the_shipped_collection(shipped):
     doc = oai(shipped, ("verb", "ListRecords"), ("metadataPrefix", "oai_dc"))
     labels = {"admirer", "ambivalent", "critic", "not stated"}
@@ -180,6 +182,7 @@ def test_pseudonym_and_group_are_marked_in_creator(shipped):
     assert "MovingImage" in [e.text for e in dc.iterfind("dc:type", NS)]
 
 
+@pytest.mark.slow
 def test_a_pseudonym_is_marked_in_creator(archive, fixture_collection):
     person = fixture_collection / "people" / "anna-synthetic.yaml"
     text = person.read_text(encoding="utf-8")
@@ -380,6 +383,7 @@ def serve():
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.slow
 def test_sickle_harvests_everything(shipped, serve, method):
     from sickle import Sickle
     from sickle import oaiexceptions as errors
@@ -432,6 +436,7 @@ def test_sickle_sees_no_sets_in_an_empty_archive(archive, serve):
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.slow
 def test_oaipmh_scythe_harvests_everything(shipped, serve, method):
     from oaipmh_scythe import Scythe
     from oaipmh_scythe import exceptions as errors
@@ -473,6 +478,7 @@ def test_oaipmh_scythe_sees_no_sets_in_an_empty_archive(archive, serve):
             list(client.list_sets())
 
 
+@pytest.mark.slow
 def test_records_carry_their_own_datestamps_and_deletions_are_reported(tmp_path, fixture_collection):
     import shutil
     import time as clock

@@ -75,6 +75,7 @@ def test_person_export_is_valid_ohms_6(archive, fixture_collection):
     assert "anna-embargoed" not in text and "under embargo" not in text
 
 
+@pytest.mark.slow
 def test_element_order_follows_the_schema_sequence(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     doc = valid(ohms.person_to_ohms(archive, "anna-synthetic", ANONYMOUS, BASE))
@@ -86,6 +87,7 @@ def test_element_order_follows_the_schema_sequence(archive, fixture_collection):
     assert positions == sorted(positions)
 
 
+@pytest.mark.slow
 def test_restricted_people(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     with pytest.raises(catalogue.NotFound):
@@ -95,6 +97,7 @@ def test_restricted_people(archive, fixture_collection):
     assert len(doc.findall("o:record", NAMESPACES)) == 1 and doc.find(".//o:point", NAMESPACES) is None
 
 
+@pytest.mark.slow
 def test_every_shipped_person_exports_valid_ohms(archive, shipped_collection):
     archive.import_collection(shipped_collection)
     for card in catalogue.people(archive.engine, ANONYMOUS):
@@ -238,6 +241,7 @@ def test_a_folder_that_is_not_a_collection_is_refused(tmp_path):
         ohms.ohms_to_collection(SAMPLES / "alyea_OH0010.xml", tmp_path)
 
 
+@pytest.mark.slow
 def test_round_trip_export_then_import(archive, fixture_collection, tmp_path):
     archive.import_collection(fixture_collection)
     exported = tmp_path / "anna.xml"
@@ -330,6 +334,7 @@ def test_index_points_survive_ohms_archive_ohms(tmp_path, fixture_collection, sa
     assert [_comparable(p) for p in back.points] == [_comparable(p) for p in record.points]
 
 
+@pytest.mark.slow
 def test_index_point_fields_in_two_languages_survive(tmp_path, fixture_collection):
     import yaml
 

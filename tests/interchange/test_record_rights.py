@@ -220,6 +220,7 @@ def test_the_yaml_export_keeps_every_records_rights(home: Path, tmp_path: Path) 
     assert {q.id: q.rights.uri if q.rights else None for q in anna.quotes}["anna-victory"] == QUOTE_RIGHTS
 
 
+@pytest.mark.slow
 def test_the_data_package_names_the_collections_licence_by_its_uri(home: Path, tmp_path: Path) -> None:
     import frictionless
 

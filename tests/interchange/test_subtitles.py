@@ -122,6 +122,7 @@ def test_a_missing_end_is_the_next_start(archive, fixture_collection):
     assert first.end == timedelta(seconds=120)
 
 
+@pytest.mark.slow
 def test_several_recordings_need_a_choice(archive, fixture_collection):
     def change(data):
         quote(data, "anna-camps").update({"recording": "synthetic-test", "timecode_in": "00:10:00"})

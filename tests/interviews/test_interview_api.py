@@ -66,6 +66,7 @@ def test_moment_facets_are_labelled_in_the_request_language(example_home: Path) 
     assert {label for label, _ in _labels(russian, "speaker_role").values()} == {"Интервьюер", "Интервьюируемый"}
 
 
+@pytest.mark.slow
 def test_a_withheld_recording_has_no_label_for_those_who_may_not_see_it(
         example_collection: Path, tmp_path: Path) -> None:
     person = example_collection / PERSON_FILE

@@ -26,6 +26,7 @@ def _archive(*args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_a_backup_holds_the_recordings_and_a_restore_serves_them(example_collection: Path, tmp_path: Path) -> None:
     audio = (example_collection / WAV).read_bytes()
     home = import_into(tmp_path / "home", example_collection)
@@ -56,6 +57,7 @@ def test_a_recording_whose_file_is_gone_is_named_in_the_manifest(example_collect
     assert manifest["media"] == {"recordings": {}, "missing": [RECORDING]}
 
 
+@pytest.mark.slow
 def test_a_crafted_media_name_is_refused(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", example_collection)
     _archive("--home", str(home), "backup", str(tmp_path / "backup"))

@@ -22,6 +22,7 @@ def _rows(archive: Archive, table: type) -> list[dict]:
         return [dict(row._mapping) for row in conn.execute(select(table.__table__).order_by(table.position))]
 
 
+@pytest.mark.slow
 def test_the_example_imports_into_rows(example_collection: Path, archive: Archive) -> None:
     report = archive.import_collection(example_collection)
     assert report.added["interviews"] == {INTERVIEW}

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.interviews.conftest import INTERVIEW_ID, PERSON_ID
 from webapp import create_app
 
@@ -30,6 +32,7 @@ def _validate(data: dict) -> None:
 
     Manifest(**data)
 
+@pytest.mark.slow
 def test_the_manifest_validates_and_holds_the_interview(example_home: Path) -> None:
     data = _manifest(example_home)
     _validate(data)
@@ -62,6 +65,7 @@ def test_the_captions_it_names_are_served(example_home: Path) -> None:
         assert "This passage is withheld" not in response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_withheld_recording_has_no_canvas(example_collection: Path, tmp_path: Path) -> None:
     from tests.interviews.conftest import PERSON_FILE
     from tests.support import import_into

@@ -123,6 +123,7 @@ def _rows(home: Path) -> dict[str, list[dict[str, Any]]]:
         archive.close()
 
 
+@pytest.mark.slow
 def test_every_row_of_the_interview_comes_back_field_for_field(round_trip: dict[str, Path]) -> None:
     before, after = _rows(round_trip["home"]), _rows(round_trip["back"])
     # the interview is now documented by the OHMS file it came from (kept in sources/)

@@ -41,6 +41,7 @@ def test_the_page_shows_player_transcript_index_and_rights(example_home: Path) -
     assert "<dd>May 1, 2024</dd>" in html  # the interview's date in words, not as stored
 
 
+@pytest.mark.slow
 def test_every_timecode_is_a_media_fragment_link(example_home: Path) -> None:
     html = _get(example_home, PAGE)
     links = re.findall(r'<a class="timecode" href="([^"]+)" data-start="([^"]+)"', html)
@@ -68,6 +69,7 @@ def test_withheld_segments_reach_only_those_who_may_see_them(example_home: Path)
     assert researcher.count('class="segment"') == 6
 
 
+@pytest.mark.slow
 def test_the_person_page_links_to_the_interview_and_unknown_ones_are_404(example_home: Path) -> None:
     assert f'href="{PAGE}"' in _get(example_home, f"/people/{PERSON_ID}")
     app = create_app({"ARCHIVE_HOME": str(example_home), "TESTING": True})

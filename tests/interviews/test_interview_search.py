@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from archive.access.visibility import ANONYMOUS, viewer_for
 from archive.facade import Archive
 from archive.search.request import SearchRequest
@@ -39,6 +41,7 @@ def test_a_withheld_segment_is_found_only_by_those_who_may_see_it(example_home: 
     assert _found(example_home, "withheld", RESEARCHER) == {f"{INTERVIEW}#s5"}
 
 
+@pytest.mark.slow
 def test_nothing_of_a_withheld_recording_is_found(example_collection: Path, tmp_path: Path) -> None:
     person = example_collection / PERSON_FILE
     old = "          holder: Synthetic example (no rights holder; generated)\n"

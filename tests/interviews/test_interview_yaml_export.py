@@ -135,6 +135,7 @@ def test_a_withheld_recording_leaves_the_anonymous_export_whole(example_collecti
     assert _rows(again, RESEARCHER) == _rows(home, RESEARCHER)
 
 
+@pytest.mark.slow
 def test_a_recording_whose_file_is_gone_is_a_warning(example_collection: Path, tmp_path: Path) -> None:
     home = import_into(tmp_path / "home", example_collection)
     (example_collection / MEDIA).unlink()

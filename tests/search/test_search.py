@@ -109,11 +109,13 @@ def test_prefix(fixture_archive):
     assert "anna-victory" in ids(search(fixture_archive, "Стал*"))
 
 
+@pytest.mark.slow
 def test_field_filters_in_the_query(fixture_archive):
     result = search(fixture_archive, "theme:the-gulag stance:critic")
     assert ids(result) == {"anna-grandfather-shot", "anna-camps"}
 
 
+@pytest.mark.slow
 def test_short_terms_are_searchable(fixture_archive):
     assert "anna-grandfather-shot" in ids(search(fixture_archive, "в"))
     assert "anna-hero-and-executioner" in ids(search(fixture_archive, "он"))
@@ -280,6 +282,7 @@ def test_embargo_past_its_day_is_public(fixture_archive):
 # --- index lifecycle ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_import_updates_only_the_changed_people(fixture_archive, fixture_collection):
     before = fixture_archive.index.store.fingerprints()
     path = fixture_collection / "people" / "anna-synthetic.yaml"
@@ -333,6 +336,7 @@ def test_check_detects_a_corrupted_index(fixture_archive, tmp_path):
     assert not result.ok and "cannot be read" in result.problems[0]
 
 
+@pytest.mark.slow
 def test_check_detects_a_stale_index_and_cli_names_the_repair(tmp_path, fixture_collection):
     home = str(tmp_path / "home")
     runner = CliRunner()
@@ -397,6 +401,7 @@ def test_cli_search_marks_the_matched_words_in_bold_on_a_terminal(tmp_path):
     assert "\x1b[1mshark\x1b[0m" in text and "\x1b[1mfeed\x1b[0m" in text, text
 
 
+@pytest.mark.slow
 def test_cli_search(tmp_path):
     home = str(tmp_path / "home")
     runner = CliRunner()

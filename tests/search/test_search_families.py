@@ -23,6 +23,7 @@ FAMILIES = [
 
 
 @pytest.mark.parametrize(("query", "expected"), FAMILIES)
+@pytest.mark.slow
 def test_a_word_finds_the_other_forms_of_its_family(bilingual, query, expected):
     assert expected <= ids(search(bilingual, query))
 

@@ -9,6 +9,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 
 from archive.facade import Archive
@@ -30,6 +31,7 @@ def _stored(folder: Path) -> list[dict[str, str]]:
         ix.close()
 
 
+@pytest.mark.slow
 def test_an_update_leaves_every_file_of_the_previous_build_as_it_was(tmp_path: Path,
                                                                      fixture_collection: Path) -> None:
     archive = Archive.open(tmp_path / "home")

@@ -55,6 +55,7 @@ def test_a_filter_mask_is_the_documents_with_the_values_and_stays_unchanged() ->
     assert not facet.having(["unknown"], 6).any()
 
 
+@pytest.mark.slow
 def test_visibility_masks_are_kept_per_answer_of_the_rule(bilingual) -> None:
     arrays = bilingual.index._state().arrays  # noqa: SLF001 - the open searcher's arrays
     anonymous, researcher = arrays.visible(ANONYMOUS), arrays.visible(RESEARCHER)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from archive.access.visibility import ANONYMOUS
 from archive.facade import Archive
 from archive.search.request import SearchRequest
 from tests.support import DATA, import_into
 
 
+@pytest.mark.slow
 def test_a_relative_is_titled_by_the_label_of_the_relation(tmp_path: Path) -> None:
     archive = Archive.open(import_into(tmp_path / "home", DATA))
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 
 from archive.facade import Archive
@@ -25,6 +26,7 @@ def test_a_build_lacking_a_field_of_the_schema_is_not_added_to(tmp_path: Path) -
     assert store.has_every_field("new")
 
 
+@pytest.mark.slow
 def test_an_import_over_an_older_build_writes_every_document(tmp_path: Path) -> None:
     archive = Archive.open(tmp_path / "home")
     try:

@@ -87,6 +87,7 @@ def test_an_opened_searcher_reads_its_segments_in_place(tmp_path, fixture_collec
     assert compound.BufferFile is BufferFile
 
 
+@pytest.mark.slow
 def test_the_mapped_index_reads_what_whoosh_reads(tmp_path, fixture_collection):
     """Every term, posting, length, stored field and column, through our storage and through Whoosh's."""
     archive = Archive.open(tmp_path / "home")

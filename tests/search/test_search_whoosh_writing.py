@@ -73,6 +73,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:  # type: 
 # a pool that never spills, one that spills a few runs, one that spills more runs than Whoosh
 # opens at once (128: it first merges runs into runs)
 @pytest.mark.parametrize("limitmb, runs", [(128, (0, 0)), (0.01, (4, 200)), (0.0005, (128, 100_000))])
+@pytest.mark.slow
 def test_the_segment_is_the_one_whoosh_writes(tmp_path: Path, documents: list[dict], limitmb: float,  # type: ignore[type-arg]
                                                runs: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     theirs = _build(tmp_path / "whoosh", documents, SegmentWriter, limitmb)

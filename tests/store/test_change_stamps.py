@@ -60,6 +60,7 @@ def test_a_source_title_restamps_only_the_people_who_cite_it(imported: tuple[Arc
     assert _restamped_by_reimport(archive, collection) == citing
 
 
+@pytest.mark.slow
 def test_a_source_made_restricted_restamps_the_people_who_cite_it(imported: tuple[Archive, Path]) -> None:
     archive, collection = imported
     source = "synthetic-notes"
@@ -72,6 +73,7 @@ def test_a_source_made_restricted_restamps_the_people_who_cite_it(imported: tupl
     assert _restamped_by_reimport(archive, collection) == citing
 
 
+@pytest.mark.slow
 def test_a_theme_label_restamps_only_the_people_whose_quotes_have_it(imported: tuple[Archive, Path]) -> None:
     archive, collection = imported
     theme = "the-war"
@@ -86,6 +88,7 @@ def test_a_theme_label_restamps_only_the_people_whose_quotes_have_it(imported: t
     assert _restamped_by_reimport(archive, collection) == using
 
 
+@pytest.mark.slow
 def test_an_unused_term_restamps_nobody_and_the_collection_record_everybody(imported: tuple[Archive, Path]) -> None:
     archive, collection = imported
 
@@ -102,6 +105,7 @@ def test_an_unused_term_restamps_nobody_and_the_collection_record_everybody(impo
     assert _restamped_by_reimport(archive, collection) == set(_people(collection))
 
 
+@pytest.mark.slow
 def test_a_source_made_restricted_leaves_the_search_of_the_people_who_cite_it(imported: tuple[Archive, Path]) -> None:
     """A source's visibility is read into its citers' search documents (the source facet): a
     re-import that restricts it re-indexes them, though none of their own rows changed."""

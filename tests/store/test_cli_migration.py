@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import srt
 import webvtt
 from click.testing import CliRunner
@@ -14,6 +15,7 @@ from archive.cli.main import main
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
+@pytest.mark.slow
 def test_import_ohms_then_load_and_export_back(tmp_path):
     runner = CliRunner()
     collection = tmp_path / "ohms-collection"

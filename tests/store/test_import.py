@@ -85,6 +85,7 @@ def test_editing_a_translation_changes_its_quote(archive, fixture_collection):
     assert report.touched_quotes == {"anna-victory"}
 
 
+@pytest.mark.slow
 def test_removed_records_are_deleted(archive, fixture_collection):
     archive.import_collection(fixture_collection)
     (fixture_collection / "people" / "boris-synthetic.yaml").unlink()
@@ -96,6 +97,7 @@ def test_removed_records_are_deleted(archive, fixture_collection):
         assert conn.scalar(text("select count(*) from fate_event where person_id='boris-synthetic'")) == 0
 
 
+@pytest.mark.slow
 def test_failure_half_way_leaves_previous_contents(archive, fixture_collection):
     """A real constraint error while writing the second person file rolls everything back."""
     archive.import_collection(fixture_collection)

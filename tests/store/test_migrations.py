@@ -176,6 +176,7 @@ def test_the_quick_reading_of_revisions_agrees_with_alembic(tmp_path: Path, data
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_change_to_the_models_without_a_revision_is_found(tmp_path: Path) -> None:
     engine = _database_at(_sqlite(tmp_path / "archive.sqlite3"), newest_revision())
     with engine.begin() as conn:

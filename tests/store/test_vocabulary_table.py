@@ -33,6 +33,7 @@ def test_the_stored_vocabulary_is_the_files(archive: Archive, which: str, reques
     assert stored.repression_fates() == expected.repression_fates() != set()
 
 
+@pytest.mark.slow
 def test_a_reordered_and_edited_vocabulary_is_read_back_as_edited(archive: Archive, fixture_collection: Path) -> None:
     """Terms come back in the file's new order, with the new words found by search (label and
     synonyms in each language)."""

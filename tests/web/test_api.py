@@ -212,6 +212,7 @@ def test_search_same_parameters_as_the_page(client):
     assert get_json(client, "/api/search?q=Stalni")["suggestion"] == "stalin"
 
 
+@pytest.mark.slow
 def test_html_in_a_quote_is_escaped_in_snippets(tmp_path):
     import shutil
 

@@ -64,5 +64,6 @@ def test_an_empty_value_of_an_enumerated_parameter_is_refused(client, document, 
 
 @pytest.mark.parametrize("url", ["/api/people?stance=admirer", "/api/search?kind=quote", "/api/search?q=",
                                  "/api/people"])
+@pytest.mark.slow
 def test_values_the_document_allows_are_answered(client, url):
     assert client.get(url).status_code == 200

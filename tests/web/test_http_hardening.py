@@ -83,6 +83,7 @@ def _assert_hardened(response) -> None:
     ("POST", "/api/people", 405, "application/problem+json"),
     ("GET", "/_test/boom", 500, "text/html"),
 ])
+@pytest.mark.slow
 def test_every_kind_of_response_carries_the_security_headers(client, method, url, status, mimetype):
     response = client.open(url, method=method)
     response.get_data()  # a download streams: read it to the end

@@ -80,6 +80,7 @@ def test_loopback_addresses(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+@pytest.mark.slow
 def test_trusted_hosts_alone_is_configured(home: Path) -> None:
     from webapp import create_app
     from webapp.public_address import open_host_warning

@@ -41,6 +41,7 @@ def home(tmp_path: Path, imported_fixture_home: Path) -> Path:
     return copy_home(imported_fixture_home, tmp_path / "home")
 
 
+@pytest.mark.slow
 def test_the_rate_limit_file_is_owner_only(umask_022: None, home: Path) -> None:
     app = create_app({"ARCHIVE_HOME": str(home), "TESTING": True, "WTF_CSRF_ENABLED": False})
     try:

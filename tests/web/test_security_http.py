@@ -44,6 +44,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.slow
 def test_an_invalid_token_on_oai_is_answered_in_oai_pmh_xml(client: FlaskClient, method: str) -> None:
     bad = {"Authorization": "Bearer not-a-token-of-this-archive"}
     if method == "GET":

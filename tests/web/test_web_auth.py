@@ -197,11 +197,13 @@ def _session_cookie(response) -> str:  # type: ignore[no-untyped-def]
     return cookie
 
 
+@pytest.mark.slow
 def test_the_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient) -> None:
     cookie = _session_cookie(_login(client))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
+@pytest.mark.slow
 def test_the_session_cookie_is_secure_over_https(client: FlaskClient) -> None:
     https = {"base_url": "https://localhost"}
     token = _csrf(client, **https)

@@ -32,6 +32,7 @@ def test_people_without_quotes_offer_no_testimony(data_client, person: str) -> N
         assert data_client.get(url).status_code == 404
 
 
+@pytest.mark.slow
 def test_a_person_with_quotes_offers_the_press_kit_as_quoted_in(data_client) -> None:  # type: ignore[no-untyped-def]
     html = unescape(data_client.get("/people/igor").get_data(as_text=True))
     assert "Export this testimony" in html and 'id="cite"' in html

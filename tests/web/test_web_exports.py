@@ -211,6 +211,7 @@ def _expected_routes() -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("url,fmt,stem", _expected_routes())
+@pytest.mark.slow
 def test_data_exports_stream_with_their_type_and_a_sensible_file_name(client, url, fmt, stem):  # type: ignore[no-untyped-def]
     response = fetch(client, url)
     assert response.is_streamed
@@ -319,6 +320,7 @@ def test_the_search_export_has_every_page_not_only_the_first(data_client):  # ty
     assert [json.loads(line)["permalink"].split("#", 1)[1] for line in lines] == everything
 
 
+@pytest.mark.slow
 def test_person_and_theme_exports_hold_the_quotes_of_their_page(client):  # type: ignore[no-untyped-def]
     person = page(client, "/people/anna-synthetic")
     rows = csv_rows(fetch(client, "/people/anna-synthetic/export.csv"))
@@ -353,6 +355,7 @@ def test_withheld_records_leave_no_trace_in_any_anonymous_download(client, fixtu
             assert secret not in text, f"{secret!r} in {url}"
 
 
+@pytest.mark.slow
 def test_a_researcher_deployment_exports_them_marked(researcher):  # type: ignore[no-untyped-def]
     rows = {row["id"]: row for row in csv_rows(fetch(researcher, "/export.csv"))}
     assert rows["boris-secret"]["access"] == "restricted"

@@ -97,6 +97,7 @@ def test_the_collection_is_an_archive_component_about_the_film(data_home: Path) 
     assert "author" not in collection and "creator" not in collection  # no source names an editor of the archive
 
 
+@pytest.mark.slow
 def test_a_quote_is_a_quotation_spoken_by_the_person_and_part_of_its_document(data_home: Path) -> None:
     items = _items(_extract(_client(data_home), "/people/igor"))
     [person] = [i for i in items if "Person" in _types(i)]

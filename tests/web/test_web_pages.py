@@ -204,6 +204,7 @@ def test_withheld_records_are_absent_everywhere_for_anonymous(fixture_home):  # 
     assert anonymous == (researcher[0] - 1, researcher[1] - 2)
 
 
+@pytest.mark.slow
 def test_a_researcher_deployment_shows_withheld_records(fixture_home):  # type: ignore[no-untyped-def]
     client = _app(fixture_home, ARCHIVE_VIEWER="researcher").test_client()
     boris = client.get("/people/boris-synthetic")
@@ -230,6 +231,7 @@ def test_html_in_a_quote_shows_as_text_on_every_page_that_shows_quotes(script_ho
         assert expected in shown, f"the quote is not shown (escaped) on {expected}"
 
 
+@pytest.mark.slow
 def test_content_carries_its_own_language(fixture_home):  # type: ignore[no-untyped-def]
     client = _app(fixture_home).test_client(use_cookies=False)
     html = client.get("/people/anna-synthetic").get_data(as_text=True)
@@ -277,6 +279,7 @@ def test_people_filter_and_group_records(data_home):  # type: ignore[no-untyped-
     assert "The volunteers" in critics and "Igor" not in critics
 
 
+@pytest.mark.slow
 def test_person_page_shows_stance_family_quotes_sources_and_citation(fixture_home):  # type: ignore[no-untyped-def]
     html = _app(fixture_home).test_client().get("/people/anna-synthetic").get_data(as_text=True)
     assert "Synthetic rationale." in html

@@ -97,6 +97,7 @@ def test_withheld_records_never_show_on_the_search_page(client):
         assert "Did you mean" not in html
 
 
+@pytest.mark.slow
 def test_html_in_a_quote_shows_as_text_in_search_results(tmp_path):
     collection = tmp_path / "collection"
     shutil.copytree(ROOT / "tests" / "fixtures" / "collection", collection)
