@@ -7,7 +7,8 @@ other jobs on a loaded machine do not inflate) beside the target of each.
 
 It also lists the heavy libraries (SQLAlchemy, Whoosh, Flask, numpy, lxml…) that each command
 loads: none for the help, since every command imports what it needs when it runs, and for the
-search the libraries searching needs.
+search only what searching needs (SQLAlchemy's Core, numpy, Whoosh): not SQLModel, pydantic or
+YAML, since a search reads the tables as the database declares them (``archive/store/reflected.py``).
 
 The search runs on an archive imported first into a temporary home, from the shipped
 collection (``data/``) or, with ``--smoke``, from the small synthetic test collection.

@@ -21,45 +21,13 @@ from sqlmodel import SQLModel, col
 
 from archive.access.visibility import always_public, combined, item_rule
 from archive.collection import dates
-from archive.collection.vocabulary import KINDS, Vocabulary
-from archive.search.index_schema import WORD
+from archive.collection.vocabulary import Vocabulary
+from archive.search.index_schema import FACET_SEPARATOR, WORD, facet_value, text_language
 from archive.store import models
 from archive.store.vocabulary_table import load_vocabulary
 
-FACET_SEPARATOR = ","
 _WORDS = re.compile(WORD)
-
-
-def facet_value(value: str) -> str:
-    """A value as the facet fields store it (the separator cannot occur inside a value)."""
-    return value.replace(FACET_SEPARATOR, " ").strip()
-
-
-# Until archive/search/engine.py imports facet_value; then delete.
-_facet_value = facet_value
-
-
-class Labels:
-    """Until archive/search/engine.py takes ``load_vocabulary``; then delete."""
-
-    def __init__(self, vocabulary: Vocabulary):
-        self.terms = {(kind, term_id): {"label": dict(term.label)}
-                      for kind in KINDS for term_id, term in vocabulary.terms(kind).items()}
-
-    @classmethod
-    def load(cls, conn: Connection) -> Labels:
-        return cls(load_vocabulary(conn))
-
-
-_CYRILLIC_LETTER = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
-_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:;«\"“„(\[-]\s*$")
-
-
-def text_language(text: str) -> str:
-    """``ru`` for a text mostly in Cyrillic, else ``en``: the analysis for a text whose language the
-    collection format does not give (a relative's details and notes, an occupation)."""
-    return "ru" if len(_CYRILLIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)) else "en"
 
 
 def proper_names(texts: Iterable[str]) -> list[str]:

@@ -13,32 +13,33 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import col
+from sqlalchemy.sql.expression import TableClause
 from whoosh import query as q
 from whoosh.searching import Searcher
 
 from archive.access.visibility import Viewer, is_visible
 from archive.search import index_state, node_version
-from archive.search.documents import Labels, _facet_value, documents_for, text_language
 from archive.search.facet_arrays import SearcherArrays
 from archive.search.fast_matching import MAX_EXPANSION, Evaluated, LeafSegments, evaluate, term_documents
-from archive.search.index_schema import TEXT_FIELDS
+from archive.search.index_schema import TEXT_FIELDS, facet_value, text_language
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
 from archive.search.snippets import name_terms, snippet
 from archive.search.suggestions import SpellingWords, suggest, visible_documents
-from archive.store import models
+from archive.store.reflected import reflected_table
+from archive.store.vocabulary_table import Labels, term_labels
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
 DocProgress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
+RelationLabels = dict[str, Labels]  # the labels of the vocabulary's relations, by the relation's id
 
 
 @dataclass
@@ -102,14 +103,13 @@ class SearchIndex:
         # (build, people): while this node's index is behind a shared database, the people whose
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
-        self._kept_labels: tuple[tuple[str | None, int | None], Labels] | None = None  # (data version, labels)
+        self._kept_labels: tuple[tuple[str | None, int | None], RelationLabels] | None = None  # (data version, labels)
 
     # --- lifecycle -----------------------------------------------------------------------
 
     def document_count_estimate(self) -> int:
         with self.engine.connect() as conn:
-            return sum(conn.scalar(select(func.count()).select_from(t)) or 0
-                       for t in (models.Person, models.Relative, models.Quote))
+            return _document_count_estimate(conn)
 
     def rebuild(self, progress: DocProgress | None = None, procs: int | None = None, attempts: int = 3) -> int:
         """Build a new index from a snapshot of the database, name it in the database, swap it in.
@@ -139,9 +139,10 @@ class SearchIndex:
 
     def _write_build(self, conn: Connection, progress: DocProgress | None, procs: int | None = None,
                      estimate: int | None = None) -> Build:
+        from archive.search.documents import documents_for  # only a writer of the index builds documents
+
         if estimate is None:
-            estimate = sum(conn.scalar(select(func.count()).select_from(t)) or 0
-                           for t in (models.Person, models.Relative, models.Quote))
+            estimate = _document_count_estimate(conn)
         documents: Iterable[dict[str, Any]] = documents_for(conn)
         if progress:
             documents = progress(documents, estimate)
@@ -155,6 +156,8 @@ class SearchIndex:
         with these people re-indexed; or every document when ``full``, when there is no
         build to start from, or when that build lacks a field of the schema (written before it).
         Returns the number of documents written."""
+        from archive.search.documents import documents_for
+
         ids = sorted(set(person_ids))
         base = index_state.named_build(conn)
         if base is None and self.store.exists():
@@ -190,6 +193,8 @@ class SearchIndex:
         return result
 
     def expected_fingerprints(self) -> dict[str, str]:
+        from archive.search.documents import documents_for
+
         with self.engine.connect() as conn:
             return {doc["doc_id"]: doc["fingerprint"] for doc in documents_for(conn)}
 
@@ -306,7 +311,7 @@ class SearchIndex:
             filters["person"] = (request.within_person,)
             filters["kind"] = ("quote",)
         for name, values in filters.items():
-            allowed &= arrays.facets[name].having([_facet_value(v) for v in values], arrays.doc_count)
+            allowed &= arrays.facets[name].having([facet_value(v) for v in values], arrays.doc_count)
         return allowed
 
     @staticmethod
@@ -369,20 +374,21 @@ class SearchIndex:
             return None
         return found
 
-    def _labels(self, conn: Connection) -> Labels:
-        """The vocabulary's labels as ``conn`` reads them, loaded once per version of the database's contents
-        (every import's commit moves the version: ``index_state.data_version``)."""
+    def _labels(self, conn: Connection) -> RelationLabels:
+        """The labels of the vocabulary's relations (a relative's hit names its relation) as ``conn`` reads
+        them, loaded once per version of the database's contents (every import's commit moves the
+        version: ``index_state.data_version``)."""
         version = index_state.data_version(conn)
         kept = self._kept_labels
         if kept is not None and kept[0] == version and version[1] is not None:
             return kept[1]
-        labels = Labels.load(conn)
+        labels = term_labels(conn, "relations")
         self._kept_labels = (version, labels)
         return labels
 
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
-              labels: Callable[[Connection], Labels],
+              labels: Callable[[Connection], RelationLabels],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
@@ -435,39 +441,62 @@ def _marked(terms: dict[str, set[str]], text: str, lang: str) -> set[str]:
     return terms.get(lang, set()) | name_terms(text, lang, terms["names"], terms.get(f"family_{lang}", ()))
 
 
-@cache
-def _page_statements() -> dict[str, Any]:
-    """The queries of a page's details, each built once (the ids are bound when run)."""
-    P, Q, QT, QTh, R, F = (models.Person, models.Quote, models.QuoteText, models.QuoteTheme,
-                           models.Relative, models.FateEvent)
-    TS, IP = models.TranscriptSegment, models.IndexPoint
+def _document_count_estimate(conn: Connection) -> int:
+    """The people, relatives and quotes: about the number of documents an index of them holds."""
+    return sum(conn.scalar(select(func.count()).select_from(reflected_table(conn, name))) or 0
+               for name in ("person", "relative", "quote"))
+
+
+# the tables a page's details are read from, taken from the database (archive/store/reflected.py)
+# rather than from the table models, which a search does not build
+_PAGE_TABLES = ("person", "quote", "quote_text", "quote_theme", "relative", "fate_event", "transcript_segment",
+                "index_point")
+
+
+def _page_statements(conn: Connection) -> dict[str, Any]:
+    """The queries of a page's details on ``conn``'s database (the ids are bound when run)."""
+    return _statements_on(*(reflected_table(conn, name) for name in _PAGE_TABLES))
+
+
+@lru_cache(maxsize=8)
+def _statements_on(P: TableClause, Q: TableClause, QT: TableClause, QTh: TableClause, R: TableClause,
+                   F: TableClause, TS: TableClause, IP: TableClause) -> dict[str, Any]:
+    """The queries of a page's details on these tables, each built once."""
 
     def ids() -> Any:
         return bindparam("ids", expanding=True)
 
+    visibility = ("visibility", "embargo_until")  # of a record: archive/access/visibility.py
+
+    def columns(table: TableClause, *names: str) -> list[Any]:
+        return [table.c[name] for name in names]
+
     return {
-        "people": select(col(P.id), col(P.name), col(P.stance), col(P.portrait), col(P.visibility),
-                         col(P.embargo_until)).where(col(P.id).in_(ids())),
-        "quotes": select(Q).where(col(Q.id).in_(ids())),
-        "texts": select(col(QT.quote_id), col(QT.lang), col(QT.text)).where(col(QT.quote_id).in_(ids()))
-        .order_by(col(QT.quote_id), col(QT.lang)),  # the same on every database
-        "themes": select(col(QTh.quote_id), col(QTh.theme)).where(col(QTh.quote_id).in_(ids()))
-        .order_by(col(QTh.position)),
-        "relatives": select(R).where(col(R.id).in_(ids())),
-        "events": select(F).where(col(F.relative_id).in_(ids())).order_by(col(F.position)),
-        "segments": select(TS).where(col(TS.id).in_(ids())),
-        "index_points": select(IP).where(col(IP.id).in_(ids())),
+        "people": select(*columns(P, "id", "name", "stance", "portrait", *visibility)).where(P.c.id.in_(ids())),
+        "quotes": select(*columns(Q, "id", "stance", "timecode_in", "timecode_out", *visibility))
+        .where(Q.c.id.in_(ids())),
+        "texts": select(QT.c.quote_id, QT.c.lang, QT.c.text).where(QT.c.quote_id.in_(ids()))
+        .order_by(QT.c.quote_id, QT.c.lang),  # the same on every database
+        "themes": select(QTh.c.quote_id, QTh.c.theme).where(QTh.c.quote_id.in_(ids())).order_by(QTh.c.position),
+        "relatives": select(*columns(R, "id", "relation", "name", "notes", *visibility)).where(R.c.id.in_(ids())),
+        "events": select(*columns(F, "relative_id", "date", "details", *visibility))
+        .where(F.c.relative_id.in_(ids())).order_by(F.c.position),
+        "segments": select(*columns(TS, "id", "interview_id", "recording_id", "start_seconds", "speaker_name",
+                                    "text", *visibility)).where(TS.c.id.in_(ids())),
+        "index_points": select(*columns(IP, "id", "interview_id", "recording_id", "start_seconds", "title",
+                                        "synopsis", "partial_transcript")).where(IP.c.id.in_(ids())),
     }
 
 
 class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
-    def __init__(self, conn: Connection, stored: list[dict[str, Any]], labels: Callable[[Connection], Labels]):
+    def __init__(self, conn: Connection, stored: list[dict[str, Any]],
+                 labels: Callable[[Connection], RelationLabels]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
-        statements = _page_statements()
+        statements = _page_statements(conn)
         # every read through the caller's connection: one snapshot of the database; a kind of record
         # the page does not show is not asked for
         self.people = {r.id: r for r in conn.execute(statements["people"], {"ids": person_ids})}
@@ -487,7 +516,7 @@ class _page_details:
             for event_row in conn.execute(statements["events"], {"ids": ids["relative"]}):
                 self.events.setdefault(event_row.relative_id, []).append(event_row)
         # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
-        self.labels = labels(conn) if ids["relative"] else None
+        self.labels = labels(conn) if ids["relative"] else {}
         self.segments = {r.id: r for r in conn.execute(statements["segments"], {"ids": ids["segment"]})} \
             if ids["segment"] else {}
         self.index_points = {r.id: r for r in conn.execute(statements["index_points"], {"ids": ids["index_point"]})} \
@@ -549,8 +578,7 @@ class _page_details:
             relative = self.relatives[record_id]
             events = self.events.get(record_id, [])
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
-            labels = self.labels.terms if self.labels is not None else {}
-            relation = labels.get(("relations", relative.relation), {}).get("label", {}).get("en")
+            relation = self.labels.get(relative.relation, {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))

@@ -255,3 +255,19 @@ def build_schema() -> fields.Schema:
 
 def analyzer_for(field: str):  # type: ignore[no-untyped-def]
     return build_schema()[field].analyzer
+
+
+FACET_SEPARATOR = ","
+_CYRILLIC_LETTER = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def facet_value(value: str) -> str:
+    """A value as the facet fields store it (the separator cannot occur inside a value)."""
+    return value.replace(FACET_SEPARATOR, " ").strip()
+
+
+def text_language(text: str) -> str:
+    """``ru`` for a text mostly in Cyrillic, else ``en``: the analysis for a text whose language the
+    collection format does not give (a relative's details and notes, an occupation)."""
+    return "ru" if len(_CYRILLIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text)) else "en"

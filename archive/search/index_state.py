@@ -40,34 +40,46 @@ from sqlalchemy.engine import Connection, Engine
 from archive.search import change_notice
 from archive.store.connection import begin_snapshot, begin_writing
 from archive.store.crashpoints import crash_point
-from archive.store.models import INDEX_STATE_ROW, IndexState, table_of
+from archive.store.reflected import INDEX_STATE_ROW, reflected_table
 
 if TYPE_CHECKING:
-    from archive.search.index_store import IndexStore
+    from sqlalchemy import Table
 
-_TABLE = table_of(IndexState)
+    from archive.search.index_store import IndexStore
 
 
 def named_build(conn: Connection) -> str | None:
-    return conn.scalar(select(_TABLE.c.build).where(_TABLE.c.id == INDEX_STATE_ROW))
+    state = reflected_table(conn, "index_state")  # read without building the table models (a search)
+    return conn.scalar(select(state.c.build).where(state.c.id == INDEX_STATE_ROW))
 
 
 def data_version(conn: Connection) -> tuple[str | None, int | None]:
     """(build, data_version): changes with every commit of the database's contents (one tiny SELECT)."""
-    row = conn.execute(select(_TABLE.c.build, _TABLE.c.data_version).where(_TABLE.c.id == INDEX_STATE_ROW)).first()
+    state = reflected_table(conn, "index_state")
+    row = conn.execute(select(state.c.build, state.c.data_version).where(state.c.id == INDEX_STATE_ROW)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def _written_table() -> Table:
+    """The table as its model declares it: its time column is written as the model's time in UTC. Its
+    writers (an import, a reindex) build the table models anyway."""
+    from archive.store.models import IndexState, table_of
+
+    return table_of(IndexState)
+
+
 def _name_build(conn: Connection, name: str) -> None:
+    state = _written_table()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    updated = conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now))
+    updated = conn.execute(state.update().where(state.c.id == INDEX_STATE_ROW).values(build=name, changed_at=now))
     if updated.rowcount == 0:
-        conn.execute(_TABLE.insert().values(id=INDEX_STATE_ROW, build=name, changed_at=now))
+        conn.execute(state.insert().values(id=INDEX_STATE_ROW, build=name, changed_at=now))
 
 
 def _next_data_version(conn: Connection) -> None:
-    conn.execute(_TABLE.update().where(_TABLE.c.id == INDEX_STATE_ROW)
-                 .values(data_version=func.coalesce(_TABLE.c.data_version, 0) + 1))
+    state = _written_table()
+    conn.execute(state.update().where(state.c.id == INDEX_STATE_ROW)
+                 .values(data_version=func.coalesce(state.c.data_version, 0) + 1))
 
 
 @contextmanager

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 MIN_WORD = 3  # shorter words are not corrected: too many neighbours
 MAX_WORD = 40  # longer "words" are pasted text, not typos
@@ -71,6 +69,9 @@ class SpellingWords:
     def candidates(self, word: str, limit: int = CANDIDATES) -> list[Candidate]:
         """The words within ``max_distance(word)`` edits of ``word`` that begin with its first letter
         (not the word itself), nearest and most frequent first."""
+        from rapidfuzz import process  # imported when a search first meets a typo
+        from rapidfuzz.distance import OSA
+
         reach = max_distance(word)
         found: list[Candidate] = []
         for length in range(len(word) - reach, len(word) + reach + 1):

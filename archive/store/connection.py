@@ -21,8 +21,8 @@ tools (``PRAGMA integrity_check`` in ``archive/health.py``, the online backup AP
 
 The tables are not defined here: ``archive/store/database.py`` registers every one of them (for
 creating a new database and comparing schemas). Opening a database at the newest schema revision
-needs none of them, so a command that only reads (``archive search``) does not build the table
-models of parts it never touches, such as the accounts.
+needs none of them, so a command that only reads a few columns (``archive search``) builds no
+table model: it reads the tables as the database declares them (``archive/store/reflected.py``).
 """
 
 from __future__ import annotations

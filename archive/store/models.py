@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Table, inspect
 from sqlmodel import Field, SQLModel
 
+from archive.store.reflected import INDEX_STATE_ROW  # the index_state table's one row
+
 
 def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kwargs))
@@ -333,9 +335,6 @@ class RecordChange(SQLModel, table=True):
     id: str = Field(primary_key=True)
     changed_at: dt.datetime = Field(index=True)
     deleted: bool = False
-
-
-INDEX_STATE_ROW = 1  # the table holds one row, with this id
 
 
 class IndexState(SQLModel, table=True):

@@ -48,9 +48,8 @@ from whoosh.searching import Searcher
 
 from archive.access.visibility import ANONYMOUS, Viewer, is_visible
 from archive.facade import Archive
-from archive.search.documents import _facet_value
 from archive.search.fast_matching import K1, B
-from archive.search.index_schema import TEXT_FIELDS
+from archive.search.index_schema import TEXT_FIELDS, facet_value
 from archive.search.query_parsing import parse
 from archive.search.request import FACETS, SearchRequest
 from archive.store import models
@@ -125,7 +124,7 @@ def _whoosh_answer(searcher: Searcher, request: SearchRequest, viewer: Viewer) -
         filters["person"] = (request.within_person,)
         filters["kind"] = ("quote",)
     for name, values in filters.items():
-        wanted = q.Or([q.Term(f"f_{name}", _facet_value(v)) for v in values])
+        wanted = q.Or([q.Term(f"f_{name}", facet_value(v)) for v in values])
         allowed &= set(searcher.docs_for_query(wanted))
     docnum_key = sorting.FunctionFacet(lambda _searcher, docnum: docnum)
     person = sorting.FieldFacet("sort_person")

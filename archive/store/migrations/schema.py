@@ -34,6 +34,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+from archive.store.reflected import forget_tables
+
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.config import Config
@@ -340,6 +342,7 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+            forget_tables(engine)  # the tables read from the database's catalogue may have changed
 
 
 def schema_differences(conn: Connection) -> list[Any]:
