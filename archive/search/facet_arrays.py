@@ -240,18 +240,33 @@ class SearcherArrays:
                    _concat([p.visibility for p in parts], np.int8), _concat([p.embargo_day for p in parts], np.int32))
 
 
-def write_cache(folder: Path | str) -> None:
-    """Write the cache files of the index in ``folder`` (those missing), e.g. right after a build is
-    written and before it is marked complete, so that no searcher's first query derives them
-    (an incremental update clones its base's files and derives only its new segments)."""
+def write_cache(folder: Path | str) -> int:
+    """Write the cache files of the index in ``folder`` that are missing, e.g. right after a build is
+    written and before it is marked complete, so that no searcher's first query derives them; remove
+    those of segments the index no longer has. An incremental update clones its base's files, so
+    only its new segments (and those a merge made) are derived: the arrays of the whole index are
+    not combined here (a searcher does that when it opens). Returns the number of segments derived."""
     from whoosh import index as whoosh_index
 
-    ix = whoosh_index.open_dir(str(folder))
+    target = Path(folder)
+    derived = 0
+    ix = whoosh_index.open_dir(str(target))
     try:
         with ix.reader() as reader:
-            SearcherArrays.load(reader, folder)
+            wanted: set[str] = set()
+            for leaf, _offset in reader.leaf_readers():
+                segment_id = _segment_id(leaf)
+                if not segment_id:
+                    continue
+                path = target / cache_name(segment_id)
+                wanted.add(path.name)
+                if not path.exists():  # (one there but damaged is derived again when a searcher reads it)
+                    _SegmentArrays.derive(leaf).write(path, segment_id)
+                    derived += 1
+            _remove_stale(target, wanted)
     finally:
         ix.close()
+    return derived
 
 
 def cache_name(segment_id: str) -> str:
