@@ -132,7 +132,7 @@ def test_gone_people_are_the_ones_the_plain_scan_finds(pair: tuple[Archive, Arch
     _person_file(collection, "second-synthetic", synthetic_person("second-synthetic", f"{SECOND} {ADDED}"))
     importer.import_collection(collection)
     with index_state.read_snapshot(node.engine) as conn:
-        in_database = set(conn.scalars(select(models.table_of(models.Person).c.id)))
+        in_database: set[str] = set(conn.scalars(select(models.table_of(models.Person).c.id)))
         plain = store.people_in_build(current) - in_database
         assert plain == {"hidden-synthetic"}
         assert node_sync.gone_people(conn, store, current, {"second-synthetic"}) == plain
