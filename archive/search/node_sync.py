@@ -149,8 +149,10 @@ def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> s
     """The people whose documents may differ between the node's build and the database ``conn``
     reads, as the change log names them with the margin (``CLOCK_MARGIN``), or None when it
     cannot tell (``_followable``)."""
-    if not _followable(conn, store, since):
-        return None
+    return _changed_with_margin(conn, store, since) if _followable(conn, store, since) else None
+
+
+def _changed_with_margin(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str]:
     assert since.watermark is not None
     stamped = _stamped_since(conn, since.watermark - CLOCK_MARGIN)
     return stamped | gone_people(conn, store, since.build, stamped)
@@ -164,7 +166,7 @@ def pending_people(conn: Connection, store: IndexStore, since: NodeVersion) -> s
         return None
     assert since.watermark is not None
     if not margin_untouched(conn, since):
-        return changed_people(conn, store, since)
+        return _changed_with_margin(conn, store, since)
     stamped = _stamped_since(conn, since.watermark, after=True)
     return stamped | gone_people(conn, store, since.build, stamped)
 
