@@ -331,9 +331,8 @@ class IndexStore:
                 writer = UpdateWriter(ix)
                 try:
                     held = 0  # of these people, those with a document in the base
-                    with writer.searcher() as searcher:
-                        for person_id in ids:
-                            held += writer.delete_by_term("person_id", person_id, searcher=searcher) > 0
+                    for person_id in ids:
+                        held += writer.delete_by_term("person_id", person_id) > 0
                     added: set[str] = set()
                     for doc in documents:
                         writer.add_document(**doc)
