@@ -21,7 +21,8 @@ date in a *new* build, as an import does, and swaps it in atomically:
   a read of the earlier import's people, not their re-indexing;
 * in full, when the node cannot tell (no index yet, no ``NODE`` file for the current build,
   no stamp to start from, a database gone back to an earlier data version: a restore) or
-  when more than ``MAX_INCREMENTAL_PEOPLE`` people changed.
+  when more than ``MAX_INCREMENTAL_PEOPLE`` people changed, or more than ``MAX_INCREMENTAL_SHARE``
+  of the build's people.
 
 While a node is behind, its searches still answer from its current build; every hit shown is
 read and checked against the database snapshot of the answer (``SearchIndex.search``), so a
@@ -68,6 +69,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_INCREMENTAL_PEOPLE = 1_000  # more changed people than this: one full build instead
+# more changed people than this share of the build's: one full build instead (an update's writer costs
+# more per document than a build's, and the replaced documents stay in the index until a merge)
+MAX_INCREMENTAL_SHARE = 0.5
 CLOCK_MARGIN = dt.timedelta(seconds=60)  # change stamps this much older than the last seen are read again
 _CHANGES = models.table_of(models.RecordChange)
 _PEOPLE = models.table_of(models.Person)
@@ -260,8 +264,9 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
         compared = 0
         if base is None or base != named:
             changed, compared = _reindexing(conn, store, node, max_people) if node is not None else (None, 0)
+        rebuild = changed is None or len(changed) > max_people or _most_of(store, base, changed)
         try:
-            if changed is None or len(changed) > max_people:
+            if rebuild:
                 build = store.write_build(documents_for(conn))
             elif changed:
                 ids = sorted(changed)
@@ -287,8 +292,14 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
             build.release()
     if build is None:
         return SyncOutcome("noted", version)
-    return SyncOutcome("rebuilt" if changed is None or len(changed) > max_people else "updated", version,
+    return SyncOutcome("updated" if changed is not None and not rebuild else "rebuilt", version,
                        len(changed) if changed is not None else build.count, compared)
+
+
+def _most_of(store: IndexStore, build: str | None, changed: set[str] | None) -> bool:
+    """Whether ``changed`` are more than ``MAX_INCREMENTAL_SHARE`` of the build's people (its writer's count)."""
+    people = store.people_count(build) if build else None
+    return bool(changed) and people is not None and len(changed or ()) > people * MAX_INCREMENTAL_SHARE
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,18 @@ def test_gone_people_are_the_ones_the_plain_scan_finds(pair: tuple[Archive, Arch
     assert store.people_count(updated) == len(store.people_in_build(updated)) == len(in_database)
     assert node.check_index().ok
 
+
+
+def test_more_than_half_the_people_changed_rebuild_in_full(pair: tuple[Archive, Archive, Path]) -> None:
+    """Three of the build's five people changed: one full build rather than an update."""
+    node, importer, collection = pair
+    assert node.index.store.people_count(node.index.store.current_name() or "") == 5
+    for person_id, word in (("first-synthetic", FIRST), ("second-synthetic", SECOND), ("hidden-synthetic", HIDDEN)):
+        _person_file(collection, person_id, synthetic_person(person_id, f"{word} {ADDED}",
+                                                             restricted=person_id == "hidden-synthetic"))
+    importer.import_collection(collection)
+    outcome = node_sync.sync_once(node.index)
+    assert outcome.action == "rebuilt"
+    assert found(node, ADDED) == ["first-synthetic", "first-synthetic-quote", "second-synthetic",
+                                  "second-synthetic-quote"]
+    assert node.check_index().ok
