@@ -22,6 +22,11 @@ and written again; files of segments the index no longer has are removed. An inc
 update clones the build with its cache files and adds a segment (or merges some): only those
 are derived. The cache is an optimisation only: a folder that cannot be written just means
 the arrays are derived on every open.
+
+A searcher opened on the build an update made starts from the previous searcher's arrays
+(``SearcherArrays.load`` with ``previous``): the update kept the previous segments, first and in
+order, so only the new segment's arrays are read and appended, and the counting layout is
+extended (``FacetCounter.extended``), instead of combining and laying out the whole index again.
 """
 from __future__ import annotations
 
