@@ -231,7 +231,8 @@ class SearchIndex:
                 name, ix = self.store.open(for_search=True)  # segments read in place (whoosh_io)
                 searcher = ix.searcher()
             # Requests still holding the previous searcher finish with it; Python closes it after.
-            arrays = SearcherArrays.load(searcher.reader(), self.store.folder(name) if name else None)
+            arrays = SearcherArrays.load(searcher.reader(), self.store.folder(name) if name else None,
+                                         previous=current.arrays if current is not None else None)
             self._open = _Open(name or "", searcher, arrays, LeafSegments(searcher, TEXT_FIELDS))
             return self._open
 

@@ -22,6 +22,11 @@ and written again; files of segments the index no longer has are removed. An inc
 update clones the build with its cache files and adds a segment (or merges some): only those
 are derived. The cache is an optimisation only: a folder that cannot be written just means
 the arrays are derived on every open.
+
+A searcher opened on the build an update made starts from the previous searcher's arrays
+(``SearcherArrays.load`` with ``previous``): the update kept the previous segments, first and in
+order, so only the new segment's arrays are read and appended, and the counting layout is
+extended (``FacetCounter.extended``), instead of combining and laying out the whole index again.
 """
 from __future__ import annotations
 
@@ -86,6 +91,10 @@ class FacetArray:
         return _most_frequent(self.values, counts, limit)
 
 
+def _index_type(pairs: int) -> Any:
+    return np.int32 if pairs < np.iinfo(np.int32).max else np.int64
+
+
 def _most_frequent(values: list[str], counts: np.ndarray, limit: int | None) -> dict[str, int]:
     """The values counted (not zero), the ``limit`` most frequent when given (ties by value number)."""
     present = np.flatnonzero(counts)
@@ -117,6 +126,7 @@ class FacetCounter:
         for name in self.names:
             docs = facets[name].docs
             (multiple if len(docs) and int(np.bincount(docs).max()) > 1 else single).append(name)
+        self.single, self.multiple = single, multiple
         self.rows = np.full((doc_count, len(single)), total, dtype=np.int32)
         for column, name in enumerate(single):
             self.rows[facets[name].docs, column] = facets[name].codes + self.offsets[name]
@@ -124,10 +134,58 @@ class FacetCounter:
         codes = _concat([facets[name].codes + self.offsets[name] for name in multiple], np.int32)
         order = np.argsort(docs, kind="stable")
         self.codes = codes[order].astype(np.int32)
-        index_type = np.int32 if len(docs) < np.iinfo(np.int32).max else np.int64
-        self.starts = np.zeros(doc_count + 1, dtype=index_type)
+        self.starts = np.zeros(doc_count + 1, dtype=_index_type(len(docs)))
         if len(docs):
             np.cumsum(np.bincount(docs, minlength=doc_count), out=self.starts[1:])
+
+    def extended(self, facets: dict[str, FacetArray], doc_count: int) -> FacetCounter:
+        """The counter of ``facets``, which hold this counter's facets with documents added after
+        its last and values added after each facet's last (``SearcherArrays.extended``): this
+        layout with its value numbers moved to the new numbering and the new documents' rows and
+        runs added, in work proportional to the index's pairs without sorting them. A facet that
+        gains a document with more than one value where it had none is laid out afresh (the whole
+        counter, as ``FacetCounter(facets, doc_count)``)."""
+        old_count = len(self.starts) - 1
+        if list(facets) != self.names or doc_count < old_count:
+            return FacetCounter(facets, doc_count)
+        added = {}  # each facet's pairs of the new documents: (documents, value numbers)
+        for name in self.names:
+            docs, codes = facets[name].docs, facets[name].codes
+            first = int(np.searchsorted(docs, old_count))
+            added[name] = (docs[first:], codes[first:])
+            if name in self.single and bool(np.any(added[name][0][1:] == added[name][0][:-1])):  # (ascending)
+                return FacetCounter(facets, doc_count)
+        counter = FacetCounter.__new__(FacetCounter)
+        counter.names, counter.single, counter.multiple = self.names, self.single, self.multiple
+        counter.values = {name: facets[name].values for name in self.names}
+        counter.offsets, total = {}, 0
+        for name in self.names:
+            counter.offsets[name] = total
+            total += len(facets[name].values)
+        counter.total = total
+        counter.rows = np.full((doc_count, len(self.single)), total, dtype=np.int32)
+        for column, name in enumerate(self.single):
+            kept = self.rows[:, column]
+            counter.rows[:old_count, column] = np.where(kept == self.total, total,
+                                                        kept + (counter.offsets[name] - self.offsets[name]))
+            docs, codes = added[name]
+            counter.rows[docs, column] = codes + counter.offsets[name]
+        shift = np.zeros(self.total + 1, dtype=np.int32)  # old value number -> its move
+        for name in self.multiple:
+            start = self.offsets[name]
+            shift[start:start + len(self.values[name])] = counter.offsets[name] - start
+        docs = _concat([added[name][0] for name in self.multiple], np.int32)
+        codes = _concat([added[name][1] + counter.offsets[name] for name in self.multiple], np.int32)
+        order = np.argsort(docs, kind="stable")
+        counter.codes = np.concatenate([self.codes + shift[self.codes], codes[order]]).astype(np.int32)
+        counter.starts = np.zeros(doc_count + 1, dtype=_index_type(len(counter.codes)))
+        counter.starts[:old_count + 1] = self.starts
+        if len(docs):
+            counter.starts[old_count + 1:] = self.starts[-1] + np.cumsum(np.bincount(docs - old_count,
+                                                                                     minlength=doc_count - old_count))
+        else:
+            counter.starts[old_count + 1:] = self.starts[-1]
+        return counter
 
     def count(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
         """Each facet's counts among the documents ``docnums`` (ascending), the ``limit`` most frequent."""
@@ -153,15 +211,23 @@ class SearcherArrays:
     sort_person: np.ndarray  # int32 rank of the person's name
     visibility: np.ndarray  # int8: 0 public, 1 embargoed, 2 restricted (see VISIBILITY_CODES)
     embargo_day: np.ndarray  # int32 day ordinal an embargo ends, 0 when none
+    # what an extension (``load`` with the previous searcher's arrays) starts from:
+    segments: tuple[tuple[str, int], ...] | None = field(default=None, repr=False, compare=False)  # (id, documents)
+    names: np.ndarray | None = field(default=None, repr=False, compare=False)  # the distinct sort names, ascending
+    name_codes: np.ndarray | None = field(default=None, repr=False, compare=False)  # int32: each document's in names
     _access: tuple[list[tuple[int, int]], np.ndarray] | None = field(default=None, init=False, repr=False,
                                                                       compare=False)
     _visible_masks: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
     _counter: FacetCounter | None = field(default=None, init=False, repr=False, compare=False)
+    _base_counter: FacetCounter | None = field(default=None, init=False, repr=False, compare=False)
 
     def facet_counts(self, docnums: np.ndarray, limit: int | None = None) -> dict[str, dict[str, int]]:
         """Every facet's counts among the hits ``docnums`` (ascending), the ``limit`` most frequent of each."""
         if self._counter is None:  # laid out on the first search (two searches may both do it: the same result)
-            self._counter = FacetCounter(self.facets, self.doc_count)
+            base = self._base_counter
+            self._counter = base.extended(self.facets, self.doc_count) if base is not None \
+                else FacetCounter(self.facets, self.doc_count)
+            self._base_counter = None
         return self._counter.count(docnums, limit)
 
     def visible(self, viewer: Viewer) -> np.ndarray:
@@ -194,29 +260,45 @@ class SearcherArrays:
         return self._access
 
     @classmethod
-    def load(cls, reader, cache_folder: Path | str | None = None) -> SearcherArrays:  # type: ignore[no-untyped-def]
+    def load(cls, reader, cache_folder: Path | str | None = None,  # type: ignore[no-untyped-def]
+             previous: SearcherArrays | None = None) -> SearcherArrays:
         """The arrays of every document of ``reader``; with ``cache_folder`` (the index's folder),
-        each segment's arrays come from its cache file there, written when missing."""
+        each segment's arrays come from its cache file there, written when missing.
+
+        ``previous``, the arrays of an earlier searcher of the index: when its segments are the
+        first segments of ``reader`` (an incremental update adds a segment after the others and
+        keeps theirs; the arrays do not depend on deletions), only the segments after them are
+        read and the arrays are ``previous`` extended with them (``extended``); else, or when
+        not given, every segment is read and combined."""
         folder = Path(cache_folder) if cache_folder else None
+        leaves = sorted(reader.leaf_readers(), key=lambda pair: pair[1])
+        keys = [(_segment_id(leaf), leaf.doc_count_all()) for leaf, _offset in leaves]
+        kept = previous.segments if previous is not None else None
+        start = len(kept) if kept is not None and tuple(keys[:len(kept)]) == kept else 0
         parts: list[_SegmentArrays] = []
         wanted: set[str] = set()
-        for leaf, _offset in sorted(reader.leaf_readers(), key=lambda pair: pair[1]):
-            segment_id = _segment_id(leaf)
+        for position, ((leaf, _offset), (segment_id, doc_count)) in enumerate(zip(leaves, keys, strict=True)):
             path = folder / cache_name(segment_id) if folder is not None and segment_id else None
-            part = _SegmentArrays.read(path, segment_id, leaf.doc_count_all()) if path is not None else None
+            if path is not None:
+                wanted.add(path.name)
+            if position < start:
+                continue
+            part = _SegmentArrays.read(path, segment_id, doc_count) if path is not None else None
             if part is None:
                 part = _SegmentArrays.derive(leaf)
                 if path is not None and segment_id:
                     part.write(path, segment_id)
-            if path is not None:
-                wanted.add(path.name)
             parts.append(part)
         if folder is not None:
             _remove_stale(folder, wanted)
-        return cls._combine(parts)
+        named = tuple((i, n) for i, n in keys if i) if all(i for i, _ in keys) else None
+        if start and previous is not None:
+            return previous.extended(parts, named)
+        return cls._combine(parts, named)
 
     @classmethod
-    def _combine(cls, parts: list[_SegmentArrays]) -> SearcherArrays:
+    def _combine(cls, parts: list[_SegmentArrays],
+                 segments: tuple[tuple[str, int], ...] | None = None) -> SearcherArrays:
         count = sum(p.doc_count for p in parts)
         offsets = np.cumsum([0] + [p.doc_count for p in parts])[:-1]
         facets = {}
@@ -236,22 +318,88 @@ class SearcherArrays:
         order = np.argsort(names, kind="stable")
         rank = np.empty(count, dtype=np.int32)
         rank[order] = np.arange(count, dtype=np.int32)
+        ordered = names[order]
+        first = np.ones(count, dtype=bool)  # where a name first comes in the order
+        first[1:] = ordered[1:] != ordered[:-1]
+        name_codes = np.empty(count, dtype=np.int32)
+        name_codes[order] = np.cumsum(first) - 1
         return cls(count, facets, _concat([p.sort_date for p in parts], np.int32), rank,
-                   _concat([p.visibility for p in parts], np.int8), _concat([p.embargo_day for p in parts], np.int32))
+                   _concat([p.visibility for p in parts], np.int8), _concat([p.embargo_day for p in parts], np.int32),
+                   segments, ordered[first], name_codes)
+
+    def extended(self, parts: list[_SegmentArrays], segments: tuple[tuple[str, int], ...] | None) -> SearcherArrays:
+        """These arrays with the documents of ``parts`` after them: what ``_combine`` gives for this
+        index's parts followed by ``parts``, without reading this index's parts again or sorting its
+        names (the new documents' names are ranked among the distinct names kept, ``names``)."""
+        if self.names is None or self.name_codes is None:
+            raise ValueError("arrays without their names cannot be extended")
+        old = self.doc_count
+        count = old + sum(p.doc_count for p in parts)
+        offsets = old + np.cumsum([0] + [p.doc_count for p in parts])[:-1]
+        facets = {}
+        for name in FACETS:
+            kept = self.facets[name]
+            index = {value: number for number, value in enumerate(kept.values)}
+            docs, codes = [kept.docs], [kept.codes]
+            for part, offset in zip(parts, offsets, strict=False):
+                values, counts, part_codes = part.facets[name]
+                mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                                      count=len(values))
+                docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
+                codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
+            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+        added = _concat([p.names for p in parts], np.dtype("S1"))
+        distinct, inverse = np.unique(added, return_inverse=True)
+        names = np.union1d(self.names, distinct)
+        kept_codes = np.searchsorted(names, self.names).astype(np.int32)[self.name_codes]
+        added_codes = np.searchsorted(names, distinct).astype(np.int32)[inverse.reshape(-1)]
+        kept_counts = np.bincount(kept_codes, minlength=len(names))
+        added_counts = np.bincount(added_codes, minlength=len(names))
+        before = np.concatenate([[0], np.cumsum(kept_counts + added_counts)[:-1]])  # documents of smaller names
+        kept_before = np.concatenate([[0], np.cumsum(kept_counts)[:-1]])
+        # a kept document moves by the new documents of smaller names; a new one comes after every kept
+        # document of its name and after the new ones of its name before it (ties in document order)
+        order = np.argsort(added_codes, kind="stable")
+        ordered = added_codes[order]
+        within = np.empty(len(added_codes), dtype=np.int64)
+        within[order] = np.arange(len(ordered)) - np.searchsorted(ordered, ordered, side="left")
+        rank = np.concatenate([self.sort_person + (before - kept_before)[kept_codes],
+                               before[added_codes] + kept_counts[added_codes] + within]).astype(np.int32)
+        arrays = type(self)(count, facets, _concat([self.sort_date] + [p.sort_date for p in parts], np.int32), rank,
+                            _concat([self.visibility] + [p.visibility for p in parts], np.int8),
+                            _concat([self.embargo_day] + [p.embargo_day for p in parts], np.int32),
+                            segments, names, np.concatenate([kept_codes, added_codes]).astype(np.int32))
+        arrays._base_counter = self._counter or self._base_counter
+        return arrays
 
 
-def write_cache(folder: Path | str) -> None:
-    """Write the cache files of the index in ``folder`` (those missing), e.g. right after a build is
-    written and before it is marked complete, so that no searcher's first query derives them
-    (an incremental update clones its base's files and derives only its new segments)."""
+def write_cache(folder: Path | str) -> int:
+    """Write the cache files of the index in ``folder`` that are missing, e.g. right after a build is
+    written and before it is marked complete, so that no searcher's first query derives them; remove
+    those of segments the index no longer has. An incremental update clones its base's files, so
+    only its new segments (and those a merge made) are derived: the arrays of the whole index are
+    not combined here (a searcher does that when it opens). Returns the number of segments derived."""
     from whoosh import index as whoosh_index
 
-    ix = whoosh_index.open_dir(str(folder))
+    target = Path(folder)
+    derived = 0
+    ix = whoosh_index.open_dir(str(target))
     try:
         with ix.reader() as reader:
-            SearcherArrays.load(reader, folder)
+            wanted: set[str] = set()
+            for leaf, _offset in reader.leaf_readers():
+                segment_id = _segment_id(leaf)
+                if not segment_id:
+                    continue
+                path = target / cache_name(segment_id)
+                wanted.add(path.name)
+                if not path.exists():  # (one there but damaged is derived again when a searcher reads it)
+                    _SegmentArrays.derive(leaf).write(path, segment_id)
+                    derived += 1
+            _remove_stale(target, wanted)
     finally:
         ix.close()
+    return derived
 
 
 def cache_name(segment_id: str) -> str:

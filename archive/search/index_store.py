@@ -4,7 +4,8 @@ Layout of ``home/index``::
 
     CURRENT                  the name of the build searchers use, replaced with os.replace (atomic)
     build-<time>-<id>/       one Whoosh index; never written again once complete
-        .complete            written and fsynced last: the build is whole
+        .complete            written and fsynced last: the build is whole (it holds the number of
+                             documents written, and of people with a document in the build)
     build-<time>-<id>.lock   flock: held exclusively by the process writing the build, shared by a backup copying it
     SWAP.lock                flock: held while the database's build name and CURRENT change together
 
@@ -46,6 +47,7 @@ from typing import Any
 import whoosh
 from whoosh import index as whoosh_index
 from whoosh.index import Index
+from whoosh.reading import IndexReader, TermNotFound
 
 from archive.search import build_writer, facet_arrays, whoosh_io
 from archive.search.index_schema import build_schema
@@ -60,6 +62,7 @@ except ImportError:  # pragma: no cover - not POSIX: no locks between processes 
 Progress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
 _KEEP_OLD_BUILDS = 1  # the newest previous build stays for searchers that still hold it open
 COMPLETE_MARKER = ".complete"
+_PEOPLE_KEY = "people"  # the marker's line naming the build's number of people
 BUILD_PATTERN = re.compile(r"^build-[0-9T]+-[0-9a-f]+$")
 SUPPORTED_WHOOSH = (2, 7)  # whoosh-reloaded 2.7.x: the release whose files and internals the fast paths read
 
@@ -85,6 +88,16 @@ def _check_installed_whoosh() -> None:
 def is_build_file(name: str) -> bool:
     """A file that belongs to the index in a build folder (not a lock, not a temporary file, not our marker)."""
     return not name.startswith(".") and not name.endswith("WRITELOCK")
+
+
+def has_live_document(reader: IndexReader, person_id: str) -> bool:
+    """Whether the person has a document in the reader's index that is not deleted (Whoosh's lexicon
+    keeps the terms of deleted documents until their segment is merged; its postings leave them out)."""
+    try:
+        postings = reader.postings("person_id", person_id)
+    except TermNotFound:
+        return False
+    return any(not reader.is_deleted(docnum) for docnum in postings.all_ids())
 
 
 class IndexMissing(RuntimeError):
@@ -152,7 +165,8 @@ class Build:
     name: str
     folder: Path
     lock_fd: int | None
-    count: int = 0
+    count: int = 0  # documents written
+    people: int | None = None  # people with a live document in the build (None: not known)
 
     def release(self) -> None:
         _unlock(self.lock_fd)
@@ -193,6 +207,34 @@ class IndexStore:
     def has_index(self, name: str) -> bool:
         """Whoosh can open the build (complete, or made before builds were marked complete)."""
         return whoosh_index.exists_in(str(self.folder(name)))
+
+    def people_count(self, name: str) -> int | None:
+        """The number of people with a live document in the build, as its writer counted them, or
+        None for a build whose marker does not say (written before builds counted them)."""
+        try:
+            lines = (self.folder(name) / COMPLETE_MARKER).read_text(encoding="utf-8").splitlines()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        for line in lines[1:]:
+            key, _, value = line.partition(" ")
+            if key == _PEOPLE_KEY and value.strip().isdigit():
+                return int(value)
+        return None
+
+    def people_in_build(self, name: str) -> set[str]:
+        """The people with a live document in the build, read from every person's postings: the
+        plain way, whose cost grows with the index (``people_count`` is what the writer counted)."""
+        ix = whoosh_index.open_dir(str(self.folder(name)))
+        try:
+            with ix.reader() as reader:
+                found = set()
+                for term in reader.lexicon("person_id"):
+                    person = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                    if has_live_document(reader, person):
+                        found.add(person)
+                return found
+        finally:
+            ix.close()
 
     def has_every_field(self, name: str) -> bool:
         """The build's schema has every field of the archive's (``index_schema.build_schema``): a build
@@ -242,7 +284,8 @@ class IndexStore:
         facet_arrays.write_cache(build.folder)
         fsync_tree(build.folder)
         marker = build.folder / COMPLETE_MARKER
-        marker.write_text(f"{build.count}\n", encoding="utf-8")
+        people = f"{_PEOPLE_KEY} {build.people}\n" if build.people is not None else ""
+        marker.write_text(f"{build.count}\n{people}", encoding="utf-8")
         _fsync_path(marker)
         _fsync_path(build.folder, directory=True)
         _fsync_path(self.root, directory=True)
@@ -252,10 +295,12 @@ class IndexStore:
         """Every document into a new build; the caller names it in the database, then points CURRENT at it."""
         _check_installed_whoosh()
         build = self._new_build()
+        people: set[str] = set()
 
         def counted() -> Iterator[dict[str, Any]]:
             for doc in documents:
                 yield doc
+                people.add(doc["person_id"])
                 build.count += 1
                 if build.count == 1:
                     crash_point("index-building")
@@ -264,14 +309,19 @@ class IndexStore:
             ix = whoosh_index.create_in(str(build.folder), build_schema())
             build_writer.write_all(ix, counted(), procs=procs, limitmb=limitmb)
             ix.close()
+            build.people = len(people)
             return self._finish(build)
         except BaseException:
             build.discard()
             raise
 
     def write_update(self, base: str, person_ids: Iterable[str], documents: Iterable[dict[str, Any]]) -> Build:
-        """A new build: ``base`` cloned, then the people's documents deleted and their new ones added."""
+        """A new build: ``base`` cloned, then the people's documents deleted and their new ones added
+        (``documents`` are documents of these people). The build's number of people is the base's,
+        less the people whose documents were deleted, plus the people of the documents added."""
         _check_installed_whoosh()
+        base_people = self.people_count(base)
+        ids = list(dict.fromkeys(person_ids))
         build = self._new_build()
         try:
             self._clone(self.folder(base), build.folder)
@@ -280,10 +330,13 @@ class IndexStore:
             try:
                 writer = UpdateWriter(ix)
                 try:
-                    for person_id in person_ids:
-                        writer.delete_by_term("person_id", person_id)
+                    held = 0  # of these people, those with a document in the base
+                    for person_id in ids:
+                        held += writer.delete_by_term("person_id", person_id) > 0
+                    added: set[str] = set()
                     for doc in documents:
                         writer.add_document(**doc)
+                        added.add(doc["person_id"])
                         build.count += 1
                     writer.commit()
                 except BaseException:
@@ -291,6 +344,10 @@ class IndexStore:
                     raise
             finally:
                 ix.close()
+            if base_people is not None and added <= set(ids):
+                build.people = base_people - held + len(added)
+            else:  # a base written before builds counted their people: counted once here, the plain way
+                build.people = len(self.people_in_build(build.name))
             return self._finish(build)
         except BaseException:
             build.discard()

@@ -9,15 +9,20 @@ date in a *new* build, as an import does, and swaps it in atomically:
 * incrementally, when the change log tells which people changed: the ``record_change`` rows
   stamped since the newest stamp the node's last snapshot held (less ``CLOCK_MARGIN``, for
   importers on machines whose clocks differ a little), and the people the index holds whom the
-  database no longer has (a removed record that was never public leaves no change-log row);
+  database no longer has (a removed record that was never public leaves no change-log row:
+  ``gone_people``);
   of the people stamped within the margin (at or before that newest stamp: most of them the
-  imports the build already holds), only those whose documents in the build differ from the
-  ones the database implies now are re-indexed (``unchanged_in_build``: the same document ids
-  and fingerprints, which hash every field), so imports close together cost the node a read of
-  the earlier import's people, not their re-indexing;
+  imports the build already holds), none is re-indexed when every commit since the snapshot is
+  accounted for by a stamp after it (``margin_untouched``: an import stamps every person it
+  changed with one time, and each commit moves the data version by one, so no commit since can
+  have stamped within the margin); otherwise only those whose documents in the build differ from
+  the ones the database implies now are re-indexed (``unchanged_in_build``: the same document
+  ids and fingerprints, which hash every field), so imports close together cost the node at most
+  a read of the earlier import's people, not their re-indexing;
 * in full, when the node cannot tell (no index yet, no ``NODE`` file for the current build,
   no stamp to start from, a database gone back to an earlier data version: a restore) or
-  when more than ``MAX_INCREMENTAL_PEOPLE`` people changed.
+  when more than ``MAX_INCREMENTAL_PEOPLE`` people changed, or more than ``MAX_INCREMENTAL_SHARE``
+  of the build's people.
 
 While a node is behind, its searches still answer from its current build; every hit shown is
 read and checked against the database snapshot of the answer (``SearchIndex.search``), so a
@@ -42,6 +47,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,7 +58,7 @@ from whoosh.reading import TermNotFound
 
 from archive.search import change_notice, index_state
 from archive.search.documents import documents_for
-from archive.search.index_store import Build, IndexStore
+from archive.search.index_store import Build, IndexStore, has_live_document
 from archive.search.node_version import NodeVersion, build_in_step, read_node_version, write_node_version
 from archive.store import models
 from archive.store.crashpoints import crash_point
@@ -63,57 +69,125 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_INCREMENTAL_PEOPLE = 1_000  # more changed people than this: one full build instead
+# more changed people than this share of the build's: one full build instead (an update's writer costs
+# more per document than a build's, and the replaced documents stay in the index until a merge)
+MAX_INCREMENTAL_SHARE = 0.5
 CLOCK_MARGIN = dt.timedelta(seconds=60)  # change stamps this much older than the last seen are read again
 _CHANGES = models.table_of(models.RecordChange)
 _PEOPLE = models.table_of(models.Person)
 _STATE = models.table_of(models.IndexState)
+_IDS_PER_QUERY = 900  # ids bound in one query (under every database's parameter limit)
 
 
 @dataclass(frozen=True)
 class SyncOutcome:
     """What one look at the database did: ``in step`` (nothing to do), ``noted`` (the version
-    recorded, no documents changed), ``updated`` (people re-indexed) or ``rebuilt``."""
+    recorded, no documents changed), ``updated`` (people re-indexed) or ``rebuilt``; ``compared``:
+    the people whose documents in the build were compared with the database's to find out whether
+    they changed (``unchanged_in_build``)."""
 
     action: str
     data_version: int | None
     people: int = 0
+    compared: int = 0
 
 
 def _watermark(conn: Connection) -> dt.datetime | None:
     return conn.scalar(select(func.max(_CHANGES.c.changed_at)))
 
 
-def _people_in_build(store: IndexStore, build: str) -> set[str]:
-    """The people with a live document in the build (Whoosh's lexicon keeps deleted documents' terms)."""
+def _in_database(conn: Connection, people: Iterable[str]) -> set[str]:
+    """Those of ``people`` the database has."""
+    ids = sorted(set(people))
+    found: set[str] = set()
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        found.update(row[0] for row in conn.execute(
+            select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(ids[start:start + _IDS_PER_QUERY]))))
+    return found
+
+
+def gone_people(conn: Connection, store: IndexStore, build: str, candidates: set[str]) -> set[str]:
+    """The people with a live document in ``build`` whom the database ``conn`` reads no longer has.
+
+    ``candidates`` are the people the change log names since the build's snapshot; every other
+    person the database has was in that snapshot, so in the build (each person has a portrait
+    document). Then the build's people outside the candidates number the database's people
+    outside them, plus the people gone without a change-log row (removed records that were never
+    public): when the counts agree, the gone people are among the candidates, which are looked up
+    one by one. The build's number of people comes from its writer (``IndexStore.people_count``);
+    when it is not known, or the counts disagree, every person of the build is read
+    (``IndexStore.people_in_build``)."""
+    present = _in_database(conn, candidates)
+    people = store.people_count(build)
     ix = whoosh_index.open_dir(str(store.folder(build)))
     try:
         with ix.reader() as reader:
-            found = set()
-            for term in reader.lexicon("person_id"):
-                person = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                postings = reader.postings("person_id", person)
-                if any(not reader.is_deleted(docnum) for docnum in postings.all_ids()):
-                    found.add(person)
-            return found
+            held = {person for person in candidates if has_live_document(reader, person)}
     finally:
         ix.close()
+    if people is not None:
+        in_database = conn.scalar(select(func.count()).select_from(_PEOPLE)) or 0
+        if people - len(held) == in_database - len(present):
+            return held - present
+    return store.people_in_build(build) - {row[0] for row in conn.execute(select(_PEOPLE.c.id))}
+
+
+def _stamped_since(conn: Connection, stamp: dt.datetime, after: bool = False) -> set[str]:
+    """The people whose change stamp is at or after ``stamp`` (strictly after, with ``after``)."""
+    at = _CHANGES.c.changed_at > stamp if after else _CHANGES.c.changed_at >= stamp
+    return {row[0] for row in conn.execute(select(_CHANGES.c.id).where(_CHANGES.c.kind == "person", at))}
+
+
+def _followable(conn: Connection, store: IndexStore, since: NodeVersion) -> bool:
+    """Whether the change log can tell what changed since the node's build: not when the build
+    lacks a stamp to start from or a field the archive's schema has now (it cannot take new
+    documents), nor when the database went back to an earlier version than the build's (a
+    restore from a backup)."""
+    if since.watermark is None or not store.has_index(since.build) or not store.has_every_field(since.build):
+        return False
+    version = index_state.data_version(conn)[1]
+    return since.data_version is None or (version is not None and version >= since.data_version)
 
 
 def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str] | None:
     """The people whose documents may differ between the node's build and the database ``conn``
-    reads, or None when the change log cannot tell (also when the database went back to an
-    earlier version than the build's, as a restore from a backup does)."""
-    if since.watermark is None or not store.has_index(since.build) or not store.has_every_field(since.build):
-        return None  # (a build without a field the archive's schema has now cannot take new documents)
-    version = index_state.data_version(conn)[1]
-    if since.data_version is not None and (version is None or version < since.data_version):
+    reads, as the change log names them with the margin (``CLOCK_MARGIN``), or None when it
+    cannot tell (``_followable``)."""
+    return _changed_with_margin(conn, store, since) if _followable(conn, store, since) else None
+
+
+def _changed_with_margin(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str]:
+    assert since.watermark is not None
+    stamped = _stamped_since(conn, since.watermark - CLOCK_MARGIN)
+    return stamped | gone_people(conn, store, since.build, stamped)
+
+
+def pending_people(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str] | None:
+    """``changed_people``, less the people stamped within the margin when no commit since the
+    build's snapshot can have stamped there (``margin_untouched``): the people whose documents
+    may differ, found without reading any document (None when the change log cannot tell)."""
+    if not _followable(conn, store, since):
         return None
-    since_stamp = since.watermark - CLOCK_MARGIN
-    stamped = {row[0] for row in conn.execute(
-        select(_CHANGES.c.id).where(_CHANGES.c.kind == "person", _CHANGES.c.changed_at >= since_stamp))}
-    present = {row[0] for row in conn.execute(select(_PEOPLE.c.id))}
-    gone = _people_in_build(store, since.build) - present
-    return stamped | gone
+    assert since.watermark is not None
+    if not margin_untouched(conn, since):
+        return _changed_with_margin(conn, store, since)
+    stamped = _stamped_since(conn, since.watermark, after=True)
+    return stamped | gone_people(conn, store, since.build, stamped)
+
+
+def margin_untouched(conn: Connection, since: NodeVersion) -> bool:
+    """Whether no commit since the node's snapshot can have stamped a change at or before its newest
+    stamp (within the margin): as many commits came since (the data version moves by one with each)
+    as there are distinct stamps after that newest one. An import stamps every person it changed
+    with one time, so each of those stamps is a commit of its own, and these commits are all of them.
+    A commit that stamped nobody (a reindex, an import that changed nothing), or whose stamps were
+    all replaced since, leaves it unsure (False)."""
+    version = index_state.data_version(conn)[1]
+    if since.watermark is None or since.data_version is None or version is None:
+        return False
+    stamps = conn.scalar(select(func.count(func.distinct(_CHANGES.c.changed_at)))
+                         .where(_CHANGES.c.kind == "person", _CHANGES.c.changed_at > since.watermark)) or 0
+    return version - since.data_version == stamps
 
 
 def _stamped_within_margin(conn: Connection, watermark: dt.datetime) -> set[str]:
@@ -154,13 +228,23 @@ def unchanged_in_build(conn: Connection, store: IndexStore, build: str, people: 
 
 
 def people_to_reindex(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str] | None:
-    """``changed_people``, less those stamped within the margin whose documents in the node's build
-    are already the database's (``unchanged_in_build``); None when the change log cannot tell."""
-    changed = changed_people(conn, store, since)
-    if not changed or since.watermark is None:
-        return changed
-    return changed - unchanged_in_build(conn, store, since.build,
-                                        changed & _stamped_within_margin(conn, since.watermark))
+    """``pending_people``; when that still holds people stamped within the margin, less those whose
+    documents in the node's build are already the database's (``unchanged_in_build``); None when
+    the change log cannot tell."""
+    return _reindexing(conn, store, since)[0]
+
+
+def _reindexing(conn: Connection, store: IndexStore, since: NodeVersion,
+                max_people: int | None = None) -> tuple[set[str] | None, int]:
+    """``people_to_reindex``, and the number of people whose documents it compared. No comparison
+    when more than ``max_people`` would be re-indexed whatever it finds (a rebuild follows)."""
+    pending = pending_people(conn, store, since)
+    if not pending or since.watermark is None:
+        return pending, 0
+    within = pending & _stamped_within_margin(conn, since.watermark)
+    if max_people is not None and len(pending) - len(within) > max_people:
+        return pending, 0
+    return pending - unchanged_in_build(conn, store, since.build, within), len(within)
 
 
 def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> SyncOutcome:
@@ -177,10 +261,12 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
             return SyncOutcome("in step", version)
         watermark = _watermark(conn)
         changed: set[str] | None = set()  # the database names this home's build: nothing to re-index
+        compared = 0
         if base is None or base != named:
-            changed = people_to_reindex(conn, store, node) if node is not None else None
+            changed, compared = _reindexing(conn, store, node, max_people) if node is not None else (None, 0)
+        rebuild = changed is None or len(changed) > max_people or _most_of(store, base, changed)
         try:
-            if changed is None or len(changed) > max_people:
+            if rebuild:
                 build = store.write_build(documents_for(conn))
             elif changed:
                 ids = sorted(changed)
@@ -206,8 +292,14 @@ def sync_once(index: SearchIndex, max_people: int = MAX_INCREMENTAL_PEOPLE) -> S
             build.release()
     if build is None:
         return SyncOutcome("noted", version)
-    return SyncOutcome("rebuilt" if changed is None or len(changed) > max_people else "updated", version,
-                       len(changed) if changed is not None else build.count)
+    return SyncOutcome("updated" if changed is not None and not rebuild else "rebuilt", version,
+                       len(changed) if changed is not None else build.count, compared)
+
+
+def _most_of(store: IndexStore, build: str | None, changed: set[str] | None) -> bool:
+    """Whether ``changed`` are more than ``MAX_INCREMENTAL_SHARE`` of the build's people (its writer's count)."""
+    people = store.people_count(build) if build else None
+    return bool(changed) and people is not None and len(changed or ()) > people * MAX_INCREMENTAL_SHARE
 
 
 @dataclass(frozen=True)
@@ -328,7 +420,7 @@ class NodeSync:
             if build_in_step(conn, store, current):
                 return
             node = read_node_version(store)
-            pending = changed_people(conn, store, node) if node is not None else None
+            pending = pending_people(conn, store, node) if node is not None else None
         if self.behind_since is None:
             self.behind_since = time.time()
         if current is not None and pending:
