@@ -7,18 +7,18 @@ this node's index was made for (``archive/search/node_version.py``), it brings t
 date in a *new* build, as an import does, and swaps it in atomically:
 
 * incrementally, when the change log tells which people changed: the ``record_change`` rows
-  stamped since the newest stamp the node's last snapshot held (less ``CLOCK_MARGIN``, for
-  importers on machines whose clocks differ a little), and the people the index holds whom the
-  database no longer has (a removed record that was never public leaves no change-log row:
-  ``gone_people``);
-  of the people stamped within the margin (at or before that newest stamp: most of them the
-  imports the build already holds), none is re-indexed when every commit since the snapshot is
-  accounted for by a stamp after it (``margin_untouched``: an import stamps every person it
-  changed with one time, and each commit moves the data version by one, so no commit since can
-  have stamped within the margin); otherwise only those whose documents in the build differ from
-  the ones the database implies now are re-indexed (``unchanged_in_build``: the same document
-  ids and fingerprints, which hash every field), so imports close together cost the node at most
-  a read of the earlier import's people, not their re-indexing;
+  written by commits after the node's snapshot (each row carries the data version of the commit
+  that wrote it, so no clock is involved: ``by_version``), and the people the index holds whom
+  the database no longer has (a removed record that was never public leaves no change-log row:
+  ``gone_people``). Rows written before the change log kept versions have only their stamps:
+  while such rows lie near the node's snapshot, it reads the rows stamped since the newest stamp
+  the snapshot held, less ``CLOCK_MARGIN`` (for importers on machines whose clocks differ a
+  little); of the people stamped within the margin (most of them the imports the build already
+  holds), none is re-indexed when every commit since the snapshot is accounted for by a stamp
+  after it (``margin_untouched``: an import stamps every person it changed with one time, and
+  each commit moves the data version by one), otherwise only those whose documents in the build
+  differ from the ones the database implies now (``unchanged_in_build``: the same document ids
+  and fingerprints, which hash every field);
 * in full, when the node cannot tell (no index yet, no ``NODE`` file for the current build,
   no stamp to start from, a database gone back to an earlier data version: a restore) or
   when more than ``MAX_INCREMENTAL_PEOPLE`` people changed, or more than ``MAX_INCREMENTAL_SHARE``
@@ -33,12 +33,13 @@ the new build is in, as far as the last look at the database knew them.
 ``node_status`` is what ``/healthz`` and ``archive check`` report: whether the database answers,
 the node's build and the database's version, and how long the node has been behind.
 
-The margin's limit: a change stamped by an importer whose clock is behind by more than
-``CLOCK_MARGIN`` (against the importer of the newest stamp the node saw) falls before the margin
-and is not re-indexed. The node then records the database's version and says it is in step;
-``archive check`` on that node compares every document's fingerprint with the database, reports
-the documents that differ and fails, and ``archive reindex`` there repairs it. Hits are still
-re-read from the database, so such a miss never shows a record the database withholds.
+The margin's limit, for rows written before the change log kept data versions: a change stamped
+by an importer whose clock is behind by more than ``CLOCK_MARGIN`` (against the importer of the
+newest stamp the node saw) falls before the margin and is not re-indexed. The node then records
+the database's version and says it is in step; ``archive check`` on that node compares every
+document's fingerprint with the database, reports the documents that differ and fails, and
+``archive reindex`` there repairs it. Hits are still re-read from the database, so such a miss
+never shows a record the database withholds. Rows with a data version have no such limit.
 """
 
 from __future__ import annotations
@@ -149,11 +150,35 @@ def _followable(conn: Connection, store: IndexStore, since: NodeVersion) -> bool
     return since.data_version is None or (version is not None and version >= since.data_version)
 
 
+def by_version(conn: Connection, since: NodeVersion) -> bool:
+    """Whether the change log names every change since the node's snapshot by its data version
+    (``record_change.data_version``, the version of the commit that wrote the row): not when the
+    snapshot's version is unknown, nor while rows written before the change log kept versions lie
+    within the margin of the snapshot's newest stamp (those are read by their stamps)."""
+    if since.data_version is None or since.watermark is None:
+        return False
+    unversioned = select(_CHANGES.c.id).where(_CHANGES.c.kind == "person", _CHANGES.c.data_version.is_(None),
+                                              _CHANGES.c.changed_at >= since.watermark - CLOCK_MARGIN).limit(1)
+    return conn.execute(unversioned).first() is None
+
+
+def _changed_after_version(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str]:
+    """The people of the change-log rows written by commits after the node's snapshot, and the gone."""
+    assert since.data_version is not None
+    written = {row[0] for row in conn.execute(
+        select(_CHANGES.c.id).where(_CHANGES.c.kind == "person", _CHANGES.c.data_version > since.data_version))}
+    return written | gone_people(conn, store, since.build, written)
+
+
 def changed_people(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str] | None:
     """The people whose documents may differ between the node's build and the database ``conn``
-    reads, as the change log names them with the margin (``CLOCK_MARGIN``), or None when it
-    cannot tell (``_followable``)."""
-    return _changed_with_margin(conn, store, since) if _followable(conn, store, since) else None
+    reads, as the change log names them: by data version (``by_version``), else by stamp with the
+    margin (``CLOCK_MARGIN``); None when it cannot tell (``_followable``)."""
+    if not _followable(conn, store, since):
+        return None
+    if by_version(conn, since):
+        return _changed_after_version(conn, store, since)
+    return _changed_with_margin(conn, store, since)
 
 
 def _changed_with_margin(conn: Connection, store: IndexStore, since: NodeVersion) -> set[str]:
@@ -168,6 +193,8 @@ def pending_people(conn: Connection, store: IndexStore, since: NodeVersion) -> s
     may differ, found without reading any document (None when the change log cannot tell)."""
     if not _followable(conn, store, since):
         return None
+    if by_version(conn, since):
+        return _changed_after_version(conn, store, since)
     assert since.watermark is not None
     if not margin_untouched(conn, since):
         return _changed_with_margin(conn, store, since)
@@ -239,7 +266,7 @@ def _reindexing(conn: Connection, store: IndexStore, since: NodeVersion,
     """``people_to_reindex``, and the number of people whose documents it compared. No comparison
     when more than ``max_people`` would be re-indexed whatever it finds (a rebuild follows)."""
     pending = pending_people(conn, store, since)
-    if not pending or since.watermark is None:
+    if not pending or since.watermark is None or by_version(conn, since):
         return pending, 0
     within = pending & _stamped_within_margin(conn, since.watermark)
     if max_people is not None and len(pending) - len(within) > max_people:

@@ -335,6 +335,10 @@ class RecordChange(SQLModel, table=True):
     id: str = Field(primary_key=True)
     changed_at: dt.datetime = Field(index=True)
     deleted: bool = False
+    # the data version (``IndexState.data_version``) of the commit that wrote the row: the web nodes
+    # following the database find what changed since their build by it, whatever the importers'
+    # clocks say (``archive/search/node_sync.py``); empty in rows written before it was kept
+    data_version: int | None = Field(default=None, index=True)
 
 
 class IndexState(SQLModel, table=True):

@@ -394,10 +394,24 @@ def _log_changes(conn: Connection, changed: Iterable[str], deleted: Iterable[str
     """
     now = datetime.now(timezone.utc).replace(microsecond=0)
     table = models.table_of(models.RecordChange)
-    rows = [{"kind": "person", "id": i, "changed_at": now, "deleted": False} for i in sorted(changed)]
-    rows += [{"kind": "person", "id": i, "changed_at": now, "deleted": True} for i in sorted(deleted)]
+    version = _committing_version(conn)
+    rows = [{"kind": "person", "id": i, "changed_at": now, "deleted": False, "data_version": version}
+            for i in sorted(changed)]
+    rows += [{"kind": "person", "id": i, "changed_at": now, "deleted": True, "data_version": version}
+             for i in sorted(deleted)]
     stale = [row["id"] for row in rows] + list(forgotten)
     if stale:
         conn.execute(table.delete().where(table.c.kind == "person", table.c.id.in_(stale)))
     if rows:
         conn.execute(table.insert(), rows)
+
+
+def _committing_version(conn: Connection) -> int:
+    """The data version the import's commit gives the database: one more than the committed one.
+
+    Every commit of an import moves ``index_state.data_version`` by one in its own transaction
+    (``archive/search/index_state.commit_build``), and this transaction holds the write lock, so
+    no other commit comes between."""
+    state = models.table_of(models.IndexState)
+    committed = conn.scalar(select(state.c.data_version).where(state.c.id == models.INDEX_STATE_ROW))
+    return (committed or 0) + 1

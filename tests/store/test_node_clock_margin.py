@@ -1,12 +1,15 @@
-"""A following node's clock margin (``archive/search/node_sync.py``) on one PostgreSQL database.
+"""A following node's change log by data version, and its clock margin for older rows
+(``archive/search/node_sync.py``), on one PostgreSQL database.
 
-A node re-reads the people stamped within ``CLOCK_MARGIN`` before the newest change stamp it has
-seen, for importers whose clocks differ. Of those, it re-indexes only the ones whose documents in
-its build differ from the database's, so imports close together do not make it re-index the
-earlier import's people again; a change stamped before the margin (an importer's clock behind by
-more than it) is missed, and ``archive check`` and ``archive reindex`` on the node find and repair
-it. An importer whose clock is behind is reproduced by moving its change-log stamp back, as that
-importer would have written it. Real PostgreSQL, real Whoosh indexes, SYNTHETIC people.
+Each change-log row an import writes carries the data version of its commit, and a node re-indexes
+the people of the rows written after its build, whatever the importers' clocks say. Rows written
+before the change log kept versions have only their stamps: for those the node re-reads the people
+stamped within ``CLOCK_MARGIN`` before the newest stamp it has seen and re-indexes only the ones
+whose documents in its build differ from the database's; a change stamped before the margin (an
+importer's clock behind by more than it) is missed, and ``archive check`` and ``archive reindex``
+on the node find and repair it. An importer whose clock is behind is reproduced by moving its
+change-log stamp back, and a row of an earlier release by clearing its data version, as they
+would have been written. Real PostgreSQL, real Whoosh indexes, SYNTHETIC people.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from archive.facade import Archive
 from archive.search import node_sync
 from archive.search.node_version import read_node_version
 from archive.store import models
-from tests.store.test_nodes import found, synthetic_person, write_collection
+from tests.store.test_nodes import found, synthetic_person, without_versions, write_collection
 
 pytestmark = pytest.mark.slow  # archives on a PostgreSQL server
 FIRST, SECOND = "Quokkanova", "Zebrinskaya"  # each synthetic person's own word, in no other record
@@ -66,13 +69,32 @@ def _newest_seen(node: Archive) -> dt.datetime:
     return seen.watermark
 
 
-def test_imports_close_together_re_index_only_the_later_ones_people(pair: tuple[Archive, Archive],
-                                                                    tmp_path: Path) -> None:
-    """The first person's stamp lies within the margin of the second import's: the node reads it
-    again, finds its documents as the database has them, and re-indexes only the second person;
-    its index is then what a full build from the database holds (every fingerprint agrees)."""
+def test_the_change_log_names_only_the_people_of_later_commits(pair: tuple[Archive, Archive],
+                                                               tmp_path: Path) -> None:
+    """The second import's row carries its commit's data version: the node's change log names the
+    second person alone, though the first one's stamp lies within the margin, and compares nothing."""
     node, importer = pair
     importer.import_collection(_with_second(tmp_path, synthetic_person("second-synthetic", SECOND)))
+    with node.engine.connect() as conn:
+        since = read_node_version(node.index.store)
+        assert since is not None
+        assert node_sync.changed_people(conn, node.index.store, since) == {"second-synthetic"}
+    outcome = node_sync.sync_once(node.index)
+    assert (outcome.action, outcome.people, outcome.compared) == ("updated", 1, 0)
+    assert found(node, SECOND) == ["second-synthetic", "second-synthetic-quote"]
+    assert found(node, FIRST) == ["first-synthetic", "first-synthetic-quote"]
+    assert node.check_index().ok
+
+
+def test_imports_close_together_re_index_only_the_later_ones_people(pair: tuple[Archive, Archive],
+                                                                    tmp_path: Path) -> None:
+    """Rows with stamps only: the first person's stamp lies within the margin of the second
+    import's: the node reads it again, finds its documents as the database has them, and re-indexes
+    only the second person; its index is then what a full build from the database holds (every
+    fingerprint agrees)."""
+    node, importer = pair
+    importer.import_collection(_with_second(tmp_path, synthetic_person("second-synthetic", SECOND)))
+    without_versions(importer)
     with node.engine.connect() as conn:  # the plain change log names both: the first is within the margin
         since = read_node_version(node.index.store)
         assert since is not None
@@ -101,14 +123,29 @@ def test_a_change_stamped_within_the_margin_before_the_newest_seen_is_caught(pai
     assert node.check_index().ok
 
 
-def test_a_change_stamped_before_the_margin_is_missed_until_check_and_reindex(
-        pair: tuple[Archive, Archive], tmp_path: Path, postgresql_url: str) -> None:
-    """An importer whose clock is behind by more than the margin: the node does not re-index its
-    change and says it is in step, but ``archive check`` on the node names the documents it lacks
-    and fails, and ``archive reindex`` there brings them in."""
+def test_a_change_stamped_long_before_the_newest_seen_is_caught_by_its_data_version(
+        pair: tuple[Archive, Archive], tmp_path: Path) -> None:
+    """An importer whose clock is behind by more than the margin: the row's data version still
+    names the change, and the node re-indexes it."""
     node, importer = pair
     newest = _newest_seen(node)
     importer.import_collection(_with_second(tmp_path, synthetic_person("second-synthetic", SECOND)))
+    _stamp_back(importer, "second-synthetic", newest - node_sync.CLOCK_MARGIN - dt.timedelta(hours=1))
+    outcome = node_sync.sync_once(node.index)
+    assert (outcome.action, outcome.people) == ("updated", 1)
+    assert found(node, SECOND) == ["second-synthetic", "second-synthetic-quote"]
+    assert node.check_index().ok
+
+
+def test_a_change_stamped_before_the_margin_is_missed_until_check_and_reindex(
+        pair: tuple[Archive, Archive], tmp_path: Path, postgresql_url: str) -> None:
+    """Rows with stamps only, an importer whose clock is behind by more than the margin: the node
+    does not re-index its change and says it is in step, but ``archive check`` on the node names
+    the documents it lacks and fails, and ``archive reindex`` there brings them in."""
+    node, importer = pair
+    newest = _newest_seen(node)
+    importer.import_collection(_with_second(tmp_path, synthetic_person("second-synthetic", SECOND)))
+    without_versions(importer)
     _stamp_back(importer, "second-synthetic", newest - node_sync.CLOCK_MARGIN - dt.timedelta(seconds=5))
     node_sync.sync_once(node.index)
     assert node_sync.node_status(node.index).status == "ok"

@@ -17,7 +17,7 @@ from archive.search import index_state, node_sync
 from archive.search.index_store import COMPLETE_MARKER, IndexStore
 from archive.search.node_version import NodeVersion, read_node_version
 from archive.store import models
-from tests.store.test_nodes import found, synthetic_person, write_collection
+from tests.store.test_nodes import found, synthetic_person, without_versions, write_collection
 
 FIRST, SECOND, HIDDEN = "Quokkanova", "Zebrinskaya", "Ocelotovna"  # each synthetic person's own word
 ADDED = "Narwhalenko"
@@ -64,12 +64,14 @@ def _since(node: Archive) -> NodeVersion:
 
 
 def test_a_one_person_update_compares_and_re_indexes_only_that_person(pair: tuple[Archive, Archive, Path]) -> None:
-    """Every person of the import before is stamped within the margin before the newest stamp the
-    node saw; the one commit since is the one later stamp: none of them is compared with the database
-    or left out of searches while the node is behind, and only the changed person is re-indexed."""
+    """Rows with stamps only (as a release before data versions wrote them): every person of the
+    import before is stamped within the margin before the newest stamp the node saw; the one commit
+    since is the one later stamp: none of them is compared with the database or left out of searches
+    while the node is behind, and only the changed person is re-indexed."""
     node, importer, collection = pair
     _person_file(collection, "first-synthetic", synthetic_person("first-synthetic", f"{FIRST} {ADDED}"))
     importer.import_collection(collection)
+    without_versions(importer)
     follower = node_sync.NodeSync(node.index, interval=3600)
     follower._note_pending()  # what the background thread does first at each look
     assert node.index.excluded_people is not None and node.index.excluded_people[1] == {"first-synthetic"}
@@ -88,16 +90,18 @@ def test_a_one_person_update_compares_and_re_indexes_only_that_person(pair: tupl
 
 def test_a_commit_without_stamps_makes_the_node_compare_the_people_within_the_margin(
         pair: tuple[Archive, Archive, Path]) -> None:
-    """A reindex commits a new data version and stamps nobody: the stamps no longer account for
-    every commit since the node's build, so the people stamped within the margin are compared with
-    the database (the plain way), and still only the changed person is re-indexed."""
+    """Rows with stamps only: a reindex commits a new data version and stamps nobody: the stamps no
+    longer account for every commit since the node's build, so the people stamped within the margin
+    are compared with the database (the plain way), and still only the changed person is re-indexed."""
     node, importer, collection = pair
+    without_versions(importer)
     with index_state.read_snapshot(node.engine) as conn:
         within = node_sync.changed_people(conn, node.index.store, _since(node))
     assert within
     importer.reindex()
     _person_file(collection, "first-synthetic", synthetic_person("first-synthetic", f"{FIRST} {ADDED}"))
     importer.import_collection(collection)
+    without_versions(importer)
     with index_state.read_snapshot(node.engine) as conn:
         assert not node_sync.margin_untouched(conn, _since(node))
         assert node_sync.people_to_reindex(conn, node.index.store, _since(node)) == {"first-synthetic"}
@@ -160,3 +164,20 @@ def test_more_than_half_the_people_changed_rebuild_in_full(pair: tuple[Archive, 
     assert found(node, ADDED) == ["first-synthetic", "first-synthetic-quote", "second-synthetic",
                                   "second-synthetic-quote"]
     assert node.check_index().ok
+
+
+def test_rows_with_data_versions_name_the_changed_person_alone(pair: tuple[Archive, Archive, Path]) -> None:
+    """Each change-log row carries its commit's data version: the node's change log names the one
+    person changed since its build, compares nobody, and leaves only that person out while behind."""
+    node, importer, collection = pair
+    _person_file(collection, "first-synthetic", synthetic_person("first-synthetic", f"{FIRST} {ADDED}"))
+    importer.import_collection(collection)
+    with index_state.read_snapshot(node.engine) as conn:
+        assert node_sync.by_version(conn, _since(node))
+        assert node_sync.changed_people(conn, node.index.store, _since(node)) == {"first-synthetic"}
+        assert node_sync.pending_people(conn, node.index.store, _since(node)) == {"first-synthetic"}
+    outcome = node_sync.sync_once(node.index)
+    assert (outcome.action, outcome.people, outcome.compared) == ("updated", 1, 0)
+    assert found(node, ADDED) == ["first-synthetic", "first-synthetic-quote"]
+    assert node.check_index().ok
+

@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import make_url
+from sqlalchemy import make_url, update
 
 from archive.cli.main import main
 from archive.facade import Archive
 from archive.search import node_sync
 from archive.search.index_store import IndexMissing
 from archive.search.request import SearchRequest
+from archive.store import models
 from archive.store.crashpoints import ENVIRONMENT_VARIABLE
 from tests.postgres_server import PostgresServer
 from tests.support import FIXTURES, ROOT, copy_home
@@ -60,6 +61,13 @@ def write_collection(target: Path, added: str | None = None, person_id: str = "x
     if added is not None:
         (target / "people" / f"{person_id}.yaml").write_text(added, encoding="utf-8")
     return target
+
+
+def without_versions(importer: Archive) -> None:
+    """The change log as a release before data versions wrote it: its rows' stamps only."""
+    changes = models.table_of(models.RecordChange)
+    with importer.engine.begin() as conn:
+        conn.execute(update(changes).where(changes.c.kind == "person").values(data_version=None))
 
 
 def found(archive: Archive, word: str) -> list[str]:
