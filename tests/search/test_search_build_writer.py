@@ -150,13 +150,23 @@ def _mixed_documents(count: int) -> list[dict[str, Any]]:
     return docs
 
 
+MIXED_DOCUMENTS = 400
+
+
+@pytest.fixture(scope="module")
+def mixed_by_whoosh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What Whoosh's own writer makes of the mixed documents (the same for every memory limit of ours)."""
+    folder = tmp_path_factory.mktemp("mixed") / "whoosh"
+    _whoosh_build(folder, _mixed_schema(), _mixed_documents(MIXED_DOCUMENTS))
+    return _contents(folder)
+
+
 @pytest.mark.parametrize("limitmb", [256, 0.01])
 def test_every_kind_of_field_gets_the_postings_whoosh_gives_it(tmp_path: Path, limitmb: float,
+                                                               mixed_by_whoosh: dict[str, Any],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = _mixed_documents(400)
-    _whoosh_build(tmp_path / "whoosh", _mixed_schema(), docs)
-    _our_build(tmp_path / "ours", _mixed_schema(), docs, limitmb=limitmb)
-    ours, theirs = _contents(tmp_path / "ours"), _contents(tmp_path / "whoosh")
+    _our_build(tmp_path / "ours", _mixed_schema(), _mixed_documents(MIXED_DOCUMENTS), limitmb=limitmb)
+    ours, theirs = _contents(tmp_path / "ours"), mixed_by_whoosh
     assert any(not text.decode("utf-8", "replace").isprintable() for _, text in ours["terms"])  # numeric terms
     assert any(stats[0] != int(stats[0]) for stats, _ in ours["terms"].values())  # boosted weights
     assert ours == theirs

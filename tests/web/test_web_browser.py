@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import SCREENSHOTS, axe_violations, describe, watch_csp, watch_failures
+from tests.web.conftest import DESKTOP, PHONE
 
 MAIN_PAGES = {
     "home": "/",
@@ -48,23 +49,19 @@ def test_main_pages_have_no_serious_accessibility_violations(name, lang, fixture
 
 
 @pytest.mark.parametrize("name", list(RED_SOUL_PAGES))
-def test_red_soul_pages_on_desktop_and_phone(name, red_soul_site, browser):  # type: ignore[no-untyped-def]
-    for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
+def test_red_soul_pages_on_desktop_and_phone(name, red_soul_site, tab):  # type: ignore[no-untyped-def]
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = tab(*viewport)
         refused = watch_csp(page)
-        try:
-            response = page.goto(red_soul_site + RED_SOUL_PAGES[name])
-            assert response is not None and response.status == 200
-            page.screenshot(path=str(SCREENSHOTS / f"red-soul-{name}-{label}.png"), full_page=True)
-            # readable on a phone: nothing wider than the screen
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 1, f"{name} is {overflow}px wider than a {label} screen"
-            violations = axe_violations(page)
-            assert not violations, describe(violations)
-            assert not refused, refused
-        finally:
-            context.close()
+        response = page.goto(red_soul_site + RED_SOUL_PAGES[name])
+        assert response is not None and response.status == 200
+        page.screenshot(path=str(SCREENSHOTS / f"red-soul-{name}-{label}.png"), full_page=True)
+        # readable on a phone: nothing wider than the screen
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than a {label} screen"
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
+        assert not refused, refused
 
 
 def test_switching_language_is_remembered(fixture_site, page):  # type: ignore[no-untyped-def]

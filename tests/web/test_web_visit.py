@@ -14,6 +14,7 @@ import yaml
 
 from tests.browser import SCREENSHOTS, axe_violations, describe
 from tests.support import DATA
+from tests.web.conftest import DESKTOP, PHONE
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -301,73 +302,57 @@ PAGE_TYPES = {
 }
 
 
-def test_no_page_type_is_wider_than_a_phone_or_a_tablet(red_soul_site, browser):  # type: ignore[no-untyped-def]
+def test_no_page_type_is_wider_than_a_phone_or_a_tablet(red_soul_site, tab):  # type: ignore[no-untyped-def]
     """The smallest phone and a tablet; a 390-pixel phone and the desktop in both languages are
     checked by the screenshots' test below, which visits every page type at those widths."""
     too_wide = []
     for width in (320, 768):
-        context = browser.new_context(viewport={"width": width, "height": 800})
-        page = context.new_page()
-        try:
-            for lang in ("en", "ru") if width == 320 else ("en",):
-                for name, path in PAGE_TYPES.items():
-                    page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
-                    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                    if overflow > 0:
-                        too_wide.append(f"{name} ({lang}) is {overflow}px wider than {width}px")
-        finally:
-            context.close()
+        page = tab(width, 800)
+        for lang in ("en", "ru") if width == 320 else ("en",):
+            for name, path in PAGE_TYPES.items():
+                page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:
+                    too_wide.append(f"{name} ({lang}) is {overflow}px wider than {width}px")
     assert not too_wide, too_wide
 
 
-def test_on_a_phone_the_results_come_before_the_facets(red_soul_site, browser):  # type: ignore[no-untyped-def]
-    for width, facets_below in ((390, True), (1280, False)):
-        context = browser.new_context(viewport={"width": width, "height": 800})
-        page = context.new_page()
-        try:
-            page.goto(red_soul_site + "/search?q=Stalin")
-            results = page.locator("section.results").bounding_box()
-            facets = page.locator("aside.facets").bounding_box()
-            assert results is not None and facets is not None
-            if facets_below:
-                page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-search-phone.png"), full_page=True)
-                assert facets["y"] >= results["y"] + results["height"] - 1
-            else:
-                assert facets["x"] > results["x"] and abs(facets["y"] - results["y"]) < 200
-        finally:
-            context.close()
+def test_on_a_phone_the_results_come_before_the_facets(red_soul_site, tab):  # type: ignore[no-untyped-def]
+    for viewport, facets_below in ((PHONE, True), (DESKTOP, False)):
+        page = tab(*viewport)
+        page.goto(red_soul_site + "/search?q=Stalin")
+        results = page.locator("section.results").bounding_box()
+        facets = page.locator("aside.facets").bounding_box()
+        assert results is not None and facets is not None
+        if facets_below:
+            page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-search-phone.png"), full_page=True)
+            assert facets["y"] >= results["y"] + results["height"] - 1
+        else:
+            assert facets["x"] > results["x"] and abs(facets["y"] - results["y"]) < 200
 
 
-def test_a_table_wider_than_the_phone_says_it_scrolls_and_scrolls_from_the_keyboard(red_soul_site, browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
-        page.goto(red_soul_site + "/people/jessica-gorter")
-        scroller = page.locator("#family .table-scroll")
-        assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
-        cue = page.locator("#family .scroll-cue")
-        assert cue.is_visible() and "scrolls sideways" in cue.inner_text()
-        scroller.focus()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        # polled from here: the page's CSP (no eval) stops wait_for_function's in-page polling
-        for _ in range(50):
-            if scroller.evaluate("e => e.scrollLeft") > 0:
-                break
-            page.wait_for_timeout(100)
-        assert scroller.evaluate("e => e.scrollLeft") > 0, "the arrow keys scroll the table"
-        page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-family-table-phone.png"), full_page=False)
-        violations = axe_violations(page)
-        assert not violations, describe(violations)
-    finally:
-        context.close()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(red_soul_site + "/people/jessica-gorter")
-        assert not page.locator("#family .scroll-cue").is_visible()  # nothing to scroll on a wide screen
-    finally:
-        context.close()
+def test_a_table_wider_than_the_phone_says_it_scrolls_and_scrolls_from_the_keyboard(red_soul_site, tab):  # type: ignore[no-untyped-def]
+    page = tab(*PHONE)
+    page.goto(red_soul_site + "/people/jessica-gorter")
+    scroller = page.locator("#family .table-scroll")
+    assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")
+    cue = page.locator("#family .scroll-cue")
+    assert cue.is_visible() and "scrolls sideways" in cue.inner_text()
+    scroller.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    # polled from here: the page's CSP (no eval) stops wait_for_function's in-page polling
+    for _ in range(50):
+        if scroller.evaluate("e => e.scrollLeft") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert scroller.evaluate("e => e.scrollLeft") > 0, "the arrow keys scroll the table"
+    page.screenshot(path=str(SCREENSHOTS / "visit-red-soul-family-table-phone.png"), full_page=False)
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    page = tab(*DESKTOP)
+    page.goto(red_soul_site + "/people/jessica-gorter")
+    assert not page.locator("#family .scroll-cue").is_visible()  # nothing to scroll on a wide screen
 
 
 def test_a_skip_link_leads_to_the_results(red_soul_site, page):  # type: ignore[no-untyped-def]
@@ -429,20 +414,16 @@ def test_links_that_lead_to_different_places_have_different_names(red_soul_site,
 # --- screenshots of every page type -------------------------------------------------------------
 
 
-def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_languages(red_soul_site, browser):  # type: ignore[no-untyped-def]
+def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_languages(red_soul_site, tab):  # type: ignore[no-untyped-def]
     """test-artifacts/screenshots/page-NAME-WIDTH-LANG.png: the whole shipped site as a visitor
     sees it, to be looked at; each page answers, is in the language asked for and fits the screen."""
-    for label, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
-        context = browser.new_context(viewport=viewport)
-        page = context.new_page()
-        try:
-            for lang in ("en", "ru"):
-                for name, path in PAGE_TYPES.items():
-                    response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
-                    assert response is not None and response.status == (404 if name == "not-found" else 200), name
-                    assert page.locator("html").get_attribute("lang") == lang
-                    page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.png"), full_page=True)
-                    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-                    assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.png").stat().st_size > 0
-        finally:
-            context.close()
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = tab(*viewport)
+        for lang in ("en", "ru"):
+            for name, path in PAGE_TYPES.items():
+                response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                assert response is not None and response.status == (404 if name == "not-found" else 200), name
+                assert page.locator("html").get_attribute("lang") == lang
+                page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.png"), full_page=True)
+                assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
+                assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.png").stat().st_size > 0
