@@ -49,9 +49,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.reading import IndexReader, TermNotFound
 
-from archive.search import build_writer, facet_arrays, whoosh_io
+from archive.search import facet_arrays, whoosh_io
 from archive.search.index_schema import build_schema
-from archive.search.whoosh_writing import UpdateWriter
 from archive.store.crashpoints import crash_point
 
 try:
@@ -306,6 +305,8 @@ class IndexStore:
                     crash_point("index-building")
 
         try:
+            from archive.search import build_writer  # loaded (with multiprocessing) only where an index is written
+
             ix = whoosh_index.create_in(str(build.folder), build_schema())
             build_writer.write_all(ix, counted(), procs=procs, limitmb=limitmb)
             ix.close()
@@ -319,6 +320,8 @@ class IndexStore:
         """A new build: ``base`` cloned, then the people's documents deleted and their new ones added
         (``documents`` are documents of these people). The build's number of people is the base's,
         less the people whose documents were deleted, plus the people of the documents added."""
+        from archive.search.whoosh_writing import UpdateWriter  # loaded only where an index is written
+
         _check_installed_whoosh()
         base_people = self.people_count(base)
         ids = list(dict.fromkeys(person_ids))

@@ -14,12 +14,15 @@ ROOT = BENCHMARKS.parent
 
 # What ``archive search`` never needs: the table models, and SQLModel, pydantic and SQLAlchemy's ORM
 # under them (a search reads the tables as the database declares them: archive/store/reflected.py);
-# the collection format's models and its YAML reader; the writer of the index's documents; Alembic;
+# the collection format's models and its YAML reader; the writers of the index's documents and builds
+# (with multiprocessing); Alembic;
 # the accounts (and their password hashing), and the tables of the published records and of the
 # rate limits. Other commands import them when they run.
 NOT_ON_THE_SEARCH_PATH = ("archive.store.models", "sqlmodel", "pydantic", "sqlalchemy.orm",
                           "archive.collection.format", "archive.collection.vocabulary", "yaml",
-                          "archive.search.documents", "alembic", "archive.access.accounts", "argon2",
+                          "archive.search.documents", "archive.search.build_writer",
+                          "archive.search.whoosh_writing", "multiprocessing", "alembic",
+                          "archive.access.accounts", "argon2",
                           "archive.store.published", "archive.store.rate_limit_table", "archive.store.database")
 
 
