@@ -27,14 +27,6 @@ def site(example_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield from serve_home(home, secret_key="interview-browser-test-key-0123456789")
 
 
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
 def _current_time(page) -> float:  # type: ignore[no-untyped-def]
     return float(page.evaluate("document.querySelector('audio.player').currentTime"))
 

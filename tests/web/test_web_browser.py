@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import SCREENSHOTS, axe_violations, describe, watch_csp, watch_failures
-from tests.web.conftest import DESKTOP, PHONE
+from tests.browser import DESKTOP, PHONE, SCREENSHOTS, axe_violations, describe, watch_csp, watch_failures
 
 MAIN_PAGES = {
     "home": "/",

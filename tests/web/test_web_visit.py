@@ -12,9 +12,8 @@ import re
 
 import yaml
 
-from tests.browser import SCREENSHOTS, axe_violations, describe
+from tests.browser import DESKTOP, PHONE, SCREENSHOTS, axe_violations, describe
 from tests.support import DATA
-from tests.web.conftest import DESKTOP, PHONE
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
