@@ -301,18 +301,7 @@ class SearcherArrays:
                  segments: tuple[tuple[str, int], ...] | None = None) -> SearcherArrays:
         count = sum(p.doc_count for p in parts)
         offsets = np.cumsum([0] + [p.doc_count for p in parts])[:-1]
-        facets = {}
-        for name in FACETS:
-            # value numbers in order of first appearance over the whole index, as one pass would give
-            index: dict[str, int] = {}
-            docs, codes = [], []
-            for part, offset in zip(parts, offsets, strict=False):
-                values, counts, part_codes = part.facets[name]
-                mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
-                                      count=len(values))
-                docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
-                codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
-            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+        facets = _facets_after({}, parts, offsets)
         names = _concat([p.names for p in parts], np.dtype("S1"))
         # rank by name, ties in document order (a stable sort), as Python's sorted() would give
         order = np.argsort(names, kind="stable")
@@ -336,18 +325,7 @@ class SearcherArrays:
         old = self.doc_count
         count = old + sum(p.doc_count for p in parts)
         offsets = old + np.cumsum([0] + [p.doc_count for p in parts])[:-1]
-        facets = {}
-        for name in FACETS:
-            kept = self.facets[name]
-            index = {value: number for number, value in enumerate(kept.values)}
-            docs, codes = [kept.docs], [kept.codes]
-            for part, offset in zip(parts, offsets, strict=False):
-                values, counts, part_codes = part.facets[name]
-                mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
-                                      count=len(values))
-                docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
-                codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
-            facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+        facets = _facets_after(self.facets, parts, offsets)
         added = _concat([p.names for p in parts], np.dtype("S1"))
         distinct, inverse = np.unique(added, return_inverse=True)
         names = np.union1d(self.names, distinct)
@@ -405,6 +383,26 @@ def write_cache(folder: Path | str) -> int:
 def cache_name(segment_id: str) -> str:
     """The name of a segment's cache file in the index folder."""
     return f"{CACHE_PREFIX}v{CACHE_VERSION}-{segment_id}{_CACHE_SUFFIX}"
+
+
+def _facets_after(kept: dict[str, FacetArray], parts: list[_SegmentArrays], offsets: Any) -> dict[str, FacetArray]:
+    """Each facet's arrays: ``kept``'s (none when empty), then the documents of ``parts`` from
+    ``offsets``. Value numbers go in order of first appearance over the whole index, as one pass
+    over every part would give them."""
+    facets = {}
+    for name in FACETS:
+        before = kept.get(name)
+        index = {value: number for number, value in enumerate(before.values)} if before else {}
+        docs = [before.docs] if before else []
+        codes = [before.codes] if before else []
+        for part, offset in zip(parts, offsets, strict=False):
+            values, counts, part_codes = part.facets[name]
+            mapping = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                                  count=len(values))
+            docs.append(np.repeat(np.arange(offset, offset + part.doc_count, dtype=np.int32), counts))
+            codes.append(mapping[part_codes] if len(part_codes) else np.empty(0, dtype=np.int32))
+        facets[name] = FacetArray(list(index), _concat(docs, np.int32), _concat(codes, np.int32))
+    return facets
 
 
 def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
