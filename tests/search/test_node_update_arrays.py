@@ -13,6 +13,7 @@ import pytest
 from archive.facade import Archive
 from archive.search.facet_arrays import FacetCounter, SearcherArrays, _SegmentArrays
 from archive.search.request import FACETS, SearchRequest
+from tests.search.test_search_arrays_cache import assert_same_arrays
 
 _SINGLE_THEN_MULTIPLE = FACETS[-1]  # one value per document in the first parts, two in a later one
 _SINGLE = FACETS[len(FACETS) // 2]  # at most one value per document (after facets whose values grow)
@@ -39,14 +40,7 @@ def _part(rng: random.Random, count: int, names: list[str], values: int, two_val
 
 
 def _assert_same(extended: SearcherArrays, plain: SearcherArrays) -> None:
-    assert extended.doc_count == plain.doc_count
-    for name in FACETS:
-        assert extended.facets[name].values == plain.facets[name].values
-        assert np.array_equal(extended.facets[name].docs, plain.facets[name].docs)
-        assert np.array_equal(extended.facets[name].codes, plain.facets[name].codes)
-    for array in ("sort_date", "sort_person", "visibility", "embargo_day"):
-        assert np.array_equal(getattr(extended, array), getattr(plain, array)), array
-        assert getattr(extended, array).dtype == getattr(plain, array).dtype, array
+    assert_same_arrays(extended, plain)
     assert extended.names is not None and plain.names is not None and extended.name_codes is not None
     assert np.array_equal(extended.names[extended.name_codes], plain.names[plain.name_codes])
 

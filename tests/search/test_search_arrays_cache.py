@@ -103,6 +103,18 @@ def test_the_build_writes_the_cache_and_searchers_use_it(home, derived):
     assert _cache_files(folder) == files
 
 
+def assert_same_arrays(made: SearcherArrays, plain: SearcherArrays) -> None:
+    """The same documents, facet arrays and sort and visibility columns, with the same types."""
+    assert made.doc_count == plain.doc_count
+    for name in FACETS:
+        assert made.facets[name].values == plain.facets[name].values
+        assert np.array_equal(made.facets[name].docs, plain.facets[name].docs)
+        assert np.array_equal(made.facets[name].codes, plain.facets[name].codes)
+    for array in ("sort_date", "sort_person", "visibility", "embargo_day"):
+        assert np.array_equal(getattr(made, array), getattr(plain, array)), array
+        assert getattr(made, array).dtype == getattr(plain, array).dtype, array
+
+
 def test_cached_arrays_equal_derived_arrays(home):
     archive = Archive.open(home)
     try:
@@ -113,14 +125,7 @@ def test_cached_arrays_equal_derived_arrays(home):
         cached = SearcherArrays.load(searcher.reader(), folder)
     finally:
         archive.close()
-    assert cached.doc_count == fresh.doc_count
-    for name in FACETS:
-        assert cached.facets[name].values == fresh.facets[name].values
-        assert np.array_equal(cached.facets[name].docs, fresh.facets[name].docs)
-        assert np.array_equal(cached.facets[name].codes, fresh.facets[name].codes)
-    for array in ("sort_date", "sort_person", "visibility", "embargo_day"):
-        assert np.array_equal(getattr(cached, array), getattr(fresh, array)), array
-        assert getattr(cached, array).dtype == getattr(fresh, array).dtype, array
+    assert_same_arrays(cached, fresh)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "flipped bit", "other segment", "other size"])
