@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archive.facade import Archive
-from tests.support import DATA, FIXTURES, import_into, make_access_collection
+from tests.support import DATA, EXAMPLE, FIXTURES, import_into, load_generator, make_access_collection
 
 PERF = Path(__file__).resolve().parent / "perf"
 
@@ -83,3 +83,13 @@ def imported_fixture_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def imported_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped collection (data/) imported once per test session; shared like ``imported_fixture_home``."""
     return import_into(tmp_path_factory.mktemp("session-data") / "home", DATA)
+
+
+@pytest.fixture(scope="session")
+def generated_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic example interview collection with its audio, made by the same generator a user
+    runs (``examples/make_audio.py``: espeak-ng and sox), once per session; copy it to change it."""
+    target = tmp_path_factory.mktemp("synthetic-interview") / "collection"
+    shutil.copytree(EXAMPLE, target)
+    load_generator().make_audio(target)
+    return target

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import shutil
 import zipfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,19 @@ def make_access_collection(target: Path) -> Path:
     for person in (FIXTURES / "access").glob("*.yaml"):
         shutil.copy(person, target / "people" / person.name)
     return target
+
+
+EXAMPLE = ROOT / "examples" / "synthetic-interview"  # the synthetic example interview collection
+
+
+def load_generator() -> ModuleType:
+    """``examples/make_audio.py`` as a module (examples/ is not a package): the generator of the
+    example's audio (espeak-ng and sox), as a user runs it."""
+    spec = importlib.util.spec_from_file_location("make_audio", ROOT / "examples" / "make_audio.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def import_into(home: Path, collection: Path) -> Path:

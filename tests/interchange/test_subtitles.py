@@ -28,7 +28,7 @@ from archive.interchange.subtitles import (
     read_subtitles,
     subtitles_to_collection,
 )
-from tests.interviews.conftest import EXAMPLE, INTERVIEW_ID, PERSON_FILE, PERSON_ID, load_generator
+from tests.interviews.conftest import INTERVIEW_ID, PERSON_FILE, PERSON_ID
 
 ANNA_TIMED = {  # the visible timecoded quotes of the fixture's Anna: start, end, en, ru
     "anna-grandfather-shot": (65.0, 72.5, "My grandfather was shot in 1937, and my grandmother was sent to a camp.",
@@ -274,16 +274,11 @@ RESEARCHER = viewer_for("researcher")
 
 
 @pytest.fixture(scope="module")
-def interview_archive(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The synthetic interview example, with its generated audio, imported."""
-    import shutil
-
-    collection = tmp_path_factory.mktemp("subtitles-example") / "collection"
-    shutil.copytree(EXAMPLE, collection)
-    load_generator().make_audio(collection)
+def interview_archive(generated_example: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The synthetic interview example, with its generated audio (shared: read it, copy it to change it), imported."""
     archive = Archive.open(tmp_path_factory.mktemp("subtitles-home") / "home")
-    archive.import_collection(collection)
-    yield archive, collection
+    archive.import_collection(generated_example)
+    yield archive, generated_example
     archive.close()
 
 

@@ -1,39 +1,18 @@
-"""Fixtures of the interview tests: the synthetic example collection with its audio made by
-the same generator a user runs (``examples/make_audio.py``: espeak-ng and sox)."""
+"""Fixtures of the interview tests: copies of the synthetic example collection with its audio
+(``generated_example`` in tests/conftest.py), and an archive home holding it."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.support import ROOT, import_into
+from tests.support import import_into
 
-EXAMPLE = ROOT / "examples" / "synthetic-interview"
 PERSON_FILE = Path("people") / "narrator-synthetic.yaml"
 PERSON_ID = "narrator-synthetic"
 INTERVIEW_ID = "synthetic-interview-1"
-
-
-def load_generator() -> ModuleType:
-    """``examples/make_audio.py`` as a module (examples/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_audio", ROOT / "examples" / "make_audio.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def generated_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example collection with its audio, generated once per session; copy it to change it."""
-    target = tmp_path_factory.mktemp("synthetic-interview") / "collection"
-    shutil.copytree(EXAMPLE, target)
-    load_generator().make_audio(target)
-    return target
 
 
 @pytest.fixture

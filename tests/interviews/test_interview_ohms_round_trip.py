@@ -21,8 +21,7 @@ from archive.cli.main import main
 from archive.facade import Archive
 from archive.interchange import ohms
 from archive.store import models
-from tests.interviews.conftest import EXAMPLE
-from tests.support import FIXTURES, import_into
+from tests.support import EXAMPLE, FIXTURES, import_into
 
 SCHEMA = etree.XMLSchema(etree.parse(str(FIXTURES / "schemas" / "ohms" / "ohms.xsd")))
 PERSON, INTERVIEW = "speaker-synthetic", "bilingual-1"

@@ -7,7 +7,6 @@ the synthetic example interview (transcript segments and index points), imported
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from sqlalchemy.types import TypeDecorator
 from archive.facade import Archive
 from archive.store.migrations.schema import VERSION_TABLE, downgrade_schema, target_metadata, upgrade_schema
 from archive.store.reflected import reflected_table
-from tests.interviews.conftest import EXAMPLE, load_generator
 from tests.postgres_server import DATABASES, archive_database_url
 from tests.support import FIXTURES
 
@@ -30,23 +28,14 @@ SEARCHED = {"index_state", "person", "quote", "quote_text", "quote_theme", "rela
             "transcript_segment", "index_point", "vocabulary_term"}
 
 
-@pytest.fixture(scope="module")
-def example_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic example interview, with the audio its generator makes."""
-    target = tmp_path_factory.mktemp("reflected-example") / "collection"
-    shutil.copytree(EXAMPLE, target)
-    load_generator().make_audio(target)
-    return target
-
-
 @pytest.fixture(scope="module", params=DATABASES)
 def engines(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-            example_collection: Path) -> Iterator[list[Engine]]:
+            generated_example: Path) -> Iterator[list[Engine]]:
     """One database of each kind per collection, imported."""
     root = tmp_path_factory.mktemp(f"reflected-{request.param}")
     archives = []
     try:
-        for name, collection in (("fixture", FIXTURES / "collection"), ("example", example_collection)):
+        for name, collection in (("fixture", FIXTURES / "collection"), ("example", generated_example)):
             home = root / name
             archive = Archive.open(home, archive_database_url(request.param, home, request))
             archives.append(archive)
