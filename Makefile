@@ -20,6 +20,7 @@ test: install-test $(CATALOGUES)
 	$(BIN)/python -m pytest -n auto --durations=15
 
 check: install-test $(CATALOGUES) lint
+	bash tests/setup-debian.sh packages
 	$(BIN)/python -m pytest -n auto -m "$(FAST)"
 
 lint:

@@ -8,6 +8,8 @@ missing=()
 for pair in chromium:chromium espeak-ng:espeak-ng sox:sox; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
+# `setup-debian.sh packages` stops after the Debian packages (the fast lane, `make check`, needs
+# espeak-ng and sox but not axe-core).
 # PostgreSQL's server for the tests' throw-away clusters (tests/postgres_server.py): Debian keeps
 # initdb and pg_ctl in /usr/lib/postgresql/<version>/bin, off the PATH
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
@@ -16,6 +18,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" = "packages" ] && exit 0
 chromium --version 2>/dev/null | tail -1
 # axe-core for the accessibility checks, from the npm registry, afresh on every run.
 cd "$(dirname "$0")/browser"
