@@ -249,6 +249,10 @@ def _search_schemas(stance: dict[str, Any]) -> dict[str, Any]:
             "id": STRING, "person_id": STRING, "person_name": STRING, "title": STRING,
             "snippets": {"type": "object", "additionalProperties": {"type": "string"},
                          "description": "HTML-safe snippet per language, matches in <mark>"},
+            "facts": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "relatives: per language, an HTML-safe line of what the record is "
+                                     "also found by (the relation's and fates' labels, places), "
+                                     "matches in <mark>; empty for other kinds"},
             "score": {"type": "number"},
             "stance": _nullable(stance),
             "themes": {"type": "array", "items": STRING},

@@ -352,6 +352,7 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
         answer = dataclasses.asdict(result)
         for hit in answer["hits"]:  # snippets are HTML with <mark>; "texts" are plain, with match offsets
             hit["texts"] = {lang: plain_with_matches(html) for lang, html in hit["snippets"].items()}
+            hit["fact_texts"] = {lang: plain_with_matches(html) for lang, html in hit["facts"].items()}
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
         return
     if result.corrected_query:
@@ -362,6 +363,8 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
     for hit in result.hits:
         click.echo(f"\n[{hit.kind}] {hit.title}  ({hit.id}; stance: {hit.stance or '-'})")
         for lang, text in hit.snippets.items():
+            click.echo(f"  {lang}: {_for_terminal(text, bold=sys.stdout.isatty())}")
+        for lang, text in hit.facts_shown("en").items():
             click.echo(f"  {lang}: {_for_terminal(text, bold=sys.stdout.isatty())}")
 
 

@@ -39,7 +39,8 @@ from archive.store.vocabulary_table import Labels, term_labels
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
 DocProgress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
-RelationLabels = dict[str, Labels]  # the labels of the vocabulary's relations, by the relation's id
+# the labels of the vocabulary's relations and fates (a relative's hit names both), by kind, then by term id
+VocabularyLabels = dict[str, dict[str, Labels]]
 
 
 @dataclass
@@ -103,7 +104,8 @@ class SearchIndex:
         # (build, people): while this node's index is behind a shared database, the people whose
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
-        self._kept_labels: tuple[tuple[str | None, int | None], RelationLabels] | None = None  # (data version, labels)
+        # (data version, labels): the vocabulary's labels, read again when an import changed the database
+        self._kept_labels: tuple[tuple[str | None, int | None], VocabularyLabels] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -375,21 +377,21 @@ class SearchIndex:
             return None
         return found
 
-    def _labels(self, conn: Connection) -> RelationLabels:
-        """The labels of the vocabulary's relations (a relative's hit names its relation) as ``conn`` reads
-        them, loaded once per version of the database's contents (every import's commit moves the
+    def _labels(self, conn: Connection) -> VocabularyLabels:
+        """The labels of the vocabulary's relations and fates (a relative's hit names them) as ``conn``
+        reads them, loaded once per version of the database's contents (every import's commit moves the
         version: ``index_state.data_version``)."""
         version = index_state.data_version(conn)
         kept = self._kept_labels
         if kept is not None and kept[0] == version and version[1] is not None:
             return kept[1]
-        labels = term_labels(conn, "relations")
+        labels = {kind: term_labels(conn, kind) for kind in ("relations", "fates")}
         self._kept_labels = (version, labels)
         return labels
 
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
-              labels: Callable[[Connection], RelationLabels],
+              labels: Callable[[Connection], VocabularyLabels],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
@@ -421,7 +423,7 @@ def _highlight_terms(text_query: q.Query, searcher: Searcher) -> dict[str, set[s
         if field in ("family_en", "family_ru"):
             terms[field] = terms.get(field, set()) | {getattr(leaf, "text", "")}
             continue
-        if field not in ("text_en", "text_ru"):
+        if field not in ("text_en", "text_ru", "terms_en", "terms_ru"):  # terms_*: the vocabulary's labels
             continue
         if isinstance(leaf, q.MultiTerm):  # prefix, wildcard, fuzzy: the index's words they match
             try:
@@ -480,7 +482,7 @@ def _statements_on(P: TableClause, Q: TableClause, QT: TableClause, QTh: TableCl
         .order_by(QT.c.quote_id, QT.c.lang),  # the same on every database
         "themes": select(QTh.c.quote_id, QTh.c.theme).where(QTh.c.quote_id.in_(ids())).order_by(QTh.c.position),
         "relatives": select(*columns(R, "id", "relation", "name", "notes", *visibility)).where(R.c.id.in_(ids())),
-        "events": select(*columns(F, "relative_id", "date", "details", *visibility))
+        "events": select(*columns(F, "relative_id", "kind", "date", "place", "details", *visibility))
         .where(F.c.relative_id.in_(ids())).order_by(F.c.position),
         "segments": select(*columns(TS, "id", "interview_id", "recording_id", "start_seconds", "speaker_name",
                                     "text", *visibility)).where(TS.c.id.in_(ids())),
@@ -493,7 +495,7 @@ class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
     def __init__(self, conn: Connection, stored: list[dict[str, Any]],
-                 labels: Callable[[Connection], RelationLabels]):
+                 labels: Callable[[Connection], VocabularyLabels]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
@@ -544,6 +546,22 @@ class _page_details:
             return record_id in self.index_points
         return kind == "person"
 
+    def _relative_facts(self, relative: Any, events: list[Any]) -> dict[str, str]:
+        """What the index finds a relative by besides the words of its notes and fates' details, per
+        language: the relation's label, then each fate's label and place («Мать: Заключение в лагерь,
+        Карлаг»), so that a hit found through them shows where it matched."""
+        relations, fates = self.labels.get("relations", {}), self.labels.get("fates", {})
+        facts = {}
+        for lang in ("en", "ru"):
+            relation = relations.get(relative.relation, {}).get(lang)
+            fate_labels = [fates.get(e.kind, {}).get(lang) for e in events]
+            if not relation and not any(fate_labels):
+                continue  # a language the vocabulary gives no label in
+            told = "; ".join(", ".join(filter(None, [label, e.place]))
+                             for label, e in zip(fate_labels, events, strict=True))
+            facts[lang] = ": ".join(part for part in (relation, told) if part)
+        return facts
+
     def _moment_hit(self, kind: str, record_id: str, person_id: str, person_name: str, score: float,
                     terms: dict[str, set[str]]) -> Hit:
         """A transcript segment or an index point: its own words, and the moment of the interview it is at."""
@@ -579,13 +597,15 @@ class _page_details:
             relative = self.relatives[record_id]
             events = self.events.get(record_id, [])
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
-            relation = self.labels.get(relative.relation, {}).get("en")
+            relation = self.labels.get("relations", {}).get(relative.relation, {}).get("en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))
+            facts = {fact_lang: snippet(line, fact_lang, _marked(terms, line, fact_lang))
+                     for fact_lang, line in self._relative_facts(relative, events).items()}
             return Hit("relative", record_id, person_id, person_name, title,
                        {lang: marked}, score, stance=person.stance if person else None, stance_of="person",
-                       date=next((e.date for e in events if e.date), None))
+                       date=next((e.date for e in events if e.date), None), facts=facts)
         if kind in ("segment", "index_point"):
             return self._moment_hit(kind, record_id, person_id, person_name, score, terms)
         portrait = (person.portrait if person else None) or {}

@@ -176,6 +176,15 @@ class Hit:
     timecode_out: float | None = None
     interview_id: str | None = None  # segments and index points: the interview (person/interview) they are in
     recording_id: str | None = None  # segments and index points: their recording (person/interview/recording)
+    # relatives: language -> HTML-safe line of what the record is found by besides its text (the
+    # relation's and fates' labels, places), with <mark> around matches
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def facts_shown(self, lang: str) -> dict[str, str]:
+        """The lines of ``facts`` to show a reader of ``lang``: those where the query matched, or else
+        the one in ``lang`` (none for a hit without facts)."""
+        marked = {fact_lang: line for fact_lang, line in self.facts.items() if "<mark>" in line}
+        return marked or {fact_lang: line for fact_lang, line in self.facts.items() if fact_lang == lang}
 
 
 @dataclass

@@ -110,7 +110,9 @@ def test_cli_json_gives_plain_text_with_match_offsets(bilingual):
     hits = json.loads(out.output)["hits"]
     assert hits
     for hit in hits:
-        for plain in hit["texts"].values():
+        # a relative's facts (its relation's and fates' labels, places) come plain too
+        assert hit["fact_texts"].keys() == hit["facts"].keys()
+        for plain in [*hit["texts"].values(), *hit["fact_texts"].values()]:
             assert "<mark>" not in plain["text"]
             for start, end in plain["matches"]:
                 assert plain["text"][start:end].lower().startswith(("karaganda", "camp"))

@@ -4,6 +4,7 @@ Russian page), the names marked as English data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,20 @@ def test_other_hits_keep_the_engines_title_marked_english(shipped: Path) -> None
         app.preprocess_request()
         hit = next(h for h in app.extensions["archive"].search(SearchRequest(query="Igor")).hits if h.kind == "person")
         assert render_template_string("{{ hit_title(hit) }}", hit=hit) == f'<span lang="en">{hit.title}</span>'
+
+
+@pytest.mark.slow
+def test_a_relative_found_by_its_fate_shows_the_label_it_matched(shipped: Path) -> None:
+    """«лагерь» finds the sisters' mother through her fate's Russian label: the page shows that line,
+    marked and in its language, whatever the interface's; a search that matched no label shows the
+    line in the interface's language; the API gives the lines too."""
+    client = viewer_client(shipped, "anonymous")
+    for ui in ("en", "ru"):
+        page = client.get(f"/search?q=лагерь&kind=relative&lang={ui}").get_data(as_text=True)
+        assert re.search(r'<p class="facts[^"]*" lang="ru">.*Мать: Заключение в <mark>лагерь</mark></p>', page), ui
+    unmarked = client.get('/search?q="buy+food"&kind=relative&lang=ru').get_data(as_text=True)
+    assert re.search(r'<p class="facts[^"]*" lang="ru">.*Мать: Заключение в лагерь</p>', unmarked)
+    assert 'class="facts' in unmarked and 'lang="en">Mother: ' not in unmarked
+    answer = client.get("/api/search?q=лагерь&kind=relative").get_json()
+    mother = next(hit for hit in answer["hits"] if hit["id"] == "the-sisters/mother")
+    assert mother["facts"]["ru"] == "Мать: Заключение в <mark>лагерь</mark>"

@@ -246,7 +246,8 @@ def _hit(hit: Hit) -> dict[str, Any]:
                        interview_id=hit.interview_id.split("/", 1)[1], t=int(hit.timecode_in or 0), _external=True)
     return {
         "kind": hit.kind, "id": hit.id, "person_id": hit.person_id, "person_name": hit.person_name,
-        "title": hit.title, "snippets": dict(hit.snippets), "score": hit.score, "stance": hit.stance,
+        "title": hit.title, "snippets": dict(hit.snippets), "facts": dict(hit.facts), "score": hit.score,
+        "stance": hit.stance,
         "themes": list(hit.themes), "date": hit.date, "timecode_in": _timecode(hit.timecode_in),
         "timecode_out": _timecode(hit.timecode_out),
         "links": {"html": page, "person": url_for("api.person", person_id=hit.person_id, _external=True)},
