@@ -21,6 +21,13 @@ never from a request's ``Host`` header; ``public_base_url`` checks and normalise
 data changed under its search index, which matters when several nodes share one database
 (``archive/search/node_sync.py``): by default every 5 seconds; ``0`` turns the looking off.
 
+``ARCHIVE_WRITE_WAIT_SECONDS`` is how long a writer of the archive (an import, a reindex, a
+restore, a sign-in that records itself) waits for another writer to finish before it gives up and
+says the archive is busy: by default 10 seconds.
+
+A setting given a value it cannot take raises ``SettingError``, whose message names the variable
+and what it takes (the command line says it in one line).
+
 ``ARCHIVE_MEDIA_SOURCES`` lists the origins, besides the site's own, that the web site's players
 may load recordings from (the Content-Security-Policy's ``media-src``, ``webapp/security.py``);
 an interview page adds the origins of the external recordings it shows. ``media_sources``
@@ -36,6 +43,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_COLLECTION = Path("data")
+
+
+class SettingError(ValueError):
+    """A setting (an environment variable) given a value it cannot take."""
+
+
 IMPORT_WORKERS_VARIABLE = "ARCHIVE_IMPORT_WORKERS"
 BASE_URL_VARIABLE = "ARCHIVE_BASE_URL"
 ADMIN_EMAIL_VARIABLE = "ARCHIVE_ADMIN_EMAIL"  # the contact address OAI-PMH's Identify gives harvesters
@@ -55,7 +68,7 @@ def public_base_url(raw: str) -> str:
     if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username is not None
             or parts.password is not None or parts.query or parts.fragment or port == -1
             or any(c.isspace() for c in raw.strip())):
-        raise ValueError(f"{BASE_URL_VARIABLE} must be the archive's public address, such as "
+        raise SettingError(f"{BASE_URL_VARIABLE} must be the archive's public address, such as "
                          f"https://archive.example.org/ (http or https, a host, an optional path), got {raw!r}")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}/"
 
@@ -72,9 +85,10 @@ def sync_seconds_from_environment() -> float:
     try:
         seconds = float(raw)
     except ValueError:
-        raise ValueError(f"{SYNC_SECONDS_VARIABLE} must be a number of seconds (0: never look), got {raw!r}") from None
+        raise SettingError(f"{SYNC_SECONDS_VARIABLE} must be a number of seconds (0: never look), "
+                           f"got {raw!r}") from None
     if not seconds >= 0 or seconds == float("inf"):
-        raise ValueError(f"{SYNC_SECONDS_VARIABLE} must be 0 or more seconds, got {raw!r}")
+        raise SettingError(f"{SYNC_SECONDS_VARIABLE} must be 0 or more seconds, got {raw!r}")
     return seconds
 
 
@@ -111,12 +125,28 @@ def media_sources(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, .
         plain = parts.path in ("", "/") and not (parts.query or parts.fragment or "@" in parts.netloc)
         origin = media_origin(item.replace("*.", "", 1) if wildcard else item) if plain else None
         if origin is None:
-            raise ValueError(f"{MEDIA_SOURCES_VARIABLE} must list origins such as https://media.example.org "
+            raise SettingError(f"{MEDIA_SOURCES_VARIABLE} must list origins such as https://media.example.org "
                              f"(http or https, a host, an optional port; no path), got {item!r}")
         origin = origin.replace("://", "://*.", 1) if wildcard else origin
         if origin not in found:
             found.append(origin)
     return tuple(found)
+WRITE_WAIT_VARIABLE = "ARCHIVE_WRITE_WAIT_SECONDS"
+DEFAULT_WRITE_WAIT_SECONDS = 10.0
+
+
+def write_wait_seconds_from_environment() -> float:
+    """``ARCHIVE_WRITE_WAIT_SECONDS`` when it is set (seconds, 0 or more; 0: do not wait), else the default."""
+    raw = os.environ.get(WRITE_WAIT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_WRITE_WAIT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingError(f"{WRITE_WAIT_VARIABLE} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise SettingError(f"{WRITE_WAIT_VARIABLE} must be 0 or more seconds, got {raw!r}")
+    return seconds
 
 
 def default_import_workers() -> int:
@@ -131,10 +161,10 @@ def import_workers_from_environment() -> int:
     try:
         workers = int(raw)
     except ValueError:
-        raise ValueError(f"{IMPORT_WORKERS_VARIABLE} must be a whole number of processes (0 or 1: read the files "
+        raise SettingError(f"{IMPORT_WORKERS_VARIABLE} must be a whole number of processes (0 or 1: read the files "
                          f"in the importing process), got {raw!r}") from None
     if workers < 0:
-        raise ValueError(f"{IMPORT_WORKERS_VARIABLE} must be 0 or more, got {raw!r}")
+        raise SettingError(f"{IMPORT_WORKERS_VARIABLE} must be 0 or more, got {raw!r}")
     return workers
 
 
@@ -143,6 +173,7 @@ class Settings:
     home: Path
     database_url: str
     import_workers: int = field(default_factory=default_import_workers)  # 0 or 1: no worker process
+    write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS  # how long a writer waits for another
 
     @property
     def index_dir(self) -> Path:
@@ -154,4 +185,5 @@ def resolve(home: str | os.PathLike[str] | None = None, database_url: str | None
     chosen = Path(home or os.environ.get("ARCHIVE_HOME") or Path.cwd() / "instance").resolve()
     url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{chosen / 'archive.sqlite3'}"
     workers = import_workers_from_environment() if import_workers is None else import_workers
-    return Settings(home=chosen, database_url=url, import_workers=workers)
+    return Settings(home=chosen, database_url=url, import_workers=workers,
+                    write_wait_seconds=write_wait_seconds_from_environment())

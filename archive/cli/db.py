@@ -57,7 +57,7 @@ def _database(ctx: Context, create: bool = False) -> Iterator[Engine | None]:
             yield None
             return
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.write_wait_seconds)
     try:
         yield engine
     except SchemaError as error:

@@ -1,10 +1,11 @@
-"""Failures of the machine rather than of the collection, and a search before anything was
-imported, said in one line each.
+"""Failures of the machine rather than of the collection, a setting given a value it cannot take,
+and a search before anything was imported, said in one line each.
 
 Every ``archive`` command runs inside ``clear_failures``: a database another process holds
-longer than the busy timeout, a full disk (or a file past the size the system allows), and a
-damaged database file end the command with one line on stderr saying what happened and what
-to do, and exit status 1, instead of a traceback. Nothing is lost in any of them: an import or
+longer than the write wait (``ARCHIVE_WRITE_WAIT_SECONDS``), a full disk (or a file past the size
+the system allows), a damaged database file and a setting given a value it cannot take end the
+command with one line on stderr saying what happened and what to do, and exit status 1, instead
+of a traceback. Nothing is lost in any of them: an import or
 reindex that could not finish leaves the archive as it was (``archive/search/index_state.py``).
 
 Kept free of heavy imports, like the rest of the command line: SQLAlchemy is imported only
@@ -35,7 +36,7 @@ def database_failure(error: BaseException) -> str | None:
     if not isinstance(error, DatabaseError):  # OperationalError is one
         return None
     reason = str(error.orig).lower() if error.orig is not None else str(error).lower()
-    # PostgreSQL: another writer held the archive's advisory lock past the busy timeout
+    # PostgreSQL: another writer held the archive's advisory lock past the write wait
     lock_not_available = getattr(error.orig, "sqlstate", None) == POSTGRESQL_LOCK_NOT_AVAILABLE
     if "database is locked" in reason or "database table is locked" in reason or lock_not_available:
         return ("the archive's database is busy: another import, reindex or restore is writing to it; "
@@ -73,6 +74,13 @@ def schema_failure(error: BaseException) -> str | None:
     return str(error) if isinstance(error, SchemaError) else None
 
 
+def setting_failure(error: BaseException) -> str | None:
+    """An environment variable of ``archive/settings.py`` given a value it cannot take."""
+    from archive.settings import SettingError
+
+    return str(error) if isinstance(error, SettingError) else None
+
+
 def failure_line(error: BaseException) -> str | None:
     """The one line that tells a failure of the machine, or None when ``error`` is not one (nor
     caused by one: a library may raise its own error from the operating system's)."""
@@ -80,7 +88,8 @@ def failure_line(error: BaseException) -> str | None:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        line = database_failure(current) or disk_failure(current) or schema_failure(current) or missing_index(current)
+        line = (database_failure(current) or disk_failure(current) or schema_failure(current)
+                or missing_index(current) or setting_failure(current))
         if line is not None:
             return line
         current = current.__cause__ or current.__context__

@@ -89,8 +89,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     pysqlite would begin the transaction only at the first INSERT, so the rows an import
     compares against could change before it writes; the lock is taken first (SQLite's
     ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock: ``archive.store.connection.begin_writing``),
-    waiting up to the busy timeout for another writer. The caller commits (``commit_build``);
-    anything else rolls back.
+    waiting up to the write wait (``ARCHIVE_WRITE_WAIT_SECONDS``) for another writer. The caller
+    commits (``commit_build``); anything else rolls back.
     """
     with engine.connect() as conn:
         begin_writing(conn)

@@ -17,7 +17,6 @@ from archive.store import (
     rate_limit_table,  # noqa: F401  (registers the table)
 )
 from archive.store.connection import (
-    BUSY_TIMEOUT_MS,
     WRITE_LOCK_KEY,
     begin_snapshot,
     begin_writing,
@@ -26,5 +25,5 @@ from archive.store.connection import (
     open_database,
 )
 
-__all__ = ["BUSY_TIMEOUT_MS", "WRITE_LOCK_KEY", "begin_snapshot", "begin_writing", "dialect_of", "make_engine",
+__all__ = ["WRITE_LOCK_KEY", "begin_snapshot", "begin_writing", "dialect_of", "make_engine",
            "open_database"]

@@ -14,6 +14,8 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -28,16 +30,17 @@ pytestmark = pytest.mark.slow  # real commands meeting a held lock, a full disk 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_archive(*args: str, file_size_limit: int | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_archive(*args: str, file_size_limit: int | None = None, timeout: float = 300,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The ``archive`` command (``archive.cli.main``) in a fresh interpreter."""
 
     def limit() -> None:
         if file_size_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "archive.cli.main", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=limit, env=env)
+                          text=True, timeout=timeout, preexec_fn=limit,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
 
 def assert_one_clear_line(done: subprocess.CompletedProcess, *words: str) -> str:
@@ -65,18 +68,48 @@ def contents(home: Path) -> dict:
 
 
 def test_a_second_import_while_another_holds_the_lock_says_so(imported_fixture_home, tmp_path):
-    """The command waits the busy timeout for the other writer, then says the archive is busy."""
+    """The command waits for the other writer as long as ``ARCHIVE_WRITE_WAIT_SECONDS`` says, then
+    says the archive is busy."""
     home = copy_home(imported_fixture_home, tmp_path / "home")
     before = contents(home)
     holder = sqlite3.connect(home / "archive.sqlite3")
     try:
         holder.execute("BEGIN IMMEDIATE")  # what a running import holds
-        done = run_archive("--home", str(home), "import", str(DATA))
+        started = time.monotonic()
+        done = run_archive("--home", str(home), "import", str(DATA), env={"ARCHIVE_WRITE_WAIT_SECONDS": "1.5"})
+        waited = time.monotonic() - started
     finally:
         holder.rollback()
         holder.close()
     assert_one_clear_line(done, "busy")
+    assert waited >= 1.5
     assert contents(home) == before
+
+
+def test_a_writer_waits_for_another_to_finish_within_the_write_wait(imported_fixture_home, tmp_path):
+    """Another writer that lets go within the wait: the import waits for it and then runs."""
+    home = copy_home(imported_fixture_home, tmp_path / "home")
+    holder = sqlite3.connect(home / "archive.sqlite3", check_same_thread=False)  # let go by the timer's thread
+    holder.execute("BEGIN IMMEDIATE")
+    releaser = threading.Timer(1.0, holder.rollback)
+    releaser.start()
+    try:
+        done = run_archive("--home", str(home), "import", str(DATA), env={"ARCHIVE_WRITE_WAIT_SECONDS": "60"})
+    finally:
+        releaser.join()
+        holder.close()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert contents(home)["total"] > 0
+
+
+@pytest.mark.parametrize("variable, value", [("ARCHIVE_WRITE_WAIT_SECONDS", "soon"),
+                                             ("ARCHIVE_WRITE_WAIT_SECONDS", "-1"),
+                                             ("ARCHIVE_IMPORT_WORKERS", "two")])
+def test_a_setting_with_a_value_it_cannot_take_is_one_line(tmp_path, variable, value):
+    done = run_archive("--home", str(tmp_path / "home"), "import", str(DATA), env={variable: value})
+    line = assert_one_clear_line(done, variable, repr(value))
+    assert "must be" in line
+    assert not (tmp_path / "home" / "archive.sqlite3").exists()
 
 
 # --- a full disk ------------------------------------------------------------------------------------
