@@ -253,6 +253,10 @@ def _search_schemas(stance: dict[str, Any]) -> dict[str, Any]:
                       "description": "relatives: per language, an HTML-safe line of what the record is "
                                      "also found by (the relation's and fates' labels, places), "
                                      "matches in <mark>; empty for other kinds"},
+            "matched_terms": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
+                              "description": "the vocabulary terms the record is found by that the query "
+                                             "matched (a label or a synonym), their ids by kind: themes, "
+                                             "stances, relations, fates, roles"},
             "score": {"type": "number"},
             "stance": _nullable(stance),
             "themes": {"type": "array", "items": STRING},

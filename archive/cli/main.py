@@ -366,6 +366,8 @@ def search_command(ctx: Context, query: str, within_person: str | None, sort: st
             click.echo(f"  {lang}: {_for_terminal(text, bold=sys.stdout.isatty())}")
         for lang, text in hit.facts_shown("en").items():
             click.echo(f"  {lang}: {_for_terminal(text, bold=sys.stdout.isatty())}")
+        if hit.matched_terms:  # found through the vocabulary: a theme's synonym, a stance's label…
+            click.echo("  matched: " + "; ".join(f"{kind} {', '.join(ids)}" for kind, ids in hit.matched_terms.items()))
 
 
 def _for_terminal(html_snippet: str, bold: bool) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archive.collection.format import FateTerm, Term, ThemeTerm, VocabularyFile
+from archive.collection.term_words import search_words
 
 NOT_STATED = "not-stated"
 REQUIRED_STANCES = ("admirer", "ambivalent", "critic", NOT_STATED)
@@ -80,9 +81,7 @@ class Vocabulary:
         term = self.terms(kind).get(term_id)
         if term is None:
             return []
-        words = [term.label.get(lang, "")]
-        words += getattr(term, "synonyms", {}).get(lang, [])
-        return [word for word in words if word]
+        return search_words(term.label, getattr(term, "synonyms", None), lang)
 
 
 def missing_required(file: VocabularyFile) -> Iterable[tuple[str, str]]:

@@ -31,16 +31,19 @@ from archive.search.index_schema import TEXT_FIELDS, facet_value, text_language
 from archive.search.index_store import Build, IndexCheck, IndexStore
 from archive.search.query_parsing import ParsedQuery, parse
 from archive.search.request import FACETS, Facet, FacetValue, Hit, SearchRequest, SearchResult
-from archive.search.snippets import name_terms, snippet
+from archive.search.snippets import holds_a_term, name_terms, snippet
 from archive.search.suggestions import SpellingWords, suggest, visible_documents
 from archive.store.reflected import reflected_table
-from archive.store.vocabulary_table import Labels, term_labels
+from archive.store.vocabulary_table import TermWords, term_words
 
 PARALLEL_FROM = 20_000  # documents from which the index is written by two processes
 FACET_VALUES = 100  # values listed per facet (the most frequent; selected ones always)
 DocProgress = Callable[[Iterable[dict[str, Any]], int], Iterable[dict[str, Any]]]
-# the labels of the vocabulary's relations and fates (a relative's hit names both), by kind, then by term id
-VocabularyLabels = dict[str, dict[str, Labels]]
+# the vocabulary terms a hit names or may have matched (their labels, the words they are found by), by
+# kind, then by term id
+PageVocabulary = dict[str, dict[str, TermWords]]
+# the kinds of terms the index finds a record by (archive/search/documents.py: the terms_* fields)
+_MATCHED_KINDS = ("relations", "fates", "themes", "stances", "roles")
 
 
 @dataclass
@@ -105,7 +108,7 @@ class SearchIndex:
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
         # (data version, labels): the vocabulary's labels, read again when an import changed the database
-        self._kept_labels: tuple[tuple[str | None, int | None], VocabularyLabels] | None = None
+        self._kept_labels: tuple[tuple[str | None, int | None], PageVocabulary] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -377,21 +380,21 @@ class SearchIndex:
             return None
         return found
 
-    def _labels(self, conn: Connection) -> VocabularyLabels:
-        """The labels of the vocabulary's relations and fates (a relative's hit names them) as ``conn``
-        reads them, loaded once per version of the database's contents (every import's commit moves the
+    def _labels(self, conn: Connection) -> PageVocabulary:
+        """The vocabulary terms a hit names or may have been found by, as ``conn`` reads them, loaded
+        once per version of the database's contents (every import's commit moves the
         version: ``index_state.data_version``)."""
         version = index_state.data_version(conn)
         kept = self._kept_labels
         if kept is not None and kept[0] == version and version[1] is not None:
             return kept[1]
-        labels = {kind: term_labels(conn, kind) for kind in ("relations", "fates")}
+        labels = term_words(conn, _MATCHED_KINDS)
         self._kept_labels = (version, labels)
         return labels
 
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
-              labels: Callable[[Connection], VocabularyLabels],
+              labels: Callable[[Connection], PageVocabulary],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
@@ -475,7 +478,7 @@ def _statements_on(P: TableClause, Q: TableClause, QT: TableClause, QTh: TableCl
         return [table.c[name] for name in names]
 
     return {
-        "people": select(*columns(P, "id", "name", "stance", "portrait", *visibility)).where(P.c.id.in_(ids())),
+        "people": select(*columns(P, "id", "name", "stance", "role", "portrait", *visibility)).where(P.c.id.in_(ids())),
         "quotes": select(*columns(Q, "id", "stance", "timecode_in", "timecode_out", *visibility))
         .where(Q.c.id.in_(ids())),
         "texts": select(QT.c.quote_id, QT.c.lang, QT.c.text).where(QT.c.quote_id.in_(ids()))
@@ -495,7 +498,7 @@ class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
     def __init__(self, conn: Connection, stored: list[dict[str, Any]],
-                 labels: Callable[[Connection], VocabularyLabels]):
+                 labels: Callable[[Connection], PageVocabulary]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
@@ -518,8 +521,9 @@ class _page_details:
             self.relatives = {r.id: r for r in conn.execute(statements["relatives"], {"ids": ids["relative"]})}
             for event_row in conn.execute(statements["events"], {"ids": ids["relative"]}):
                 self.events.setdefault(event_row.relative_id, []).append(event_row)
-        # the vocabulary's labels name a relative's relation: read only for a page that shows relatives
-        self.labels = labels(conn) if ids["relative"] else {}
+        # the vocabulary's terms: a relative's hit names its relation and fates, every hit says which
+        # terms the query matched (read once per data version: SearchIndex._labels)
+        self.vocabulary = labels(conn) if stored else {}
         self.segments = {r.id: r for r in conn.execute(statements["segments"], {"ids": ids["segment"]})} \
             if ids["segment"] else {}
         self.index_points = {r.id: r for r in conn.execute(statements["index_points"], {"ids": ids["index_point"]})} \
@@ -550,17 +554,32 @@ class _page_details:
         """What the index finds a relative by besides the words of its notes and fates' details, per
         language: the relation's label, then each fate's label and place («Мать: Заключение в лагерь,
         Карлаг»), so that a hit found through them shows where it matched."""
-        relations, fates = self.labels.get("relations", {}), self.labels.get("fates", {})
         facts = {}
         for lang in ("en", "ru"):
-            relation = relations.get(relative.relation, {}).get(lang)
-            fate_labels = [fates.get(e.kind, {}).get(lang) for e in events]
+            relation = self._label("relations", relative.relation, lang)
+            fate_labels = [self._label("fates", e.kind, lang) for e in events]
             if not relation and not any(fate_labels):
                 continue  # a language the vocabulary gives no label in
             told = "; ".join(", ".join(filter(None, [label, e.place]))
                              for label, e in zip(fate_labels, events, strict=True))
             facts[lang] = ": ".join(part for part in (relation, told) if part)
         return facts
+
+    def _label(self, kind: str, term_id: str, lang: str) -> str | None:
+        term = self.vocabulary.get(kind, {}).get(term_id)
+        return term.label.get(lang) if term else None
+
+    def _matched(self, terms: dict[str, set[str]], **ids: Iterable[str | None]) -> dict[str, tuple[str, ...]]:
+        """Of the terms a record is found by (``themes=…``, ``stances=…``), by kind, those whose words
+        in a language hold one of the query's terms: what the hit shows as matched."""
+        matched = {}
+        for kind, term_ids in ids.items():
+            found = tuple(term_id for term_id in dict.fromkeys(term_ids) if term_id
+                          and (term := self.vocabulary.get(kind, {}).get(term_id)) is not None
+                          and any(holds_a_term(words, lang, terms.get(lang, ())) for lang, words in term.words.items()))
+            if found:
+                matched[kind] = found
+        return matched
 
     def _moment_hit(self, kind: str, record_id: str, person_id: str, person_name: str, score: float,
                     terms: dict[str, set[str]]) -> Hit:
@@ -590,14 +609,16 @@ class _page_details:
             texts = self.texts.get(record_id, {})
             snippets = {lang: snippet(text, lang, _marked(terms, text, lang),
                                       whole=whole) for lang, text in texts.items()}
+            themes = tuple(self.themes.get(record_id, ()))
             return Hit("quote", record_id, person_id, person_name, person_name, snippets, score,
-                       stance=quote.stance, themes=tuple(self.themes.get(record_id, ())),
-                       timecode_in=quote.timecode_in, timecode_out=quote.timecode_out)
+                       stance=quote.stance, themes=themes,
+                       timecode_in=quote.timecode_in, timecode_out=quote.timecode_out,
+                       matched_terms=self._matched(terms, themes=themes, stances=[quote.stance]))
         if kind == "relative":
             relative = self.relatives[record_id]
             events = self.events.get(record_id, [])
             text = "; ".join(filter(None, [e.details for e in events] + [relative.notes]))
-            relation = self.labels.get("relations", {}).get(relative.relation, {}).get("en")
+            relation = self._label("relations", relative.relation, "en")
             title = f"{relative.name or relation or relative.relation} ({person_name})"
             lang = text_language(text)  # as the index analysed it (archive/search/documents.py)
             marked = snippet(text, lang, _marked(terms, text, lang))
@@ -605,11 +626,15 @@ class _page_details:
                      for fact_lang, line in self._relative_facts(relative, events).items()}
             return Hit("relative", record_id, person_id, person_name, title,
                        {lang: marked}, score, stance=person.stance if person else None, stance_of="person",
-                       date=next((e.date for e in events if e.date), None), facts=facts)
+                       date=next((e.date for e in events if e.date), None), facts=facts,
+                       matched_terms=self._matched(terms, relations=[relative.relation],
+                                                   fates=[e.kind for e in events]))
         if kind in ("segment", "index_point"):
             return self._moment_hit(kind, record_id, person_id, person_name, score, terms)
         portrait = (person.portrait if person else None) or {}
         snippets = {lang: snippet(text, lang, _marked(terms, text, lang))
                     for lang, text in portrait.items()}
         return Hit("person", record_id, person_id, person_name, person_name, snippets, score,
-                   stance=person.stance if person else None, stance_of="person")
+                   stance=person.stance if person else None, stance_of="person",
+                   matched_terms=self._matched(terms, stances=[person.stance if person else None],
+                                               roles=[person.role if person else None]))

@@ -179,6 +179,10 @@ class Hit:
     # relatives: language -> HTML-safe line of what the record is found by besides its text (the
     # relation's and fates' labels, places), with <mark> around matches
     facts: dict[str, str] = field(default_factory=dict)
+    # the vocabulary terms the record is found by that the query matched, by kind (``themes``,
+    # ``stances``, ``relations``, ``fates``, ``roles``): a quote found through a theme's synonym
+    # («лагерь» is one of the Gulag's) shows that theme as matched
+    matched_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def facts_shown(self, lang: str) -> dict[str, str]:
         """The lines of ``facts`` to show a reader of ``lang``: those where the query matched, or else

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape, unescape
 
 from whoosh import highlight
@@ -59,6 +60,19 @@ def name_terms(text: str, lang: str, keys: Iterable[str], families: Iterable[str
             if (keys and word[:1].isupper() and matching_key(word) in keys)
             or (families and family.words(word)[0] in families)
             for token in analyzer(word)}
+
+
+@lru_cache(maxsize=4096)
+def _analysed(text: str, field: str) -> frozenset[str]:
+    return frozenset(_ANALYZERS[field].words(text))
+
+
+def holds_a_term(texts: Iterable[str], lang: str, terms: Iterable[str]) -> bool:
+    """Whether one of ``texts`` (a vocabulary term's words: they recur from hit to hit), analysed as
+    ``lang``'s text is, has one of the query's analysed ``terms``."""
+    field = _FIELD_OF_LANG.get(lang)
+    wanted = frozenset(terms)
+    return bool(field and wanted) and any(not wanted.isdisjoint(_analysed(text, field)) for text in texts)
 
 
 def snippet(text: str, lang: str, terms: Iterable[str], *, whole: bool = False, chars: int = 240) -> str:

@@ -3,8 +3,9 @@
 Pages, search documents, exports and OAI-PMH all take the vocabulary from here, as the
 collection's own ``Vocabulary`` (labels and definitions in every language, theme synonyms,
 which fates are repression), with each kind's terms in the order of ``vocabulary.yaml``. A page
-that only names terms (a search's relatives name their relation) takes their labels alone
-(``term_labels``), without building the collection format's models.
+that only names terms or shows which of them a search matched (a search's hits) takes their labels
+and the words they are found by alone (``term_words``), without building the collection format's
+models. What a term is found by is said once (``archive/collection/term_words.py``).
 
 The table is read as the database declares it (``archive/store/reflected.py``): reading the
 vocabulary builds none of the table models.
@@ -12,12 +13,14 @@ vocabulary builds none of the table models.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import TableClause
 
+from archive.collection.term_words import Labels, search_words
 from archive.store.reflected import reflected_table
 
 if TYPE_CHECKING:
@@ -26,7 +29,6 @@ if TYPE_CHECKING:
     from archive.collection.format import Term
     from archive.collection.vocabulary import Vocabulary
 
-Labels = dict[str, str]  # a term's label in each language (language: text)
 
 
 def _table(conn: Connection) -> TableClause:
@@ -59,9 +61,23 @@ def load_vocabulary(conn: Connection | Session) -> Vocabulary:
     return vocabulary
 
 
-def term_labels(conn: Connection, kind: str) -> dict[str, Labels]:
-    """The labels of every term of one kind (``relations``, ``themes``…), by the term's id: the labels
-    ``load_vocabulary`` gives them, read without building the collection format's models."""
+@dataclass(frozen=True)
+class TermWords:
+    """A term's labels and the words it is found by, per language (``search_words``)."""
+
+    label: Labels
+    words: dict[str, list[str]]
+
+
+def term_words(conn: Connection, kinds: tuple[str, ...]) -> dict[str, dict[str, TermWords]]:
+    """The terms of ``kinds`` (``relations``, ``themes``…) by kind, then by id: their labels as
+    ``load_vocabulary`` gives them and the words they are found by, read without building the
+    collection format's models."""
     terms = _table(conn)
-    return {row.id: dict(row.label or {}) for row in conn.execute(select(terms.c.id, terms.c.label)
-                                                                   .where(terms.c.kind == kind))}
+    found: dict[str, dict[str, TermWords]] = {kind: {} for kind in kinds}
+    for row in conn.execute(select(terms.c.kind, terms.c.id, terms.c.label, terms.c.synonyms)
+                            .where(terms.c.kind.in_(kinds))):
+        label, synonyms = dict(row.label or {}), row.synonyms or {}
+        found[row.kind][row.id] = TermWords(label, {lang: search_words(label, synonyms, lang)
+                                                   for lang in {*label, *synonyms}})
+    return found

@@ -13,7 +13,7 @@ import yaml
 from archive.collection.loader import read_collection
 from archive.collection.vocabulary import KINDS, Vocabulary
 from archive.facade import Archive
-from archive.store.vocabulary_table import load_vocabulary, term_labels
+from archive.store.vocabulary_table import load_vocabulary, term_words
 
 
 def _dumped(vocabulary: Vocabulary) -> dict[str, list[dict]]:
@@ -28,10 +28,16 @@ def test_the_stored_vocabulary_is_the_files(archive: Archive, which: str, reques
     expected = Vocabulary.from_file(read_collection(collection, workers=1).vocabulary_file)
     with archive.engine.connect() as conn:
         stored = load_vocabulary(conn)
-        labels = {kind: term_labels(conn, kind) for kind in KINDS}
+        words = term_words(conn, KINDS)
     assert _dumped(stored) == _dumped(expected)
-    # a page that only names terms (a search's relatives) reads their labels alone: the same labels
-    assert labels == {kind: {term_id: term.label for term_id, term in expected.terms(kind).items()} for kind in KINDS}
+    # a search's hits read the labels and the words each term is found by alone: the same as the
+    # vocabulary's, in every language
+    assert {kind: {term_id: term.label for term_id, term in terms.items()} for kind, terms in words.items()} \
+        == {kind: {term_id: term.label for term_id, term in expected.terms(kind).items()} for kind in KINDS}
+    for kind in KINDS:
+        for term_id, term in words[kind].items():
+            for lang in ("en", "ru"):
+                assert term.words.get(lang, []) == expected.words(kind, term_id, lang)
     assert all(stored.terms(kind) for kind in KINDS)
     assert stored.repression_fates() == expected.repression_fates() != set()
 

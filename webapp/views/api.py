@@ -246,7 +246,8 @@ def _hit(hit: Hit) -> dict[str, Any]:
                        interview_id=hit.interview_id.split("/", 1)[1], t=int(hit.timecode_in or 0), _external=True)
     return {
         "kind": hit.kind, "id": hit.id, "person_id": hit.person_id, "person_name": hit.person_name,
-        "title": hit.title, "snippets": dict(hit.snippets), "facts": dict(hit.facts), "score": hit.score,
+        "title": hit.title, "snippets": dict(hit.snippets), "facts": dict(hit.facts),
+        "matched_terms": {kind: list(ids) for kind, ids in hit.matched_terms.items()}, "score": hit.score,
         "stance": hit.stance,
         "themes": list(hit.themes), "date": hit.date, "timecode_in": _timecode(hit.timecode_in),
         "timecode_out": _timecode(hit.timecode_out),
