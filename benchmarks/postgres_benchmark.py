@@ -107,22 +107,41 @@ class Editor:
         self.round = 0
 
     def edit(self, people: int, addition: str | None = None) -> list[str]:
-        """Change ``people`` people (chosen by the round); ``addition`` (a word) is appended, else a
-        SYNTHETIC sentence naming the round."""
+        """Change ``people`` people (chosen by the round): a SYNTHETIC sentence naming the round is
+        appended to one quote of each. ``addition`` (a word a visitor will search for) is appended
+        instead, to a public quote of a public person: the generator withholds some people and
+        quotes, and a word added to one of those would never be served to an anonymous visitor."""
         self.round += 1
-        chosen = random.Random(f"postgres-benchmark-{self.round}").sample(self.files, min(people, len(self.files)))
-        for name in chosen:
+        order = random.Random(f"postgres-benchmark-{self.round}").sample(self.files, len(self.files))
+        chosen = []
+        for name in order:
+            if len(chosen) == people:
+                break
             path = self.copy / "people" / name
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
             quotes = data.get("quotes") or []
-            if quotes:
-                text = quotes[0].setdefault("text", {})
-                added = f" {addition}." if addition else f" SYNTHETIC edit {self.round}."
-                text["en"] = (text.get("en") or "") + added
+            if addition is not None:
+                quotes = [quote for quote in quotes if _public(quote)] if _public(data) else []
+            if not quotes:
+                continue
+            text = quotes[0].setdefault("text", {})
+            added = f" {addition}." if addition else f" SYNTHETIC edit {self.round}."
+            text["en"] = (text.get("en") or "") + added
             path.write_text("# SYNTHETIC benchmark data, edited by benchmarks/postgres_benchmark.py\n"
                             + yaml.dump(data, Dumper=DUMPER, allow_unicode=True, sort_keys=False, width=120),
                             encoding="utf-8")
+            chosen.append(name)
         return chosen
+
+
+def _public(record: dict[str, Any]) -> bool:
+    """Whether a person or quote of the collection is public (no status, or ``public``, and no embargo)."""
+    visibility = record.get("visibility")
+    if visibility is None:
+        return True
+    if isinstance(visibility, str):
+        return visibility == "public"
+    return visibility.get("status", "public") == "public" and not visibility.get("until")
 
 
 # --- the archive ----------------------------------------------------------------------------------
