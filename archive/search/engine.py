@@ -107,8 +107,8 @@ class SearchIndex:
         # (build, people): while this node's index is behind a shared database, the people whose
         # documents in that build may be out of date; left out of its searches (archive/search/node_sync.py)
         self.excluded_people: tuple[str, frozenset[str]] | None = None
-        # (data version, labels): the vocabulary's labels, read again when an import changed the database
-        self._kept_labels: tuple[tuple[str | None, int | None], PageVocabulary] | None = None
+        # (data version, vocabulary): the vocabulary's terms, read again when an import changed the database
+        self._kept_vocabulary: tuple[tuple[str | None, int | None], PageVocabulary] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -265,7 +265,7 @@ class SearchIndex:
                 in_step = node_version.build_in_step(conn, self.store, state.name)  # this home's or a node's
                 if not in_step and state.name and attempt + 1 < attempts:
                     continue  # the database is at another version than this searcher: search again
-                hits = self._hits(conn, state, found.page, found.parsed, viewer, self._labels,
+                hits = self._hits(conn, state, found.page, found.parsed, viewer, self._page_vocabulary,
                                   whole=request.within_person is not None)
             return SearchResult(
                 request=request, hits=hits, total=found.total, facets=found.facets, suggestion=found.suggestion,
@@ -380,28 +380,28 @@ class SearchIndex:
             return None
         return found
 
-    def _labels(self, conn: Connection) -> PageVocabulary:
+    def _page_vocabulary(self, conn: Connection) -> PageVocabulary:
         """The vocabulary terms a hit names or may have been found by, as ``conn`` reads them, loaded
         once per version of the database's contents (every import's commit moves the
         version: ``index_state.data_version``)."""
         version = index_state.data_version(conn)
-        kept = self._kept_labels
+        kept = self._kept_vocabulary
         if kept is not None and kept[0] == version and version[1] is not None:
             return kept[1]
-        labels = term_words(conn, _MATCHED_KINDS)
-        self._kept_labels = (version, labels)
-        return labels
+        vocabulary = term_words(conn, _MATCHED_KINDS)
+        self._kept_vocabulary = (version, vocabulary)
+        return vocabulary
 
     @staticmethod
     def _hits(conn: Connection, state: _Open, page: list[tuple[int, float]], parsed: ParsedQuery, viewer: Viewer,
-              labels: Callable[[Connection], PageVocabulary],
+              vocabulary: Callable[[Connection], PageVocabulary],
               whole: bool) -> list[Hit]:
         """The page's records as read through ``conn``; a record gone or withheld there is left out."""
         if not page:
             return []
         stored = [state.searcher.stored_fields(docnum) for docnum, _ in page]
         terms = _highlight_terms(parsed.query, state.searcher)
-        details = _page_details(conn, stored, labels)
+        details = _page_details(conn, stored, vocabulary)
         hits = []
         for fields, (_, score) in zip(stored, page, strict=False):
             if details.shown(fields, viewer):
@@ -498,7 +498,7 @@ class _page_details:
     """The database rows behind one page of hits, fetched in a few queries."""
 
     def __init__(self, conn: Connection, stored: list[dict[str, Any]],
-                 labels: Callable[[Connection], PageVocabulary]):
+                 vocabulary: Callable[[Connection], PageVocabulary]):
         ids = {kind: [f["record_id"] for f in stored if f["kind"] == kind]
                for kind in ("quote", "person", "relative", "segment", "index_point")}
         person_ids = sorted({f["person_id"] for f in stored})
@@ -522,8 +522,8 @@ class _page_details:
             for event_row in conn.execute(statements["events"], {"ids": ids["relative"]}):
                 self.events.setdefault(event_row.relative_id, []).append(event_row)
         # the vocabulary's terms: a relative's hit names its relation and fates, every hit says which
-        # terms the query matched (read once per data version: SearchIndex._labels)
-        self.vocabulary = labels(conn) if stored else {}
+        # terms the query matched (read once per data version: SearchIndex._page_vocabulary)
+        self.vocabulary = vocabulary(conn) if stored else {}
         self.segments = {r.id: r for r in conn.execute(statements["segments"], {"ids": ids["segment"]})} \
             if ids["segment"] else {}
         self.index_points = {r.id: r for r in conn.execute(statements["index_points"], {"ids": ids["index_point"]})} \
