@@ -1,5 +1,5 @@
-"""A relative without a name of their own is titled by the vocabulary's label of the relation, read
-for the pages that show relatives (a page of quotes alone does not read the vocabulary)."""
+"""A relative without a name of their own is titled by the vocabulary's label of the relation; a
+relative found by its relation, fates or places shows them, with the match marked."""
 
 from __future__ import annotations
 
