@@ -21,9 +21,10 @@ test: install-test $(CATALOGUES)
 	$(MAKE) --no-print-directory -j2 lint suite
 
 # the whole suite, one worker more than the CPUs: many tests wait on a browser, a server, a spawned
-# command or a lockout's clock, and the extra worker keeps the CPUs busy meanwhile
+# command or a lockout's clock, and the extra worker keeps the CPUs busy meanwhile; a worker that
+# runs out of tests takes some from another's queue (worksteal), so none idles at the end
 suite:
-	$(BIN)/python -m pytest -n $(WORKERS) --durations=15
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal --durations=15
 
 check: install-test $(CATALOGUES) lint
 	bash tests/setup-debian.sh packages

@@ -426,6 +426,6 @@ def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_langu
                 response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
                 assert response is not None and response.status == (404 if name == "not-found" else 200), name
                 assert page.locator("html").get_attribute("lang") == lang
-                page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.png"), full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.jpg"), full_page=True, type="jpeg", quality=70)
                 assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-                assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.png").stat().st_size > 0
+                assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.jpg").stat().st_size > 0
