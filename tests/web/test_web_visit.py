@@ -417,7 +417,7 @@ def test_links_that_lead_to_different_places_have_different_names(red_soul_site,
 
 
 def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_languages(red_soul_site, tab):  # type: ignore[no-untyped-def]
-    """test-artifacts/screenshots/page-NAME-WIDTH-LANG.png: the whole shipped site as a visitor
+    """test-artifacts/screenshots/page-NAME-WIDTH-LANG.jpg: the whole shipped site as a visitor
     sees it, to be looked at; each page answers, is in the language asked for and fits the screen."""
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = tab(*viewport)
@@ -426,6 +426,7 @@ def test_screenshots_of_every_page_type_at_desktop_and_phone_width_in_both_langu
                 response = page.goto(f"{red_soul_site}{path}{'&' if '?' in path else '?'}lang={lang}")
                 assert response is not None and response.status == (404 if name == "not-found" else 200), name
                 assert page.locator("html").get_attribute("lang") == lang
-                page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{label}-{lang}.jpg"), full_page=True, type="jpeg", quality=70)
+                shot = SCREENSHOTS / f"page-{name}-{label}-{lang}.jpg"
+                page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=70)
                 assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-                assert (SCREENSHOTS / f"page-{name}-{label}-{lang}.jpg").stat().st_size > 0
+                assert shot.stat().st_size > 0
