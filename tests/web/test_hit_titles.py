@@ -60,10 +60,10 @@ def test_a_relative_found_by_its_fate_shows_the_label_it_matched(shipped: Path) 
     client = viewer_client(shipped, "anonymous")
     for ui in ("en", "ru"):
         page = client.get(f"/search?q=лагерь&kind=relative&lang={ui}").get_data(as_text=True)
-        assert re.search(r'<p class="facts[^"]*" lang="ru">.*Мать: Заключение в <mark>лагерь</mark></p>', page), ui
+        assert re.search(r'<p class="hit-facts[^"]*" lang="ru">.*Мать: Заключение в <mark>лагерь</mark></p>', page), ui
     unmarked = client.get('/search?q="buy+food"&kind=relative&lang=ru').get_data(as_text=True)
-    assert re.search(r'<p class="facts[^"]*" lang="ru">.*Мать: Заключение в лагерь</p>', unmarked)
-    assert 'class="facts' in unmarked and 'lang="en">Mother: ' not in unmarked
+    assert re.search(r'<p class="hit-facts[^"]*" lang="ru">.*Мать: Заключение в лагерь</p>', unmarked)
+    assert 'class="hit-facts' in unmarked and 'lang="en">Mother: ' not in unmarked
     answer = client.get("/api/search?q=лагерь&kind=relative").get_json()
     mother = next(hit for hit in answer["hits"] if hit["id"] == "the-sisters/mother")
     assert mother["facts"]["ru"] == "Мать: Заключение в <mark>лагерь</mark>"
