@@ -69,7 +69,7 @@ def public_base_url(raw: str) -> str:
             or parts.password is not None or parts.query or parts.fragment or port == -1
             or any(c.isspace() for c in raw.strip())):
         raise SettingError(f"{BASE_URL_VARIABLE} must be the archive's public address, such as "
-                         f"https://archive.example.org/ (http or https, a host, an optional path), got {raw!r}")
+                           f"https://archive.example.org/ (http or https, a host, an optional path), got {raw!r}")
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}/"
 
 
@@ -77,19 +77,24 @@ SYNC_SECONDS_VARIABLE = "ARCHIVE_SYNC_SECONDS"
 DEFAULT_SYNC_SECONDS = 5.0
 
 
-def sync_seconds_from_environment() -> float:
-    """``ARCHIVE_SYNC_SECONDS`` when it is set (seconds, 0 or more; 0: no looking), else the default."""
-    raw = os.environ.get(SYNC_SECONDS_VARIABLE, "").strip()
+def _seconds_from_environment(variable: str, default: float, zero: str) -> float:
+    """``variable`` when it is set (a number of seconds, 0 or more; ``zero`` says what 0 means), else
+    ``default``."""
+    raw = os.environ.get(variable, "").strip()
     if not raw:
-        return DEFAULT_SYNC_SECONDS
+        return default
     try:
         seconds = float(raw)
     except ValueError:
-        raise SettingError(f"{SYNC_SECONDS_VARIABLE} must be a number of seconds (0: never look), "
-                           f"got {raw!r}") from None
-    if not seconds >= 0 or seconds == float("inf"):
-        raise SettingError(f"{SYNC_SECONDS_VARIABLE} must be 0 or more seconds, got {raw!r}")
+        raise SettingError(f"{variable} must be a number of seconds (0: {zero}), got {raw!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise SettingError(f"{variable} must be 0 or more seconds, got {raw!r}")
     return seconds
+
+
+def sync_seconds_from_environment() -> float:
+    """``ARCHIVE_SYNC_SECONDS`` when it is set (seconds, 0 or more; 0: no looking), else the default."""
+    return _seconds_from_environment(SYNC_SECONDS_VARIABLE, DEFAULT_SYNC_SECONDS, "never look")
 
 
 MEDIA_SOURCES_VARIABLE = "ARCHIVE_MEDIA_SOURCES"
@@ -126,7 +131,7 @@ def media_sources(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, .
         origin = media_origin(item.replace("*.", "", 1) if wildcard else item) if plain else None
         if origin is None:
             raise SettingError(f"{MEDIA_SOURCES_VARIABLE} must list origins such as https://media.example.org "
-                             f"(http or https, a host, an optional port; no path), got {item!r}")
+                               f"(http or https, a host, an optional port; no path), got {item!r}")
         origin = origin.replace("://", "://*.", 1) if wildcard else origin
         if origin not in found:
             found.append(origin)
@@ -137,16 +142,7 @@ DEFAULT_WRITE_WAIT_SECONDS = 10.0
 
 def write_wait_seconds_from_environment() -> float:
     """``ARCHIVE_WRITE_WAIT_SECONDS`` when it is set (seconds, 0 or more; 0: do not wait), else the default."""
-    raw = os.environ.get(WRITE_WAIT_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_WRITE_WAIT_SECONDS
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise SettingError(f"{WRITE_WAIT_VARIABLE} must be a number of seconds, got {raw!r}") from None
-    if not 0 <= seconds < float("inf"):
-        raise SettingError(f"{WRITE_WAIT_VARIABLE} must be 0 or more seconds, got {raw!r}")
-    return seconds
+    return _seconds_from_environment(WRITE_WAIT_VARIABLE, DEFAULT_WRITE_WAIT_SECONDS, "do not wait")
 
 
 def default_import_workers() -> int:
@@ -162,7 +158,7 @@ def import_workers_from_environment() -> int:
         workers = int(raw)
     except ValueError:
         raise SettingError(f"{IMPORT_WORKERS_VARIABLE} must be a whole number of processes (0 or 1: read the files "
-                         f"in the importing process), got {raw!r}") from None
+                           f"in the importing process), got {raw!r}") from None
     if workers < 0:
         raise SettingError(f"{IMPORT_WORKERS_VARIABLE} must be 0 or more, got {raw!r}")
     return workers
